@@ -1,0 +1,143 @@
+// main.cc: the guestpass command and composition root: the only place that
+// knows every concrete type. `guestpass serve` wires store, keys, auth and
+// HTTP together and runs until SIGINT/SIGTERM.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "app/bootstrap.h"
+#include "auth/app_registry.h"
+#include "auth/auth_service.h"
+#include "config/app_dir.h"
+#include "config/server_config.h"
+#include "core/clock.h"
+#include "crypto/os_random.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "log/logger.h"
+#include "store/sqlite/sqlite_store.h"
+#include "token/key_ring.h"
+#include "token/token_service.h"
+
+namespace {
+
+using namespace guestpass;  // NOLINT: composition root
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "guestpass: %s\n", message.c_str());
+  return 1;
+}
+
+core::Status EnsurePrivateDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return core::Status::Internal("cannot create data dir " + dir + ": " + ec.message());
+  if (::chmod(dir.c_str(), 0700) != 0)
+    return core::Status::Internal("cannot chmod 700 " + dir + ": " + std::strerror(errno));
+  return core::Status::Ok();
+}
+
+int Serve(const std::vector<std::string>& args) {
+  auto parsed = config::ParseServeArgs(args, [](const char* name) { return std::getenv(name); });
+  if (!parsed.ok()) {
+    if (parsed.status().message() == "help") {
+      std::cout << config::ServeHelp();
+      return 0;
+    }
+    return Fail(parsed.status().message());
+  }
+  const config::ServerConfig cfg = *parsed;
+  log::Level level;
+  log::ParseLevel(cfg.log_level, &level);
+  log::SetLevel(level);
+
+  // App directories are validated before anything is written.
+  std::vector<config::AppDefinition> definitions;
+  for (const auto& dir : cfg.app_dirs) {
+    auto def = config::LoadAppDir(dir);
+    if (!def.ok()) return Fail("invalid app directory: " + def.status().message());
+    definitions.push_back(std::move(*def));
+  }
+
+  if (core::Status s = EnsurePrivateDir(cfg.data_dir); !s.ok()) return Fail(s.message());
+  const std::string db_path = (std::filesystem::path(cfg.data_dir) / "guestpass.db").string();
+  const std::string key_path = (std::filesystem::path(cfg.data_dir) / "signing_keys.json").string();
+
+  core::SystemClock clock;
+  crypto::OsRandom random;
+  core::ObjectIdGenerator ids(clock, random);
+
+  auto store = store::sqlite::SqliteStore::Open({db_path});
+  if (!store.ok()) return Fail(store.status().message());
+  auto keys = token::KeyRing::LoadOrCreate(key_path, random, clock);
+  if (!keys.ok()) return Fail(keys.status().message());
+
+  auto report = app::ImportApps(**store, definitions, ids, random, clock);
+  if (!report.ok()) return Fail(report.status().message());
+  for (const auto& app : report->apps) {
+    for (const auto& p : app.providers) {
+      if (p.type != core::kAnonUser)
+        log::Warn("provider is configured but not implemented yet; its logins are refused",
+                  {{"app", app.client_app_id}, {"provider", p.name}});
+    }
+  }
+  for (const auto& id : report->created) log::Info("created app", {{"app", id}});
+
+  auth::AppRegistry registry;
+  registry.Replace(report->apps);
+  token::TokenService tokens(*keys, clock);
+  auth::AuthService auth_service(**store, tokens, clock, ids, random);
+  http::Api api({auth_service, registry, cfg.public_url});
+
+  http::ServerOptions options;
+  options.host = cfg.listen_host;
+  options.port = cfg.listen_port;
+  options.threads = cfg.threads > 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  http::Server server(options, api);
+  if (core::Status s = server.Listen(); !s.ok()) return Fail(s.message());
+
+  std::string host = cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]" : cfg.listen_host;
+  const std::string url = "http://" + host + ":" + std::to_string(server.port());
+  for (const auto& app : registry.All()) std::cout << "guestpass app id=" << app->client_app_id << " name=" << app->name << "\n";
+  std::cout << "guestpass listening on " << url << std::endl;
+  log::Info("serving", {{"url", url}, {"data_dir", cfg.data_dir}, {"threads", std::to_string(options.threads)}});
+
+  server.Run(/*handle_signals=*/true);
+  log::Info("stopped: all requests answered, closing the store");
+  store->reset();  // drains queued writes, checkpoints the WAL
+  log::Info("store closed");
+  return 0;
+}
+
+void Usage() {
+  std::cout << "usage: guestpass <command> [options]\n\n"
+               "commands:\n"
+               "  serve     run the server (guestpass serve --help)\n"
+               "  version   print the version\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    Usage();
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "serve") return Serve(args);
+  if (command == "version" || command == "--version") {
+    std::cout << "guestpass " GUESTPASS_VERSION "\n";
+    return 0;
+  }
+  std::fprintf(stderr, "guestpass: unknown command '%s'\n", command.c_str());
+  Usage();
+  return 2;
+}

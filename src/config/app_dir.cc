@@ -1,0 +1,115 @@
+// app_dir.cc: parsing and validating app directories.
+#include "config/app_dir.h"
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace guestpass::config {
+
+using core::Result;
+using core::Status;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+Status Invalid(const std::string& file, const std::string& field, const std::string& what) {
+  std::string msg = file;
+  if (!field.empty()) msg += ": field '" + field + "'";
+  msg += ": " + what;
+  return Status::InvalidArgument(core::ErrorCode::kInvalidParameter, msg);
+}
+
+Result<json> ReadJsonFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Invalid(path, "", "cannot be read");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  json doc;
+  try {
+    doc = json::parse(buf.str());
+  } catch (const json::parse_error& e) {
+    return Invalid(path, "", std::string("is not valid JSON: ") + e.what());
+  }
+  if (!doc.is_object()) return Invalid(path, "", "must hold a JSON object");
+  return doc;
+}
+
+bool IsValidAppName(const std::string& name) {
+  if (name.empty() || name.size() > 32) return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  return true;
+}
+}  // namespace
+
+bool IsValidClientAppId(std::string_view id) {
+  if (id.empty() || id.size() > 64 || id.front() == '-') return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return true;
+}
+
+Result<AppDefinition> LoadAppDir(const std::string& dir) {
+  AppDefinition def;
+  def.source_dir = dir;
+  if (!fs::is_directory(dir)) return Invalid(dir, "", "is not a directory");
+  std::string root = (fs::path(dir) / "root_config.json").string();
+  if (!fs::exists(root)) {
+    std::string legacy = (fs::path(dir) / "realm_config.json").string();
+    if (!fs::exists(legacy)) return Invalid(root, "", "missing (neither root_config.json nor realm_config.json exists)");
+    root = legacy;
+  }
+  auto doc = ReadJsonFile(root);
+  if (!doc.ok()) return doc.status();
+  const json& r = *doc;
+  if (!r.contains("name")) return Invalid(root, "name", "is required");
+  if (!r["name"].is_string() || !IsValidAppName(r["name"].get<std::string>()))
+    return Invalid(root, "name", "must be a string of 1-32 letters, digits, '_' or '-'");
+  def.name = r["name"];
+  if (!r.contains("app_id")) return Invalid(root, "app_id", "is required (the client app id, e.g. \"myapp-abcde\")");
+  if (!r["app_id"].is_string() || !IsValidClientAppId(r["app_id"].get<std::string>()))
+    return Invalid(root, "app_id", "must be a string of 1-64 lowercase letters, digits or '-'");
+  def.client_app_id = r["app_id"];
+  for (const char* field : {"deployment_model", "location"}) {
+    if (!r.contains(field)) continue;
+    if (!r[field].is_string()) return Invalid(root, field, "must be a string");
+  }
+  def.deployment_model = r.value("deployment_model", "");
+  def.location = r.value("location", "");
+
+  const std::string providers_path = (fs::path(dir) / "auth" / "providers.json").string();
+  if (!fs::exists(providers_path)) return def;  // no providers: every login is refused
+  auto pdoc = ReadJsonFile(providers_path);
+  if (!pdoc.ok()) return pdoc.status();
+  for (const auto& [key, value] : pdoc->items()) {
+    const std::string where = key + ".";
+    if (!value.is_object()) return Invalid(providers_path, key, "must be an object");
+    if (!value.contains("name") || !value["name"].is_string())
+      return Invalid(providers_path, where + "name", "is required and must be a string");
+    if (!value.contains("type") || !value["type"].is_string())
+      return Invalid(providers_path, where + "type", "is required and must be a string");
+    core::ProviderConfig p;
+    p.name = value["name"];
+    p.type = value["type"];
+    if (p.name != key) return Invalid(providers_path, where + "name", "must equal its key \"" + key + "\"");
+    if (p.type != p.name)
+      return Invalid(providers_path, where + "type", "must equal the provider name \"" + p.name + "\"");
+    if (!core::IsKnownProviderType(p.type))
+      return Invalid(providers_path, where + "type", "unknown provider type \"" + p.type + "\"");
+    if (value.contains("disabled")) {
+      if (!value["disabled"].is_boolean()) return Invalid(providers_path, where + "disabled", "must be true or false");
+      p.disabled = value["disabled"];
+    }
+    if (value.contains("config")) {
+      if (!value["config"].is_object()) return Invalid(providers_path, where + "config", "must be an object");
+      p.config_json = value["config"].dump();
+    }
+    def.providers.push_back(std::move(p));
+  }
+  return def;
+}
+
+}  // namespace guestpass::config

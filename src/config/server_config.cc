@@ -1,0 +1,105 @@
+// server_config.cc: flag and environment parsing for `guestpass serve`.
+#include "config/server_config.h"
+
+#include <boost/program_options.hpp>
+#include <optional>
+#include <sstream>
+
+namespace guestpass::config {
+
+namespace po = boost::program_options;
+using core::ErrorCode;
+using core::Status;
+
+const std::vector<OptionSpec> kServeOptions = {
+    {"listen", "GUESTPASS_LISTEN", "127.0.0.1:9090", "HOST:PORT to listen on (port 0 picks a free port)"},
+    {"data-dir", "GUESTPASS_DATA_DIR", "./guestpass-data", "directory for the database and signing keys"},
+    {"app-dir", "GUESTPASS_APP_DIR", "(none)",
+     "app directory to import at start (repeatable; in the environment, ':'-separated)"},
+    {"threads", "GUESTPASS_THREADS", "number of cores", "HTTP worker threads"},
+    {"log-level", "GUESTPASS_LOG_LEVEL", "info", "debug, info, warn or error"},
+    {"public-url", "GUESTPASS_PUBLIC_URL", "(from the Host header)",
+     "base URL clients reach this server at, returned by the location endpoint"},
+};
+
+namespace {
+Status Bad(const std::string& msg) { return Status::InvalidArgument(ErrorCode::kInvalidParameter, msg); }
+}  // namespace
+
+Status ParseListen(const std::string& text, std::string* host, uint16_t* port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size())
+    return Bad("--listen: expected HOST:PORT, got '" + text + "'");
+  std::string h = text.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (h.empty()) return Bad("--listen: missing host in '" + text + "'");
+  const std::string p = text.substr(colon + 1);
+  if (p.find_first_not_of("0123456789") != std::string::npos || p.size() > 5 || std::stoi(p) > 65535)
+    return Bad("--listen: port must be a number 0-65535, got '" + p + "'");
+  *host = h;
+  *port = static_cast<uint16_t>(std::stoi(p));
+  return Status::Ok();
+}
+
+std::string ServeHelp() {
+  std::ostringstream out;
+  out << "usage: guestpass serve [options]\n\noptions (each also read from its environment variable):\n";
+  for (const auto& o : kServeOptions) {
+    out << "  --" << o.flag << "  [" << o.env << ", default " << o.default_text << "]\n      " << o.help << "\n";
+  }
+  return out.str();
+}
+
+core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
+                                          const std::function<const char*(const char*)>& getenv) {
+  po::options_description desc;
+  desc.add_options()("help,h", "")("listen", po::value<std::string>())("data-dir", po::value<std::string>())(
+      "app-dir", po::value<std::vector<std::string>>())("threads", po::value<std::string>())(
+      "log-level", po::value<std::string>())("public-url", po::value<std::string>());
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+  } catch (const po::error& e) {
+    return Bad(std::string(e.what()) + " (see guestpass serve --help)");
+  }
+  if (vm.count("help")) return Bad("help");
+
+  auto get = [&](const char* flag, const char* env) -> std::optional<std::string> {
+    if (vm.count(flag)) return vm[flag].as<std::string>();
+    if (const char* v = getenv(env); v != nullptr && *v) return std::string(v);
+    return std::nullopt;
+  };
+
+  ServerConfig c;
+  if (auto v = get("listen", "GUESTPASS_LISTEN")) {
+    if (Status s = ParseListen(*v, &c.listen_host, &c.listen_port); !s.ok()) return s;
+  }
+  if (auto v = get("data-dir", "GUESTPASS_DATA_DIR")) c.data_dir = *v;
+  if (vm.count("app-dir")) {
+    c.app_dirs = vm["app-dir"].as<std::vector<std::string>>();
+  } else if (const char* v = getenv("GUESTPASS_APP_DIR"); v != nullptr && *v) {
+    std::stringstream ss(v);
+    std::string part;
+    while (std::getline(ss, part, ':'))
+      if (!part.empty()) c.app_dirs.push_back(part);
+  }
+  if (auto v = get("threads", "GUESTPASS_THREADS")) {
+    if (v->empty() || v->find_first_not_of("0123456789") != std::string::npos || v->size() > 3 || std::stoi(*v) < 1)
+      return Bad("--threads: expected a number from 1 to 999, got '" + *v + "'");
+    c.threads = std::stoi(*v);
+  }
+  if (auto v = get("log-level", "GUESTPASS_LOG_LEVEL")) {
+    if (*v != "debug" && *v != "info" && *v != "warn" && *v != "error")
+      return Bad("--log-level: expected debug, info, warn or error, got '" + *v + "'");
+    c.log_level = *v;
+  }
+  if (auto v = get("public-url", "GUESTPASS_PUBLIC_URL")) {
+    if (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0)
+      return Bad("--public-url: must start with http:// or https://, got '" + *v + "'");
+    c.public_url = *v;
+    while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  }
+  return c;
+}
+
+}  // namespace guestpass::config

@@ -1,0 +1,45 @@
+// server_config.h: the settings of `guestpass serve`, from command-line
+// flags, each also readable from a GUESTPASS_* environment variable (a flag
+// wins over the environment). kServeOptions is the one table of them; the
+// help text and docs/configuration.md follow it.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace guestpass::config {
+
+struct ServerConfig {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 9090;
+  std::string data_dir = "./guestpass-data";
+  std::vector<std::string> app_dirs;
+  int threads = 0;  // 0: one per core
+  std::string log_level = "info";
+  std::string public_url;  // empty: http://<Host header>
+};
+
+struct OptionSpec {
+  const char* flag;         // e.g. "listen"
+  const char* env;          // e.g. "GUESTPASS_LISTEN"
+  const char* default_text; // as shown in help
+  const char* help;
+};
+
+extern const std::vector<OptionSpec> kServeOptions;
+
+// Parses `args` (after "serve"). `getenv` reads the environment (injectable
+// for tests). InvalidArgument with a readable message on bad input; the
+// message "help" means --help was asked for.
+core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
+                                          const std::function<const char*(const char*)>& getenv);
+
+// Splits "HOST:PORT" or "[V6]:PORT".
+core::Status ParseListen(const std::string& text, std::string* host, uint16_t* port);
+
+std::string ServeHelp();
+
+}  // namespace guestpass::config

@@ -1,0 +1,30 @@
+// error_code.h: the App Services `error_code` strings guestpass sends.
+// These strings are a wire contract: installed Realm SDKs match on them
+// (shared/spec/client-api.md section 15.2). Never rename one.
+#pragma once
+
+#include <string_view>
+
+namespace guestpass::core {
+
+enum class ErrorCode {
+  kNone,
+  kInvalidSession,        // bad, expired or revoked token (always HTTP 401)
+  kMissingAuthReq,        // no Authorization header where one is required
+  kBadRequest,            // malformed request (JSON, EJSON, content type, size)
+  kInvalidParameter,      // a well-formed request with an invalid value
+  kMissingParameter,      // a required field is absent
+  kAuthProviderNotFound,  // provider unknown, disabled or not implemented
+  kAppNotFound,           // no app with that client app id
+  kNotFound,              // no such route
+  kMethodNotAllowed,      // route exists, method does not
+  kUserNotFound,
+  kUserDisabled,
+  kInternalServerError,
+  kServiceUnavailable,
+};
+
+// Returns the wire string, e.g. "InvalidSession". kNone maps to "".
+std::string_view ErrorCodeName(ErrorCode code);
+
+}  // namespace guestpass::core

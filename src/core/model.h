@@ -1,0 +1,86 @@
+// model.h: the domain records: apps and their providers, users, identities,
+// sessions. Plain data; the store persists them, auth/ applies the rules.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/object_id.h"
+
+namespace guestpass::core {
+
+// Provider types (a provider's name always equals its type).
+inline constexpr std::string_view kAnonUser = "anon-user";
+inline constexpr std::string_view kLocalUserpass = "local-userpass";
+inline constexpr std::string_view kApiKey = "api-key";
+inline constexpr std::string_view kCustomToken = "custom-token";
+inline constexpr std::string_view kCustomFunction = "custom-function";
+
+// True for the provider types App Services defined, implemented here or not.
+bool IsKnownProviderType(std::string_view type);
+
+struct ProviderConfig {
+  ObjectId id;                 // the provider's `_id` (identity `provider_id`)
+  std::string name;            // equals type
+  std::string type;
+  bool disabled = false;
+  std::string config_json = "{}";  // provider-specific `config` object, as JSON
+};
+
+struct AppSettings {
+  // Refresh-token (session) lifetime. App Services default: 60 days.
+  int64_t refresh_token_ttl_seconds = 60LL * 24 * 3600;
+  std::string deployment_model = "GLOBAL";
+  std::string location = "US-VA";
+};
+
+struct App {
+  ObjectId id;                // internal id; the tokens' `baas_domain_id`
+  std::string client_app_id;  // the id clients put in URLs, e.g. "myapp-abcde"
+  std::string name;
+  std::vector<ProviderConfig> providers;
+  AppSettings settings;
+  int64_t created_at = 0;
+
+  // Returns the provider with that name, or nullptr.
+  const ProviderConfig* FindProvider(std::string_view name) const;
+};
+
+struct Identity {
+  std::string id;             // provider-specific identity id
+  std::string provider_type;
+  ObjectId provider_id;
+};
+
+struct User {
+  ObjectId id;
+  ObjectId app_id;
+  std::string type = "normal";
+  std::vector<Identity> identities;  // in link order
+  std::string data_json = "{}";      // profile `data` object, as JSON
+  int64_t created_at = 0;
+  int64_t last_active_at = 0;
+  bool disabled = false;
+
+  // An anonymous user has identities and all of them are anon-user ones.
+  bool IsAnonymous() const;
+};
+
+using SecretHash = std::array<uint8_t, 32>;
+
+// A login session: what a refresh token stands for. Only the hash of the
+// refresh token's secret is kept.
+struct Session {
+  ObjectId id;          // the refresh token's `baas_id`
+  ObjectId user_id;
+  SecretHash secret_hash{};
+  int64_t created_at = 0;
+  int64_t expires_at = 0;
+  ObjectId device_id;   // zero when the client sent no device info
+  std::string device_json;  // options.device as sent (minus deviceId), or ""
+};
+
+}  // namespace guestpass::core

@@ -1,0 +1,40 @@
+// api.h: the client API as one request -> response function: routing,
+// dispatch to handlers, error replies, CORS and request ids. The transport
+// (server.h) calls it; it never touches a socket.
+#pragma once
+
+#include <utility>  // before Boost 1.74 awaitable.hpp, which needs std::exchange
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <string>
+
+#include "http/handlers/handlers.h"
+#include "http/types.h"
+
+namespace guestpass::http {
+
+class Api {
+ public:
+  explicit Api(Services services);
+
+  // Answers one request. Never throws; unexpected failures become a 500 with
+  // the cause logged under the request id.
+  boost::asio::awaitable<Response> Handle(Request request);
+
+  // The reply for a request the transport could not read completely
+  // (413 body too large, 400 malformed HTTP). `partial` holds what was parsed.
+  Response Reject(const Request& partial, const core::Status& status);
+
+ private:
+  std::string NextRequestId();
+  boost::asio::awaitable<core::Result<Response>> Dispatch(const Request& req, const RouteMatch& route,
+                                                          const std::string& request_id);
+  void Finish(const Request& req, Response& res, const std::string& request_id);
+
+  Services services_;
+  std::string id_prefix_;
+  std::atomic<uint64_t> next_id_{0};
+};
+
+}  // namespace guestpass::http

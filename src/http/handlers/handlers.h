@@ -1,0 +1,50 @@
+// handlers.h: the client API endpoint handlers. Each takes the parsed request
+// and the services and returns a response or a Status; none touches a socket
+// (the server owns I/O), so tests can call them directly.
+#pragma once
+
+#include <utility>  // before Boost 1.74 awaitable.hpp, which needs std::exchange
+
+#include <boost/asio/awaitable.hpp>
+#include <string>
+
+#include "auth/app_registry.h"
+#include "auth/auth_service.h"
+#include "core/status.h"
+#include "http/router.h"
+#include "http/types.h"
+
+namespace guestpass::http {
+
+struct Services {
+  auth::AuthService& auth;
+  const auth::AppRegistry& apps;
+  // Base URL clients should use (location `hostname`); empty: derived from
+  // the request's Host header as http://<host>.
+  std::string public_url;
+};
+
+struct Exchange {
+  const Request& request;
+  const RouteMatch& route;
+  const Services& services;
+  const std::string& request_id;
+};
+
+using HandlerResult = boost::asio::awaitable<core::Result<Response>>;
+
+HandlerResult HandleLocation(const Exchange& ex);    // location.cc
+HandlerResult HandleLogin(const Exchange& ex);       // login.cc
+HandlerResult HandleProfile(const Exchange& ex);     // profile.cc
+HandlerResult HandleRefresh(const Exchange& ex);     // session.cc
+HandlerResult HandleLogout(const Exchange& ex);      // session.cc
+HandlerResult HandleDeleteUser(const Exchange& ex);  // delete_user.cc
+
+// The token of "Authorization: Bearer <token>".
+// Unauthenticated(MissingAuthReq) when the header is absent or not Bearer.
+core::Result<std::string> BearerToken(const Request& req);
+
+// The app of an app-scoped route. NotFound(AppNotFound) when unknown.
+core::Result<std::shared_ptr<const core::App>> FindApp(const Exchange& ex);
+
+}  // namespace guestpass::http

@@ -1,0 +1,79 @@
+// login.cc: POST .../app/{app}/auth/providers/{provider}/login
+// (client-api.md section 5). Linking (?link=true) arrives with issue #3.
+#include <nlohmann/json.hpp>
+
+#include "core/json_text.h"
+#include "http/await.h"
+#include "http/handlers/handlers.h"
+#include "http/json_body.h"
+
+namespace guestpass::http {
+
+using core::ErrorCode;
+using core::Status;
+using nlohmann::json;
+
+namespace {
+bool QueryHasLink(std::string_view query) {
+  // Matches link=true among &-separated parameters.
+  size_t i = 0;
+  while (i <= query.size()) {
+    size_t j = query.find('&', i);
+    if (j == std::string_view::npos) j = query.size();
+    if (query.substr(i, j - i) == "link=true") return true;
+    i = j + 1;
+  }
+  return false;
+}
+
+// Reads options.device. Only deviceId has a meaning to the server; the rest
+// is kept with the session as the client sent it.
+core::Result<auth::DeviceInfo> ReadDevice(const json& body) {
+  auth::DeviceInfo device;
+  auto options = body.find("options");
+  if (options == body.end() || options->is_null()) return device;
+  if (!options->is_object()) return Status::InvalidArgument(ErrorCode::kBadRequest, "'options' must be an object");
+  auto dev = options->find("device");
+  if (dev == options->end() || dev->is_null()) return device;
+  if (!dev->is_object()) return Status::InvalidArgument(ErrorCode::kBadRequest, "'options.device' must be an object");
+  device.present = true;
+  json rest = *dev;
+  auto id = rest.find("deviceId");
+  if (id != rest.end()) {
+    if (!id->is_string()) return Status::InvalidArgument(ErrorCode::kBadRequest, "'options.device.deviceId' must be an ObjectId");
+    auto parsed = core::ObjectId::FromHex(id->get<std::string>());
+    if (!parsed) return Status::InvalidArgument(ErrorCode::kBadRequest, "'options.device.deviceId' must be 24 hex digits");
+    device.requested_id = *parsed;
+    rest.erase("deviceId");
+  }
+  device.json = rest.dump();
+  return device;
+}
+}  // namespace
+
+HandlerResult HandleLogin(const Exchange& ex) {
+  auto app = FindApp(ex);
+  if (!app.ok()) co_return app.status();
+  auto body = ParseJsonObjectBody(ex.request);
+  if (!body.ok()) co_return body.status();
+  if (QueryHasLink(ex.route.query)) {
+    // TODO(#3): account linking.
+    co_return Status::Unimplemented(ErrorCode::kAuthProviderNotFound,
+                                    "linking identities is not supported by this guestpass version");
+  }
+  auto device = ReadDevice(*body);
+  if (!device.ok()) co_return device.status();
+  auth::LoginRequest request{ex.route.provider, std::move(*device)};
+  std::shared_ptr<const core::App> app_ref = *app;
+  auto result = co_await Await<auth::LoginResult>(
+      [&](auto done) { ex.services.auth.Login(*app_ref, std::move(request), std::move(done)); });
+  if (!result.ok()) co_return result.status();
+  std::string out = R"({"access_token":)";
+  core::AppendJsonString(out, result->access_token);
+  out += R"(,"refresh_token":)";
+  core::AppendJsonString(out, result->refresh_token);
+  out += R"(,"user_id":")" + result->user_id.ToHex() + R"(","device_id":")" + result->device_id.ToHex() + "\"}";
+  co_return JsonResponse(bhttp::status::ok, std::move(out), ex.request.version());
+}
+
+}  // namespace guestpass::http

@@ -1,0 +1,36 @@
+// session.cc: POST /auth/session (refresh the access token, 201) and
+// DELETE /auth/session (log out, 204), both with the refresh token
+// (client-api.md sections 8 and 9).
+#include "core/json_text.h"
+#include "http/await.h"
+#include "http/handlers/handlers.h"
+#include "log/logger.h"
+
+namespace guestpass::http {
+
+HandlerResult HandleRefresh(const Exchange& ex) {
+  auto token = BearerToken(ex.request);
+  if (!token.ok()) co_return token.status();
+  auto access = co_await Await<std::string>(
+      [&](auto done) { ex.services.auth.RefreshAccessToken(*token, std::move(done)); });
+  if (!access.ok()) co_return access.status();
+  std::string body = R"({"access_token":)";
+  core::AppendJsonString(body, *access);
+  body += '}';
+  co_return JsonResponse(bhttp::status::created, std::move(body), ex.request.version());
+}
+
+HandlerResult HandleLogout(const Exchange& ex) {
+  auto token = BearerToken(ex.request);
+  if (!token.ok()) co_return token.status();
+  auto result = co_await Await<auth::LogoutResult>(
+      [&](auto done) { ex.services.auth.Logout(*token, std::move(done)); });
+  if (!result.ok()) co_return result.status();
+  if (result->user_deleted) {
+    log::Info("deleted anonymous user at logout: nobody can log in to it again",
+              {{"user_id", result->user_id.ToHex()}, {"request_id", ex.request_id}});
+  }
+  co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
+}
+
+}  // namespace guestpass::http

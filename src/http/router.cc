@@ -1,0 +1,106 @@
+// router.cc: path parsing and the route table.
+#include "http/router.h"
+
+#include <vector>
+
+namespace guestpass::http {
+
+using core::ErrorCode;
+using core::Status;
+
+namespace {
+
+// Splits the path into segments, skipping empty ones (collapses "//").
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (j > i) out.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+struct PathMatch {
+  bool found = false;
+  // Methods served on this path, and the route for each.
+  std::vector<std::pair<bhttp::verb, RouteId>> methods;
+  std::string app_id;
+  std::string provider;
+};
+
+PathMatch MatchPath(std::string_view path) {
+  PathMatch m;
+  auto s = Segments(path);
+  using V = bhttp::verb;
+  if (s.size() == 1 && s[0] == "healthz") {
+    m.found = true;
+    m.methods = {{V::get, RouteId::kHealth}};
+    return m;
+  }
+  // api/client/v2.0 is three segments: "api", "client", "v2.0".
+  if (s.size() < 4 || s[0] != "api" || s[1] != "client" || s[2] != "v2.0") return m;
+  if (s[3] == "app" && s.size() >= 6) {
+    m.app_id = std::string(s[4]);
+    if (s.size() == 6 && s[5] == "location") {
+      m.found = true;
+      m.methods = {{V::get, RouteId::kLocation}};
+    } else if (s.size() == 9 && s[5] == "auth" && s[6] == "providers" && s[8] == "login") {
+      m.found = true;
+      m.provider = std::string(s[7]);
+      m.methods = {{V::post, RouteId::kLogin}};
+    }
+  } else if (s[3] == "auth" && s.size() == 5) {
+    m.found = true;
+    if (s[4] == "profile") {
+      m.methods = {{V::get, RouteId::kProfile}};
+    } else if (s[4] == "session") {
+      m.methods = {{V::post, RouteId::kRefresh}, {V::delete_, RouteId::kLogout}};
+    } else if (s[4] == "delete") {
+      m.methods = {{V::delete_, RouteId::kDeleteUser}};
+    } else {
+      m.found = false;
+    }
+  }
+  return m;
+}
+
+std::string_view PathOf(std::string_view target, std::string_view* query) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) {
+    *query = {};
+    return target;
+  }
+  *query = target.substr(q + 1);
+  return target.substr(0, q);
+}
+}  // namespace
+
+std::string AllowedMethods(std::string_view target) {
+  std::string_view query;
+  PathMatch m = MatchPath(PathOf(target, &query));
+  std::string out;
+  for (const auto& [verb, id] : m.methods) {
+    out += std::string(Sv(bhttp::to_string(verb)));
+    out += ", ";
+  }
+  out += "OPTIONS";
+  return out;
+}
+
+core::Result<RouteMatch> Route(bhttp::verb method, std::string_view target) {
+  std::string_view query;
+  std::string_view path = PathOf(target, &query);
+  if (method == bhttp::verb::options) return RouteMatch{RouteId::kPreflight, {}, {}, std::string(query)};
+  PathMatch m = MatchPath(path);
+  if (!m.found) return Status::NotFound(ErrorCode::kNotFound, "no route for " + std::string(path));
+  for (const auto& [verb, id] : m.methods) {
+    if (verb == method) return RouteMatch{id, std::move(m.app_id), std::move(m.provider), std::string(query)};
+  }
+  return Status::Make(core::Code::kMethodNotAllowed, ErrorCode::kMethodNotAllowed,
+                      "method " + std::string(Sv(bhttp::to_string(method))) + " is not allowed on " + std::string(path));
+}
+
+}  // namespace guestpass::http

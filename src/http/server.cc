@@ -1,0 +1,205 @@
+// server.cc: listener, connection coroutine, timeouts and graceful stop.
+#include "http/server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include "log/logger.h"
+
+namespace guestpass::http {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+struct Server::Connection {
+  enum class Phase { kReading, kHandling, kWriting };
+  explicit Connection(tcp::socket s) : socket(std::move(s)) {}
+  tcp::socket socket;
+  Phase phase = Phase::kReading;
+  Clock::time_point deadline;
+};
+
+struct Server::Worker {
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  asio::steady_timer sweep{ioc};
+  std::unique_ptr<asio::signal_set> signals;     // worker 0 only, when handling signals
+  std::unordered_set<Connection*> connections;  // only touched on this worker's thread
+  bool stopping = false;                          // only touched on this worker's thread
+  std::thread thread;
+};
+
+namespace {
+void CloseQuietly(tcp::socket& s) {
+  boost::system::error_code ec;
+  s.shutdown(tcp::socket::shutdown_both, ec);
+  s.close(ec);
+}
+}  // namespace
+
+Server::Server(ServerOptions options, Api& api) : options_(std::move(options)), api_(api) {
+  if (options_.threads < 1) options_.threads = 1;
+  for (int i = 0; i < options_.threads; ++i) workers_.push_back(std::make_unique<Worker>());
+}
+
+Server::~Server() = default;
+
+core::Status Server::Listen() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(options_.host, ec);
+  if (ec) return core::Status::InvalidArgument(core::ErrorCode::kInvalidParameter, "invalid listen address '" + options_.host + "'");
+  uint16_t port = options_.port;
+  for (auto& w : workers_) {
+    tcp::endpoint endpoint(address, port);
+    w->acceptor.open(endpoint.protocol(), ec);
+    if (!ec) w->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      int one = 1;
+      if (::setsockopt(w->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+        ec.assign(errno, boost::system::system_category());
+    }
+    if (!ec) w->acceptor.bind(endpoint, ec);
+    if (!ec) w->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return core::Status::Unavailable("cannot listen on " + options_.host + ":" + std::to_string(port) + ": " +
+                                       ec.message());
+    }
+    port = w->acceptor.local_endpoint().port();  // the others share the chosen port
+  }
+  port_ = port;
+  return core::Status::Ok();
+}
+
+namespace {
+
+asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned, Server::Worker& worker, Api& api,
+                                      const ServerOptions& options) {
+  Server::Connection* conn = owned.get();
+  worker.connections.insert(conn);
+  struct Unregister {
+    Server::Worker& w;
+    Server::Connection* c;
+    ~Unregister() { w.connections.erase(c); }
+  } unregister{worker, conn};
+
+  boost::beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  for (;;) {
+    if (worker.stopping) break;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(kMaxBodyBytes);
+    conn->phase = Server::Connection::Phase::kReading;
+    conn->deadline = Clock::now() + options.read_timeout;
+    co_await bhttp::async_read(conn->socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    Response res;
+    bool keep_alive = false;
+    if (ec == bhttp::error::body_limit) {
+      res = api.Reject(parser.get(), core::Status::Make(core::Code::kPayloadTooLarge, core::ErrorCode::kBadRequest,
+                                                        "request body is larger than " +
+                                                            std::to_string(kMaxBodyBytes) + " bytes"));
+    } else if (ec == bhttp::error::header_limit) {
+      res = api.Reject(parser.get(), core::Status::InvalidArgument(core::ErrorCode::kBadRequest,
+                                                                   "request header is too large"));
+    } else if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+               ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+      res = api.Reject(parser.get(), core::Status::InvalidArgument(core::ErrorCode::kBadRequest,
+                                                                   "malformed HTTP request: " + ec.message()));
+    } else if (ec) {
+      break;  // closed, reset or timed out
+    } else {
+      conn->phase = Server::Connection::Phase::kHandling;
+      res = co_await api.Handle(parser.release());
+      keep_alive = res.keep_alive() && !worker.stopping;
+    }
+    res.keep_alive(keep_alive);
+    if (res.result() == bhttp::status::no_content) {
+      res.body().clear();  // RFC 9110: a 204 carries no Content-Length
+    } else {
+      res.prepare_payload();
+    }
+    conn->phase = Server::Connection::Phase::kWriting;
+    conn->deadline = Clock::now() + options.write_timeout;
+    co_await bhttp::async_write(conn->socket, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  CloseQuietly(conn->socket);
+}
+
+asio::awaitable<void> AcceptLoop(Server::Worker& worker, Api& api, const ServerOptions& options) {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket(worker.ioc);
+    co_await worker.acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !worker.acceptor.is_open()) co_return;
+      log::Warn("accept failed", {{"error", ec.message()}});
+      continue;  // e.g. EMFILE: keep serving the connections we have
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto conn = std::make_unique<Server::Connection>(std::move(socket));
+    asio::co_spawn(worker.ioc, ServeConnection(std::move(conn), worker, api, options), asio::detached);
+  }
+}
+
+void ArmSweep(Server::Worker& worker) {
+  worker.sweep.expires_after(std::chrono::seconds(1));
+  worker.sweep.async_wait([&worker](boost::system::error_code ec) {
+    if (ec || worker.stopping) return;
+    const auto now = Clock::now();
+    for (Server::Connection* c : worker.connections) {
+      if (c->phase != Server::Connection::Phase::kHandling && c->deadline < now) CloseQuietly(c->socket);
+    }
+    ArmSweep(worker);
+  });
+}
+
+}  // namespace
+
+void Server::Run(bool handle_signals) {
+  for (auto& w : workers_) {
+    asio::co_spawn(w->ioc, AcceptLoop(*w, api_, options_), asio::detached);
+    ArmSweep(*w);
+  }
+  if (handle_signals) {
+    workers_[0]->signals = std::make_unique<asio::signal_set>(workers_[0]->ioc, SIGINT, SIGTERM);
+    workers_[0]->signals->async_wait([this](boost::system::error_code ec, int signo) {
+      if (ec) return;
+      log::Info("stopping on signal", {{"signal", signo == SIGINT ? "SIGINT" : "SIGTERM"}});
+      Stop();
+    });
+  }
+  for (size_t i = 1; i < workers_.size(); ++i) {
+    Worker* w = workers_[i].get();
+    w->thread = std::thread([w] { w->ioc.run(); });
+  }
+  workers_[0]->ioc.run();
+  for (size_t i = 1; i < workers_.size(); ++i) workers_[i]->thread.join();
+}
+
+void Server::Stop() {
+  for (auto& w : workers_) {
+    Worker* worker = w.get();
+    asio::post(worker->ioc, [worker] {
+      if (worker->stopping) return;
+      worker->stopping = true;
+      boost::system::error_code ec;
+      worker->acceptor.close(ec);
+      worker->sweep.cancel();
+      if (worker->signals) worker->signals->cancel(ec);
+      // Idle and half-read connections close now; a request being handled
+      // finishes, is answered with Connection: close, and then closes.
+      for (Connection* c : worker->connections) {
+        if (c->phase == Connection::Phase::kReading) CloseQuietly(c->socket);
+      }
+    });
+  }
+}
+
+}  // namespace guestpass::http

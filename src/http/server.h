@@ -1,0 +1,64 @@
+// server.h: the HTTP/1.1 transport: accepts connections, reads requests,
+// hands them to Api, writes responses.
+//
+// DESIGN: one io_context per thread, each with its own SO_REUSEPORT acceptor
+// on the same port; a connection lives on the thread that accepted it, as a
+// coroutine on a plain tcp::socket (no strand: one thread per io_context).
+// This "lean" transport reaches nginx's request rate where Beast's default
+// stream-with-strand is a third slower (shared/notes/performance-facts.md).
+// Timeouts: a once-a-second sweep per thread closes connections whose read or
+// write passed its deadline. Stop() is graceful: acceptors close, idle
+// connections close, requests being handled finish and are answered.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "core/status.h"
+#include "http/api.h"
+
+namespace guestpass::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 9090;  // 0: pick a free port
+  int threads = 1;
+  std::chrono::seconds read_timeout{30};   // to receive one whole request
+  std::chrono::seconds write_timeout{30};  // to send one response
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Api& api);
+  ~Server();
+
+  // Binds every thread's acceptor. Fails with a readable message.
+  core::Status Listen();
+  uint16_t port() const { return port_; }
+
+  // Serves until Stop() (or SIGINT/SIGTERM when `handle_signals`); then
+  // returns once every connection has finished.
+  void Run(bool handle_signals);
+  // Thread-safe; returns at once.
+  void Stop();
+
+ public:
+  // Implementation details, defined in server.cc.
+  struct Connection;
+  struct Worker;
+
+ private:
+  ServerOptions options_;
+  Api& api_;
+  uint16_t port_ = 0;
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace guestpass::http

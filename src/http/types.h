@@ -1,0 +1,30 @@
+// types.h: the HTTP message types of the server (Beast, string bodies).
+#pragma once
+
+#include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <string_view>
+
+namespace guestpass::http {
+
+namespace bhttp = boost::beast::http;
+using Request = bhttp::request<bhttp::string_body>;
+using Response = bhttp::response<bhttp::string_body>;
+
+// Beast 1.74 uses boost::string_view; the rest of guestpass uses std's.
+inline std::string_view Sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
+// ASCII case-insensitive equality (header values, media types).
+bool IEquals(std::string_view a, std::string_view b);
+
+// Largest accepted request body. Client API bodies are small JSON documents.
+inline constexpr size_t kMaxBodyBytes = 64 * 1024;
+
+// A JSON response with Content-Type exactly application/json (the SDKs
+// require it, shared/spec/client-api.md section 2.3).
+Response JsonResponse(bhttp::status status, std::string body, unsigned version = 11);
+// A response without body and without Content-Type (e.g. 204).
+Response EmptyResponse(bhttp::status status, unsigned version = 11);
+
+}  // namespace guestpass::http

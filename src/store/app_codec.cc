@@ -1,0 +1,57 @@
+// app_codec.cc: nlohmann::json mapping of ProviderConfig and AppSettings.
+#include "store/app_codec.h"
+
+#include <nlohmann/json.hpp>
+
+namespace guestpass::store {
+
+using nlohmann::json;
+
+std::string EncodeProviders(const std::vector<core::ProviderConfig>& providers) {
+  json out = json::array();
+  for (const auto& p : providers) {
+    out.push_back({{"_id", p.id.ToHex()},
+                   {"name", p.name},
+                   {"type", p.type},
+                   {"disabled", p.disabled},
+                   {"config", json::parse(p.config_json, nullptr, false)}});
+  }
+  return out.dump();
+}
+
+core::Result<std::vector<core::ProviderConfig>> DecodeProviders(const std::string& text) {
+  auto doc = json::parse(text, nullptr, false);
+  if (!doc.is_array()) return core::Status::Internal("stored providers are not a JSON array");
+  std::vector<core::ProviderConfig> out;
+  for (const auto& p : doc) {
+    core::ProviderConfig c;
+    auto id = core::ObjectId::FromHex(p.value("_id", ""));
+    if (!id) return core::Status::Internal("stored provider has a bad _id");
+    c.id = *id;
+    c.name = p.value("name", "");
+    c.type = p.value("type", "");
+    c.disabled = p.value("disabled", false);
+    c.config_json = p.contains("config") && p["config"].is_object() ? p["config"].dump() : "{}";
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::string EncodeSettings(const core::AppSettings& s) {
+  return json{{"refresh_token_ttl_seconds", s.refresh_token_ttl_seconds},
+              {"deployment_model", s.deployment_model},
+              {"location", s.location}}
+      .dump();
+}
+
+core::Result<core::AppSettings> DecodeSettings(const std::string& text) {
+  auto doc = json::parse(text, nullptr, false);
+  if (!doc.is_object()) return core::Status::Internal("stored app settings are not a JSON object");
+  core::AppSettings s;
+  s.refresh_token_ttl_seconds = doc.value("refresh_token_ttl_seconds", s.refresh_token_ttl_seconds);
+  s.deployment_model = doc.value("deployment_model", s.deployment_model);
+  s.location = doc.value("location", s.location);
+  return s;
+}
+
+}  // namespace guestpass::store

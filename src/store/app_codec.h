@@ -1,0 +1,19 @@
+// app_codec.h: JSON encoding of an app's providers and settings, shared by
+// the SQL back ends, which keep both as JSON text columns.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "core/status.h"
+
+namespace guestpass::store {
+
+std::string EncodeProviders(const std::vector<core::ProviderConfig>& providers);
+core::Result<std::vector<core::ProviderConfig>> DecodeProviders(const std::string& json);
+
+std::string EncodeSettings(const core::AppSettings& settings);
+core::Result<core::AppSettings> DecodeSettings(const std::string& json);
+
+}  // namespace guestpass::store

@@ -1,0 +1,143 @@
+// memory_store.cc: maps behind one mutex.
+#include "store/memory/memory_store.h"
+
+#include <algorithm>
+
+namespace guestpass::store::memory {
+
+using core::ErrorCode;
+using core::ObjectId;
+using core::Status;
+
+void MemoryStore::ListApps(Callback<std::vector<core::App>> done) {
+  std::vector<core::App> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, app] : apps_) out.push_back(app);
+  }
+  std::sort(out.begin(), out.end(), [](const core::App& a, const core::App& b) {
+    return a.created_at != b.created_at ? a.created_at < b.created_at : a.id < b.id;
+  });
+  done(std::move(out));
+}
+
+void MemoryStore::PutApp(core::App app, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, other] : apps_) {
+      if (id != app.id && other.client_app_id == app.client_app_id) {
+        result = Status::AlreadyExists(ErrorCode::kInvalidParameter, "client app id already in use");
+        break;
+      }
+    }
+    if (result.ok()) apps_[app.id] = std::move(app);
+  }
+  done(result);
+}
+
+void MemoryStore::CreateUserWithSession(core::User user, core::Session session, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (users_.count(user.id) || sessions_.count(session.id)) {
+      result = Status::AlreadyExists(ErrorCode::kInvalidParameter, "id already exists");
+    } else {
+      for (const auto& ident : user.identities) {
+        if (ident.provider_type == core::kAnonUser) continue;
+        for (const auto& [id, other] : users_) {
+          if (other.app_id != user.app_id) continue;
+          for (const auto& o : other.identities)
+            if (o.provider_type == ident.provider_type && o.id == ident.id)
+              result = Status::AlreadyExists(ErrorCode::kInvalidParameter, "identity already exists");
+        }
+      }
+    }
+    if (result.ok()) {
+      sessions_[session.id] = std::move(session);
+      users_[user.id] = std::move(user);
+    }
+  }
+  done(result);
+}
+
+void MemoryStore::GetSessionWithUser(ObjectId session_id, Callback<SessionWithUser> done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto s = sessions_.find(session_id);
+  if (s == sessions_.end()) {
+    lock.unlock();
+    return done(Status::NotFound(ErrorCode::kInvalidSession, "session not found"));
+  }
+  auto u = users_.find(s->second.user_id);
+  if (u == users_.end()) {
+    lock.unlock();
+    return done(Status::NotFound(ErrorCode::kUserNotFound, "user not found"));
+  }
+  SessionWithUser out{s->second, u->second};
+  lock.unlock();
+  done(std::move(out));
+}
+
+void MemoryStore::GetUser(ObjectId user_id, Callback<core::User> done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto u = users_.find(user_id);
+  if (u == users_.end()) {
+    lock.unlock();
+    return done(Status::NotFound(ErrorCode::kUserNotFound, "user not found"));
+  }
+  core::User out = u->second;
+  lock.unlock();
+  done(std::move(out));
+}
+
+void MemoryStore::EraseUserLocked(const ObjectId& user_id) {
+  users_.erase(user_id);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (it->second.user_id == user_id)
+      it = sessions_.erase(it);
+    else
+      ++it;
+  }
+}
+
+void MemoryStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymous,
+                                Callback<DeleteSessionOutcome> done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto s = sessions_.find(session_id);
+  if (s == sessions_.end()) {
+    lock.unlock();
+    return done(Status::NotFound(ErrorCode::kInvalidSession, "session not found"));
+  }
+  DeleteSessionOutcome out;
+  out.user_id = s->second.user_id;
+  sessions_.erase(s);
+  auto u = users_.find(out.user_id);
+  if (delete_user_if_anonymous && u != users_.end() && u->second.IsAnonymous()) {
+    EraseUserLocked(out.user_id);
+    out.user_deleted = true;
+  }
+  lock.unlock();
+  done(out);
+}
+
+void MemoryStore::DeleteUser(ObjectId user_id, StatusCallback done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!users_.count(user_id)) {
+    lock.unlock();
+    return done(Status::NotFound(ErrorCode::kUserNotFound, "user not found"));
+  }
+  EraseUserLocked(user_id);
+  lock.unlock();
+  done(Status::Ok());
+}
+
+void MemoryStore::CountUsers(ObjectId app_id, Callback<int64_t> done) {
+  int64_t n = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, u] : users_) n += u.app_id == app_id;
+  }
+  done(n);
+}
+
+}  // namespace guestpass::store::memory

@@ -1,0 +1,418 @@
+// sqlite_store.cc: SQL of the SQLite back end, its group-commit writer and
+// its reader pool.
+#include "store/sqlite/sqlite_store.h"
+
+#include "store/app_codec.h"
+#include "store/sqlite/migrations.h"
+
+namespace guestpass::store::sqlite {
+
+using core::ErrorCode;
+using core::ObjectId;
+using core::Result;
+using core::Status;
+
+namespace {
+
+Status ApplyMigrations(Connection& db) {
+  if (Status s = db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)"); !s.ok())
+    return s;
+  int64_t applied = 0;
+  {
+    Statement st = db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (st.Step() == SQLITE_ROW) applied = st.ColumnInt(0);
+  }
+  const int64_t known = static_cast<int64_t>(std::size(kMigrations));
+  if (applied > known)
+    return Status::Internal("database schema version " + std::to_string(applied) +
+                            " is newer than this guestpass (" + std::to_string(known) + ")");
+  for (int64_t v = applied + 1; v <= known; ++v) {
+    if (Status s = db.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    Status s = db.Exec(kMigrations[v - 1]);
+    if (s.ok()) {
+      Statement st = db.Prepare("INSERT INTO schema_migrations (version) VALUES (?)");
+      st.Bind(1, v);
+      if (int rc = st.Step(); rc != SQLITE_DONE) s = db.Error(rc, "record migration");
+    }
+    if (s.ok()) s = db.Exec("COMMIT");
+    if (!s.ok()) {
+      db.Exec("ROLLBACK");
+      return Status::Internal("migration " + std::to_string(v) + " failed: " + s.message());
+    }
+  }
+  return Status::Ok();
+}
+
+// Reads the rows of a session-with-user or user query: one row per identity.
+// Columns from `first` on: provider_type, provider_id, identity_id.
+void AppendIdentity(Statement& st, int first, core::User& user) {
+  if (st.ColumnIsNull(first)) return;  // LEFT JOIN with no identity
+  core::Identity ident;
+  ident.provider_type = st.ColumnText(first);
+  ident.provider_id = st.ColumnId(first + 1);
+  ident.id = st.ColumnText(first + 2);
+  user.identities.push_back(std::move(ident));
+}
+
+Status InsertIdentities(Connection& db, const core::User& user) {
+  int64_t seq = 0;
+  for (const auto& ident : user.identities) {
+    Statement st = db.Prepare(
+        "INSERT INTO identities (user_id, seq, app_id, provider_type, provider_id, identity_id)"
+        " VALUES (?, ?, ?, ?, ?, ?)");
+    st.Bind(1, user.id).Bind(2, seq++).Bind(3, user.app_id).Bind(4, ident.provider_type);
+    st.Bind(5, ident.provider_id).Bind(6, ident.id);
+    if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert identity");
+  }
+  return Status::Ok();
+}
+
+Status EraseUser(Connection& db, const ObjectId& user_id) {
+  static const char* const kStatements[] = {
+      "DELETE FROM users WHERE id = ?",
+      "DELETE FROM identities WHERE user_id = ?",
+      "DELETE FROM sessions WHERE user_id = ?",
+  };
+  for (const char* sql : kStatements) {
+    Statement st = db.Prepare(sql);
+    st.Bind(1, user_id);
+    if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete user");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteOptions options) {
+  auto writer = Connection::Open(options.path, /*read_only=*/false);
+  if (!writer.ok()) return writer.status();
+  Connection& db = **writer;
+  if (Status s = db.Exec("PRAGMA journal_mode=WAL"); !s.ok()) return s;
+  // FULL: the WAL is fsynced at every commit, so an acknowledged write
+  // survives power loss. Group commit amortises the fsync.
+  if (Status s = db.Exec("PRAGMA synchronous=FULL"); !s.ok()) return s;
+  if (Status s = ApplyMigrations(db); !s.ok()) return s;
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(options), std::move(*writer)));
+}
+
+SqliteStore::SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer)
+    : options_(std::move(options)), writer_(std::move(writer)) {
+  writer_thread_ = std::thread([this] { WriterLoop(); });
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_one();
+  writer_thread_.join();
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  idle_readers_.clear();
+  writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+// ---- Writer ----
+
+void SqliteStore::Enqueue(WriteOp op) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(op));
+      op.complete = nullptr;
+    }
+  }
+  if (op.complete) return op.complete(Status::Unavailable("store is closing"));
+  queue_cv_.notify_one();
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<WriteOp> batch;
+  std::vector<Status> results;
+  Connection& db = *writer_;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    results.assign(batch.size(), Status::Ok());
+    Status txn = db.Exec("BEGIN IMMEDIATE");
+    if (txn.ok()) {
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (Status s = db.Exec("SAVEPOINT op"); !s.ok()) {
+          results[i] = s;
+          continue;
+        }
+        results[i] = batch[i].apply(db);
+        if (!results[i].ok()) db.Exec("ROLLBACK TO op");
+        db.Exec("RELEASE op");
+      }
+      txn = db.Exec("COMMIT");
+      if (!txn.ok()) db.Exec("ROLLBACK");
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      // A failed commit loses every write of the batch: none is acknowledged.
+      batch[i].complete(txn.ok() ? results[i] : Status::Unavailable("commit failed: " + txn.message()));
+    }
+    batch.clear();
+  }
+}
+
+// ---- Readers ----
+
+void SqliteStore::ReaderReturn::operator()(Connection* c) const {
+  std::lock_guard<std::mutex> lock(store->readers_mu_);
+  store->idle_readers_.emplace_back(c);
+}
+
+Result<SqliteStore::Reader> SqliteStore::AcquireReader() {
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    if (!idle_readers_.empty()) {
+      Connection* c = idle_readers_.back().release();
+      idle_readers_.pop_back();
+      return Reader(c, ReaderReturn{this});
+    }
+  }
+  auto c = Connection::Open(options_.path, /*read_only=*/true);
+  if (!c.ok()) return c.status();
+  return Reader(c->release(), ReaderReturn{this});
+}
+
+// ---- Apps ----
+
+void SqliteStore::ListApps(Callback<std::vector<core::App>> done) {
+  done(ReadApps());
+}
+
+Result<std::vector<core::App>> SqliteStore::ReadApps() {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  Connection& db = **reader;
+  std::vector<core::App> apps;
+  Statement st = db.Prepare(
+      "SELECT id, client_app_id, name, providers, settings, created_at FROM apps ORDER BY created_at, id");
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    core::App app;
+    app.id = st.ColumnId(0);
+    app.client_app_id = st.ColumnText(1);
+    app.name = st.ColumnText(2);
+    auto providers = DecodeProviders(st.ColumnText(3));
+    if (!providers.ok()) return providers.status();
+    app.providers = std::move(*providers);
+    auto settings = DecodeSettings(st.ColumnText(4));
+    if (!settings.ok()) return settings.status();
+    app.settings = std::move(*settings);
+    app.created_at = st.ColumnInt(5);
+    apps.push_back(std::move(app));
+  }
+  if (rc != SQLITE_DONE) return db.Error(rc, "list apps");
+  return apps;
+}
+
+void SqliteStore::PutApp(core::App app, StatusCallback done) {
+  auto shared = std::make_shared<core::App>(std::move(app));
+  Enqueue({[shared](Connection& db) {
+             Statement st = db.Prepare(
+                 "INSERT INTO apps (id, client_app_id, name, providers, settings, created_at)"
+                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_app_id = excluded.client_app_id,"
+                 " name = excluded.name, providers = excluded.providers, settings = excluded.settings");
+             st.Bind(1, shared->id).Bind(2, shared->client_app_id).Bind(3, shared->name);
+             st.Bind(4, EncodeProviders(shared->providers)).Bind(5, EncodeSettings(shared->settings));
+             st.Bind(6, shared->created_at);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "put app");
+             return Status::Ok();
+           },
+           std::move(done)});
+}
+
+// ---- Users and sessions ----
+
+void SqliteStore::CreateUserWithSession(core::User user, core::Session session, StatusCallback done) {
+  struct Args {
+    core::User user;
+    core::Session session;
+  };
+  auto args = std::make_shared<Args>(Args{std::move(user), std::move(session)});
+  Enqueue({[args](Connection& db) {
+             const core::User& u = args->user;
+             {
+               Statement st = db.Prepare(
+                   "INSERT INTO users (id, app_id, type, data, created_at, last_active_at, disabled)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?)");
+               st.Bind(1, u.id).Bind(2, u.app_id).Bind(3, u.type);
+               if (u.data_json.empty() || u.data_json == "{}")
+                 st.BindNull(4);
+               else
+                 st.Bind(4, u.data_json);
+               st.Bind(5, u.created_at).Bind(6, u.last_active_at).Bind(7, int64_t{u.disabled});
+               if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert user");
+             }
+             if (Status s = InsertIdentities(db, u); !s.ok()) return s;
+             const core::Session& s = args->session;
+             Statement st = db.Prepare(
+                 "INSERT INTO sessions (id, user_id, secret_hash, created_at, expires_at, device_id, device)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?)");
+             st.Bind(1, s.id).Bind(2, s.user_id).Bind(3, std::span<const uint8_t>(s.secret_hash));
+             st.Bind(4, s.created_at).Bind(5, s.expires_at).Bind(6, s.device_id);
+             if (s.device_json.empty())
+               st.BindNull(7);
+             else
+               st.Bind(7, s.device_json);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert session");
+             return Status::Ok();
+           },
+           std::move(done)});
+}
+
+void SqliteStore::GetSessionWithUser(ObjectId session_id, Callback<SessionWithUser> done) {
+  done(ReadSessionWithUser(session_id));
+}
+
+Result<SessionWithUser> SqliteStore::ReadSessionWithUser(const ObjectId& session_id) {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  Connection& db = **reader;
+  // One statement, so session, user and identities come from one snapshot.
+  Statement st = db.Prepare(
+      "SELECT s.user_id, s.secret_hash, s.created_at, s.expires_at, s.device_id, s.device,"
+      " u.app_id, u.type, u.data, u.created_at, u.last_active_at, u.disabled,"
+      " i.provider_type, i.provider_id, i.identity_id"
+      " FROM sessions s JOIN users u ON u.id = s.user_id"
+      " LEFT JOIN identities i ON i.user_id = s.user_id"
+      " WHERE s.id = ? ORDER BY i.seq");
+  st.Bind(1, session_id);
+  SessionWithUser out;
+  int rows = 0;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    if (rows++ == 0) {
+      out.session.id = session_id;
+      out.session.user_id = st.ColumnId(0);
+      auto hash = st.ColumnBlob(1);
+      if (hash.size() == out.session.secret_hash.size())
+        std::copy(hash.begin(), hash.end(), out.session.secret_hash.begin());
+      out.session.created_at = st.ColumnInt(2);
+      out.session.expires_at = st.ColumnInt(3);
+      out.session.device_id = st.ColumnId(4);
+      out.session.device_json = st.ColumnText(5);
+      out.user.id = out.session.user_id;
+      out.user.app_id = st.ColumnId(6);
+      out.user.type = st.ColumnText(7);
+      out.user.data_json = st.ColumnIsNull(8) ? "{}" : st.ColumnText(8);
+      out.user.created_at = st.ColumnInt(9);
+      out.user.last_active_at = st.ColumnInt(10);
+      out.user.disabled = st.ColumnInt(11) != 0;
+    }
+    AppendIdentity(st, 12, out.user);
+  }
+  if (rc != SQLITE_DONE) return db.Error(rc, "get session");
+  if (rows == 0) return Status::NotFound(ErrorCode::kInvalidSession, "session not found");
+  return out;
+}
+
+void SqliteStore::GetUser(ObjectId user_id, Callback<core::User> done) { done(ReadUser(user_id)); }
+
+Result<core::User> SqliteStore::ReadUser(const ObjectId& user_id) {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  Connection& db = **reader;
+  Statement st = db.Prepare(
+      "SELECT u.app_id, u.type, u.data, u.created_at, u.last_active_at, u.disabled,"
+      " i.provider_type, i.provider_id, i.identity_id"
+      " FROM users u LEFT JOIN identities i ON i.user_id = u.id WHERE u.id = ? ORDER BY i.seq");
+  st.Bind(1, user_id);
+  core::User user;
+  int rows = 0;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    if (rows++ == 0) {
+      user.id = user_id;
+      user.app_id = st.ColumnId(0);
+      user.type = st.ColumnText(1);
+      user.data_json = st.ColumnIsNull(2) ? "{}" : st.ColumnText(2);
+      user.created_at = st.ColumnInt(3);
+      user.last_active_at = st.ColumnInt(4);
+      user.disabled = st.ColumnInt(5) != 0;
+    }
+    AppendIdentity(st, 6, user);
+  }
+  if (rc != SQLITE_DONE) return db.Error(rc, "get user");
+  if (rows == 0) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+  return user;
+}
+
+void SqliteStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymous,
+                                Callback<DeleteSessionOutcome> done) {
+  auto outcome = std::make_shared<DeleteSessionOutcome>();
+  Enqueue({[session_id, delete_user_if_anonymous, outcome](Connection& db) {
+             {
+               Statement st = db.Prepare("DELETE FROM sessions WHERE id = ? RETURNING user_id");
+               st.Bind(1, session_id);
+               int rc = st.Step();
+               if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kInvalidSession, "session not found");
+               if (rc != SQLITE_ROW) return db.Error(rc, "delete session");
+               outcome->user_id = st.ColumnId(0);
+               while ((rc = st.Step()) == SQLITE_ROW) {
+               }
+               if (rc != SQLITE_DONE) return db.Error(rc, "delete session");
+             }
+             if (!delete_user_if_anonymous) return Status::Ok();
+             bool anonymous = false;
+             {
+               // Same rule as core::User::IsAnonymous, evaluated inside the
+               // transaction so a concurrent link is never lost.
+               Statement st = db.Prepare(
+                   "SELECT COUNT(*), COALESCE(SUM(provider_type <> 'anon-user'), 0)"
+                   " FROM identities WHERE user_id = ?");
+               st.Bind(1, outcome->user_id);
+               if (int rc = st.Step(); rc != SQLITE_ROW) return db.Error(rc, "check identities");
+               anonymous = st.ColumnInt(0) > 0 && st.ColumnInt(1) == 0;
+             }
+             if (!anonymous) return Status::Ok();
+             if (Status s = EraseUser(db, outcome->user_id); !s.ok()) return s;
+             outcome->user_deleted = true;
+             return Status::Ok();
+           },
+           [outcome, done = std::move(done)](Status s) {
+             if (!s.ok()) return done(s);
+             done(*outcome);
+           }});
+}
+
+void SqliteStore::DeleteUser(ObjectId user_id, StatusCallback done) {
+  Enqueue({[user_id](Connection& db) {
+             {
+               Statement st = db.Prepare("SELECT 1 FROM users WHERE id = ?");
+               st.Bind(1, user_id);
+               int rc = st.Step();
+               if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+               if (rc != SQLITE_ROW) return db.Error(rc, "find user");
+             }
+             return EraseUser(db, user_id);
+           },
+           std::move(done)});
+}
+
+void SqliteStore::CountUsers(ObjectId app_id, Callback<int64_t> done) {
+  // Reads finish (statement reset, connection back in the pool) before the
+  // callback runs.
+  auto count = [&]() -> Result<int64_t> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    Statement st = db.Prepare("SELECT COUNT(*) FROM users WHERE app_id = ?");
+    st.Bind(1, app_id);
+    if (int rc = st.Step(); rc != SQLITE_ROW) return db.Error(rc, "count users");
+    return st.ColumnInt(0);
+  }();
+  done(std::move(count));
+}
+
+}  // namespace guestpass::store::sqlite

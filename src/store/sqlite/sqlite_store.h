@@ -1,0 +1,83 @@
+// sqlite_store.h: the embedded default Store on one SQLite file (WAL mode).
+//
+// DESIGN: one writer thread owns the only write connection. Writes from all
+// callers queue to it; it applies everything queued as one transaction (each
+// write in its own SAVEPOINT, so one failure does not spoil the others),
+// commits with synchronous=FULL (the WAL is fsynced), and only then calls
+// each write's callback: group commit, so N concurrent logins cost one fsync.
+// Reads run inline on the caller's thread on a pooled read connection; WAL
+// lets them proceed while the writer commits.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite/connection.h"
+#include "store/store.h"
+
+namespace guestpass::store::sqlite {
+
+struct SqliteOptions {
+  std::string path;              // database file; ":memory:" is not supported (WAL)
+  size_t max_batch = 1024;       // most writes per transaction
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the database and applies pending migrations.
+  static core::Result<std::unique_ptr<SqliteStore>> Open(SqliteOptions options);
+  // Finishes every queued write (their callbacks run), then closes.
+  ~SqliteStore() override;
+
+  void ListApps(Callback<std::vector<core::App>> done) override;
+  void PutApp(core::App app, StatusCallback done) override;
+  void CreateUserWithSession(core::User user, core::Session session, StatusCallback done) override;
+  void GetSessionWithUser(core::ObjectId session_id, Callback<SessionWithUser> done) override;
+  void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
+  void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous,
+                     Callback<DeleteSessionOutcome> done) override;
+  void DeleteUser(core::ObjectId user_id, StatusCallback done) override;
+  void CountUsers(core::ObjectId app_id, Callback<int64_t> done) override;
+
+ private:
+  struct WriteOp {
+    std::function<core::Status(Connection&)> apply;  // runs on the writer thread
+    std::function<void(core::Status)> complete;      // runs after commit
+  };
+
+  SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer);
+  void Enqueue(WriteOp op);
+  void WriterLoop();
+
+  // A read connection from the pool; returned by the deleter.
+  struct ReaderReturn {
+    SqliteStore* store;
+    void operator()(Connection* c) const;
+  };
+  using Reader = std::unique_ptr<Connection, ReaderReturn>;
+  core::Result<Reader> AcquireReader();
+  // The reads behind the Store methods; they release their connection
+  // before the caller's callback runs.
+  core::Result<std::vector<core::App>> ReadApps();
+  core::Result<SessionWithUser> ReadSessionWithUser(const core::ObjectId& session_id);
+  core::Result<core::User> ReadUser(const core::ObjectId& user_id);
+
+  const SqliteOptions options_;
+  std::unique_ptr<Connection> writer_;  // used only by writer_thread_
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<WriteOp> queue_;  // guarded by queue_mu_
+  bool stopping_ = false;      // guarded by queue_mu_
+  std::thread writer_thread_;
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mu_
+};
+
+}  // namespace guestpass::store::sqlite

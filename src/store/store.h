@@ -1,0 +1,75 @@
+// store.h: the persistence contract for apps, users, identities and sessions.
+// Back ends: memory/ (tests, dev), sqlite/ (embedded default), and later
+// PostgreSQL. No back-end types appear here; store_contract_test.h is the
+// behaviour every back end must pass.
+//
+// DESIGN: every operation is asynchronous. The callback receives the result
+// exactly once, on any thread, possibly before the call returns (an inline
+// read). A write's callback runs only after the write is durable, so callers
+// acknowledge nothing that a crash could lose. Back ends may batch writes from
+// many callers into one durable commit (group commit).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "core/object_id.h"
+#include "core/status.h"
+
+namespace guestpass::store {
+
+using StatusCallback = std::function<void(core::Status)>;
+template <typename T>
+using Callback = std::function<void(core::Result<T>)>;
+
+struct SessionWithUser {
+  core::Session session;
+  core::User user;
+};
+
+struct DeleteSessionOutcome {
+  core::ObjectId user_id;
+  bool user_deleted = false;  // the session's user was anonymous and is gone
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // ---- Apps (start-up and admin paths) ----
+  // All apps with their providers, ordered by creation.
+  virtual void ListApps(Callback<std::vector<core::App>> done) = 0;
+  // Inserts the app or replaces the one with the same id.
+  // AlreadyExists if another app has the same client_app_id.
+  virtual void PutApp(core::App app, StatusCallback done) = 0;
+
+  // ---- Users and sessions (hot paths) ----
+  // Inserts a new user with its identities and its first session, atomically.
+  // AlreadyExists if the user or session id is taken or a non-anonymous
+  // identity already belongs to a user of the same app.
+  virtual void CreateUserWithSession(core::User user, core::Session session, StatusCallback done) = 0;
+
+  // The session and its user. NotFound if either is gone.
+  virtual void GetSessionWithUser(core::ObjectId session_id, Callback<SessionWithUser> done) = 0;
+
+  // The user. NotFound if absent.
+  virtual void GetUser(core::ObjectId user_id, Callback<core::User> done) = 0;
+
+  // Deletes the session. When `delete_user_if_anonymous` and the session's
+  // user is anonymous (core::User::IsAnonymous) at that moment, deletes the
+  // user, its identities and all its sessions too, atomically.
+  // NotFound if the session does not exist.
+  virtual void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous,
+                             Callback<DeleteSessionOutcome> done) = 0;
+
+  // Deletes the user, its identities and all its sessions atomically.
+  // NotFound if the user does not exist.
+  virtual void DeleteUser(core::ObjectId user_id, StatusCallback done) = 0;
+
+  // Number of users of the app (operations and tests).
+  virtual void CountUsers(core::ObjectId app_id, Callback<int64_t> done) = 0;
+};
+
+}  // namespace guestpass::store

@@ -1,0 +1,104 @@
+// key_ring.cc: key storage format and file handling.
+// File format (JSON): {"active": KID, "keys": [{"kid", "alg": "HS256",
+// "secret": base64url, "created_at": seconds}]}.
+#include "token/key_ring.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/object_id.h"
+#include "crypto/encoding.h"
+
+namespace guestpass::token {
+
+using core::Result;
+using core::Status;
+
+void KeyRing::Add(std::string kid, std::vector<uint8_t> secret) {
+  auto key = std::make_unique<SigningKey>();
+  key->kid = std::move(kid);
+  key->hmac = std::make_unique<crypto::HmacSha256Key>(std::move(secret));
+  // kid holds only [0-9a-f], so no JSON escaping is needed.
+  key->header_b64 = crypto::Base64UrlEncode(R"({"alg":"HS256","kid":")" + key->kid + R"(","typ":"JWT"})");
+  keys_.push_back(std::move(key));
+}
+
+void KeyRing::SetActive(const std::string& kid) {
+  for (size_t i = 0; i < keys_.size(); ++i)
+    if (keys_[i]->kid == kid) active_ = i;
+}
+
+const SigningKey* KeyRing::FindByHeader(std::string_view header_b64) const {
+  for (const auto& k : keys_)
+    if (k->header_b64 == header_b64) return k.get();
+  return nullptr;
+}
+
+namespace {
+Status WriteNewKeyFile(const std::string& path, core::Random& random, const core::Clock& clock) {
+  std::vector<uint8_t> secret(32);
+  random.Fill(secret);
+  core::ObjectIdGenerator ids(clock, random);
+  const std::string kid = ids.Next().ToHex();
+  nlohmann::json doc = {{"active", kid},
+                        {"keys", {{{"kid", kid}, {"alg", "HS256"}, {"secret", crypto::Base64UrlEncode(secret)},
+                                   {"created_at", clock.NowSeconds()}}}}};
+  const std::string text = doc.dump(2) + "\n";
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Internal("cannot create " + tmp + ": " + std::strerror(errno));
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
+    return Status::Internal("cannot write " + path + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+}  // namespace
+
+Result<std::shared_ptr<KeyRing>> KeyRing::LoadOrCreate(const std::string& path, core::Random& random,
+                                                      const core::Clock& clock) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return Status::Internal("cannot stat " + path + ": " + std::strerror(errno));
+    if (Status s = WriteNewKeyFile(path, random, clock); !s.ok()) return s;
+    if (::stat(path.c_str(), &st) != 0) return Status::Internal("cannot stat " + path);
+  }
+  if ((st.st_mode & 077) != 0)
+    return Status::Internal(path + ": signing key file must not be readable by group or others (chmod 600 it)");
+  std::ifstream in(path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto doc = nlohmann::json::parse(buf.str(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array() ||
+      !doc.contains("active") || !doc["active"].is_string())
+    return Status::Internal(path + ": malformed signing key file (expected {\"active\", \"keys\": [...]})");
+  auto ring = std::make_shared<KeyRing>();
+  for (const auto& k : doc["keys"]) {
+    if (!k.is_object() || !k.contains("kid") || !k["kid"].is_string() || !k.contains("secret") ||
+        !k["secret"].is_string() || k.value("alg", "") != "HS256")
+      return Status::Internal(path + ": malformed key entry (need kid, alg HS256, secret)");
+    const std::string kid = k["kid"];
+    if (kid.empty() || kid.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return Status::Internal(path + ": key id must be lowercase hex: " + kid);
+    auto secret = crypto::Base64UrlDecode(k["secret"].get<std::string>());
+    if (!secret || secret->size() < 32)
+      return Status::Internal(path + ": key " + kid + " secret must be base64url of at least 32 bytes");
+    ring->Add(kid, std::vector<uint8_t>(secret->begin(), secret->end()));
+  }
+  if (ring->size() == 0) return Status::Internal(path + ": no keys");
+  const std::string active = doc["active"];
+  bool found = false;
+  for (const auto& k : doc["keys"]) found |= k["kid"] == active;
+  if (!found) return Status::Internal(path + ": active key " + active + " is not in keys");
+  ring->SetActive(active);
+  return ring;
+}
+
+}  // namespace guestpass::token

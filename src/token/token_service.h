@@ -1,0 +1,64 @@
+// token_service.h: issues and verifies the two JWTs of the client API.
+// Access tokens (30 min) authenticate requests; refresh tokens stand for a
+// session and carry its secret, whose hash the store keeps. Claims follow
+// shared/spec/client-api.md section 16. HS256 only; any other header
+// (alg none, RS256, unknown kid) is rejected.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/model.h"
+#include "core/object_id.h"
+#include "core/status.h"
+#include "token/key_ring.h"
+
+namespace guestpass::token {
+
+inline constexpr int64_t kAccessTokenTtlSeconds = 1800;
+
+struct AccessClaims {
+  core::ObjectId user_id;     // sub
+  core::ObjectId session_id;  // iss
+  core::ObjectId app_id;      // baas_domain_id
+  core::ObjectId device_id;   // baas_device_id
+  int64_t issued_at = 0;
+  int64_t expires_at = 0;
+};
+
+struct RefreshClaims {
+  core::ObjectId user_id;     // sub
+  core::ObjectId session_id;  // baas_id
+  core::ObjectId app_id;      // baas_domain_id
+  core::ObjectId device_id;   // baas_device_id
+  std::string secret;         // gp_secret: base64url of 32 random bytes
+  core::Identity identity;    // baas_identity: the identity used to log in
+  int64_t issued_at = 0;
+  int64_t expires_at = 0;
+};
+
+class TokenService {
+ public:
+  TokenService(std::shared_ptr<const KeyRing> keys, const core::Clock& clock);
+
+  // Sign with the active key. Thread-safe.
+  std::string IssueAccessToken(const AccessClaims& claims) const;
+  std::string IssueRefreshToken(const RefreshClaims& claims) const;
+
+  // Verify signature, type and expiry. Any failure is
+  // Unauthenticated(InvalidSession) with a short reason. Thread-safe.
+  core::Result<AccessClaims> VerifyAccessToken(std::string_view token) const;
+  core::Result<RefreshClaims> VerifyRefreshToken(std::string_view token) const;
+
+ private:
+  std::string Sign(const std::string& payload) const;
+  // Returns the decoded payload of a correctly signed token.
+  core::Result<std::string> VerifySignature(std::string_view token) const;
+
+  std::shared_ptr<const KeyRing> keys_;
+  const core::Clock& clock_;
+};
+
+}  // namespace guestpass::token

@@ -1,0 +1,309 @@
+// Helpers for the end-to-end tests: start and stop a real guestpass server,
+// write App Services style app directories, and send raw HTTP requests.
+//
+// Server output contract (stdout; logs go to stderr):
+//   guestpass app id=<client_app_id> name=<name>      one line per app
+//   guestpass listening on http://127.0.0.1:<port>    exactly once, last
+//
+// Every process started here is killed when the test process exits, and every
+// temporary directory created here is removed then, so a crashing test file
+// leaves nothing behind.
+
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = path.resolve(HERE, "..", "..", "..");
+export const GUESTPASS_BIN =
+  process.env.GUESTPASS_BIN || path.join(REPO_ROOT, "build", "guestpass");
+
+export const API = "/api/client/v2.0";
+
+const START_TIMEOUT_MS = 15_000;
+const STOP_GRACE_MS = 10_000;
+
+const liveProcs = new Set();
+const tempDirs = new Set();
+
+process.on("exit", () => {
+  for (const proc of liveProcs) {
+    try {
+      proc.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  for (const dir of tempDirs) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  }
+});
+
+/** Creates a temporary directory that is removed when the test process exits. */
+export async function makeTempDir(prefix = "guestpass-it-") {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+/**
+ * Writes an app directory in the App Services export layout:
+ *   root_config.json    {"app_id": appId, "name": name}
+ *   auth/providers.json providers
+ * Returns its path.
+ */
+export async function makeAppDir({
+  appId,
+  name,
+  providers = {
+    "anon-user": { name: "anon-user", type: "anon-user", disabled: false },
+  },
+}) {
+  const dir = await makeTempDir("guestpass-app-");
+  await fsp.writeFile(
+    path.join(dir, "root_config.json"),
+    JSON.stringify({ app_id: appId, name }, null, 2) + "\n",
+  );
+  await fsp.mkdir(path.join(dir, "auth"), { recursive: true });
+  await fsp.writeFile(
+    path.join(dir, "auth", "providers.json"),
+    JSON.stringify(providers, null, 2) + "\n",
+  );
+  return dir;
+}
+
+/**
+ * Starts `guestpass serve` on an ephemeral port.
+ * Resolves with {url, apps, dataDir, proc, stop(), stderr(), stdout(), waitForStderr()}
+ * once the listening line has been printed.
+ */
+export async function startServer({ dataDir, appDirs = [], env = {} } = {}) {
+  if (!fs.existsSync(GUESTPASS_BIN)) {
+    throw new Error(
+      `guestpass binary not found at ${GUESTPASS_BIN} (build it, or set GUESTPASS_BIN)`,
+    );
+  }
+  if (!dataDir) dataDir = await makeTempDir("guestpass-data-");
+
+  const args = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir];
+  for (const d of appDirs) args.push("--app-dir", d);
+  args.push("--log-level", "info");
+
+  const proc = spawn(GUESTPASS_BIN, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  liveProcs.add(proc);
+
+  let stderrBuf = "";
+  let stdoutBuf = "";
+  const stderrWaiters = new Set();
+  proc.stderr.setEncoding("utf8");
+  proc.stderr.on("data", (chunk) => {
+    stderrBuf += chunk;
+    for (const w of stderrWaiters) w();
+  });
+
+  let exitInfo = null;
+  const exited = new Promise((resolve) => {
+    proc.on("exit", (code, signal) => {
+      exitInfo = { code, signal };
+      liveProcs.delete(proc);
+      resolve(exitInfo);
+    });
+  });
+  // A failing spawn (e.g. EACCES) emits 'error' and possibly no 'exit'.
+  const spawnError = new Promise((resolve) => proc.on("error", resolve));
+
+  const apps = [];
+  const rl = readline.createInterface({ input: proc.stdout });
+
+  const ready = new Promise((resolve, reject) => {
+    rl.on("line", (line) => {
+      stdoutBuf += line + "\n";
+      let m = /^guestpass app id=(\S+) name=(.*)$/.exec(line);
+      if (m) {
+        apps.push({ id: m[1], name: m[2] });
+        return;
+      }
+      m = /^guestpass listening on (http:\/\/127\.0\.0\.1:(\d+))$/.exec(line);
+      if (m) resolve(m[1]);
+    });
+    exited.then(({ code, signal }) =>
+      reject(
+        new Error(
+          `guestpass exited before listening (code=${code} signal=${signal})\n` +
+            `args: ${args.join(" ")}\nstdout:\n${stdoutBuf}\nstderr:\n${stderrBuf}`,
+        ),
+      ),
+    );
+    spawnError.then((err) =>
+      reject(new Error(`could not spawn ${GUESTPASS_BIN}: ${err.message}`)),
+    );
+  });
+
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `guestpass did not print its listening line within ${START_TIMEOUT_MS} ms\n` +
+              `args: ${args.join(" ")}\nstdout:\n${stdoutBuf}\nstderr:\n${stderrBuf}`,
+          ),
+        ),
+      START_TIMEOUT_MS,
+    );
+  });
+
+  let url;
+  try {
+    url = await Promise.race([ready, timeout]);
+  } catch (err) {
+    if (!exitInfo) {
+      proc.kill("SIGKILL");
+      await exited;
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+
+  async function stop() {
+    if (exitInfo) return exitInfo.code;
+    proc.kill("SIGTERM");
+    const killTimer = setTimeout(() => {
+      if (!exitInfo) proc.kill("SIGKILL");
+    }, STOP_GRACE_MS);
+    const { code } = await exited;
+    clearTimeout(killTimer);
+    return code;
+  }
+
+  /** Resolves with stderr once `pattern` (string or RegExp) occurs; rejects after timeoutMs. */
+  function waitForStderr(pattern, timeoutMs = 3000) {
+    const matches = () =>
+      typeof pattern === "string"
+        ? stderrBuf.includes(pattern)
+        : pattern.test(stderrBuf);
+    if (matches()) return Promise.resolve(stderrBuf);
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (matches()) {
+          clearTimeout(t);
+          stderrWaiters.delete(check);
+          resolve(stderrBuf);
+        }
+      };
+      const t = setTimeout(() => {
+        stderrWaiters.delete(check);
+        reject(
+          new Error(
+            `stderr did not match ${pattern} within ${timeoutMs} ms; stderr:\n${stderrBuf}`,
+          ),
+        );
+      }, timeoutMs);
+      stderrWaiters.add(check);
+    });
+  }
+
+  return {
+    url,
+    apps,
+    dataDir,
+    proc,
+    stop,
+    stderr: () => stderrBuf,
+    stdout: () => stdoutBuf,
+    waitForStderr,
+    exitInfo: () => exitInfo,
+  };
+}
+
+/**
+ * Raw HTTP request with global fetch. `json` (any value) is sent as an
+ * application/json body; `body` is sent as is. Never follows redirects.
+ * Resolves with {status, headers, text, json, contentType}; json is the parsed
+ * body when the content type starts with application/json and the body is
+ * non-empty, else undefined.
+ */
+export async function request(url, { method = "GET", headers = {}, json, body, timeoutMs = 10_000 } = {}) {
+  const h = { ...headers };
+  let payload = body;
+  if (json !== undefined) {
+    payload = JSON.stringify(json);
+    if (!Object.keys(h).some((k) => k.toLowerCase() === "content-type")) {
+      h["Content-Type"] = "application/json";
+    }
+  }
+  let res;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: h,
+      body: payload,
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    const cause = err.cause ? ` (cause: ${err.cause.code || err.cause.message || err.cause})` : "";
+    throw new Error(`${method} ${url} failed: ${err.message}${cause}`);
+  }
+  const text = await res.text();
+  const contentType = res.headers.get("content-type");
+  let parsed;
+  if (contentType && contentType.startsWith("application/json") && text.length > 0) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  return { status: res.status, headers: res.headers, text, json: parsed, contentType, method, url };
+}
+
+/** Short description of a response for assertion messages. */
+export function show(res) {
+  const body = res.text.length > 300 ? res.text.slice(0, 300) + "..." : res.text;
+  return `${res.method} ${res.url} -> ${res.status} content-type=${res.contentType} body=${body}`;
+}
+
+/** Decodes the payload segment of a JWT (no signature check). */
+export function decodeJwtPayload(token) {
+  const parts = token.split(".");
+  if (parts.length !== 3) throw new Error(`not a 3-part JWT: ${token}`);
+  return JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
+}
+
+/** A token whose payload segment has one character changed (still valid base64url). */
+export function tamperPayload(token) {
+  const [h, p, s] = token.split(".");
+  const i = Math.floor(p.length / 2);
+  const c = p[i] === "A" ? "B" : "A";
+  return `${h}.${p.slice(0, i)}${c}${p.slice(i + 1)}.${s}`;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** URL helpers. */
+export const routes = {
+  location: (base, appId) => `${base}${API}/app/${encodeURIComponent(appId)}/location`,
+  login: (base, appId, provider = "anon-user") =>
+    `${base}${API}/app/${encodeURIComponent(appId)}/auth/providers/${provider}/login`,
+  profile: (base) => `${base}${API}/auth/profile`,
+  session: (base) => `${base}${API}/auth/session`,
+  del: (base) => `${base}${API}/auth/delete`,
+};
+
+/** Raw anonymous login; returns the response. */
+export function rawAnonLogin(base, appId, body = { options: { device: { sdkVersion: "2.0.1", platform: "node", platformVersion: "20" } } }, headers = {}) {
+  return request(routes.login(base, appId), { method: "POST", json: body, headers });
+}
