@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs the Debian 12 packages guestpass needs to build
+# (and, with --test, to run its tests). Idempotent: apt runs only when a
+# package is missing. Needs root (or sudo) only in that case.
+set -euo pipefail
+
+packages=(g++ cmake ninja-build pkg-config libboost-dev libboost-program-options-dev
+          nlohmann-json3-dev libssl-dev libsqlite3-dev ca-certificates)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(libgtest-dev libgmock-dev curl)
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null 2>&1 || { echo "install-deps: need root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

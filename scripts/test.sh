@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# test.sh: the README's second command, and what CI runs (.ci/run).
+# Installs every dependency, builds, and runs all tests: GoogleTest unit
+# tests (ctest) and the end-to-end tests that drive the real server with
+# realm-web from npm in Node. Idempotent; leaves no server running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+echo "== dependencies"
+bash scripts/install-deps.sh --test
+
+echo "== build"
+bash scripts/build.sh -DGUESTPASS_BUILD_TESTS=ON
+
+echo "== unit tests"
+ctest --test-dir build -L unit --output-on-failure -j2
+
+echo "== end-to-end tests (realm-web in Node against build/guestpass)"
+cd "$root/tests/integration"
+npm ci --no-audit --no-fund --loglevel=error
+GUESTPASS_BIN="$root/build/guestpass" node --test --test-concurrency=1 .
