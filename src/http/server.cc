@@ -18,10 +18,12 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 struct Server::Connection {
-  enum class Phase { kReading, kHandling, kWriting };
+  // kIdle: waiting for the first byte of a request (closed at once on stop);
+  // kReading: a request is arriving (given its read deadline even on stop).
+  enum class Phase { kIdle, kReading, kHandling, kWriting };
   explicit Connection(tcp::socket s) : socket(std::move(s)) {}
   tcp::socket socket;
-  Phase phase = Phase::kReading;
+  Phase phase = Phase::kIdle;
   Clock::time_point deadline;
 };
 
@@ -95,8 +97,15 @@ asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned,
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(16 * 1024);
     parser.body_limit(kMaxBodyBytes);
-    conn->phase = Server::Connection::Phase::kReading;
     conn->deadline = Clock::now() + options.read_timeout;
+    if (buffer.size() == 0) {
+      // Wait for the request's first byte without consuming it, so a graceful
+      // stop can tell idle keep-alive connections from arriving requests.
+      conn->phase = Server::Connection::Phase::kIdle;
+      co_await conn->socket.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || worker.stopping) break;
+    }
+    conn->phase = Server::Connection::Phase::kReading;
     co_await bhttp::async_read(conn->socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     Response res;
     bool keep_alive = false;
@@ -193,10 +202,11 @@ void Server::Stop() {
       worker->acceptor.close(ec);
       worker->sweep.cancel();
       if (worker->signals) worker->signals->cancel(ec);
-      // Idle and half-read connections close now; a request being handled
-      // finishes, is answered with Connection: close, and then closes.
+      // Idle connections close now; a request that is arriving or being
+      // handled is read (within its deadline), answered with
+      // Connection: close, and then its connection closes.
       for (Connection* c : worker->connections) {
-        if (c->phase == Connection::Phase::kReading) CloseQuietly(c->socket);
+        if (c->phase == Connection::Phase::kIdle) CloseQuietly(c->socket);
       }
     });
   }

@@ -397,3 +397,24 @@ test("11. several apps: one line each, location works for each, unknown app is 4
     await server.stop();
   }
 });
+
+test("13. tokens of another guestpass deployment are refused with 401 InvalidSession", T, async () => {
+  const a = await startServer();
+  await stopAfter(a, async () => {
+    const b = await startServer();
+    await stopAfter(b, async () => {
+      const login = await rawAnonLogin(a.url, a.apps[0].id);
+      assert.equal(login.status, 200, show(login));
+      // Signed by A's key: B must not accept it on any token endpoint.
+      const prof = await request(routes.profile(b.url), { headers: bearer(login.json.access_token) });
+      assert.equal(prof.status, 401, show(prof));
+      assert.equal(prof.json?.error_code, "InvalidSession", show(prof));
+      const refresh = await request(routes.session(b.url), { method: "POST", headers: bearer(login.json.refresh_token) });
+      assert.equal(refresh.status, 401, show(refresh));
+      assert.equal(refresh.json?.error_code, "InvalidSession", show(refresh));
+      // And A still accepts it.
+      const own = await request(routes.profile(a.url), { headers: bearer(login.json.access_token) });
+      assert.equal(own.status, 200, show(own));
+    });
+  });
+});

@@ -188,6 +188,18 @@ export async function startServer({ dataDir, appDirs = [], env = {} } = {}) {
     return code;
   }
 
+  /** Kills the server with SIGKILL (a crash: no shutdown code runs); resolves with exit info. */
+  async function crash() {
+    if (exitInfo) return exitInfo;
+    proc.kill("SIGKILL");
+    return exited;
+  }
+
+  /** Sends SIGTERM without waiting; `stop()` then waits for the exit. */
+  function terminate() {
+    if (!exitInfo) proc.kill("SIGTERM");
+  }
+
   /** Resolves with stderr once `pattern` (string or RegExp) occurs; rejects after timeoutMs. */
   function waitForStderr(pattern, timeoutMs = 3000) {
     const matches = () =>
@@ -221,6 +233,8 @@ export async function startServer({ dataDir, appDirs = [], env = {} } = {}) {
     dataDir,
     proc,
     stop,
+    crash,
+    terminate,
     stderr: () => stderrBuf,
     stdout: () => stdoutBuf,
     waitForStderr,
