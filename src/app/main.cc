@@ -65,6 +65,7 @@ int Serve(const std::vector<std::string>& args) {
     definitions.push_back(std::move(*def));
   }
 
+  ::umask(077);  // the database and keys are readable by the owner only
   if (core::Status s = EnsurePrivateDir(cfg.data_dir); !s.ok()) return Fail(s.message());
   const std::string db_path = (std::filesystem::path(cfg.data_dir) / "guestpass.db").string();
   const std::string key_path = (std::filesystem::path(cfg.data_dir) / "signing_keys.json").string();

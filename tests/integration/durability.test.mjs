@@ -70,3 +70,41 @@ test("logins answered before a crash (SIGKILL) survive it", T, async () => {
   console.log(`# SIGKILL burst: ${acknowledged.length - 100} of 300 acknowledged`);
   await assertAllRefreshable(dataDir, acknowledged);
 });
+
+test("a write stuck behind a slow disk does not hold up other connections' requests", T, async () => {
+  const { spawn } = await import("node:child_process");
+  const path = await import("node:path");
+  const server = await startServer();
+  try {
+    const appId = server.apps[0].id;
+    const ready = await rawAnonLogin(server.url, appId);
+    assert.equal(ready.status, 200, show(ready));
+    // Another process takes the database's write lock and keeps it: to
+    // guestpass this looks like a write that takes seconds (a stalled disk).
+    const holder = spawn("sqlite3", [path.join(server.dataDir, "guestpass.db")], { stdio: ["pipe", "pipe", "pipe"] });
+    const locked = new Promise((resolve, reject) => {
+      holder.stdout.on("data", (d) => String(d).includes("locked") && resolve());
+      holder.on("error", reject);
+    });
+    holder.stdin.write("BEGIN IMMEDIATE;\nSELECT 'locked';\n");
+    await locked;
+    const started = Date.now();
+    const stuck = rawAnonLogin(server.url, appId); // waits for the lock
+    let stuckDone = false;
+    stuck.then(() => (stuckDone = true));
+    // Reads and other endpoints keep answering meanwhile.
+    for (let i = 0; i < 20; i++) {
+      const prof = await request(routes.profile(server.url), { headers: bearer(ready.json.access_token) });
+      assert.equal(prof.status, 200, show(prof));
+      const refreshed = await request(routes.session(server.url), { method: "POST", headers: bearer(ready.json.refresh_token) });
+      assert.equal(refreshed.status, 201, show(refreshed));
+    }
+    assert.ok(Date.now() - started < 1500, `reads took ${Date.now() - started} ms behind a stalled write`);
+    assert.equal(stuckDone, false, "the login should still be waiting for the write lock");
+    holder.stdin.end("COMMIT;\n");
+    const res = await stuck;
+    assert.equal(res.status, 200, show(res));
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});

@@ -418,3 +418,17 @@ test("13. tokens of another guestpass deployment are refused with 401 InvalidSes
     });
   });
 });
+
+test("14. an invalid app directory stops the start with the file, the field and what is wrong", T, async () => {
+  const dir = await makeAppDir({
+    appId: "broken-app",
+    name: "broken",
+    providers: { "anon-user": { name: "anon-user", type: "anon-usr", disabled: false } },
+  });
+  await assert.rejects(startServer({ appDirs: [dir] }), (err) => {
+    assert.match(err.message, /providers\.json/);
+    assert.match(err.message, /anon-user\.type/);
+    assert.match(err.message, /must equal the provider name/);
+    return true;
+  });
+});
