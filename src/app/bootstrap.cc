@@ -42,9 +42,9 @@ core::Result<ImportReport> ImportApps(store::Store& store, const std::vector<con
   std::set<std::string> seen;
   for (const auto& def : definitions) {
     if (!seen.insert(def.client_app_id).second)
-      return Status::InvalidArgument(core::ErrorCode::kInvalidParameter,
-                                     def.source_dir + ": app_id '" + def.client_app_id +
-                                         "' is also used by another --app-dir");
+      return Status::InvalidArgument(
+          core::ErrorCode::kInvalidParameter,
+          def.source_dir + ": app_id '" + def.client_app_id + "' is also used by another --app-dir");
     const core::App* existing = nullptr;
     for (const auto& a : *apps)
       if (a.client_app_id == def.client_app_id) existing = &a;

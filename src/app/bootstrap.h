@@ -13,7 +13,7 @@
 namespace guestpass::app {
 
 struct ImportReport {
-  std::vector<core::App> apps;  // every app in the store, after the import
+  std::vector<core::App> apps;       // every app in the store, after the import
   std::vector<std::string> created;  // client app ids created now
 };
 

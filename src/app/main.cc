@@ -105,7 +105,8 @@ int Serve(const std::vector<std::string>& args) {
 
   std::string host = cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]" : cfg.listen_host;
   const std::string url = "http://" + host + ":" + std::to_string(server.port());
-  for (const auto& app : registry.All()) std::cout << "guestpass app id=" << app->client_app_id << " name=" << app->name << "\n";
+  for (const auto& app : registry.All())
+    std::cout << "guestpass app id=" << app->client_app_id << " name=" << app->name << "\n";
   std::cout << "guestpass listening on " << url << std::endl;
   log::Info("serving", {{"url", url}, {"data_dir", cfg.data_dir}, {"threads", std::to_string(options.threads)}});
 

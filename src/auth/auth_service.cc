@@ -24,9 +24,9 @@ AuthService::AuthService(store::Store& store, const token::TokenService& tokens,
 void AuthService::Login(const core::App& app, LoginRequest request, store::Callback<LoginResult> done) {
   const core::ProviderConfig* provider = app.FindProvider(request.provider_name);
   if (provider == nullptr) {
-    return done(Status::NotFound(ErrorCode::kAuthProviderNotFound,
-                                 "authentication via '" + request.provider_name + "' is unsupported: no such provider"
-                                 " is configured for this app"));
+    return done(Status::NotFound(ErrorCode::kAuthProviderNotFound, "authentication via '" + request.provider_name +
+                                                                       "' is unsupported: no such provider"
+                                                                       " is configured for this app"));
   }
   if (provider->disabled) {
     return done(Status::PermissionDenied(ErrorCode::kAuthProviderNotFound,
@@ -34,13 +34,12 @@ void AuthService::Login(const core::App& app, LoginRequest request, store::Callb
   }
   if (provider->type == core::kAnonUser) return LoginAnonymous(app, *provider, request.device, std::move(done));
   // TODO(#3): local-userpass, api-key, custom-token.
-  done(Status::Unimplemented(ErrorCode::kAuthProviderNotFound,
-                             "authentication provider type '" + provider->type +
-                                 "' is not supported by this guestpass version"));
+  done(Status::Unimplemented(ErrorCode::kAuthProviderNotFound, "authentication provider type '" + provider->type +
+                                                                   "' is not supported by this guestpass version"));
 }
 
-void AuthService::LoginAnonymous(const core::App& app, const core::ProviderConfig& provider,
-                                 const DeviceInfo& device, store::Callback<LoginResult> done) {
+void AuthService::LoginAnonymous(const core::App& app, const core::ProviderConfig& provider, const DeviceInfo& device,
+                                 store::Callback<LoginResult> done) {
   const int64_t now = clock_.NowSeconds();
   core::User user;
   user.id = ids_.Next();
@@ -48,8 +47,8 @@ void AuthService::LoginAnonymous(const core::App& app, const core::ProviderConfi
   user.created_at = now;
   user.last_active_at = now;
   // Anonymous identity ids look like App Services' own: <ObjectId>-<24 letters>.
-  core::Identity identity{ids_.Next().ToHex() + "-" + core::RandomLowercase(random_, 24),
-                          std::string(core::kAnonUser), provider.id};
+  core::Identity identity{ids_.Next().ToHex() + "-" + core::RandomLowercase(random_, 24), std::string(core::kAnonUser),
+                          provider.id};
   user.identities.push_back(identity);
 
   std::array<uint8_t, 32> secret_bytes;
@@ -69,10 +68,9 @@ void AuthService::LoginAnonymous(const core::App& app, const core::ProviderConfi
     session.device_json = device.json;
   }
 
-  token::RefreshClaims refresh{user.id, session.id, app.id, session.device_id, secret, identity, now,
-                               session.expires_at};
-  LoginResult result{IssueAccessToken(session, user), tokens_.IssueRefreshToken(refresh), user.id,
-                     session.device_id};
+  token::RefreshClaims refresh{user.id, session.id, app.id, session.device_id,
+                               secret,  identity,   now,    session.expires_at};
+  LoginResult result{IssueAccessToken(session, user), tokens_.IssueRefreshToken(refresh), user.id, session.device_id};
   store_.CreateUserWithSession(std::move(user), std::move(session),
                                [result = std::move(result), done = std::move(done)](Status s) mutable {
                                  if (!s.ok()) return done(s);
@@ -97,8 +95,7 @@ void AuthService::ResolveRefreshToken(std::string_view refresh_token, store::Cal
     }
     const auto& s = r->session;
     const auto presented = HashSecret(c.secret);
-    if (!crypto::ConstantTimeEquals(presented, s.secret_hash) || s.user_id != c.user_id ||
-        r->user.app_id != c.app_id)
+    if (!crypto::ConstantTimeEquals(presented, s.secret_hash) || s.user_id != c.user_id || r->user.app_id != c.app_id)
       return done(InvalidSession("invalid session: failed to find refresh token"));
     if (s.expires_at <= clock_.NowSeconds()) return done(InvalidSession("invalid session: refresh token expired"));
     if (r->user.disabled) return done(InvalidSession("invalid session: user is disabled"));

@@ -20,9 +20,9 @@ namespace guestpass::auth {
 
 // `options.device` of a login request.
 struct DeviceInfo {
-  bool present = false;             // the client sent options.device
-  core::ObjectId requested_id;      // its deviceId, zero if none
-  std::string json;                 // the rest of the object, as JSON
+  bool present = false;         // the client sent options.device
+  core::ObjectId requested_id;  // its deviceId, zero if none
+  std::string json;             // the rest of the object, as JSON
 };
 
 struct LoginRequest {

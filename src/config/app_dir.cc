@@ -59,7 +59,8 @@ Result<AppDefinition> LoadAppDir(const std::string& dir) {
   std::string root = (fs::path(dir) / "root_config.json").string();
   if (!fs::exists(root)) {
     std::string legacy = (fs::path(dir) / "realm_config.json").string();
-    if (!fs::exists(legacy)) return Invalid(root, "", "missing (neither root_config.json nor realm_config.json exists)");
+    if (!fs::exists(legacy))
+      return Invalid(root, "", "missing (neither root_config.json nor realm_config.json exists)");
     root = legacy;
   }
   auto doc = ReadJsonFile(root);

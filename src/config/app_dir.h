@@ -16,8 +16,8 @@ struct AppDefinition {
   std::string source_dir;
   std::string client_app_id;
   std::string name;
-  std::string deployment_model;  // empty: keep the default
-  std::string location;          // empty: keep the default
+  std::string deployment_model;                 // empty: keep the default
+  std::string location;                         // empty: keep the default
   std::vector<core::ProviderConfig> providers;  // ids are zero (assigned on import)
 };
 

@@ -23,9 +23,9 @@ struct ServerConfig {
 };
 
 struct OptionSpec {
-  const char* flag;         // e.g. "listen"
-  const char* env;          // e.g. "GUESTPASS_LISTEN"
-  const char* default_text; // as shown in help
+  const char* flag;          // e.g. "listen"
+  const char* env;           // e.g. "GUESTPASS_LISTEN"
+  const char* default_text;  // as shown in help
   const char* help;
 };
 

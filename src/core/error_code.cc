@@ -5,20 +5,34 @@ namespace guestpass::core {
 
 std::string_view ErrorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kNone: return "";
-    case ErrorCode::kInvalidSession: return "InvalidSession";
-    case ErrorCode::kMissingAuthReq: return "MissingAuthReq";
-    case ErrorCode::kBadRequest: return "BadRequest";
-    case ErrorCode::kInvalidParameter: return "InvalidParameter";
-    case ErrorCode::kMissingParameter: return "MissingParameter";
-    case ErrorCode::kAuthProviderNotFound: return "AuthProviderNotFound";
-    case ErrorCode::kAppNotFound: return "AppNotFound";
-    case ErrorCode::kNotFound: return "NotFound";
-    case ErrorCode::kMethodNotAllowed: return "MethodNotAllowed";
-    case ErrorCode::kUserNotFound: return "UserNotFound";
-    case ErrorCode::kUserDisabled: return "UserDisabled";
-    case ErrorCode::kInternalServerError: return "InternalServerError";
-    case ErrorCode::kServiceUnavailable: return "ServiceUnavailable";
+    case ErrorCode::kNone:
+      return "";
+    case ErrorCode::kInvalidSession:
+      return "InvalidSession";
+    case ErrorCode::kMissingAuthReq:
+      return "MissingAuthReq";
+    case ErrorCode::kBadRequest:
+      return "BadRequest";
+    case ErrorCode::kInvalidParameter:
+      return "InvalidParameter";
+    case ErrorCode::kMissingParameter:
+      return "MissingParameter";
+    case ErrorCode::kAuthProviderNotFound:
+      return "AuthProviderNotFound";
+    case ErrorCode::kAppNotFound:
+      return "AppNotFound";
+    case ErrorCode::kNotFound:
+      return "NotFound";
+    case ErrorCode::kMethodNotAllowed:
+      return "MethodNotAllowed";
+    case ErrorCode::kUserNotFound:
+      return "UserNotFound";
+    case ErrorCode::kUserDisabled:
+      return "UserDisabled";
+    case ErrorCode::kInternalServerError:
+      return "InternalServerError";
+    case ErrorCode::kServiceUnavailable:
+      return "ServiceUnavailable";
   }
   return "InternalServerError";
 }

@@ -6,9 +6,8 @@
 namespace guestpass::core {
 
 bool IsKnownProviderType(std::string_view type) {
-  static constexpr std::string_view kKnown[] = {
-      kAnonUser, kLocalUserpass, kApiKey, kCustomToken, kCustomFunction,
-      "oauth2-google", "oauth2-facebook", "oauth2-apple"};
+  static constexpr std::string_view kKnown[] = {kAnonUser,       kLocalUserpass,  kApiKey,           kCustomToken,
+                                                kCustomFunction, "oauth2-google", "oauth2-facebook", "oauth2-apple"};
   return std::find(std::begin(kKnown), std::end(kKnown), type) != std::end(kKnown);
 }
 
@@ -19,9 +18,8 @@ const ProviderConfig* App::FindProvider(std::string_view provider_name) const {
 }
 
 bool User::IsAnonymous() const {
-  return !identities.empty() &&
-         std::all_of(identities.begin(), identities.end(),
-                     [](const Identity& i) { return i.provider_type == kAnonUser; });
+  return !identities.empty() && std::all_of(identities.begin(), identities.end(),
+                                            [](const Identity& i) { return i.provider_type == kAnonUser; });
 }
 
 }  // namespace guestpass::core

@@ -23,8 +23,8 @@ inline constexpr std::string_view kCustomFunction = "custom-function";
 bool IsKnownProviderType(std::string_view type);
 
 struct ProviderConfig {
-  ObjectId id;                 // the provider's `_id` (identity `provider_id`)
-  std::string name;            // equals type
+  ObjectId id;       // the provider's `_id` (identity `provider_id`)
+  std::string name;  // equals type
   std::string type;
   bool disabled = false;
   std::string config_json = "{}";  // provider-specific `config` object, as JSON
@@ -50,7 +50,7 @@ struct App {
 };
 
 struct Identity {
-  std::string id;             // provider-specific identity id
+  std::string id;  // provider-specific identity id
   std::string provider_type;
   ObjectId provider_id;
 };
@@ -74,12 +74,12 @@ using SecretHash = std::array<uint8_t, 32>;
 // A login session: what a refresh token stands for. Only the hash of the
 // refresh token's secret is kept.
 struct Session {
-  ObjectId id;          // the refresh token's `baas_id`
+  ObjectId id;  // the refresh token's `baas_id`
   ObjectId user_id;
   SecretHash secret_hash{};
   int64_t created_at = 0;
   int64_t expires_at = 0;
-  ObjectId device_id;   // zero when the client sent no device info
+  ObjectId device_id;       // zero when the client sent no device info
   std::string device_json;  // options.device as sent (minus deviceId), or ""
 };
 

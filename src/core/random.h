@@ -4,8 +4,8 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <mutex>
+#include <random>
 #include <span>
 #include <string>
 

@@ -6,19 +6,32 @@ namespace guestpass::core {
 namespace {
 const char* CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "OK";
-    case Code::kInvalidArgument: return "InvalidArgument";
-    case Code::kUnauthenticated: return "Unauthenticated";
-    case Code::kPermissionDenied: return "PermissionDenied";
-    case Code::kNotFound: return "NotFound";
-    case Code::kMethodNotAllowed: return "MethodNotAllowed";
-    case Code::kAlreadyExists: return "AlreadyExists";
-    case Code::kPayloadTooLarge: return "PayloadTooLarge";
-    case Code::kUnsupportedMediaType: return "UnsupportedMediaType";
-    case Code::kRateLimited: return "RateLimited";
-    case Code::kInternal: return "Internal";
-    case Code::kUnimplemented: return "Unimplemented";
-    case Code::kUnavailable: return "Unavailable";
+    case Code::kOk:
+      return "OK";
+    case Code::kInvalidArgument:
+      return "InvalidArgument";
+    case Code::kUnauthenticated:
+      return "Unauthenticated";
+    case Code::kPermissionDenied:
+      return "PermissionDenied";
+    case Code::kNotFound:
+      return "NotFound";
+    case Code::kMethodNotAllowed:
+      return "MethodNotAllowed";
+    case Code::kAlreadyExists:
+      return "AlreadyExists";
+    case Code::kPayloadTooLarge:
+      return "PayloadTooLarge";
+    case Code::kUnsupportedMediaType:
+      return "UnsupportedMediaType";
+    case Code::kRateLimited:
+      return "RateLimited";
+    case Code::kInternal:
+      return "Internal";
+    case Code::kUnimplemented:
+      return "Unimplemented";
+    case Code::kUnavailable:
+      return "Unavailable";
   }
   return "Unknown";
 }

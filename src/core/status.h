@@ -36,12 +36,16 @@ class Status {
   static Status Ok() { return Status(); }
   static Status InvalidArgument(ErrorCode ec, std::string msg) { return {Code::kInvalidArgument, ec, std::move(msg)}; }
   static Status Unauthenticated(ErrorCode ec, std::string msg) { return {Code::kUnauthenticated, ec, std::move(msg)}; }
-  static Status PermissionDenied(ErrorCode ec, std::string msg) { return {Code::kPermissionDenied, ec, std::move(msg)}; }
+  static Status PermissionDenied(ErrorCode ec, std::string msg) {
+    return {Code::kPermissionDenied, ec, std::move(msg)};
+  }
   static Status NotFound(ErrorCode ec, std::string msg) { return {Code::kNotFound, ec, std::move(msg)}; }
   static Status AlreadyExists(ErrorCode ec, std::string msg) { return {Code::kAlreadyExists, ec, std::move(msg)}; }
   static Status Unimplemented(ErrorCode ec, std::string msg) { return {Code::kUnimplemented, ec, std::move(msg)}; }
   static Status Internal(std::string msg) { return {Code::kInternal, ErrorCode::kInternalServerError, std::move(msg)}; }
-  static Status Unavailable(std::string msg) { return {Code::kUnavailable, ErrorCode::kServiceUnavailable, std::move(msg)}; }
+  static Status Unavailable(std::string msg) {
+    return {Code::kUnavailable, ErrorCode::kServiceUnavailable, std::move(msg)};
+  }
   static Status Make(Code code, ErrorCode ec, std::string msg) { return {code, ec, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
@@ -65,7 +69,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : value_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(value_).ok());
   }

@@ -50,8 +50,7 @@ bool ConstantTimeEquals(std::span<const uint8_t> a, std::span<const uint8_t> b) 
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-HmacSha256Key::HmacSha256Key(std::vector<uint8_t> key)
-    : key_(std::move(key)), serial_(g_next_serial.fetch_add(1)) {}
+HmacSha256Key::HmacSha256Key(std::vector<uint8_t> key) : key_(std::move(key)), serial_(g_next_serial.fetch_add(1)) {}
 
 HmacSha256Key::~HmacSha256Key() { OPENSSL_cleanse(key_.data(), key_.size()); }
 

@@ -22,17 +22,25 @@ std::string Api::NextRequestId() {
 }
 
 boost::asio::awaitable<core::Result<Response>> Api::Dispatch(const Request& req, const RouteMatch& route,
-                                                            const std::string& request_id) {
+                                                             const std::string& request_id) {
   Exchange ex{req, route, services_, request_id};
   switch (route.id) {
-    case RouteId::kHealth: co_return JsonResponse(bhttp::status::ok, R"({"status":"ok"})", req.version());
-    case RouteId::kPreflight: co_return PreflightResponse(req);
-    case RouteId::kLocation: co_return co_await HandleLocation(ex);
-    case RouteId::kLogin: co_return co_await HandleLogin(ex);
-    case RouteId::kProfile: co_return co_await HandleProfile(ex);
-    case RouteId::kRefresh: co_return co_await HandleRefresh(ex);
-    case RouteId::kLogout: co_return co_await HandleLogout(ex);
-    case RouteId::kDeleteUser: co_return co_await HandleDeleteUser(ex);
+    case RouteId::kHealth:
+      co_return JsonResponse(bhttp::status::ok, R"({"status":"ok"})", req.version());
+    case RouteId::kPreflight:
+      co_return PreflightResponse(req);
+    case RouteId::kLocation:
+      co_return co_await HandleLocation(ex);
+    case RouteId::kLogin:
+      co_return co_await HandleLogin(ex);
+    case RouteId::kProfile:
+      co_return co_await HandleProfile(ex);
+    case RouteId::kRefresh:
+      co_return co_await HandleRefresh(ex);
+    case RouteId::kLogout:
+      co_return co_await HandleLogout(ex);
+    case RouteId::kDeleteUser:
+      co_return co_await HandleDeleteUser(ex);
   }
   co_return core::Status::Internal("unrouted request");
 }
@@ -65,11 +73,11 @@ boost::asio::awaitable<Response> Api::Handle(Request req) {
     res = ErrorResponse(s, req.version());
     if (s.code() == core::Code::kMethodNotAllowed) res.set(bhttp::field::allow, AllowedMethods(Sv(req.target())));
     if (s.code() == core::Code::kInternal || s.code() == core::Code::kUnavailable) {
-      log::Error("request failed", {{"request_id", request_id}, {"target", std::string(Sv(req.target()))},
-                                    {"status", s.ToString()}});
+      log::Error("request failed",
+                 {{"request_id", request_id}, {"target", std::string(Sv(req.target()))}, {"status", s.ToString()}});
     } else if (log::Enabled(log::Level::kDebug)) {
-      log::Debug("request refused", {{"request_id", request_id}, {"target", std::string(Sv(req.target()))},
-                                     {"status", s.ToString()}});
+      log::Debug("request refused",
+                 {{"request_id", request_id}, {"target", std::string(Sv(req.target()))}, {"status", s.ToString()}});
     }
   }
   Finish(req, res, request_id);

@@ -13,8 +13,9 @@ namespace guestpass::http {
 bhttp::status HttpStatusFor(core::Code code);
 
 // Body: {"error": "<message>", "error_code": "<App Services code>"} with
-// Content-Type application/json. For 5xx (other than 501/503) the message is
-// generic; the caller logs the real cause with the request id.
+// Content-Type application/json. For 500 and 503 the message is generic
+// (it could name internals such as SQLite errors); the caller logs the real
+// cause with the request id.
 Response ErrorResponse(const core::Status& status, unsigned version = 11);
 
 }  // namespace guestpass::http

@@ -34,7 +34,12 @@ bool ParseInt(const std::string& s, Int* out) {
 // Converts one single-key wrapper object in place, if it is one.
 Status RelaxWrapper(json& value) {
   if (value.size() != 1) return Status::Ok();
-  const auto& [key, inner] = *value.items().begin();
+  // Not `const auto& [key, inner] = *value.items().begin()`: that binds to a
+  // temporary iterator that is gone before `key` is read (ASan:
+  // stack-use-after-scope).
+  const auto first = value.begin();
+  const std::string& key = first.key();
+  const json& inner = first.value();
   if (key.empty() || key[0] != '$') return Status::Ok();
   if (key == "$oid") {
     if (!inner.is_string() || !core::ObjectId::FromHex(inner.get<std::string>()))
@@ -108,6 +113,8 @@ core::Result<json> ParseJsonObjectBody(const Request& req) {
   if (doc.is_discarded()) return Status::InvalidArgument(ErrorCode::kBadRequest, "request body is not valid JSON");
   if (!doc.is_object()) return Status::InvalidArgument(ErrorCode::kBadRequest, "request body must be a JSON object");
   if (Status s = RelaxExtendedJson(doc); !s.ok()) return s;
+  // A top-level wrapper such as {"$numberInt": "5"} relaxes to a non-object.
+  if (!doc.is_object()) return Status::InvalidArgument(ErrorCode::kBadRequest, "request body must be a JSON object");
   return doc;
 }
 

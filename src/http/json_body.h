@@ -16,8 +16,9 @@ namespace guestpass::http {
 core::Result<nlohmann::json> ParseJsonObjectBody(const Request& req);
 
 // Replaces {"$oid": hex} by the hex string, {"$numberInt"|"$numberLong": s}
-// by integers, {"$numberDouble": s} by a double, {"$date": ...} by epoch
-// milliseconds, recursively. Malformed wrappers are InvalidArgument.
+// by integers, {"$numberDouble": s} by a double, {"$date": n} and
+// {"$date": {"$numberLong": s}} by epoch milliseconds ({"$date": "<ISO-8601>"}
+// keeps the string), recursively. Malformed wrappers are InvalidArgument.
 core::Status RelaxExtendedJson(nlohmann::json& value);
 
 }  // namespace guestpass::http

@@ -99,8 +99,9 @@ core::Result<RouteMatch> Route(bhttp::verb method, std::string_view target) {
   for (const auto& [verb, id] : m.methods) {
     if (verb == method) return RouteMatch{id, std::move(m.app_id), std::move(m.provider), std::string(query)};
   }
-  return Status::Make(core::Code::kMethodNotAllowed, ErrorCode::kMethodNotAllowed,
-                      "method " + std::string(Sv(bhttp::to_string(method))) + " is not allowed on " + std::string(path));
+  return Status::Make(
+      core::Code::kMethodNotAllowed, ErrorCode::kMethodNotAllowed,
+      "method " + std::string(Sv(bhttp::to_string(method))) + " is not allowed on " + std::string(path));
 }
 
 }  // namespace guestpass::http

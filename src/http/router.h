@@ -11,21 +11,21 @@
 namespace guestpass::http {
 
 enum class RouteId {
-  kHealth,        // GET  /healthz
-  kLocation,      // GET  /api/client/v2.0/app/{app}/location
-  kLogin,         // POST /api/client/v2.0/app/{app}/auth/providers/{provider}/login
-  kProfile,       // GET  /api/client/v2.0/auth/profile            (access token)
-  kRefresh,       // POST /api/client/v2.0/auth/session            (refresh token)
-  kLogout,        // DELETE /api/client/v2.0/auth/session          (refresh token)
-  kDeleteUser,    // DELETE /api/client/v2.0/auth/delete           (access token)
-  kPreflight,     // OPTIONS on any path
+  kHealth,      // GET  /healthz
+  kLocation,    // GET  /api/client/v2.0/app/{app}/location
+  kLogin,       // POST /api/client/v2.0/app/{app}/auth/providers/{provider}/login
+  kProfile,     // GET  /api/client/v2.0/auth/profile            (access token)
+  kRefresh,     // POST /api/client/v2.0/auth/session            (refresh token)
+  kLogout,      // DELETE /api/client/v2.0/auth/session          (refresh token)
+  kDeleteUser,  // DELETE /api/client/v2.0/auth/delete           (access token)
+  kPreflight,   // OPTIONS on any path
 };
 
 struct RouteMatch {
   RouteId id;
-  std::string app_id;     // kLocation, kLogin
-  std::string provider;   // kLogin
-  std::string query;      // raw query string (after '?'), may be empty
+  std::string app_id;    // kLocation, kLogin
+  std::string provider;  // kLogin
+  std::string query;     // raw query string (after '?'), may be empty
 };
 
 // NotFound(NotFound) for unknown paths, MethodNotAllowed(MethodNotAllowed)

@@ -31,9 +31,9 @@ struct Server::Worker {
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   asio::steady_timer sweep{ioc};
-  std::unique_ptr<asio::signal_set> signals;     // worker 0 only, when handling signals
+  std::unique_ptr<asio::signal_set> signals;    // worker 0 only, when handling signals
   std::unordered_set<Connection*> connections;  // only touched on this worker's thread
-  bool stopping = false;                          // only touched on this worker's thread
+  bool stopping = false;                        // only touched on this worker's thread
   std::thread thread;
 };
 
@@ -55,7 +55,9 @@ Server::~Server() = default;
 core::Status Server::Listen() {
   boost::system::error_code ec;
   auto address = asio::ip::make_address(options_.host, ec);
-  if (ec) return core::Status::InvalidArgument(core::ErrorCode::kInvalidParameter, "invalid listen address '" + options_.host + "'");
+  if (ec)
+    return core::Status::InvalidArgument(core::ErrorCode::kInvalidParameter,
+                                         "invalid listen address '" + options_.host + "'");
   uint16_t port = options_.port;
   for (auto& w : workers_) {
     tcp::endpoint endpoint(address, port);
@@ -110,12 +112,12 @@ asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned,
     Response res;
     bool keep_alive = false;
     if (ec == bhttp::error::body_limit) {
-      res = api.Reject(parser.get(), core::Status::Make(core::Code::kPayloadTooLarge, core::ErrorCode::kBadRequest,
-                                                        "request body is larger than " +
-                                                            std::to_string(kMaxBodyBytes) + " bytes"));
+      res = api.Reject(parser.get(),
+                       core::Status::Make(core::Code::kPayloadTooLarge, core::ErrorCode::kBadRequest,
+                                          "request body is larger than " + std::to_string(kMaxBodyBytes) + " bytes"));
     } else if (ec == bhttp::error::header_limit) {
-      res = api.Reject(parser.get(), core::Status::InvalidArgument(core::ErrorCode::kBadRequest,
-                                                                   "request header is too large"));
+      res = api.Reject(parser.get(),
+                       core::Status::InvalidArgument(core::ErrorCode::kBadRequest, "request header is too large"));
     } else if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
                ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
       res = api.Reject(parser.get(), core::Status::InvalidArgument(core::ErrorCode::kBadRequest,

@@ -22,9 +22,15 @@ using Field = std::pair<std::string_view, std::string_view>;
 // Writes: ts=2026-11-22T21:30:15.123Z level=info msg="..." key=value ...
 void Write(Level level, std::string_view message, std::initializer_list<Field> fields = {});
 
-inline void Debug(std::string_view m, std::initializer_list<Field> f = {}) { if (Enabled(Level::kDebug)) Write(Level::kDebug, m, f); }
-inline void Info(std::string_view m, std::initializer_list<Field> f = {}) { if (Enabled(Level::kInfo)) Write(Level::kInfo, m, f); }
-inline void Warn(std::string_view m, std::initializer_list<Field> f = {}) { if (Enabled(Level::kWarn)) Write(Level::kWarn, m, f); }
+inline void Debug(std::string_view m, std::initializer_list<Field> f = {}) {
+  if (Enabled(Level::kDebug)) Write(Level::kDebug, m, f);
+}
+inline void Info(std::string_view m, std::initializer_list<Field> f = {}) {
+  if (Enabled(Level::kInfo)) Write(Level::kInfo, m, f);
+}
+inline void Warn(std::string_view m, std::initializer_list<Field> f = {}) {
+  if (Enabled(Level::kWarn)) Write(Level::kWarn, m, f);
+}
 inline void Error(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kError, m, f); }
 
 }  // namespace guestpass::log

@@ -48,8 +48,11 @@ Status WriteNewKeyFile(const std::string& path, core::Random& random, const core
   core::ObjectIdGenerator ids(clock, random);
   const std::string kid = ids.Next().ToHex();
   nlohmann::json doc = {{"active", kid},
-                        {"keys", {{{"kid", kid}, {"alg", "HS256"}, {"secret", crypto::Base64UrlEncode(secret)},
-                                   {"created_at", clock.NowSeconds()}}}}};
+                        {"keys",
+                         {{{"kid", kid},
+                           {"alg", "HS256"},
+                           {"secret", crypto::Base64UrlEncode(secret)},
+                           {"created_at", clock.NowSeconds()}}}}};
   const std::string text = doc.dump(2) + "\n";
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -63,7 +66,7 @@ Status WriteNewKeyFile(const std::string& path, core::Random& random, const core
 }  // namespace
 
 Result<std::shared_ptr<KeyRing>> KeyRing::LoadOrCreate(const std::string& path, core::Random& random,
-                                                      const core::Clock& clock) {
+                                                       const core::Clock& clock) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) return Status::Internal("cannot stat " + path + ": " + std::strerror(errno));

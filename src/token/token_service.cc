@@ -61,8 +61,8 @@ std::string TokenService::Sign(const std::string& payload) const {
   token.reserve(key.header_b64.size() + payload.size() * 4 / 3 + 50);
   token += key.header_b64;
   token += '.';
-  crypto::Base64UrlAppend(token, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()),
-                                                          payload.size()));
+  crypto::Base64UrlAppend(token,
+                          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()), payload.size()));
   const auto mac = key.hmac->Compute(token);
   token += '.';
   crypto::Base64UrlAppend(token, mac);
@@ -110,6 +110,8 @@ std::string TokenService::IssueRefreshToken(const RefreshClaims& c) const {
 }
 
 Result<std::string> TokenService::VerifySignature(std::string_view token) const {
+  // Only the canonical, unpadded form is accepted, so a token has one spelling.
+  if (token.find('=') != std::string_view::npos) return Invalid("invalid session: malformed token");
   const size_t dot1 = token.find('.');
   if (dot1 == std::string_view::npos) return Invalid("invalid session: malformed token");
   const size_t dot2 = token.find('.', dot1 + 1);
@@ -120,9 +122,8 @@ Result<std::string> TokenService::VerifySignature(std::string_view token) const 
   auto signature = crypto::Base64UrlDecode(token.substr(dot2 + 1));
   if (!signature) return Invalid("invalid session: malformed token signature");
   const auto expected = key->hmac->Compute(token.substr(0, dot2));
-  if (!crypto::ConstantTimeEquals(expected, std::span<const uint8_t>(
-                                                reinterpret_cast<const uint8_t*>(signature->data()),
-                                                signature->size())))
+  if (!crypto::ConstantTimeEquals(
+          expected, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(signature->data()), signature->size())))
     return Invalid("invalid session: signature is invalid");
   auto payload = crypto::Base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   if (!payload) return Invalid("invalid session: malformed token payload");

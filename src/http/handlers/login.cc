@@ -40,9 +40,11 @@ core::Result<auth::DeviceInfo> ReadDevice(const json& body) {
   json rest = *dev;
   auto id = rest.find("deviceId");
   if (id != rest.end()) {
-    if (!id->is_string()) return Status::InvalidArgument(ErrorCode::kBadRequest, "'options.device.deviceId' must be an ObjectId");
+    if (!id->is_string())
+      return Status::InvalidArgument(ErrorCode::kBadRequest, "'options.device.deviceId' must be an ObjectId");
     auto parsed = core::ObjectId::FromHex(id->get<std::string>());
-    if (!parsed) return Status::InvalidArgument(ErrorCode::kBadRequest, "'options.device.deviceId' must be 24 hex digits");
+    if (!parsed)
+      return Status::InvalidArgument(ErrorCode::kBadRequest, "'options.device.deviceId' must be 24 hex digits");
     device.requested_id = *parsed;
     rest.erase("deviceId");
   }

@@ -25,7 +25,7 @@ class MemoryStore final : public Store {
  private:
   void EraseUserLocked(const core::ObjectId& user_id);
 
-  std::mutex mu_;  // guards everything below
+  std::mutex mu_;                             // guards everything below
   std::map<core::ObjectId, core::App> apps_;  // ordered: ids are time-ordered
   std::unordered_map<core::ObjectId, core::User> users_;
   std::unordered_map<core::ObjectId, core::Session> sessions_;

@@ -49,8 +49,8 @@ std::span<const uint8_t> Statement::ColumnBlob(int col) const {
 
 core::Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only) {
   sqlite3* db = nullptr;
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -93,13 +93,16 @@ Statement Connection::Prepare(const char* sql) {
 Status Connection::Error(int rc, std::string_view what) const {
   std::string msg = std::string(what) + ": " + sqlite3_errmsg(db_);
   switch (rc & 0xff) {
-    case SQLITE_CONSTRAINT: return Status::AlreadyExists(ErrorCode::kInvalidParameter, msg);
+    case SQLITE_CONSTRAINT:
+      return Status::AlreadyExists(ErrorCode::kInvalidParameter, msg);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_FULL:
     case SQLITE_IOERR:
-    case SQLITE_CANTOPEN: return Status::Unavailable(msg);
-    default: return Status::Internal(msg);
+    case SQLITE_CANTOPEN:
+      return Status::Unavailable(msg);
+    default:
+      return Status::Internal(msg);
   }
 }
 

@@ -24,8 +24,8 @@ Status ApplyMigrations(Connection& db) {
   }
   const int64_t known = static_cast<int64_t>(std::size(kMigrations));
   if (applied > known)
-    return Status::Internal("database schema version " + std::to_string(applied) +
-                            " is newer than this guestpass (" + std::to_string(known) + ")");
+    return Status::Internal("database schema version " + std::to_string(applied) + " is newer than this guestpass (" +
+                            std::to_string(known) + ")");
   for (int64_t v = applied + 1; v <= known; ++v) {
     if (Status s = db.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
     Status s = db.Exec(kMigrations[v - 1]);
@@ -186,17 +186,15 @@ Result<SqliteStore::Reader> SqliteStore::AcquireReader() {
 
 // ---- Apps ----
 
-void SqliteStore::ListApps(Callback<std::vector<core::App>> done) {
-  done(ReadApps());
-}
+void SqliteStore::ListApps(Callback<std::vector<core::App>> done) { done(ReadApps()); }
 
 Result<std::vector<core::App>> SqliteStore::ReadApps() {
   auto reader = AcquireReader();
   if (!reader.ok()) return reader.status();
   Connection& db = **reader;
   std::vector<core::App> apps;
-  Statement st = db.Prepare(
-      "SELECT id, client_app_id, name, providers, settings, created_at FROM apps ORDER BY created_at, id");
+  Statement st =
+      db.Prepare("SELECT id, client_app_id, name, providers, settings, created_at FROM apps ORDER BY created_at, id");
   int rc;
   while ((rc = st.Step()) == SQLITE_ROW) {
     core::App app;
@@ -222,7 +220,8 @@ void SqliteStore::PutApp(core::App app, StatusCallback done) {
              Statement st = db.Prepare(
                  "INSERT INTO apps (id, client_app_id, name, providers, settings, created_at)"
                  " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_app_id = excluded.client_app_id,"
-                 " name = excluded.name, providers = excluded.providers, settings = excluded.settings");
+                 " name = excluded.name, providers = excluded.providers, settings = excluded.settings,"
+                 " created_at = excluded.created_at");
              st.Bind(1, shared->id).Bind(2, shared->client_app_id).Bind(3, shared->name);
              st.Bind(4, EncodeProviders(shared->providers)).Bind(5, EncodeSettings(shared->settings));
              st.Bind(6, shared->created_at);

@@ -23,8 +23,8 @@
 namespace guestpass::store::sqlite {
 
 struct SqliteOptions {
-  std::string path;              // database file; ":memory:" is not supported (WAL)
-  size_t max_batch = 1024;       // most writes per transaction
+  std::string path;         // database file; ":memory:" is not supported (WAL)
+  size_t max_batch = 1024;  // most writes per transaction
 };
 
 class SqliteStore final : public Store {

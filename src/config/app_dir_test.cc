@@ -1,0 +1,191 @@
+// app_dir_test.cc: loading app directories in the App Services export layout
+// and the messages that name the file and field of every mistake.
+#include "config/app_dir.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "testutil/temp_dir.h"
+
+namespace guestpass::config {
+namespace {
+
+namespace fs = std::filesystem;
+using core::Code;
+
+class AppDirTest : public ::testing::Test {
+ protected:
+  void Write(const std::string& relative, const std::string& text) {
+    const fs::path path = fs::path(dir_.path()) / relative;
+    fs::create_directories(path.parent_path());
+    std::ofstream(path) << text;
+  }
+  std::string Path(const std::string& relative) const { return (fs::path(dir_.path()) / relative).string(); }
+  void WriteRoot() { Write("root_config.json", R"({"name": "myapp", "app_id": "myapp-abcde"})"); }
+
+  // LoadAppDir must fail with a message holding every one of `parts`.
+  void ExpectInvalid(const std::vector<std::string>& parts) {
+    auto def = LoadAppDir(dir_.path());
+    ASSERT_FALSE(def.ok());
+    EXPECT_EQ(def.status().code(), Code::kInvalidArgument);
+    EXPECT_EQ(def.status().error_code(), core::ErrorCode::kInvalidParameter);
+    for (const auto& part : parts)
+      EXPECT_NE(def.status().message().find(part), std::string::npos)
+          << "missing \"" << part << "\" in: " << def.status().message();
+  }
+
+  testutil::TempDir dir_;
+};
+
+TEST_F(AppDirTest, LoadsRootConfigAndProviders) {
+  Write("root_config.json",
+        R"({"name": "myapp", "app_id": "myapp-abcde", "deployment_model": "LOCAL", "location": "IE"})");
+  Write("auth/providers.json", R"({
+    "local-userpass": {"name": "local-userpass", "type": "local-userpass", "disabled": true,
+                       "config": {"autoConfirm": true}},
+    "anon-user": {"name": "anon-user", "type": "anon-user", "disabled": false}
+  })");
+  auto def = LoadAppDir(dir_.path());
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  EXPECT_EQ(def->source_dir, dir_.path());
+  EXPECT_EQ(def->name, "myapp");
+  EXPECT_EQ(def->client_app_id, "myapp-abcde");
+  EXPECT_EQ(def->deployment_model, "LOCAL");
+  EXPECT_EQ(def->location, "IE");
+  ASSERT_EQ(def->providers.size(), 2u);
+  EXPECT_EQ(def->providers[0].name, "anon-user");
+  EXPECT_EQ(def->providers[0].type, "anon-user");
+  EXPECT_FALSE(def->providers[0].disabled);
+  EXPECT_EQ(def->providers[0].config_json, "{}");
+  EXPECT_TRUE(def->providers[0].id.IsZero());
+  EXPECT_EQ(def->providers[1].name, "local-userpass");
+  EXPECT_TRUE(def->providers[1].disabled);
+  EXPECT_EQ(def->providers[1].config_json, R"({"autoConfirm":true})");
+}
+
+TEST_F(AppDirTest, LoadsTheLegacyRealmConfig) {
+  Write("realm_config.json", R"({"name": "legacy", "app_id": "legacy-abcde"})");
+  auto def = LoadAppDir(dir_.path());
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  EXPECT_EQ(def->name, "legacy");
+  EXPECT_EQ(def->client_app_id, "legacy-abcde");
+  EXPECT_EQ(def->deployment_model, "");
+  EXPECT_EQ(def->location, "");
+  EXPECT_TRUE(def->providers.empty());
+}
+
+TEST_F(AppDirTest, PrefersRootConfigOverRealmConfig) {
+  WriteRoot();
+  Write("realm_config.json", R"({"name": "legacy", "app_id": "legacy-abcde"})");
+  auto def = LoadAppDir(dir_.path());
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  EXPECT_EQ(def->client_app_id, "myapp-abcde");
+}
+
+TEST_F(AppDirTest, RefusesADirectoryWithoutConfig) {
+  ExpectInvalid({Path("root_config.json"), "neither root_config.json nor realm_config.json"});
+}
+
+TEST_F(AppDirTest, RefusesAPathThatIsNotADirectory) {
+  auto def = LoadAppDir(Path("nothing-here"));
+  ASSERT_FALSE(def.ok());
+  EXPECT_NE(def.status().message().find(Path("nothing-here") + ": is not a directory"), std::string::npos)
+      << def.status().message();
+}
+
+TEST_F(AppDirTest, MissingNameNamesTheFileAndField) {
+  Write("root_config.json", R"({"app_id": "myapp-abcde"})");
+  ExpectInvalid({Path("root_config.json"), "field 'name'", "is required"});
+}
+
+TEST_F(AppDirTest, BadNameNamesTheFileAndField) {
+  Write("root_config.json", R"({"name": "my app", "app_id": "myapp-abcde"})");
+  ExpectInvalid({Path("root_config.json"), "field 'name'"});
+  Write("root_config.json", R"({"name": 5, "app_id": "myapp-abcde"})");
+  ExpectInvalid({Path("root_config.json"), "field 'name'"});
+}
+
+TEST_F(AppDirTest, BadAppIdNamesTheFileAndField) {
+  for (const char* bad : {R"("MyApp")", R"("my_app")", R"("-myapp")", R"("")", "42"}) {
+    Write("root_config.json", std::string(R"({"name": "myapp", "app_id": )") + bad + "}");
+    ExpectInvalid({Path("root_config.json"), "field 'app_id'"});
+  }
+  Write("root_config.json", R"({"name": "myapp"})");
+  ExpectInvalid({Path("root_config.json"), "field 'app_id'", "is required"});
+}
+
+TEST_F(AppDirTest, NonStringLocationNamesTheField) {
+  Write("root_config.json", R"({"name": "myapp", "app_id": "myapp-abcde", "location": 3})");
+  ExpectInvalid({Path("root_config.json"), "field 'location'", "must be a string"});
+}
+
+TEST_F(AppDirTest, InvalidRootJsonNamesTheFile) {
+  Write("root_config.json", R"({"name": "myapp",)");
+  ExpectInvalid({Path("root_config.json"), "is not valid JSON"});
+}
+
+TEST_F(AppDirTest, ProviderNameMustEqualItsKey) {
+  WriteRoot();
+  Write("auth/providers.json", R"({"anon-user": {"name": "anon", "type": "anon-user"}})");
+  ExpectInvalid({Path("auth/providers.json"), "field 'anon-user.name'", "must equal its key \"anon-user\""});
+}
+
+TEST_F(AppDirTest, ProviderTypeMustEqualItsName) {
+  WriteRoot();
+  Write("auth/providers.json", R"({"anon-user": {"name": "anon-user", "type": "api-key"}})");
+  ExpectInvalid({Path("auth/providers.json"), "field 'anon-user.type'", "must equal the provider name"});
+}
+
+TEST_F(AppDirTest, UnknownProviderTypeIsRefused) {
+  WriteRoot();
+  Write("auth/providers.json", R"({"foo": {"name": "foo", "type": "foo"}})");
+  ExpectInvalid({Path("auth/providers.json"), "field 'foo.type'", "unknown provider type \"foo\""});
+}
+
+TEST_F(AppDirTest, DisabledMustBeABoolean) {
+  WriteRoot();
+  Write("auth/providers.json", R"({"anon-user": {"name": "anon-user", "type": "anon-user", "disabled": "no"}})");
+  ExpectInvalid({Path("auth/providers.json"), "field 'anon-user.disabled'", "must be true or false"});
+}
+
+TEST_F(AppDirTest, ConfigMustBeAnObject) {
+  WriteRoot();
+  Write("auth/providers.json", R"({"anon-user": {"name": "anon-user", "type": "anon-user", "config": []}})");
+  ExpectInvalid({Path("auth/providers.json"), "field 'anon-user.config'"});
+}
+
+TEST_F(AppDirTest, MissingProviderFieldsAreNamed) {
+  WriteRoot();
+  Write("auth/providers.json", R"({"anon-user": {"type": "anon-user"}})");
+  ExpectInvalid({Path("auth/providers.json"), "field 'anon-user.name'", "is required"});
+  Write("auth/providers.json", R"({"anon-user": {"name": "anon-user"}})");
+  ExpectInvalid({Path("auth/providers.json"), "field 'anon-user.type'", "is required"});
+  Write("auth/providers.json", R"({"anon-user": true})");
+  ExpectInvalid({Path("auth/providers.json"), "field 'anon-user'", "must be an object"});
+}
+
+TEST_F(AppDirTest, InvalidProvidersJsonNamesTheFile) {
+  WriteRoot();
+  Write("auth/providers.json", R"({"anon-user": )");
+  ExpectInvalid({Path("auth/providers.json"), "is not valid JSON"});
+  Write("auth/providers.json", R"([])");
+  ExpectInvalid({Path("auth/providers.json"), "must hold a JSON object"});
+}
+
+TEST(ClientAppIdTest, AcceptsLowercaseLettersDigitsAndDashes) {
+  EXPECT_TRUE(IsValidClientAppId("myapp-abcde"));
+  EXPECT_TRUE(IsValidClientAppId("0app"));
+  EXPECT_TRUE(IsValidClientAppId(std::string(64, 'a')));
+  EXPECT_FALSE(IsValidClientAppId(std::string(65, 'a')));
+  EXPECT_FALSE(IsValidClientAppId(""));
+  EXPECT_FALSE(IsValidClientAppId("-app"));
+  EXPECT_FALSE(IsValidClientAppId("App"));
+  EXPECT_FALSE(IsValidClientAppId("my_app"));
+  EXPECT_FALSE(IsValidClientAppId("my app"));
+  EXPECT_FALSE(IsValidClientAppId("app/../x"));
+}
+
+}  // namespace
+}  // namespace guestpass::config

@@ -1,0 +1,175 @@
+// server_config_test.cc: `guestpass serve` flags, environment fallback and
+// --listen parsing.
+#include "config/server_config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace guestpass::config {
+namespace {
+
+using core::Code;
+
+// An environment made of the given variables only.
+using Vars = std::map<std::string, std::string>;
+
+class FakeEnv {
+ public:
+  explicit FakeEnv(Vars vars = {}) : vars_(std::move(vars)) {}
+  std::function<const char*(const char*)> Getenv() const {
+    return [this](const char* name) -> const char* {
+      auto it = vars_.find(name);
+      return it == vars_.end() ? nullptr : it->second.c_str();
+    };
+  }
+
+ private:
+  Vars vars_;
+};
+
+core::Result<ServerConfig> Parse(const std::vector<std::string>& args, const FakeEnv& env = FakeEnv()) {
+  return ParseServeArgs(args, env.Getenv());
+}
+
+void ExpectInvalid(const core::Result<ServerConfig>& r, const std::string& part) {
+  ASSERT_FALSE(r.ok()) << "expected an error containing: " << part;
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find(part), std::string::npos) << r.status().message();
+}
+
+TEST(ParseServeArgsTest, DefaultsWithoutFlagsOrEnvironment) {
+  auto c = Parse({});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->listen_host, "127.0.0.1");
+  EXPECT_EQ(c->listen_port, 9090);
+  EXPECT_EQ(c->data_dir, "./guestpass-data");
+  EXPECT_TRUE(c->app_dirs.empty());
+  EXPECT_EQ(c->threads, 0);
+  EXPECT_EQ(c->log_level, "info");
+  EXPECT_EQ(c->public_url, "");
+}
+
+TEST(ParseServeArgsTest, ReadsEveryFlag) {
+  auto c = Parse({"--listen", "0.0.0.0:8080", "--data-dir", "/var/lib/guestpass", "--app-dir", "apps/one",
+                  "--app-dir=apps/two", "--threads", "4", "--log-level", "debug", "--public-url",
+                  "https://auth.example.com/"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->listen_host, "0.0.0.0");
+  EXPECT_EQ(c->listen_port, 8080);
+  EXPECT_EQ(c->data_dir, "/var/lib/guestpass");
+  EXPECT_EQ(c->app_dirs, (std::vector<std::string>{"apps/one", "apps/two"}));
+  EXPECT_EQ(c->threads, 4);
+  EXPECT_EQ(c->log_level, "debug");
+  EXPECT_EQ(c->public_url, "https://auth.example.com");
+}
+
+TEST(ParseServeArgsTest, FallsBackToTheEnvironment) {
+  FakeEnv env(Vars{{"GUESTPASS_LISTEN", "10.0.0.1:7000"},
+                   {"GUESTPASS_DATA_DIR", "/data"},
+                   {"GUESTPASS_APP_DIR", "/apps/a:/apps/b::/apps/c:"},
+                   {"GUESTPASS_THREADS", "2"},
+                   {"GUESTPASS_LOG_LEVEL", "warn"},
+                   {"GUESTPASS_PUBLIC_URL", "http://localhost:7000"}});
+  auto c = Parse({}, env);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->listen_host, "10.0.0.1");
+  EXPECT_EQ(c->listen_port, 7000);
+  EXPECT_EQ(c->data_dir, "/data");
+  EXPECT_EQ(c->app_dirs, (std::vector<std::string>{"/apps/a", "/apps/b", "/apps/c"}));
+  EXPECT_EQ(c->threads, 2);
+  EXPECT_EQ(c->log_level, "warn");
+  EXPECT_EQ(c->public_url, "http://localhost:7000");
+}
+
+TEST(ParseServeArgsTest, AFlagBeatsTheEnvironment) {
+  FakeEnv env(Vars{{"GUESTPASS_LISTEN", "10.0.0.1:7000"},
+                   {"GUESTPASS_DATA_DIR", "/data"},
+                   {"GUESTPASS_APP_DIR", "/apps/a:/apps/b"},
+                   {"GUESTPASS_THREADS", "2"},
+                   {"GUESTPASS_LOG_LEVEL", "warn"}});
+  auto c = Parse({"--listen", "127.0.0.1:1", "--data-dir", "/flag", "--app-dir", "/flag-app", "--threads", "3",
+                  "--log-level", "error"},
+                 env);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->listen_port, 1);
+  EXPECT_EQ(c->data_dir, "/flag");
+  EXPECT_EQ(c->app_dirs, (std::vector<std::string>{"/flag-app"}));
+  EXPECT_EQ(c->threads, 3);
+  EXPECT_EQ(c->log_level, "error");
+}
+
+TEST(ParseServeArgsTest, AnEmptyVariableIsUnset) {
+  auto c = Parse({}, FakeEnv(Vars{{"GUESTPASS_LISTEN", ""}, {"GUESTPASS_APP_DIR", ""}, {"GUESTPASS_THREADS", ""}}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->listen_port, 9090);
+  EXPECT_TRUE(c->app_dirs.empty());
+  EXPECT_EQ(c->threads, 0);
+}
+
+TEST(ParseServeArgsTest, ParsesBracketedIpv6Listen) {
+  auto c = Parse({"--listen", "[::1]:0"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->listen_host, "::1");
+  EXPECT_EQ(c->listen_port, 0);
+}
+
+TEST(ParseServeArgsTest, RefusesBadListenValues) {
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:", ":8080", "[]:80", "host:65536", "host:99999", "host:-1",
+                          "host:80a", "host:123456"}) {
+    ExpectInvalid(Parse({"--listen", bad}), "--listen");
+  }
+  ExpectInvalid(Parse({}, FakeEnv(Vars{{"GUESTPASS_LISTEN", "host:70000"}})), "port must be a number 0-65535");
+}
+
+TEST(ParseServeArgsTest, AcceptsTheEdgePorts) {
+  EXPECT_EQ(Parse({"--listen", "h:65535"})->listen_port, 65535);
+  EXPECT_EQ(Parse({"--listen", "h:0"})->listen_port, 0);
+}
+
+TEST(ParseServeArgsTest, RefusesBadThreadCounts) {
+  for (const char* bad : {"0", "-1", "abc", "1000", "2.5"}) ExpectInvalid(Parse({"--threads", bad}), "--threads");
+  EXPECT_EQ(Parse({"--threads", "999"})->threads, 999);
+}
+
+TEST(ParseServeArgsTest, RefusesBadLogLevels) {
+  ExpectInvalid(Parse({"--log-level", "verbose"}), "--log-level");
+  ExpectInvalid(Parse({"--log-level", "INFO"}), "--log-level");
+}
+
+TEST(ParseServeArgsTest, RefusesPublicUrlsWithoutAScheme) {
+  ExpectInvalid(Parse({"--public-url", "auth.example.com"}), "--public-url");
+}
+
+TEST(ParseServeArgsTest, RefusesUnknownFlags) { ExpectInvalid(Parse({"--port", "80"}), "guestpass serve --help"); }
+
+TEST(ParseServeArgsTest, HelpIsReportedAsTheMessageHelp) {
+  for (const char* flag : {"--help", "-h"}) {
+    auto c = Parse({flag});
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.status().message(), "help");
+  }
+}
+
+TEST(ParseListenTest, SplitsHostAndPort) {
+  std::string host;
+  uint16_t port = 0;
+  ASSERT_TRUE(ParseListen("localhost:443", &host, &port).ok());
+  EXPECT_EQ(host, "localhost");
+  EXPECT_EQ(port, 443);
+  ASSERT_TRUE(ParseListen("[2001:db8::1]:8443", &host, &port).ok());
+  EXPECT_EQ(host, "2001:db8::1");
+  EXPECT_EQ(port, 8443);
+}
+
+TEST(ServeHelpTest, ListsEveryOptionWithItsVariable) {
+  const std::string help = ServeHelp();
+  ASSERT_EQ(kServeOptions.size(), 6u);
+  for (const auto& o : kServeOptions) {
+    EXPECT_NE(help.find(std::string("--") + o.flag), std::string::npos) << o.flag;
+    EXPECT_NE(help.find(o.env), std::string::npos) << o.env;
+  }
+}
+
+}  // namespace
+}  // namespace guestpass::config

@@ -1,0 +1,164 @@
+// sqlite_store_test.cc: what only the SQLite back end promises beyond the
+// Store contract: durability across reopening, schema migrations, draining
+// queued writes on close.
+#include "store/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/object_id.h"
+#include "core/random.h"
+#include "store/sqlite/connection.h"
+#include "store/sync.h"
+#include "testutil/temp_dir.h"
+
+namespace guestpass::store::sqlite {
+namespace {
+
+using core::Code;
+using core::ObjectId;
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<SqliteStore> Open() {
+    auto store = SqliteStore::Open({path_});
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  // {MAX(version), COUNT(*)} of schema_migrations, read on a separate connection.
+  std::pair<int64_t, int64_t> MigrationState() {
+    auto db = Connection::Open(path_, /*read_only=*/true);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    if (!db.ok()) return {-1, -1};
+    Statement st = (*db)->Prepare("SELECT MAX(version), COUNT(*) FROM schema_migrations");
+    EXPECT_EQ(st.Step(), SQLITE_ROW);
+    return {st.ColumnInt(0), st.ColumnInt(1)};
+  }
+
+  testutil::TempDir dir_;
+  std::string path_ = dir_.File("guestpass.db");
+  core::ManualClock clock_{1'700'000'000};
+  core::SeededRandom random_{5};
+  core::ObjectIdGenerator ids_{clock_, random_};
+};
+
+TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
+  core::App app;
+  app.id = ids_.Next();
+  app.client_app_id = "durable-abcde";
+  app.name = "durable";
+  app.created_at = 42;
+  app.providers.push_back({ids_.Next(), "anon-user", "anon-user", false, "{}"});
+  app.settings.refresh_token_ttl_seconds = 600;
+  core::User user;
+  user.id = ids_.Next();
+  user.app_id = app.id;
+  user.identities.push_back({"ident-1", "anon-user", app.providers[0].id});
+  user.created_at = 7;
+  core::Session session;
+  session.id = ids_.Next();
+  session.user_id = user.id;
+  session.secret_hash.fill(0xab);
+  session.expires_at = 99;
+  session.device_id = ids_.Next();
+  session.device_json = R"({"platform":"node"})";
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(AwaitStatus([&](auto done) { store->PutApp(app, done); }).ok());
+    ASSERT_TRUE(AwaitStatus([&](auto done) { store->CreateUserWithSession(user, session, done); }).ok());
+  }  // destroyed: the store is closed
+
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto apps = Await<std::vector<core::App>>([&](auto done) { store->ListApps(done); });
+  ASSERT_TRUE(apps.ok()) << apps.status().ToString();
+  ASSERT_EQ(apps->size(), 1u);
+  EXPECT_EQ(apps->front().id, app.id);
+  EXPECT_EQ(apps->front().client_app_id, "durable-abcde");
+  EXPECT_EQ(apps->front().created_at, 42);
+  EXPECT_EQ(apps->front().settings.refresh_token_ttl_seconds, 600);
+  ASSERT_EQ(apps->front().providers.size(), 1u);
+  EXPECT_EQ(apps->front().providers[0].id, app.providers[0].id);
+
+  auto got = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(session.id, done); });
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->session.secret_hash, session.secret_hash);
+  EXPECT_EQ(got->session.expires_at, 99);
+  EXPECT_EQ(got->session.device_id, session.device_id);
+  EXPECT_EQ(got->session.device_json, R"({"platform":"node"})");
+  EXPECT_EQ(got->user.id, user.id);
+  EXPECT_EQ(got->user.created_at, 7);
+  ASSERT_EQ(got->user.identities.size(), 1u);
+  EXPECT_EQ(got->user.identities[0].id, "ident-1");
+  EXPECT_EQ(Await<int64_t>([&](auto done) { store->CountUsers(app.id, done); }).value(), 1);
+}
+
+TEST_F(SqliteStoreTest, SchemaVersionIsOneAfterOpen) {
+  ASSERT_NE(Open(), nullptr);
+  EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{1, 1}));
+}
+
+TEST_F(SqliteStoreTest, ReopeningDoesNotReapplyMigrations) {
+  ASSERT_NE(Open(), nullptr);
+  ASSERT_NE(Open(), nullptr);
+  EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{1, 1}));
+}
+
+TEST_F(SqliteStoreTest, RefusesADatabaseOfANewerVersion) {
+  ASSERT_NE(Open(), nullptr);
+  {
+    auto db = Connection::Open(path_, /*read_only=*/false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("INSERT INTO schema_migrations (version) VALUES (2)").ok());
+  }
+  auto store = SqliteStore::Open({path_});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kInternal);
+  EXPECT_NE(store.status().message().find("database schema version 2 is newer than this guestpass (1)"),
+            std::string::npos)
+      << store.status().message();
+}
+
+TEST_F(SqliteStoreTest, OpenFailsReadablyForAMissingDirectory) {
+  auto store = SqliteStore::Open({dir_.File("missing/guestpass.db")});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kUnavailable);
+  EXPECT_NE(store.status().message().find("cannot open database"), std::string::npos) << store.status().message();
+}
+
+TEST_F(SqliteStoreTest, ClosingFinishesEveryQueuedWrite) {
+  constexpr int kWrites = 300;
+  const ObjectId app_id = ids_.Next();
+  std::atomic<int> completed{0};
+  std::atomic<int> succeeded{0};
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < kWrites; ++i) {
+      core::User user;
+      user.id = ids_.Next();
+      user.app_id = app_id;
+      user.identities.push_back({user.id.ToHex(), "anon-user", ObjectId()});
+      core::Session session;
+      session.id = ids_.Next();
+      session.user_id = user.id;
+      store->CreateUserWithSession(user, session, [&](core::Status s) {
+        succeeded += s.ok();
+        ++completed;
+      });
+    }
+  }  // the destructor drains the queue before closing
+  EXPECT_EQ(completed.load(), kWrites);
+  EXPECT_EQ(succeeded.load(), kWrites);
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Await<int64_t>([&](auto done) { store->CountUsers(app_id, done); }).value(), kWrites);
+}
+
+}  // namespace
+}  // namespace guestpass::store::sqlite

@@ -1,0 +1,489 @@
+// store_contract_test.h: the behaviour every store::Store back end must have,
+// written once as a value-parameterized GoogleTest suite (the kratos pattern).
+// A back end joins by instantiating StoreContractTest with its StoreFactory
+// (see store_contract_test.cc). This header defines TEST_Ps: include it from
+// exactly one .cc file per test binary.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/model.h"
+#include "core/object_id.h"
+#include "core/random.h"
+#include "core/status.h"
+#include "store/store.h"
+#include "store/sync.h"
+#include "testutil/temp_dir.h"
+
+namespace guestpass::store {
+
+// Makes an empty store. `dir` is a fresh private directory for the back end's
+// files, removed after the test (and after the store is destroyed).
+struct StoreFactory {
+  std::string name;  // the test-name suffix, e.g. "Memory"
+  std::function<core::Result<std::unique_ptr<Store>>(const std::string& dir)> make;
+};
+
+inline void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << factory.name; }
+
+class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override {
+    auto made = GetParam().make(dir_.path());
+    ASSERT_TRUE(made.ok()) << made.status().ToString();
+    store_ = std::move(*made);
+  }
+  void TearDown() override { store_.reset(); }
+
+  // ---- Blocking calls ----
+  core::Status PutApp(const core::App& app) {
+    return AwaitStatus([&](auto done) { store_->PutApp(app, done); });
+  }
+  core::Result<std::vector<core::App>> ListApps() {
+    return Await<std::vector<core::App>>([&](auto done) { store_->ListApps(done); });
+  }
+  core::Status Create(const core::User& user, const core::Session& session) {
+    return AwaitStatus([&](auto done) { store_->CreateUserWithSession(user, session, done); });
+  }
+  core::Result<SessionWithUser> GetSessionWithUser(const core::ObjectId& id) {
+    return Await<SessionWithUser>([&](auto done) { store_->GetSessionWithUser(id, done); });
+  }
+  core::Result<core::User> GetUser(const core::ObjectId& id) {
+    return Await<core::User>([&](auto done) { store_->GetUser(id, done); });
+  }
+  core::Result<DeleteSessionOutcome> DeleteSession(const core::ObjectId& id, bool delete_user_if_anonymous) {
+    return Await<DeleteSessionOutcome>([&](auto done) { store_->DeleteSession(id, delete_user_if_anonymous, done); });
+  }
+  core::Status DeleteUser(const core::ObjectId& id) {
+    return AwaitStatus([&](auto done) { store_->DeleteUser(id, done); });
+  }
+  core::Result<int64_t> CountUsers(const core::ObjectId& app_id) {
+    return Await<int64_t>([&](auto done) { store_->CountUsers(app_id, done); });
+  }
+
+  // ---- Records ----
+  core::App MakeApp(const std::string& client_app_id) {
+    core::App app;
+    app.id = ids_.Next();
+    app.client_app_id = client_app_id;
+    app.name = "app-" + client_app_id;
+    app.created_at = clock_.NowSeconds();
+    app.providers.push_back({ids_.Next(), "anon-user", "anon-user", false, "{}"});
+    return app;
+  }
+  core::Identity AnonIdentity() {
+    return {ids_.Next().ToHex() + "-" + core::RandomLowercase(random_, 24), std::string(core::kAnonUser),
+            anon_provider_id_};
+  }
+  core::User MakeUser(const core::ObjectId& app_id, std::vector<core::Identity> identities) {
+    core::User user;
+    user.id = ids_.Next();
+    user.app_id = app_id;
+    user.identities = std::move(identities);
+    user.created_at = clock_.NowSeconds();
+    user.last_active_at = clock_.NowSeconds();
+    return user;
+  }
+  core::User AnonUser(const core::ObjectId& app_id) { return MakeUser(app_id, {AnonIdentity()}); }
+  core::Session MakeSession(const core::User& user) {
+    core::Session s;
+    s.id = ids_.Next();
+    s.user_id = user.id;
+    random_.Fill(s.secret_hash);
+    s.created_at = clock_.NowSeconds();
+    s.expires_at = clock_.NowSeconds() + 5'184'000;
+    return s;
+  }
+
+  static void ExpectSameApp(const core::App& got, const core::App& want) {
+    EXPECT_EQ(got.id, want.id);
+    EXPECT_EQ(got.client_app_id, want.client_app_id);
+    EXPECT_EQ(got.name, want.name);
+    EXPECT_EQ(got.created_at, want.created_at);
+    EXPECT_EQ(got.settings.refresh_token_ttl_seconds, want.settings.refresh_token_ttl_seconds);
+    EXPECT_EQ(got.settings.deployment_model, want.settings.deployment_model);
+    EXPECT_EQ(got.settings.location, want.settings.location);
+    ASSERT_EQ(got.providers.size(), want.providers.size());
+    for (size_t i = 0; i < want.providers.size(); ++i) {
+      EXPECT_EQ(got.providers[i].id, want.providers[i].id) << i;
+      EXPECT_EQ(got.providers[i].name, want.providers[i].name) << i;
+      EXPECT_EQ(got.providers[i].type, want.providers[i].type) << i;
+      EXPECT_EQ(got.providers[i].disabled, want.providers[i].disabled) << i;
+      EXPECT_EQ(got.providers[i].config_json, want.providers[i].config_json) << i;
+    }
+  }
+  static void ExpectSameUser(const core::User& got, const core::User& want) {
+    EXPECT_EQ(got.id, want.id);
+    EXPECT_EQ(got.app_id, want.app_id);
+    EXPECT_EQ(got.type, want.type);
+    EXPECT_EQ(got.data_json, want.data_json);
+    EXPECT_EQ(got.created_at, want.created_at);
+    EXPECT_EQ(got.last_active_at, want.last_active_at);
+    EXPECT_EQ(got.disabled, want.disabled);
+    ASSERT_EQ(got.identities.size(), want.identities.size());
+    for (size_t i = 0; i < want.identities.size(); ++i) {
+      EXPECT_EQ(got.identities[i].id, want.identities[i].id) << i;
+      EXPECT_EQ(got.identities[i].provider_type, want.identities[i].provider_type) << i;
+      EXPECT_EQ(got.identities[i].provider_id, want.identities[i].provider_id) << i;
+    }
+  }
+  static void ExpectSameSession(const core::Session& got, const core::Session& want) {
+    EXPECT_EQ(got.id, want.id);
+    EXPECT_EQ(got.user_id, want.user_id);
+    EXPECT_EQ(got.secret_hash, want.secret_hash);
+    EXPECT_EQ(got.created_at, want.created_at);
+    EXPECT_EQ(got.expires_at, want.expires_at);
+    EXPECT_EQ(got.device_id, want.device_id);
+    EXPECT_EQ(got.device_json, want.device_json);
+  }
+
+  testutil::TempDir dir_;  // declared first: outlives store_
+  std::unique_ptr<Store> store_;
+  core::ManualClock clock_{1'700'000'000};
+  core::SeededRandom random_{99};
+  core::ObjectIdGenerator ids_{clock_, random_};
+  core::ObjectId anon_provider_id_ = ids_.Next();
+};
+
+// ---- Apps ----
+
+TEST_P(StoreContractTest, ListAppsOfAnEmptyStoreIsEmpty) {
+  auto apps = ListApps();
+  ASSERT_TRUE(apps.ok()) << apps.status().ToString();
+  EXPECT_TRUE(apps->empty());
+}
+
+TEST_P(StoreContractTest, PutAppThenListAppsRoundTripsProvidersAndSettings) {
+  core::App app = MakeApp("myapp-abcde");
+  app.providers.push_back({ids_.Next(), "local-userpass", "local-userpass", true,
+                           R"({"autoConfirm":true,"resetPasswordUrl":"https://example.com/reset"})"});
+  app.providers.push_back({ids_.Next(), "api-key", "api-key", false, "{}"});
+  app.settings.refresh_token_ttl_seconds = 3600;
+  app.settings.deployment_model = "LOCAL";
+  app.settings.location = "IE";
+  ASSERT_TRUE(PutApp(app).ok());
+
+  auto apps = ListApps();
+  ASSERT_TRUE(apps.ok()) << apps.status().ToString();
+  ASSERT_EQ(apps->size(), 1u);
+  ExpectSameApp(apps->front(), app);
+}
+
+TEST_P(StoreContractTest, ListAppsIsOrderedByCreation) {
+  core::App later = MakeApp("later");
+  later.created_at = 2000;
+  core::App earlier = MakeApp("earlier");
+  earlier.created_at = 1000;
+  ASSERT_TRUE(PutApp(later).ok());
+  ASSERT_TRUE(PutApp(earlier).ok());
+  auto apps = ListApps();
+  ASSERT_TRUE(apps.ok()) << apps.status().ToString();
+  ASSERT_EQ(apps->size(), 2u);
+  EXPECT_EQ((*apps)[0].client_app_id, "earlier");
+  EXPECT_EQ((*apps)[1].client_app_id, "later");
+}
+
+TEST_P(StoreContractTest, PutAppWithAKnownIdReplacesTheAppInPlace) {
+  core::App app = MakeApp("myapp-abcde");
+  ASSERT_TRUE(PutApp(app).ok());
+  core::App changed = app;
+  changed.client_app_id = "renamed-abcde";
+  changed.name = "renamed";
+  changed.created_at = app.created_at + 10;
+  changed.providers = {{ids_.Next(), "api-key", "api-key", true, R"({"k":1})"}};
+  changed.settings.refresh_token_ttl_seconds = 1800;
+  changed.settings.location = "DE-FF";
+  ASSERT_TRUE(PutApp(changed).ok());
+
+  auto apps = ListApps();
+  ASSERT_TRUE(apps.ok()) << apps.status().ToString();
+  ASSERT_EQ(apps->size(), 1u);
+  ExpectSameApp(apps->front(), changed);
+}
+
+TEST_P(StoreContractTest, PutAppRefusesAClientAppIdOfAnotherApp) {
+  core::App first = MakeApp("myapp-abcde");
+  ASSERT_TRUE(PutApp(first).ok());
+  core::App second = MakeApp("myapp-abcde");
+  core::Status s = PutApp(second);
+  EXPECT_EQ(s.code(), core::Code::kAlreadyExists) << s.ToString();
+
+  core::App other = MakeApp("other");
+  ASSERT_TRUE(PutApp(other).ok());
+  other.client_app_id = "myapp-abcde";  // an update may not take it either
+  s = PutApp(other);
+  EXPECT_EQ(s.code(), core::Code::kAlreadyExists) << s.ToString();
+
+  auto apps = ListApps();
+  ASSERT_TRUE(apps.ok()) << apps.status().ToString();
+  ASSERT_EQ(apps->size(), 2u);
+  ExpectSameApp((*apps)[0], first);
+  EXPECT_EQ((*apps)[1].client_app_id, "other");
+}
+
+// ---- Users and sessions ----
+
+TEST_P(StoreContractTest, CreateUserWithSessionThenGetSessionWithUserReturnsBoth) {
+  const core::ObjectId app_id = ids_.Next();
+  core::User user = MakeUser(
+      app_id,
+      {{"alice@example.com", "local-userpass", ids_.Next()}, AnonIdentity(), {"key-0001", "api-key", ids_.Next()}});
+  user.data_json = R"({"name":"Ada"})";
+  user.last_active_at = user.created_at + 5;
+  core::Session session = MakeSession(user);
+  session.device_id = ids_.Next();
+  session.device_json = R"({"platform":"web","sdkVersion":"2.0.0"})";
+  ASSERT_TRUE(Create(user, session).ok());
+
+  auto got = GetSessionWithUser(session.id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ExpectSameSession(got->session, session);
+  ExpectSameUser(got->user, user);
+}
+
+TEST_P(StoreContractTest, SessionWithoutDeviceKeepsAZeroDeviceIdAndNoDeviceJson) {
+  core::User user = AnonUser(ids_.Next());
+  core::Session session = MakeSession(user);
+  ASSERT_TRUE(Create(user, session).ok());
+  auto got = GetSessionWithUser(session.id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->session.device_id.IsZero());
+  EXPECT_EQ(got->session.device_json, "");
+  EXPECT_EQ(got->user.data_json, "{}");
+  EXPECT_EQ(got->user.type, "normal");
+}
+
+TEST_P(StoreContractTest, GetUserReturnsTheUserWithIdentitiesInOrder) {
+  core::User user = MakeUser(ids_.Next(), {AnonIdentity(), {"zed@example.com", "local-userpass", ids_.Next()}});
+  user.disabled = true;
+  user.type = "server";
+  ASSERT_TRUE(Create(user, MakeSession(user)).ok());
+  auto got = GetUser(user.id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ExpectSameUser(*got, user);
+}
+
+TEST_P(StoreContractTest, UnknownIdsAreNotFound) {
+  const core::ObjectId unknown = ids_.Next();
+  EXPECT_EQ(GetSessionWithUser(unknown).status().code(), core::Code::kNotFound);
+  EXPECT_EQ(GetUser(unknown).status().code(), core::Code::kNotFound);
+  EXPECT_EQ(DeleteSession(unknown, true).status().code(), core::Code::kNotFound);
+  EXPECT_EQ(DeleteSession(unknown, false).status().code(), core::Code::kNotFound);
+  EXPECT_EQ(DeleteUser(unknown).code(), core::Code::kNotFound);
+}
+
+TEST_P(StoreContractTest, DeleteSessionOfAnAnonymousUserDeletesTheUser) {
+  core::User user = AnonUser(ids_.Next());
+  core::Session session = MakeSession(user);
+  ASSERT_TRUE(Create(user, session).ok());
+
+  auto outcome = DeleteSession(session.id, /*delete_user_if_anonymous=*/true);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->user_id, user.id);
+  EXPECT_TRUE(outcome->user_deleted);
+  EXPECT_EQ(GetUser(user.id).status().code(), core::Code::kNotFound);
+  EXPECT_EQ(GetSessionWithUser(session.id).status().code(), core::Code::kNotFound);
+  EXPECT_EQ(CountUsers(user.app_id).value(), 0);
+}
+
+TEST_P(StoreContractTest, DeleteSessionKeepsAUserWithANonAnonymousIdentity) {
+  core::User user = MakeUser(ids_.Next(), {AnonIdentity(), {"bob@example.com", "local-userpass", ids_.Next()}});
+  core::Session session = MakeSession(user);
+  ASSERT_TRUE(Create(user, session).ok());
+
+  auto outcome = DeleteSession(session.id, /*delete_user_if_anonymous=*/true);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->user_id, user.id);
+  EXPECT_FALSE(outcome->user_deleted);
+  auto kept = GetUser(user.id);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  ExpectSameUser(*kept, user);
+  EXPECT_EQ(GetSessionWithUser(session.id).status().code(), core::Code::kNotFound);
+}
+
+TEST_P(StoreContractTest, DeleteSessionKeepsAnAnonymousUserWhenNotAskedToDeleteIt) {
+  core::User user = AnonUser(ids_.Next());
+  core::Session session = MakeSession(user);
+  ASSERT_TRUE(Create(user, session).ok());
+
+  auto outcome = DeleteSession(session.id, /*delete_user_if_anonymous=*/false);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->user_id, user.id);
+  EXPECT_FALSE(outcome->user_deleted);
+  EXPECT_TRUE(GetUser(user.id).ok());
+  EXPECT_EQ(GetSessionWithUser(session.id).status().code(), core::Code::kNotFound);
+}
+
+TEST_P(StoreContractTest, DeleteSessionTwiceIsNotFoundTheSecondTime) {
+  core::User user = MakeUser(ids_.Next(), {{"carol@example.com", "local-userpass", ids_.Next()}});
+  core::Session session = MakeSession(user);
+  ASSERT_TRUE(Create(user, session).ok());
+  ASSERT_TRUE(DeleteSession(session.id, true).ok());
+  auto again = DeleteSession(session.id, true);
+  EXPECT_EQ(again.status().code(), core::Code::kNotFound) << again.status().ToString();
+}
+
+TEST_P(StoreContractTest, DeleteUserRemovesTheUserAndItsSession) {
+  core::User user = MakeUser(ids_.Next(), {{"dave@example.com", "local-userpass", ids_.Next()}});
+  core::Session session = MakeSession(user);
+  ASSERT_TRUE(Create(user, session).ok());
+  core::User bystander = AnonUser(user.app_id);
+  core::Session bystander_session = MakeSession(bystander);
+  ASSERT_TRUE(Create(bystander, bystander_session).ok());
+
+  ASSERT_TRUE(DeleteUser(user.id).ok());
+  EXPECT_EQ(GetUser(user.id).status().code(), core::Code::kNotFound);
+  EXPECT_EQ(GetSessionWithUser(session.id).status().code(), core::Code::kNotFound);
+  EXPECT_EQ(DeleteSession(session.id, true).status().code(), core::Code::kNotFound);
+  EXPECT_EQ(DeleteUser(user.id).code(), core::Code::kNotFound);
+  EXPECT_EQ(CountUsers(user.app_id).value(), 1);
+  EXPECT_TRUE(GetSessionWithUser(bystander_session.id).ok());
+
+  // Its identity is free again.
+  core::User again = MakeUser(user.app_id, {{"dave@example.com", "local-userpass", ids_.Next()}});
+  EXPECT_TRUE(Create(again, MakeSession(again)).ok());
+}
+
+TEST_P(StoreContractTest, CountUsersCountsPerApp) {
+  const core::ObjectId a = ids_.Next(), b = ids_.Next(), empty = ids_.Next();
+  for (int i = 0; i < 3; ++i) {
+    core::User u = AnonUser(a);
+    ASSERT_TRUE(Create(u, MakeSession(u)).ok());
+  }
+  core::User u = AnonUser(b);
+  ASSERT_TRUE(Create(u, MakeSession(u)).ok());
+  EXPECT_EQ(CountUsers(a).value(), 3);
+  EXPECT_EQ(CountUsers(b).value(), 1);
+  EXPECT_EQ(CountUsers(empty).value(), 0);
+}
+
+TEST_P(StoreContractTest, ANonAnonymousIdentityBelongsToOneUserPerApp) {
+  const core::ObjectId app_id = ids_.Next();
+  const core::ObjectId provider_id = ids_.Next();
+  core::User first = MakeUser(app_id, {AnonIdentity(), {"erin@example.com", "local-userpass", provider_id}});
+  ASSERT_TRUE(Create(first, MakeSession(first)).ok());
+
+  core::User second = MakeUser(app_id, {{"erin@example.com", "local-userpass", provider_id}});
+  core::Session second_session = MakeSession(second);
+  core::Status s = Create(second, second_session);
+  EXPECT_EQ(s.code(), core::Code::kAlreadyExists) << s.ToString();
+  // Nothing of the refused user is left behind.
+  EXPECT_EQ(GetUser(second.id).status().code(), core::Code::kNotFound);
+  EXPECT_EQ(GetSessionWithUser(second_session.id).status().code(), core::Code::kNotFound);
+  EXPECT_EQ(CountUsers(app_id).value(), 1);
+  EXPECT_TRUE(GetUser(first.id).ok());
+}
+
+TEST_P(StoreContractTest, TheSameIdentityMayExistInAnotherApp) {
+  const core::ObjectId provider_id = ids_.Next();
+  core::User first = MakeUser(ids_.Next(), {{"frank@example.com", "local-userpass", provider_id}});
+  ASSERT_TRUE(Create(first, MakeSession(first)).ok());
+  core::User second = MakeUser(ids_.Next(), {{"frank@example.com", "local-userpass", provider_id}});
+  EXPECT_TRUE(Create(second, MakeSession(second)).ok());
+}
+
+TEST_P(StoreContractTest, AnonymousIdentityIdsAreNotUniquenessChecked) {
+  // Anonymous identities are never looked up by id (store.h contract).
+  const core::ObjectId app_id = ids_.Next();
+  const core::Identity shared = AnonIdentity();
+  core::User first = MakeUser(app_id, {shared});
+  core::User second = MakeUser(app_id, {shared});
+  ASSERT_TRUE(Create(first, MakeSession(first)).ok());
+  EXPECT_TRUE(Create(second, MakeSession(second)).ok());
+}
+
+TEST_P(StoreContractTest, ATakenUserIdIsRefused) {
+  core::User user = AnonUser(ids_.Next());
+  ASSERT_TRUE(Create(user, MakeSession(user)).ok());
+  core::User clash = AnonUser(user.app_id);
+  clash.id = user.id;
+  core::Session clash_session = MakeSession(clash);
+  EXPECT_EQ(Create(clash, clash_session).code(), core::Code::kAlreadyExists);
+  EXPECT_EQ(GetSessionWithUser(clash_session.id).status().code(), core::Code::kNotFound);
+  auto kept = GetUser(user.id);
+  ASSERT_TRUE(kept.ok());
+  ExpectSameUser(*kept, user);
+}
+
+TEST_P(StoreContractTest, ATakenSessionIdIsRefusedWithoutAPartialUser) {
+  core::User user = AnonUser(ids_.Next());
+  core::Session session = MakeSession(user);
+  ASSERT_TRUE(Create(user, session).ok());
+  core::User other = AnonUser(user.app_id);
+  core::Session clash = MakeSession(other);
+  clash.id = session.id;
+  EXPECT_EQ(Create(other, clash).code(), core::Code::kAlreadyExists);
+  EXPECT_EQ(GetUser(other.id).status().code(), core::Code::kNotFound);
+  EXPECT_EQ(CountUsers(user.app_id).value(), 1);
+  auto kept = GetSessionWithUser(session.id);
+  ASSERT_TRUE(kept.ok());
+  ExpectSameSession(kept->session, session);
+}
+
+TEST_P(StoreContractTest, ConcurrentCreatesAllSucceedAndAreReadable) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 250;
+  const core::ObjectId app_id = ids_.Next();
+  std::vector<std::vector<core::Session>> sessions(kThreads);
+  std::latch finished(kThreads * kPerThread);
+  std::atomic<int> succeeded{0};
+  std::mutex failures_mu;
+  std::vector<std::string> failures;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        core::User user;
+        user.id = ids_.Next();
+        user.app_id = app_id;
+        user.identities.push_back({user.id.ToHex() + "-anon", std::string(core::kAnonUser), anon_provider_id_});
+        core::Session session;
+        session.id = ids_.Next();
+        session.user_id = user.id;
+        session.secret_hash[0] = static_cast<uint8_t>(t);
+        session.secret_hash[1] = static_cast<uint8_t>(i);
+        session.expires_at = 1;
+        sessions[t].push_back(session);
+        // Fire without waiting, so writes from all threads overlap.
+        store_->CreateUserWithSession(std::move(user), std::move(session), [&](core::Status s) {
+          if (s.ok()) {
+            succeeded.fetch_add(1);
+          } else {
+            std::lock_guard<std::mutex> lock(failures_mu);
+            failures.push_back(s.ToString());
+          }
+          finished.count_down();
+        });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  finished.wait();
+  EXPECT_EQ(succeeded.load(), kThreads * kPerThread);
+  EXPECT_TRUE(failures.empty()) << failures.front();
+
+  EXPECT_EQ(CountUsers(app_id).value(), kThreads * kPerThread);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      const core::Session& want = sessions[t][i];
+      auto got = GetSessionWithUser(want.id);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      ExpectSameSession(got->session, want);
+      ASSERT_EQ(got->user.identities.size(), 1u);
+      EXPECT_EQ(got->user.identities[0].id, want.user_id.ToHex() + "-anon");
+    }
+  }
+}
+
+}  // namespace guestpass::store
