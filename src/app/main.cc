@@ -14,6 +14,8 @@
 #include "app/bootstrap.h"
 #include "auth/app_registry.h"
 #include "auth/auth_service.h"
+#include "auth/providers/anon_user/anon_user_verifier.h"
+#include "auth/providers/api_key/api_key_verifier.h"
 #include "config/app_dir.h"
 #include "config/server_config.h"
 #include "core/clock.h"
@@ -79,11 +81,19 @@ int Serve(const std::vector<std::string>& args) {
   auto keys = token::KeyRing::LoadOrCreate(key_path, random, clock);
   if (!keys.ok()) return Fail(keys.status().message());
 
+  // One verifier per implemented provider type.
+  auth::AnonUserVerifier anon_user(ids, random);
+  auth::ApiKeyVerifier api_key(**store);
+  std::map<std::string, auth::CredentialVerifier*, std::less<>> verifiers = {
+      {std::string(core::kAnonUser), &anon_user},
+      {std::string(core::kApiKey), &api_key},
+  };
+
   auto report = app::ImportApps(**store, definitions, ids, random, clock);
   if (!report.ok()) return Fail(report.status().message());
   for (const auto& app : report->apps) {
     for (const auto& p : app.providers) {
-      if (p.type != core::kAnonUser)
+      if (!verifiers.count(p.type))
         log::Warn("provider is configured but not implemented yet; its logins are refused",
                   {{"app", app.client_app_id}, {"provider", p.name}});
     }
@@ -93,7 +103,7 @@ int Serve(const std::vector<std::string>& args) {
   auth::AppRegistry registry;
   registry.Replace(report->apps);
   token::TokenService tokens(*keys, clock);
-  auth::AuthService auth_service(**store, tokens, clock, ids, random);
+  auth::AuthService auth_service(**store, tokens, registry, clock, ids, random, verifiers);
   http::Api api({auth_service, registry, cfg.public_url});
 
   http::ServerOptions options;

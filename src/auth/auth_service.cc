@@ -1,5 +1,5 @@
-// auth_service.cc: the rules of logging in, refreshing, logging out and
-// deleting users.
+// auth_service.cc: the rules of logging in, linking, refreshing, logging out
+// and deleting users.
 #include "auth/auth_service.h"
 
 #include "crypto/digest.h"
@@ -13,51 +13,111 @@ using core::Status;
 
 namespace {
 Status InvalidSession(std::string msg) { return Status::Unauthenticated(ErrorCode::kInvalidSession, std::move(msg)); }
+Status LinkConflict(std::string why) {
+  return Status::AlreadyExists(ErrorCode::kInvalidParameter, "invalid user link request: " + std::move(why));
+}
 
 core::SecretHash HashSecret(std::string_view secret) { return crypto::Sha256(secret); }
 }  // namespace
 
-AuthService::AuthService(store::Store& store, const token::TokenService& tokens, const core::Clock& clock,
-                         core::ObjectIdGenerator& ids, core::Random& random)
-    : store_(store), tokens_(tokens), clock_(clock), ids_(ids), random_(random) {}
+AuthService::AuthService(store::Store& store, const token::TokenService& tokens, const AppRegistry& apps,
+                         const core::Clock& clock, core::ObjectIdGenerator& ids, core::Random& random,
+                         std::map<std::string, CredentialVerifier*, std::less<>> verifiers)
+    : store_(store),
+      tokens_(tokens),
+      apps_(apps),
+      clock_(clock),
+      ids_(ids),
+      random_(random),
+      verifiers_(std::move(verifiers)) {}
 
-void AuthService::Login(const core::App& app, LoginRequest request, store::Callback<LoginResult> done) {
-  const core::ProviderConfig* provider = app.FindProvider(request.provider_name);
+void AuthService::Login(std::shared_ptr<const core::App> app, LoginRequest request, store::Callback<LoginResult> done) {
+  const core::ProviderConfig* provider = app->FindProvider(request.provider_name);
   if (provider == nullptr) {
-    return done(Status::NotFound(ErrorCode::kAuthProviderNotFound, "authentication via '" + request.provider_name +
-                                                                       "' is unsupported: no such provider"
-                                                                       " is configured for this app"));
+    return done(Status::NotFound(ErrorCode::kAuthProviderNotFound,
+                                 "authentication via '" + request.provider_name +
+                                     "' is unsupported: no such provider is configured for this app"));
   }
   if (provider->disabled) {
     return done(Status::PermissionDenied(ErrorCode::kAuthProviderNotFound,
                                          "authentication provider '" + provider->name + "' is disabled"));
   }
-  if (provider->type == core::kAnonUser) return LoginAnonymous(app, *provider, request.device, std::move(done));
-  // TODO(#3): local-userpass, api-key, custom-token.
-  done(Status::Unimplemented(ErrorCode::kAuthProviderNotFound, "authentication provider type '" + provider->type +
-                                                                   "' is not supported by this guestpass version"));
+  auto verifier = verifiers_.find(provider->type);
+  if (verifier == verifiers_.end()) {
+    return done(Status::Unimplemented(
+        ErrorCode::kAuthProviderNotFound,
+        "authentication provider type '" + provider->type + "' is not supported by this guestpass version"));
+  }
+  if (request.link_access_token) return Link(app, *provider, *verifier->second, std::move(request), std::move(done));
+
+  DeviceInfo device = request.device;
+  verifier->second->Verify(*app, *provider, request.credentials,
+                           [this, app, device, done = std::move(done)](core::Result<VerifiedIdentity> v) {
+                             if (!v.ok()) return done(v.status());
+                             if (v->always_new_user)
+                               return CreateUserAndSession(app, std::move(*v), device, false, done);
+                             if (!v->owner.IsZero()) return OpenSession(app, v->owner, v->identity, device, done);
+                             const std::string type = v->identity.provider_type;
+                             const std::string id = v->identity.id;
+                             store_.FindUserByIdentity(
+                                 app->id, type, id,
+                                 [this, app, device, v = std::move(*v), done](core::Result<core::User> user) mutable {
+                                   if (user.ok()) return OpenSession(app, user->id, v.identity, device, done);
+                                   if (!user.status().IsNotFound()) return done(user.status());
+                                   CreateUserAndSession(app, std::move(v), device, /*retry_on_conflict=*/true, done);
+                                 });
+                           });
 }
 
-void AuthService::LoginAnonymous(const core::App& app, const core::ProviderConfig& provider, const DeviceInfo& device,
-                                 store::Callback<LoginResult> done) {
-  const int64_t now = clock_.NowSeconds();
-  core::User user;
-  user.id = ids_.Next();
-  user.app_id = app.id;
-  user.created_at = now;
-  user.last_active_at = now;
-  // Anonymous identity ids look like App Services' own: <ObjectId>-<24 letters>.
-  core::Identity identity{ids_.Next().ToHex() + "-" + core::RandomLowercase(random_, 24), std::string(core::kAnonUser),
-                          provider.id};
-  user.identities.push_back(identity);
+void AuthService::Link(std::shared_ptr<const core::App> app, const core::ProviderConfig& provider,
+                       CredentialVerifier& verifier, LoginRequest request, store::Callback<LoginResult> done) {
+  if (provider.type == core::kAnonUser) {
+    return done(Status::InvalidArgument(ErrorCode::kInvalidParameter,
+                                        "invalid user link request: cannot link an anonymous identity to a user"));
+  }
+  const ObjectId provider_id = provider.id;
+  auto credentials = std::make_shared<nlohmann::json>(std::move(request.credentials));
+  Authenticate(*request.link_access_token, [this, app, provider_id, &verifier, credentials,
+                                            done = std::move(done)](core::Result<store::SessionWithUser> sw) {
+    if (!sw.ok()) return done(sw.status());
+    if (sw->user.app_id != app->id) {
+      return done(Status::PermissionDenied(ErrorCode::kUserAppDomainMismatch,
+                                           "the access token belongs to a user of another app"));
+    }
+    auto current = std::make_shared<store::SessionWithUser>(std::move(*sw));
+    // `app` (held by this callback) owns the provider config.
+    const core::ProviderConfig* config = nullptr;
+    for (const auto& p : app->providers)
+      if (p.id == provider_id) config = &p;
+    verifier.Verify(*app, *config, *credentials, [this, current, done](core::Result<VerifiedIdentity> v) {
+      if (!v.ok()) return done(v.status());
+      const core::User& user = current->user;
+      if (!v->owner.IsZero() && v->owner != user.id)
+        return done(LinkConflict(std::string(store::kLinkedToAnotherUser)));
+      store_.LinkIdentity(user.id, v->identity, v->data_json, [this, current, done](Status s) {
+        if (!s.ok()) {
+          if (s.code() == core::Code::kAlreadyExists) return done(LinkConflict(s.message()));
+          if (s.IsNotFound()) return done(InvalidSession("invalid session: user not found"));
+          return done(s);
+        }
+        done(LoginResult{IssueAccessToken(current->session, current->user), "", current->user.id,
+                         current->session.device_id});
+      });
+    });
+  });
+}
 
+AuthService::NewSession AuthService::MakeSession(const core::App& app, const ObjectId& user_id,
+                                                 const core::Identity& identity, const DeviceInfo& device) {
+  const int64_t now = clock_.NowSeconds();
   std::array<uint8_t, 32> secret_bytes;
   random_.Fill(secret_bytes);
   const std::string secret = crypto::Base64UrlEncode(secret_bytes);
 
-  core::Session session;
+  NewSession out;
+  core::Session& session = out.session;
   session.id = ids_.Next();
-  session.user_id = user.id;
+  session.user_id = user_id;
   session.secret_hash = HashSecret(secret);
   session.created_at = now;
   session.expires_at = now + app.settings.refresh_token_ttl_seconds;
@@ -67,15 +127,51 @@ void AuthService::LoginAnonymous(const core::App& app, const core::ProviderConfi
     session.device_id = device.requested_id.IsZero() ? ids_.Next() : device.requested_id;
     session.device_json = device.json;
   }
-
-  token::RefreshClaims refresh{user.id, session.id, app.id, session.device_id,
+  token::RefreshClaims refresh{user_id, session.id, app.id, session.device_id,
                                secret,  identity,   now,    session.expires_at};
-  LoginResult result{IssueAccessToken(session, user), tokens_.IssueRefreshToken(refresh), user.id, session.device_id};
-  store_.CreateUserWithSession(std::move(user), std::move(session),
-                               [result = std::move(result), done = std::move(done)](Status s) mutable {
-                                 if (!s.ok()) return done(s);
-                                 done(std::move(result));
-                               });
+  out.result = LoginResult{tokens_.IssueAccessToken({user_id, session.id, app.id, session.device_id, now,
+                                                     now + token::kAccessTokenTtlSeconds}),
+                           tokens_.IssueRefreshToken(refresh), user_id, session.device_id};
+  return out;
+}
+
+void AuthService::CreateUserAndSession(std::shared_ptr<const core::App> app, VerifiedIdentity verified,
+                                       DeviceInfo device, bool retry_on_conflict, store::Callback<LoginResult> done) {
+  const int64_t now = clock_.NowSeconds();
+  core::User user;
+  user.id = ids_.Next();
+  user.app_id = app->id;
+  user.created_at = now;
+  user.last_active_at = now;
+  user.identities.push_back(verified.identity);
+  user.data_json = verified.data_json.empty() ? "{}" : verified.data_json;
+  NewSession made = MakeSession(*app, user.id, verified.identity, device);
+  store_.CreateUserWithSession(
+      std::move(user), std::move(made.session),
+      [this, app, verified, device, retry_on_conflict, result = std::move(made.result), done](Status s) mutable {
+        if (s.ok()) return done(std::move(result));
+        if (s.code() == core::Code::kAlreadyExists && retry_on_conflict) {
+          // Another login created the user with this identity first: join it.
+          return store_.FindUserByIdentity(app->id, verified.identity.provider_type, verified.identity.id,
+                                           [this, app, verified, device, done](core::Result<core::User> user) {
+                                             if (!user.ok()) return done(user.status());
+                                             OpenSession(app, user->id, verified.identity, device, done);
+                                           });
+        }
+        done(s);
+      });
+}
+
+void AuthService::OpenSession(std::shared_ptr<const core::App> app, ObjectId user_id, core::Identity identity,
+                              DeviceInfo device, store::Callback<LoginResult> done) {
+  NewSession made = MakeSession(*app, user_id, identity, device);
+  store_.CreateSession(std::move(made.session), [result = std::move(made.result), done](Status s) mutable {
+    if (!s.ok()) {
+      if (s.IsNotFound()) return done(Status::Unauthenticated(ErrorCode::kAuthError, "the user no longer exists"));
+      return done(s);
+    }
+    done(std::move(result));
+  });
 }
 
 std::string AuthService::IssueAccessToken(const core::Session& session, const core::User& user) const {
@@ -84,7 +180,7 @@ std::string AuthService::IssueAccessToken(const core::Session& session, const co
       {user.id, session.id, user.app_id, session.device_id, now, now + token::kAccessTokenTtlSeconds});
 }
 
-void AuthService::ResolveRefreshToken(std::string_view refresh_token, store::Callback<store::SessionWithUser> done) {
+void AuthService::AuthenticateRefresh(std::string_view refresh_token, store::Callback<store::SessionWithUser> done) {
   auto claims = tokens_.VerifyRefreshToken(refresh_token);
   if (!claims.ok()) return done(claims.status());
   const token::RefreshClaims c = std::move(*claims);
@@ -104,7 +200,7 @@ void AuthService::ResolveRefreshToken(std::string_view refresh_token, store::Cal
 }
 
 void AuthService::RefreshAccessToken(std::string_view refresh_token, store::Callback<std::string> done) {
-  ResolveRefreshToken(refresh_token, [this, done = std::move(done)](core::Result<store::SessionWithUser> r) {
+  AuthenticateRefresh(refresh_token, [this, done = std::move(done)](core::Result<store::SessionWithUser> r) {
     if (!r.ok()) return done(r.status());
     done(IssueAccessToken(r->session, r->user));
   });
@@ -128,7 +224,7 @@ void AuthService::Authenticate(std::string_view access_token, store::Callback<st
 }
 
 void AuthService::Logout(std::string_view refresh_token, store::Callback<LogoutResult> done) {
-  ResolveRefreshToken(refresh_token, [this, done = std::move(done)](core::Result<store::SessionWithUser> r) {
+  AuthenticateRefresh(refresh_token, [this, done = std::move(done)](core::Result<store::SessionWithUser> r) {
     if (!r.ok()) {
       if (r.status().code() == core::Code::kUnauthenticated)
         return done(InvalidSession("invalid session: failed to find refresh token"));

@@ -1,6 +1,8 @@
 // auth_service_test.cc: the client-API use cases over a MemoryStore with a
 // ManualClock: anonymous login, refresh, authenticate, logout, delete user.
 #include "auth/auth_service.h"
+#include "auth/providers/anon_user/anon_user_verifier.h"
+#include "auth/providers/api_key/api_key_verifier.h"
 
 #include <gtest/gtest.h>
 
@@ -51,7 +53,10 @@ class AuthServiceTest : public ::testing::Test {
 
   core::Result<LoginResult> Login(const std::string& provider, DeviceInfo device = {}) {
     return store::Await<LoginResult>([&](auto done) {
-      auth_.Login(app_, LoginRequest{provider, std::move(device)}, std::move(done));
+      LoginRequest request;
+      request.provider_name = provider;
+      request.device = std::move(device);
+      auth_.Login(std::make_shared<const core::App>(app_), std::move(request), std::move(done));
     });
   }
   LoginResult LoginAnonymously(DeviceInfo device = {}) {
@@ -84,7 +89,11 @@ class AuthServiceTest : public ::testing::Test {
   store::memory::MemoryStore store_;
   std::shared_ptr<token::KeyRing> keys_ = std::make_shared<token::KeyRing>();
   token::TokenService tokens_{keys_, clock_};
-  AuthService auth_{store_, tokens_, clock_, ids_, random_};
+  AppRegistry registry_;
+  AnonUserVerifier anon_user_{ids_, random_};
+  ApiKeyVerifier api_key_{store_};
+  AuthService auth_{
+      store_, tokens_, registry_, clock_, ids_, random_, {{"anon-user", &anon_user_}, {"api-key", &api_key_}}};
   core::App app_;
 };
 
@@ -383,6 +392,136 @@ TEST_F(AuthServiceTest, DeleteUserEndsEveryTokenOfTheUser) {
   ExpectInvalidSession(again.status());
 
   EXPECT_TRUE(Authenticate(other.access_token).ok()) << "other users are untouched";
+}
+
+// ---- Linking and user API keys ----
+
+class LinkingTest : public AuthServiceTest {
+ protected:
+  LinkingTest() {
+    app_.providers[1].disabled = false;  // api-key on
+    registry_.Replace({app_});
+  }
+  core::Result<LoginResult> LoginWith(const std::string& provider, nlohmann::json credentials,
+                                      std::optional<std::string> link_token = std::nullopt) {
+    return store::Await<LoginResult>([&](auto done) {
+      LoginRequest request;
+      request.provider_name = provider;
+      request.credentials = std::move(credentials);
+      request.link_access_token = std::move(link_token);
+      auth_.Login(std::make_shared<const core::App>(app_), std::move(request), std::move(done));
+    });
+  }
+  ApiKeyView CreateKey(const LoginResult& owner, const std::string& name) {
+    auto r =
+        store::Await<ApiKeyView>([&](auto done) { auth_.CreateApiKey(owner.refresh_token, name, std::move(done)); });
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : ApiKeyView{};
+  }
+};
+
+TEST_F(LinkingTest, AnApiKeyLogsInToItsOwner) {
+  const LoginResult owner = LoginAnonymously();
+  const ApiKeyView key = CreateKey(owner, "k1");
+  EXPECT_EQ(key.key.size(), 64u);
+  EXPECT_EQ(key.key.substr(0, 24), key.record.id.ToHex());
+  auto login = LoginWith("api-key", {{"key", key.key}});
+  ASSERT_TRUE(login.ok()) << login.status().ToString();
+  EXPECT_EQ(login->user_id, owner.user_id);
+  EXPECT_NE(login->refresh_token, owner.refresh_token);
+}
+
+TEST_F(LinkingTest, LinkingAKeyKeepsTheUserAndItsRefreshToken) {
+  const LoginResult owner = LoginAnonymously();
+  const ApiKeyView key = CreateKey(owner, "k1");
+  auto link = LoginWith("api-key", {{"key", key.key}}, owner.access_token);
+  ASSERT_TRUE(link.ok()) << link.status().ToString();
+  EXPECT_EQ(link->user_id, owner.user_id);
+  EXPECT_TRUE(link->refresh_token.empty());
+  EXPECT_TRUE(Authenticate(link->access_token).ok());
+  EXPECT_TRUE(Refresh(owner.refresh_token).ok());
+  auto user = GetUser(owner.user_id);
+  ASSERT_TRUE(user.ok());
+  ASSERT_EQ(user->identities.size(), 2u);
+  EXPECT_EQ(user->identities[1].provider_type, "api-key");
+  EXPECT_EQ(user->identities[1].id, key.record.id.ToHex());
+  EXPECT_EQ(user->data_json, R"({"name":"k1"})");
+  // No longer anonymous: logout keeps the user.
+  auto logout = Logout(owner.refresh_token);
+  ASSERT_TRUE(logout.ok());
+  EXPECT_FALSE(logout->user_deleted);
+  EXPECT_TRUE(GetUser(owner.user_id).ok());
+}
+
+TEST_F(LinkingTest, LinkConflictsAreAlreadyExistsNeverInvalidSession) {
+  const LoginResult a = LoginAnonymously(), b = LoginAnonymously();
+  const ApiKeyView key_a = CreateKey(a, "ka"), key_b = CreateKey(b, "kb");
+  ASSERT_TRUE(LoginWith("api-key", {{"key", key_a.key}}, a.access_token).ok());
+  auto again = LoginWith("api-key", {{"key", key_a.key}}, a.access_token);
+  EXPECT_EQ(again.status().code(), Code::kAlreadyExists);
+  EXPECT_EQ(again.status().error_code(), ErrorCode::kInvalidParameter);
+  EXPECT_NE(again.status().message().find("already linked to this user"), std::string::npos);
+  auto other = LoginWith("api-key", {{"key", key_b.key}}, a.access_token);
+  EXPECT_EQ(other.status().code(), Code::kAlreadyExists);
+  EXPECT_NE(other.status().message().find("another user"), std::string::npos);
+  auto anon = LoginWith("anon-user", nlohmann::json::object(), a.access_token);
+  EXPECT_EQ(anon.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(GetUser(ObjectId::FromHex(a.user_id.ToHex()).value())->identities.size(), 2u);
+  EXPECT_EQ(GetUser(b.user_id)->identities.size(), 1u) << "a failed link changes nothing";
+}
+
+TEST_F(LinkingTest, WrongDisabledOrDeletedKeysAreAuthErrors) {
+  const LoginResult owner = LoginAnonymously();
+  const ApiKeyView key = CreateKey(owner, "k1");
+  std::string wrong = key.key;
+  wrong.back() = wrong.back() == 'A' ? 'B' : 'A';
+  auto bad = LoginWith("api-key", {{"key", wrong}});
+  EXPECT_EQ(bad.status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(bad.status().error_code(), ErrorCode::kAuthError);
+  ASSERT_TRUE(store::Await<ObjectId>([&](auto done) {
+                auth_.SetApiKeyDisabled(owner.refresh_token, key.record.id, true, std::move(done));
+              }).ok());
+  EXPECT_EQ(LoginWith("api-key", {{"key", key.key}}).status().error_code(), ErrorCode::kAuthError);
+  ASSERT_TRUE(store::Await<ObjectId>([&](auto done) {
+                auth_.DeleteApiKey(owner.refresh_token, key.record.id, std::move(done));
+              }).ok());
+  EXPECT_EQ(LoginWith("api-key", {{"key", key.key}}).status().error_code(), ErrorCode::kAuthError);
+  EXPECT_EQ(LoginWith("api-key", nlohmann::json::object()).status().error_code(), ErrorCode::kMissingParameter);
+}
+
+TEST_F(LinkingTest, AnotherUsersKeyIsNotFound) {
+  const LoginResult a = LoginAnonymously(), b = LoginAnonymously();
+  const ApiKeyView key_b = CreateKey(b, "kb");
+  auto got =
+      store::Await<ApiKeyView>([&](auto done) { auth_.GetApiKey(a.refresh_token, key_b.record.id, std::move(done)); });
+  EXPECT_EQ(got.status().error_code(), ErrorCode::kAPIKeyNotFound);
+  auto del =
+      store::Await<ObjectId>([&](auto done) { auth_.DeleteApiKey(a.refresh_token, key_b.record.id, std::move(done)); });
+  EXPECT_EQ(del.status().error_code(), ErrorCode::kAPIKeyNotFound);
+}
+
+TEST_F(AuthServiceTest, CreatingAKeyNeedsTheApiKeyProviderEnabled) {
+  registry_.Replace({app_});  // api-key is disabled in this fixture
+  const LoginResult owner = LoginAnonymously();
+  auto r = store::Await<ApiKeyView>([&](auto done) { auth_.CreateApiKey(owner.refresh_token, "k", std::move(done)); });
+  EXPECT_EQ(r.status().code(), Code::kPermissionDenied);
+  EXPECT_EQ(r.status().error_code(), ErrorCode::kAuthProviderNotFound);
+}
+
+TEST_F(LinkingTest, ATokenOfAnotherAppCannotLink) {
+  const LoginResult owner = LoginAnonymously();
+  const ApiKeyView key = CreateKey(owner, "k1");
+  core::App other = app_;
+  other.id = ids_.Next();
+  auto r = store::Await<LoginResult>([&](auto done) {
+    LoginRequest request;
+    request.provider_name = "api-key";
+    request.credentials = {{"key", key.key}};
+    request.link_access_token = owner.access_token;
+    auth_.Login(std::make_shared<const core::App>(other), std::move(request), std::move(done));
+  });
+  EXPECT_EQ(r.status().code(), Code::kPermissionDenied);
+  EXPECT_EQ(r.status().error_code(), ErrorCode::kUserAppDomainMismatch);
 }
 
 }  // namespace

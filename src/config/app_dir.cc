@@ -108,6 +108,11 @@ Result<AppDefinition> LoadAppDir(const std::string& dir) {
       if (!value["config"].is_object()) return Invalid(providers_path, where + "config", "must be an object");
       p.config_json = value["config"].dump();
     }
+    if (value.contains("metadata_fields")) {
+      if (!value["metadata_fields"].is_array())
+        return Invalid(providers_path, where + "metadata_fields", "must be an array");
+      p.metadata_fields_json = value["metadata_fields"].dump();
+    }
     def.providers.push_back(std::move(p));
   }
   return def;

@@ -27,6 +27,16 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "MethodNotAllowed";
     case ErrorCode::kUserNotFound:
       return "UserNotFound";
+    case ErrorCode::kAPIKeyNotFound:
+      return "APIKeyNotFound";
+    case ErrorCode::kAPIKeyAlreadyExists:
+      return "APIKeyAlreadyExists";
+    case ErrorCode::kInvalidPassword:
+      return "InvalidPassword";
+    case ErrorCode::kAuthError:
+      return "AuthError";
+    case ErrorCode::kUserAppDomainMismatch:
+      return "UserAppDomainMismatch";
     case ErrorCode::kUserDisabled:
       return "UserDisabled";
     case ErrorCode::kInternalServerError:

@@ -19,6 +19,11 @@ enum class ErrorCode {
   kNotFound,              // no such route
   kMethodNotAllowed,      // route exists, method does not
   kUserNotFound,
+  kAPIKeyNotFound,
+  kAPIKeyAlreadyExists,
+  kInvalidPassword,
+  kAuthError,              // credentials of a custom token or API key are not valid
+  kUserAppDomainMismatch,  // a token of another app on an app-scoped route
   kUserDisabled,
   kInternalServerError,
   kServiceUnavailable,

@@ -27,7 +27,8 @@ struct ProviderConfig {
   std::string name;  // equals type
   std::string type;
   bool disabled = false;
-  std::string config_json = "{}";  // provider-specific `config` object, as JSON
+  std::string config_json = "{}";           // provider-specific `config` object, as JSON
+  std::string metadata_fields_json = "[]";  // `metadata_fields` array, as JSON
 };
 
 struct AppSettings {
@@ -70,6 +71,22 @@ struct User {
 };
 
 using SecretHash = std::array<uint8_t, 32>;
+
+// An API key of the `api-key` provider. The key itself is shown once, at
+// creation; only its SHA-256 is kept. A user API key belongs to the user who
+// created it; logging in with it opens a session of that user.
+struct ApiKey {
+  ObjectId id;  // `_id`; also the api-key identity id once linked
+  ObjectId app_id;
+  ObjectId user_id;  // owner
+  std::string name;
+  SecretHash key_hash{};
+  bool disabled = false;
+  int64_t created_at = 0;
+};
+
+// At most this many API keys per user (App Services' limit).
+inline constexpr size_t kMaxApiKeysPerUser = 20;
 
 // A login session: what a refresh token stands for. Only the hash of the
 // refresh token's secret is kept.

@@ -39,6 +39,14 @@ boost::asio::awaitable<core::Result<Response>> Api::Dispatch(const Request& req,
       co_return co_await HandleRefresh(ex);
     case RouteId::kLogout:
       co_return co_await HandleLogout(ex);
+    case RouteId::kApiKeys:
+      co_return co_await HandleApiKeys(ex);
+    case RouteId::kApiKey:
+      co_return co_await HandleApiKey(ex);
+    case RouteId::kApiKeyEnable:
+      co_return co_await HandleApiKeyEnable(ex, true);
+    case RouteId::kApiKeyDisable:
+      co_return co_await HandleApiKeyEnable(ex, false);
     case RouteId::kDeleteUser:
       co_return co_await HandleDeleteUser(ex);
   }

@@ -12,6 +12,7 @@
 
 #include "auth/app_registry.h"
 #include "auth/auth_service.h"
+#include "auth/providers/anon_user/anon_user_verifier.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "store/memory/memory_store.h"
@@ -116,8 +117,9 @@ class ApiTest : public ::testing::Test {
   store::memory::MemoryStore store_;
   std::shared_ptr<token::KeyRing> keys_ = std::make_shared<token::KeyRing>();
   token::TokenService tokens_{keys_, clock_};
-  auth::AuthService auth_{store_, tokens_, clock_, ids_, random_};
   auth::AppRegistry registry_;
+  auth::AnonUserVerifier anon_user_{ids_, random_};
+  auth::AuthService auth_{store_, tokens_, registry_, clock_, ids_, random_, {{"anon-user", &anon_user_}}};
   Api api_{Services{auth_, registry_, ""}};
   core::ObjectId app_id_;
   core::ObjectId anon_provider_id_;
@@ -200,9 +202,15 @@ TEST_F(ApiTest, LoginThroughAnUnknownProviderIsAuthProviderNotFound) {
               "AuthProviderNotFound");
 }
 
-TEST_F(ApiTest, LinkingIsNotImplemented) {
-  ExpectError(Handle(JsonPost(LoginPath() + "?link=true", "{}")), bhttp::status::not_implemented,
-              "AuthProviderNotFound");
+TEST_F(ApiTest, LinkingNeedsTheAccessTokenOfTheUser) {
+  ExpectError(Handle(JsonPost(LoginPath() + "?link=true", "{}")), bhttp::status::unauthorized, "MissingAuthReq");
+}
+
+TEST_F(ApiTest, LinkingAnAnonymousIdentityIsRefused) {
+  const Tokens t = Login();
+  Request req = JsonPost(LoginPath() + "?link=true", "{}");
+  req.set(field::authorization, "Bearer " + t.access);
+  ExpectError(Handle(std::move(req)), bhttp::status::bad_request, "InvalidParameter");
 }
 
 TEST_F(ApiTest, UnknownAppIsAppNotFound) {

@@ -29,6 +29,7 @@ struct PathMatch {
   std::vector<std::pair<bhttp::verb, RouteId>> methods;
   std::string app_id;
   std::string provider;
+  std::string key_id;
 };
 
 PathMatch MatchPath(std::string_view path) {
@@ -60,6 +61,20 @@ PathMatch MatchPath(std::string_view path) {
       m.methods = {{V::post, RouteId::kRefresh}, {V::delete_, RouteId::kLogout}};
     } else if (s[4] == "delete") {
       m.methods = {{V::delete_, RouteId::kDeleteUser}};
+    } else if (s[4] == "api_keys") {
+      m.methods = {{V::post, RouteId::kApiKeys}, {V::get, RouteId::kApiKeys}};
+    } else {
+      m.found = false;
+    }
+  } else if (s[3] == "auth" && s.size() >= 6 && s.size() <= 7 && s[4] == "api_keys") {
+    m.found = true;
+    m.key_id = std::string(s[5]);
+    if (s.size() == 6) {
+      m.methods = {{V::get, RouteId::kApiKey}, {V::delete_, RouteId::kApiKey}};
+    } else if (s[6] == "enable") {
+      m.methods = {{V::put, RouteId::kApiKeyEnable}};
+    } else if (s[6] == "disable") {
+      m.methods = {{V::put, RouteId::kApiKeyDisable}};
     } else {
       m.found = false;
     }
@@ -93,11 +108,12 @@ std::string AllowedMethods(std::string_view target) {
 core::Result<RouteMatch> Route(bhttp::verb method, std::string_view target) {
   std::string_view query;
   std::string_view path = PathOf(target, &query);
-  if (method == bhttp::verb::options) return RouteMatch{RouteId::kPreflight, {}, {}, std::string(query)};
+  if (method == bhttp::verb::options) return RouteMatch{RouteId::kPreflight, {}, {}, std::string(query), {}};
   PathMatch m = MatchPath(path);
   if (!m.found) return Status::NotFound(ErrorCode::kNotFound, "no route for " + std::string(path));
   for (const auto& [verb, id] : m.methods) {
-    if (verb == method) return RouteMatch{id, std::move(m.app_id), std::move(m.provider), std::string(query)};
+    if (verb == method)
+      return RouteMatch{id, std::move(m.app_id), std::move(m.provider), std::string(query), std::move(m.key_id)};
   }
   return Status::Make(
       core::Code::kMethodNotAllowed, ErrorCode::kMethodNotAllowed,

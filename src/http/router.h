@@ -11,14 +11,18 @@
 namespace guestpass::http {
 
 enum class RouteId {
-  kHealth,      // GET  /healthz
-  kLocation,    // GET  /api/client/v2.0/app/{app}/location
-  kLogin,       // POST /api/client/v2.0/app/{app}/auth/providers/{provider}/login
-  kProfile,     // GET  /api/client/v2.0/auth/profile            (access token)
-  kRefresh,     // POST /api/client/v2.0/auth/session            (refresh token)
-  kLogout,      // DELETE /api/client/v2.0/auth/session          (refresh token)
-  kDeleteUser,  // DELETE /api/client/v2.0/auth/delete           (access token)
-  kPreflight,   // OPTIONS on any path
+  kHealth,         // GET  /healthz
+  kLocation,       // GET  /api/client/v2.0/app/{app}/location
+  kLogin,          // POST /api/client/v2.0/app/{app}/auth/providers/{provider}/login
+  kProfile,        // GET  /api/client/v2.0/auth/profile            (access token)
+  kRefresh,        // POST /api/client/v2.0/auth/session            (refresh token)
+  kLogout,         // DELETE /api/client/v2.0/auth/session          (refresh token)
+  kDeleteUser,     // DELETE /api/client/v2.0/auth/delete           (access token)
+  kApiKeys,        // POST (create) and GET (list) /api/client/v2.0/auth/api_keys   (refresh token)
+  kApiKey,         // GET and DELETE /api/client/v2.0/auth/api_keys/{key}             (refresh token)
+  kApiKeyEnable,   // PUT /api/client/v2.0/auth/api_keys/{key}/enable                 (refresh token)
+  kApiKeyDisable,  // PUT /api/client/v2.0/auth/api_keys/{key}/disable                (refresh token)
+  kPreflight,      // OPTIONS on any path
 };
 
 struct RouteMatch {
@@ -26,6 +30,7 @@ struct RouteMatch {
   std::string app_id;    // kLocation, kLogin
   std::string provider;  // kLogin
   std::string query;     // raw query string (after '?'), may be empty
+  std::string key_id;    // kApiKey, kApiKeyEnable, kApiKeyDisable
 };
 
 // NotFound(NotFound) for unknown paths, MethodNotAllowed(MethodNotAllowed)

@@ -14,7 +14,22 @@ using core::ErrorCode;
 RouteMatch MustRoute(verb method, std::string_view target) {
   auto r = Route(method, target);
   EXPECT_TRUE(r.ok()) << target << ": " << r.status().ToString();
-  return r.ok() ? *r : RouteMatch{RouteId::kHealth, "<unrouted>", "<unrouted>", "<unrouted>"};
+  return r.ok() ? *r : RouteMatch{RouteId::kHealth, "<unrouted>", "<unrouted>", "<unrouted>", "<unrouted>"};
+}
+
+TEST(RouterTest, RoutesUserApiKeys) {
+  EXPECT_EQ(MustRoute(verb::post, "/api/client/v2.0/auth/api_keys").id, RouteId::kApiKeys);
+  EXPECT_EQ(MustRoute(verb::get, "/api/client/v2.0/auth/api_keys").id, RouteId::kApiKeys);
+  const RouteMatch one = MustRoute(verb::get, "/api/client/v2.0/auth/api_keys/5e5e6f0abe4ae2a2c2c2d329");
+  EXPECT_EQ(one.id, RouteId::kApiKey);
+  EXPECT_EQ(one.key_id, "5e5e6f0abe4ae2a2c2c2d329");
+  EXPECT_EQ(MustRoute(verb::delete_, "/api/client/v2.0/auth/api_keys/x").id, RouteId::kApiKey);
+  const RouteMatch enable = MustRoute(verb::put, "/api/client/v2.0/auth/api_keys/abc/enable");
+  EXPECT_EQ(enable.id, RouteId::kApiKeyEnable);
+  EXPECT_EQ(enable.key_id, "abc");
+  EXPECT_EQ(MustRoute(verb::put, "/api/client/v2.0/auth/api_keys/abc/disable").id, RouteId::kApiKeyDisable);
+  EXPECT_EQ(Route(verb::post, "/api/client/v2.0/auth/api_keys/abc/enable").status().code(), Code::kMethodNotAllowed);
+  EXPECT_EQ(Route(verb::put, "/api/client/v2.0/auth/api_keys/abc/other").status().code(), Code::kNotFound);
 }
 
 TEST(RouterTest, RoutesHealth) {

@@ -14,7 +14,8 @@ std::string EncodeProviders(const std::vector<core::ProviderConfig>& providers) 
                    {"name", p.name},
                    {"type", p.type},
                    {"disabled", p.disabled},
-                   {"config", json::parse(p.config_json, nullptr, false)}});
+                   {"config", json::parse(p.config_json, nullptr, false)},
+                   {"metadata_fields", json::parse(p.metadata_fields_json, nullptr, false)}});
   }
   return out.dump();
 }
@@ -32,6 +33,8 @@ core::Result<std::vector<core::ProviderConfig>> DecodeProviders(const std::strin
     c.type = p.value("type", "");
     c.disabled = p.value("disabled", false);
     c.config_json = p.contains("config") && p["config"].is_object() ? p["config"].dump() : "{}";
+    c.metadata_fields_json =
+        p.contains("metadata_fields") && p["metadata_fields"].is_array() ? p["metadata_fields"].dump() : "[]";
     out.push_back(std::move(c));
   }
   return out;
@@ -52,6 +55,14 @@ core::Result<core::AppSettings> DecodeSettings(const std::string& text) {
   s.deployment_model = doc.value("deployment_model", s.deployment_model);
   s.location = doc.value("location", s.location);
   return s;
+}
+
+std::string MergeJsonObjects(const std::string& base, const std::string& extra) {
+  json merged = json::parse(base, nullptr, false);
+  if (!merged.is_object()) merged = json::object();
+  json more = json::parse(extra, nullptr, false);
+  if (more.is_object()) merged.update(more);
+  return merged.dump();
 }
 
 }  // namespace guestpass::store

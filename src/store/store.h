@@ -29,6 +29,10 @@ struct SessionWithUser {
   core::User user;
 };
 
+// Why LinkIdentity refused: the identity is already somebody's.
+inline constexpr std::string_view kLinkedToThisUser = "the identity is already linked to this user";
+inline constexpr std::string_view kLinkedToAnotherUser = "the identity is already linked to another user";
+
 struct DeleteSessionOutcome {
   core::ObjectId user_id;
   bool user_deleted = false;  // the session's user was anonymous and is gone
@@ -51,6 +55,35 @@ class Store {
   // identity already belongs to a user of the same app.
   virtual void CreateUserWithSession(core::User user, core::Session session, StatusCallback done) = 0;
 
+  // Adds a session for an existing user. NotFound(UserNotFound) if the user is gone.
+  virtual void CreateSession(core::Session session, StatusCallback done) = 0;
+
+  // The user of the app that has this (non-anonymous) identity. NotFound if none.
+  virtual void FindUserByIdentity(core::ObjectId app_id, std::string provider_type, std::string identity_id,
+                                  Callback<core::User> done) = 0;
+
+  // Appends `identity` to the user's identities and merges the top-level keys
+  // of `data_json` (a JSON object) into the user's data, atomically.
+  // AlreadyExists with message kLinkedToThisUser or kLinkedToAnotherUser when
+  // the identity already belongs to a user of the same app (of two concurrent
+  // links of one identity exactly one wins); NotFound if the user is gone.
+  virtual void LinkIdentity(core::ObjectId user_id, core::Identity identity, std::string data_json,
+                            StatusCallback done) = 0;
+
+  // ---- API keys ----
+  // AlreadyExists if the owner has a key of that name; InvalidArgument when
+  // the owner already has core::kMaxApiKeysPerUser keys.
+  virtual void CreateApiKey(core::ApiKey key, StatusCallback done) = 0;
+  // The key; NotFound if absent.
+  virtual void GetApiKey(core::ObjectId key_id, Callback<core::ApiKey> done) = 0;
+  // The owner's keys in creation order.
+  virtual void ListApiKeys(core::ObjectId user_id, Callback<std::vector<core::ApiKey>> done) = 0;
+  // NotFound unless the key exists and belongs to `user_id`.
+  virtual void SetApiKeyDisabled(core::ObjectId key_id, core::ObjectId user_id, bool disabled, StatusCallback done) = 0;
+  // Deletes the key and its api-key identity, if linked. NotFound unless the
+  // key exists and belongs to `user_id`.
+  virtual void DeleteApiKey(core::ObjectId key_id, core::ObjectId user_id, StatusCallback done) = 0;
+
   // The session and its user. NotFound if either is gone.
   virtual void GetSessionWithUser(core::ObjectId session_id, Callback<SessionWithUser> done) = 0;
 
@@ -59,12 +92,12 @@ class Store {
 
   // Deletes the session. When `delete_user_if_anonymous` and the session's
   // user is anonymous (core::User::IsAnonymous) at that moment, deletes the
-  // user, its identities and all its sessions too, atomically.
+  // user with everything DeleteUser deletes, atomically.
   // NotFound if the session does not exist.
   virtual void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous,
                              Callback<DeleteSessionOutcome> done) = 0;
 
-  // Deletes the user, its identities and all its sessions atomically.
+  // Deletes the user, its identities, its API keys and all its sessions atomically.
   // NotFound if the user does not exist.
   virtual void DeleteUser(core::ObjectId user_id, StatusCallback done) = 0;
 

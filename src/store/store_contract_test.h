@@ -68,6 +68,31 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
   core::Status DeleteUser(const core::ObjectId& id) {
     return AwaitStatus([&](auto done) { store_->DeleteUser(id, done); });
   }
+  core::Status CreateSession(const core::Session& session) {
+    return AwaitStatus([&](auto done) { store_->CreateSession(session, done); });
+  }
+  core::Result<core::User> FindUserByIdentity(const core::ObjectId& app_id, const core::Identity& identity) {
+    return Await<core::User>(
+        [&](auto done) { store_->FindUserByIdentity(app_id, identity.provider_type, identity.id, done); });
+  }
+  core::Status Link(const core::ObjectId& user_id, const core::Identity& identity, const std::string& data = "{}") {
+    return AwaitStatus([&](auto done) { store_->LinkIdentity(user_id, identity, data, done); });
+  }
+  core::Status CreateApiKey(const core::ApiKey& key) {
+    return AwaitStatus([&](auto done) { store_->CreateApiKey(key, done); });
+  }
+  core::Result<core::ApiKey> GetApiKey(const core::ObjectId& id) {
+    return Await<core::ApiKey>([&](auto done) { store_->GetApiKey(id, done); });
+  }
+  core::Result<std::vector<core::ApiKey>> ListApiKeys(const core::ObjectId& user_id) {
+    return Await<std::vector<core::ApiKey>>([&](auto done) { store_->ListApiKeys(user_id, done); });
+  }
+  core::Status SetApiKeyDisabled(const core::ObjectId& id, const core::ObjectId& user_id, bool disabled) {
+    return AwaitStatus([&](auto done) { store_->SetApiKeyDisabled(id, user_id, disabled, done); });
+  }
+  core::Status DeleteApiKey(const core::ObjectId& id, const core::ObjectId& user_id) {
+    return AwaitStatus([&](auto done) { store_->DeleteApiKey(id, user_id, done); });
+  }
   core::Result<int64_t> CountUsers(const core::ObjectId& app_id) {
     return Await<int64_t>([&](auto done) { store_->CountUsers(app_id, done); });
   }
@@ -96,6 +121,17 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
     return user;
   }
   core::User AnonUser(const core::ObjectId& app_id) { return MakeUser(app_id, {AnonIdentity()}); }
+  core::Identity TokenIdentity(const std::string& sub) { return {sub, "custom-token", anon_provider_id_}; }
+  core::ApiKey MakeApiKey(const core::User& owner, const std::string& name) {
+    core::ApiKey key;
+    key.id = ids_.Next();
+    key.app_id = owner.app_id;
+    key.user_id = owner.id;
+    key.name = name;
+    random_.Fill(key.key_hash);
+    key.created_at = clock_.NowSeconds();
+    return key;
+  }
   core::Session MakeSession(const core::User& user) {
     core::Session s;
     s.id = ids_.Next();
@@ -484,6 +520,220 @@ TEST_P(StoreContractTest, ConcurrentCreatesAllSucceedAndAreReadable) {
       EXPECT_EQ(got->user.identities[0].id, want.user_id.ToHex() + "-anon");
     }
   }
+}
+
+// ---- Sessions of existing users, identities and linking ----
+
+TEST_P(StoreContractTest, CreateSessionAddsASessionToAnExistingUser) {
+  const core::App app = MakeApp("a");
+  const core::User user = AnonUser(app.id);
+  ASSERT_TRUE(Create(user, MakeSession(user)).ok());
+  const core::Session second = MakeSession(user);
+  ASSERT_TRUE(CreateSession(second).ok());
+  auto got = GetSessionWithUser(second.id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ExpectSameSession(got->session, second);
+  EXPECT_EQ(got->user.id, user.id);
+}
+
+TEST_P(StoreContractTest, CreateSessionForAMissingUserIsNotFound) {
+  const core::User ghost = AnonUser(MakeApp("a").id);
+  core::Status s = CreateSession(MakeSession(ghost));
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  EXPECT_TRUE(GetSessionWithUser(MakeSession(ghost).id).status().IsNotFound());
+}
+
+TEST_P(StoreContractTest, DeleteUserEndsEverySessionOfTheUser) {
+  const core::App app = MakeApp("a");
+  const core::User user = AnonUser(app.id);
+  const core::Session first = MakeSession(user), second = MakeSession(user);
+  ASSERT_TRUE(Create(user, first).ok());
+  ASSERT_TRUE(CreateSession(second).ok());
+  ASSERT_TRUE(DeleteUser(user.id).ok());
+  EXPECT_TRUE(GetSessionWithUser(first.id).status().IsNotFound());
+  EXPECT_TRUE(GetSessionWithUser(second.id).status().IsNotFound());
+}
+
+TEST_P(StoreContractTest, FindUserByIdentityFindsNonAnonymousIdentitiesOfTheApp) {
+  const core::App app = MakeApp("a");
+  const core::Identity token = TokenIdentity("sub-1");
+  const core::User user = MakeUser(app.id, {token});
+  ASSERT_TRUE(Create(user, MakeSession(user)).ok());
+  auto found = FindUserByIdentity(app.id, token);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->id, user.id);
+  EXPECT_TRUE(FindUserByIdentity(MakeApp("b").id, token).status().IsNotFound());
+  EXPECT_TRUE(FindUserByIdentity(app.id, TokenIdentity("sub-2")).status().IsNotFound());
+}
+
+TEST_P(StoreContractTest, LinkIdentityAppendsTheIdentityAndMergesData) {
+  const core::App app = MakeApp("a");
+  core::User user = AnonUser(app.id);
+  user.data_json = R"({"keep":"me"})";
+  ASSERT_TRUE(Create(user, MakeSession(user)).ok());
+  const core::Identity token = TokenIdentity("sub-1");
+  ASSERT_TRUE(Link(user.id, token, R"({"email":"a@b.c"})").ok());
+  auto got = GetUser(user.id);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->identities.size(), 2u);
+  EXPECT_EQ(got->identities[0].provider_type, "anon-user");
+  EXPECT_EQ(got->identities[1].id, "sub-1");
+  EXPECT_EQ(got->identities[1].provider_type, "custom-token");
+  EXPECT_EQ(got->data_json, R"({"email":"a@b.c","keep":"me"})");
+  EXPECT_FALSE(got->IsAnonymous());
+  auto found = FindUserByIdentity(app.id, token);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->id, user.id);
+}
+
+TEST_P(StoreContractTest, LinkingAnIdentityTwiceSaysWhoHasIt) {
+  const core::App app = MakeApp("a");
+  const core::User a = AnonUser(app.id), b = AnonUser(app.id);
+  ASSERT_TRUE(Create(a, MakeSession(a)).ok());
+  ASSERT_TRUE(Create(b, MakeSession(b)).ok());
+  const core::Identity token = TokenIdentity("sub-1");
+  ASSERT_TRUE(Link(a.id, token).ok());
+  core::Status again = Link(a.id, token);
+  EXPECT_EQ(again.code(), core::Code::kAlreadyExists);
+  EXPECT_EQ(again.message(), kLinkedToThisUser);
+  core::Status other = Link(b.id, token, R"({"email":"x"})");
+  EXPECT_EQ(other.code(), core::Code::kAlreadyExists);
+  EXPECT_EQ(other.message(), kLinkedToAnotherUser);
+  auto unchanged = GetUser(b.id);
+  ASSERT_TRUE(unchanged.ok());
+  ExpectSameUser(*unchanged, b);
+}
+
+TEST_P(StoreContractTest, LinkIdentityToAMissingUserIsNotFound) {
+  EXPECT_TRUE(Link(ids_.Next(), TokenIdentity("s")).IsNotFound());
+}
+
+TEST_P(StoreContractTest, ALinkedUserSurvivesTheLogoutOfItsAnonymousSession) {
+  const core::App app = MakeApp("a");
+  const core::User user = AnonUser(app.id);
+  const core::Session session = MakeSession(user);
+  ASSERT_TRUE(Create(user, session).ok());
+  ASSERT_TRUE(Link(user.id, TokenIdentity("sub-1")).ok());
+  auto outcome = DeleteSession(session.id, /*delete_user_if_anonymous=*/true);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_FALSE(outcome->user_deleted);
+  EXPECT_TRUE(GetUser(user.id).ok());
+}
+
+TEST_P(StoreContractTest, ConcurrentLinksOfOneIdentityHaveExactlyOneWinner) {
+  const core::App app = MakeApp("a");
+  constexpr int kUsers = 16;
+  std::vector<core::User> users;
+  for (int i = 0; i < kUsers; ++i) {
+    users.push_back(AnonUser(app.id));
+    ASSERT_TRUE(Create(users.back(), MakeSession(users.back())).ok());
+  }
+  const core::Identity token = TokenIdentity("contested");
+  std::atomic<int> wins{0}, conflicts{0};
+  std::latch start(kUsers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kUsers; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      core::Status s = Link(users[i].id, token);
+      if (s.ok()) ++wins;
+      if (s.code() == core::Code::kAlreadyExists) ++conflicts;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(conflicts.load(), kUsers - 1);
+  auto winner = FindUserByIdentity(app.id, token);
+  ASSERT_TRUE(winner.ok());
+  int linked = 0;
+  for (const auto& u : users) {
+    auto got = GetUser(u.id);
+    ASSERT_TRUE(got.ok());
+    if (got->identities.size() == 2) {
+      ++linked;
+      EXPECT_EQ(got->id, winner->id);
+    }
+  }
+  EXPECT_EQ(linked, 1);
+}
+
+// ---- API keys ----
+
+TEST_P(StoreContractTest, ApiKeysRoundTripAndListInCreationOrder) {
+  const core::App app = MakeApp("a");
+  const core::User user = AnonUser(app.id);
+  ASSERT_TRUE(Create(user, MakeSession(user)).ok());
+  const core::ApiKey first = MakeApiKey(user, "one"), second = MakeApiKey(user, "two");
+  ASSERT_TRUE(CreateApiKey(first).ok());
+  ASSERT_TRUE(CreateApiKey(second).ok());
+  auto got = GetApiKey(first.id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->name, "one");
+  EXPECT_EQ(got->user_id, user.id);
+  EXPECT_EQ(got->app_id, app.id);
+  EXPECT_EQ(got->key_hash, first.key_hash);
+  EXPECT_FALSE(got->disabled);
+  auto list = ListApiKeys(user.id);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, first.id);
+  EXPECT_EQ((*list)[1].id, second.id);
+  EXPECT_TRUE(GetApiKey(ids_.Next()).status().IsNotFound());
+}
+
+TEST_P(StoreContractTest, ApiKeyNamesAreUniquePerUserAndAUserHasAtMostTwenty) {
+  const core::App app = MakeApp("a");
+  const core::User user = AnonUser(app.id), other = AnonUser(app.id);
+  ASSERT_TRUE(Create(user, MakeSession(user)).ok());
+  ASSERT_TRUE(Create(other, MakeSession(other)).ok());
+  ASSERT_TRUE(CreateApiKey(MakeApiKey(user, "k")).ok());
+  EXPECT_EQ(CreateApiKey(MakeApiKey(user, "k")).code(), core::Code::kAlreadyExists);
+  EXPECT_TRUE(CreateApiKey(MakeApiKey(other, "k")).ok());
+  for (int i = 1; i < 20; ++i) ASSERT_TRUE(CreateApiKey(MakeApiKey(user, "k" + std::to_string(i))).ok()) << i;
+  EXPECT_EQ(CreateApiKey(MakeApiKey(user, "k20")).code(), core::Code::kInvalidArgument);
+  EXPECT_EQ(ListApiKeys(user.id)->size(), 20u);
+}
+
+TEST_P(StoreContractTest, OnlyTheOwnerDisablesOrDeletesAKey) {
+  const core::App app = MakeApp("a");
+  const core::User user = AnonUser(app.id), other = AnonUser(app.id);
+  ASSERT_TRUE(Create(user, MakeSession(user)).ok());
+  ASSERT_TRUE(Create(other, MakeSession(other)).ok());
+  const core::ApiKey key = MakeApiKey(user, "k");
+  ASSERT_TRUE(CreateApiKey(key).ok());
+  EXPECT_TRUE(SetApiKeyDisabled(key.id, other.id, true).IsNotFound());
+  EXPECT_TRUE(DeleteApiKey(key.id, other.id).IsNotFound());
+  ASSERT_TRUE(SetApiKeyDisabled(key.id, user.id, true).ok());
+  EXPECT_TRUE(GetApiKey(key.id)->disabled);
+  ASSERT_TRUE(SetApiKeyDisabled(key.id, user.id, false).ok());
+  EXPECT_FALSE(GetApiKey(key.id)->disabled);
+}
+
+TEST_P(StoreContractTest, DeletingAKeyRemovesItsLinkedIdentity) {
+  const core::App app = MakeApp("a");
+  const core::User user = AnonUser(app.id);
+  ASSERT_TRUE(Create(user, MakeSession(user)).ok());
+  const core::ApiKey key = MakeApiKey(user, "k");
+  ASSERT_TRUE(CreateApiKey(key).ok());
+  ASSERT_TRUE(Link(user.id, {key.id.ToHex(), "api-key", anon_provider_id_}).ok());
+  ASSERT_EQ(GetUser(user.id)->identities.size(), 2u);
+  ASSERT_TRUE(DeleteApiKey(key.id, user.id).ok());
+  EXPECT_TRUE(GetApiKey(key.id).status().IsNotFound());
+  auto got = GetUser(user.id);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->identities.size(), 1u);
+  EXPECT_EQ(got->identities[0].provider_type, "anon-user");
+  EXPECT_TRUE(DeleteApiKey(key.id, user.id).IsNotFound());
+}
+
+TEST_P(StoreContractTest, DeletingAUserDeletesItsApiKeys) {
+  const core::App app = MakeApp("a");
+  const core::User user = AnonUser(app.id);
+  ASSERT_TRUE(Create(user, MakeSession(user)).ok());
+  const core::ApiKey key = MakeApiKey(user, "k");
+  ASSERT_TRUE(CreateApiKey(key).ok());
+  ASSERT_TRUE(DeleteUser(user.id).ok());
+  EXPECT_TRUE(GetApiKey(key.id).status().IsNotFound());
 }
 
 }  // namespace guestpass::store

@@ -33,12 +33,15 @@ struct Exchange {
 
 using HandlerResult = boost::asio::awaitable<core::Result<Response>>;
 
-HandlerResult HandleLocation(const Exchange& ex);    // location.cc
-HandlerResult HandleLogin(const Exchange& ex);       // login.cc
-HandlerResult HandleProfile(const Exchange& ex);     // profile.cc
-HandlerResult HandleRefresh(const Exchange& ex);     // session.cc
-HandlerResult HandleLogout(const Exchange& ex);      // session.cc
-HandlerResult HandleDeleteUser(const Exchange& ex);  // delete_user.cc
+HandlerResult HandleLocation(const Exchange& ex);                   // location.cc
+HandlerResult HandleLogin(const Exchange& ex);                      // login.cc
+HandlerResult HandleProfile(const Exchange& ex);                    // profile.cc
+HandlerResult HandleRefresh(const Exchange& ex);                    // session.cc
+HandlerResult HandleLogout(const Exchange& ex);                     // session.cc
+HandlerResult HandleDeleteUser(const Exchange& ex);                 // delete_user.cc
+HandlerResult HandleApiKeys(const Exchange& ex);                    // api_keys.cc: POST create, GET list
+HandlerResult HandleApiKey(const Exchange& ex);                     // api_keys.cc: GET one, DELETE
+HandlerResult HandleApiKeyEnable(const Exchange& ex, bool enable);  // api_keys.cc: PUT enable/disable
 
 // The token of "Authorization: Bearer <token>".
 // Unauthenticated(MissingAuthReq) when the header is absent or not Bearer.

@@ -1,5 +1,6 @@
 // login.cc: POST .../app/{app}/auth/providers/{provider}/login
-// (client-api.md section 5). Linking (?link=true) arrives with issue #3.
+// (client-api.md sections 5 and 6): login through any provider, and linking
+// (?link=true with the current user's access token).
 #include <nlohmann/json.hpp>
 
 #include "core/json_text.h"
@@ -58,22 +59,28 @@ HandlerResult HandleLogin(const Exchange& ex) {
   if (!app.ok()) co_return app.status();
   auto body = ParseJsonObjectBody(ex.request);
   if (!body.ok()) co_return body.status();
-  if (QueryHasLink(ex.route.query)) {
-    // TODO(#3): account linking.
-    co_return Status::Unimplemented(ErrorCode::kAuthProviderNotFound,
-                                    "linking identities is not supported by this guestpass version");
-  }
   auto device = ReadDevice(*body);
   if (!device.ok()) co_return device.status();
-  auth::LoginRequest request{ex.route.provider, std::move(*device)};
-  std::shared_ptr<const core::App> app_ref = *app;
+  auth::LoginRequest request;
+  request.provider_name = ex.route.provider;
+  request.device = std::move(*device);
+  if (QueryHasLink(ex.route.query)) {
+    // Linking adds the identity to the user of the access token.
+    auto token = BearerToken(ex.request);
+    if (!token.ok()) co_return token.status();
+    request.link_access_token = std::move(*token);
+  }
+  body->erase("options");
+  request.credentials = std::move(*body);
   auto result = co_await Await<auth::LoginResult>(
-      [&](auto done) { ex.services.auth.Login(*app_ref, std::move(request), std::move(done)); });
+      [&](auto done) { ex.services.auth.Login(*app, std::move(request), std::move(done)); });
   if (!result.ok()) co_return result.status();
   std::string out = R"({"access_token":)";
   core::AppendJsonString(out, result->access_token);
-  out += R"(,"refresh_token":)";
-  core::AppendJsonString(out, result->refresh_token);
+  if (!result->refresh_token.empty()) {  // empty after a link: the client keeps its refresh token
+    out += R"(,"refresh_token":)";
+    core::AppendJsonString(out, result->refresh_token);
+  }
   out += R"(,"user_id":")" + result->user_id.ToHex() + R"(","device_id":")" + result->device_id.ToHex() + "\"}";
   co_return JsonResponse(bhttp::status::ok, std::move(out), ex.request.version());
 }

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "store/app_codec.h"
+
 namespace guestpass::store::memory {
 
 using core::ErrorCode;
@@ -61,6 +63,138 @@ void MemoryStore::CreateUserWithSession(core::User user, core::Session session, 
   done(result);
 }
 
+core::User* MemoryStore::FindByIdentityLocked(const ObjectId& app_id, const std::string& provider_type,
+                                              const std::string& identity_id) {
+  for (auto& [id, user] : users_) {
+    if (user.app_id != app_id) continue;
+    for (const auto& i : user.identities)
+      if (i.provider_type == provider_type && i.id == identity_id) return &user;
+  }
+  return nullptr;
+}
+
+void MemoryStore::CreateSession(core::Session session, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!users_.count(session.user_id))
+      result = Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+    else if (sessions_.count(session.id))
+      result = Status::AlreadyExists(ErrorCode::kInvalidParameter, "session id already exists");
+    else
+      sessions_[session.id] = std::move(session);
+  }
+  done(result);
+}
+
+void MemoryStore::FindUserByIdentity(ObjectId app_id, std::string provider_type, std::string identity_id,
+                                     Callback<core::User> done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  core::User* user = FindByIdentityLocked(app_id, provider_type, identity_id);
+  if (user == nullptr) {
+    lock.unlock();
+    return done(Status::NotFound(ErrorCode::kUserNotFound, "no user has this identity"));
+  }
+  core::User out = *user;
+  lock.unlock();
+  done(std::move(out));
+}
+
+void MemoryStore::LinkIdentity(ObjectId user_id, core::Identity identity, std::string data_json, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = users_.find(user_id);
+    core::User* holder =
+        FindByIdentityLocked(it == users_.end() ? ObjectId() : it->second.app_id, identity.provider_type, identity.id);
+    if (it == users_.end()) {
+      result = Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+    } else if (holder != nullptr) {
+      result = Status::AlreadyExists(ErrorCode::kInvalidParameter,
+                                     std::string(holder->id == user_id ? kLinkedToThisUser : kLinkedToAnotherUser));
+    } else {
+      it->second.data_json = MergeJsonObjects(it->second.data_json, data_json);
+      it->second.identities.push_back(std::move(identity));
+    }
+  }
+  done(result);
+}
+
+void MemoryStore::CreateApiKey(core::ApiKey key, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t owned = 0;
+    for (const auto& [id, k] : api_keys_) {
+      if (k.user_id != key.user_id) continue;
+      ++owned;
+      if (k.name == key.name)
+        result = Status::AlreadyExists(ErrorCode::kAPIKeyAlreadyExists, "an API key with this name already exists");
+    }
+    if (result.ok() && owned >= core::kMaxApiKeysPerUser)
+      result = Status::InvalidArgument(ErrorCode::kInvalidParameter, "a user can have at most 20 API keys");
+    if (result.ok() && !users_.count(key.user_id))
+      result = Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+    if (result.ok()) api_keys_[key.id] = std::move(key);
+  }
+  done(result);
+}
+
+void MemoryStore::GetApiKey(ObjectId key_id, Callback<core::ApiKey> done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto it = api_keys_.find(key_id);
+  if (it == api_keys_.end()) {
+    lock.unlock();
+    return done(Status::NotFound(ErrorCode::kAPIKeyNotFound, "API key not found"));
+  }
+  core::ApiKey out = it->second;
+  lock.unlock();
+  done(std::move(out));
+}
+
+void MemoryStore::ListApiKeys(ObjectId user_id, Callback<std::vector<core::ApiKey>> done) {
+  std::vector<core::ApiKey> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, k] : api_keys_)
+      if (k.user_id == user_id) out.push_back(k);
+  }
+  done(std::move(out));
+}
+
+void MemoryStore::SetApiKeyDisabled(ObjectId key_id, ObjectId user_id, bool disabled, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = api_keys_.find(key_id);
+    if (it == api_keys_.end() || it->second.user_id != user_id)
+      result = Status::NotFound(ErrorCode::kAPIKeyNotFound, "API key not found");
+    else
+      it->second.disabled = disabled;
+  }
+  done(result);
+}
+
+void MemoryStore::DeleteApiKey(ObjectId key_id, ObjectId user_id, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = api_keys_.find(key_id);
+    if (it == api_keys_.end() || it->second.user_id != user_id) {
+      result = Status::NotFound(ErrorCode::kAPIKeyNotFound, "API key not found");
+    } else {
+      api_keys_.erase(it);
+      auto u = users_.find(user_id);
+      if (u != users_.end()) {
+        const std::string hex = key_id.ToHex();
+        std::erase_if(u->second.identities,
+                      [&](const core::Identity& i) { return i.provider_type == core::kApiKey && i.id == hex; });
+      }
+    }
+  }
+  done(result);
+}
+
 void MemoryStore::GetSessionWithUser(ObjectId session_id, Callback<SessionWithUser> done) {
   std::unique_lock<std::mutex> lock(mu_);
   auto s = sessions_.find(session_id);
@@ -92,6 +226,7 @@ void MemoryStore::GetUser(ObjectId user_id, Callback<core::User> done) {
 
 void MemoryStore::EraseUserLocked(const ObjectId& user_id) {
   users_.erase(user_id);
+  std::erase_if(api_keys_, [&](const auto& kv) { return kv.second.user_id == user_id; });
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     if (it->second.user_id == user_id)
       it = sessions_.erase(it);

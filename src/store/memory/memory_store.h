@@ -15,6 +15,16 @@ class MemoryStore final : public Store {
   void ListApps(Callback<std::vector<core::App>> done) override;
   void PutApp(core::App app, StatusCallback done) override;
   void CreateUserWithSession(core::User user, core::Session session, StatusCallback done) override;
+  void CreateSession(core::Session session, StatusCallback done) override;
+  void FindUserByIdentity(core::ObjectId app_id, std::string provider_type, std::string identity_id,
+                          Callback<core::User> done) override;
+  void LinkIdentity(core::ObjectId user_id, core::Identity identity, std::string data_json,
+                    StatusCallback done) override;
+  void CreateApiKey(core::ApiKey key, StatusCallback done) override;
+  void GetApiKey(core::ObjectId key_id, Callback<core::ApiKey> done) override;
+  void ListApiKeys(core::ObjectId user_id, Callback<std::vector<core::ApiKey>> done) override;
+  void SetApiKeyDisabled(core::ObjectId key_id, core::ObjectId user_id, bool disabled, StatusCallback done) override;
+  void DeleteApiKey(core::ObjectId key_id, core::ObjectId user_id, StatusCallback done) override;
   void GetSessionWithUser(core::ObjectId session_id, Callback<SessionWithUser> done) override;
   void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
   void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous,
@@ -24,11 +34,15 @@ class MemoryStore final : public Store {
 
  private:
   void EraseUserLocked(const core::ObjectId& user_id);
+  // The user of the app holding that non-anonymous identity, or nullptr.
+  core::User* FindByIdentityLocked(const core::ObjectId& app_id, const std::string& provider_type,
+                                   const std::string& identity_id);
 
   std::mutex mu_;                             // guards everything below
   std::map<core::ObjectId, core::App> apps_;  // ordered: ids are time-ordered
   std::unordered_map<core::ObjectId, core::User> users_;
   std::unordered_map<core::ObjectId, core::Session> sessions_;
+  std::map<core::ObjectId, core::ApiKey> api_keys_;  // ordered: ids are time-ordered
 };
 
 }  // namespace guestpass::store::memory

@@ -67,11 +67,26 @@ Status InsertIdentities(Connection& db, const core::User& user) {
   return Status::Ok();
 }
 
+Status InsertSession(Connection& db, const core::Session& s) {
+  Statement st = db.Prepare(
+      "INSERT INTO sessions (id, user_id, secret_hash, created_at, expires_at, device_id, device)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?)");
+  st.Bind(1, s.id).Bind(2, s.user_id).Bind(3, std::span<const uint8_t>(s.secret_hash));
+  st.Bind(4, s.created_at).Bind(5, s.expires_at).Bind(6, s.device_id);
+  if (s.device_json.empty())
+    st.BindNull(7);
+  else
+    st.Bind(7, s.device_json);
+  if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert session");
+  return Status::Ok();
+}
+
 Status EraseUser(Connection& db, const ObjectId& user_id) {
   static const char* const kStatements[] = {
       "DELETE FROM users WHERE id = ?",
       "DELETE FROM identities WHERE user_id = ?",
       "DELETE FROM sessions WHERE user_id = ?",
+      "DELETE FROM api_keys WHERE user_id = ?",
   };
   for (const char* sql : kStatements) {
     Statement st = db.Prepare(sql);
@@ -254,17 +269,197 @@ void SqliteStore::CreateUserWithSession(core::User user, core::Session session, 
                if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert user");
              }
              if (Status s = InsertIdentities(db, u); !s.ok()) return s;
-             const core::Session& s = args->session;
-             Statement st = db.Prepare(
-                 "INSERT INTO sessions (id, user_id, secret_hash, created_at, expires_at, device_id, device)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?)");
-             st.Bind(1, s.id).Bind(2, s.user_id).Bind(3, std::span<const uint8_t>(s.secret_hash));
-             st.Bind(4, s.created_at).Bind(5, s.expires_at).Bind(6, s.device_id);
-             if (s.device_json.empty())
-               st.BindNull(7);
+             return InsertSession(db, args->session);
+           },
+           std::move(done)});
+}
+
+void SqliteStore::CreateSession(core::Session session, StatusCallback done) {
+  auto shared = std::make_shared<core::Session>(std::move(session));
+  Enqueue({[shared](Connection& db) {
+             {
+               Statement st = db.Prepare("SELECT 1 FROM users WHERE id = ?");
+               st.Bind(1, shared->user_id);
+               int rc = st.Step();
+               if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+               if (rc != SQLITE_ROW) return db.Error(rc, "find user");
+             }
+             return InsertSession(db, *shared);
+           },
+           std::move(done)});
+}
+
+void SqliteStore::FindUserByIdentity(ObjectId app_id, std::string provider_type, std::string identity_id,
+                                     Callback<core::User> done) {
+  auto user_id = [&]() -> Result<ObjectId> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    Statement st = db.Prepare(
+        "SELECT user_id FROM identities WHERE app_id = ? AND provider_type = ? AND identity_id = ?"
+        " AND provider_type <> 'anon-user'");
+    st.Bind(1, app_id).Bind(2, provider_type).Bind(3, identity_id);
+    int rc = st.Step();
+    if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "no user has this identity");
+    if (rc != SQLITE_ROW) return db.Error(rc, "find identity");
+    return st.ColumnId(0);
+  }();
+  if (!user_id.ok()) return done(user_id.status());
+  done(ReadUser(*user_id));
+}
+
+void SqliteStore::LinkIdentity(ObjectId user_id, core::Identity identity, std::string data_json, StatusCallback done) {
+  struct Args {
+    core::Identity identity;
+    std::string data_json;
+  };
+  auto args = std::make_shared<Args>(Args{std::move(identity), std::move(data_json)});
+  Enqueue({[user_id, args](Connection& db) {
+             ObjectId app_id;
+             std::string data;
+             {
+               Statement st = db.Prepare("SELECT app_id, data FROM users WHERE id = ?");
+               st.Bind(1, user_id);
+               int rc = st.Step();
+               if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+               if (rc != SQLITE_ROW) return db.Error(rc, "find user");
+               app_id = st.ColumnId(0);
+               data = st.ColumnIsNull(1) ? "{}" : st.ColumnText(1);
+             }
+             {
+               Statement st = db.Prepare(
+                   "SELECT user_id FROM identities WHERE app_id = ? AND provider_type = ? AND identity_id = ?");
+               st.Bind(1, app_id).Bind(2, args->identity.provider_type).Bind(3, args->identity.id);
+               int rc = st.Step();
+               if (rc == SQLITE_ROW)
+                 return Status::AlreadyExists(
+                     ErrorCode::kInvalidParameter,
+                     std::string(st.ColumnId(0) == user_id ? kLinkedToThisUser : kLinkedToAnotherUser));
+               if (rc != SQLITE_DONE) return db.Error(rc, "find identity");
+             }
+             int64_t seq = 0;
+             {
+               Statement st = db.Prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM identities WHERE user_id = ?");
+               st.Bind(1, user_id);
+               if (int rc = st.Step(); rc != SQLITE_ROW) return db.Error(rc, "next identity");
+               seq = st.ColumnInt(0);
+             }
+             {
+               Statement st = db.Prepare(
+                   "INSERT INTO identities (user_id, seq, app_id, provider_type, provider_id, identity_id)"
+                   " VALUES (?, ?, ?, ?, ?, ?)");
+               st.Bind(1, user_id).Bind(2, seq).Bind(3, app_id).Bind(4, args->identity.provider_type);
+               st.Bind(5, args->identity.provider_id).Bind(6, args->identity.id);
+               if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert identity");
+             }
+             const std::string merged = MergeJsonObjects(data, args->data_json);
+             Statement st = db.Prepare("UPDATE users SET data = ? WHERE id = ?");
+             if (merged == "{}")
+               st.BindNull(1);
              else
-               st.Bind(7, s.device_json);
-             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert session");
+               st.Bind(1, merged);
+             st.Bind(2, user_id);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "update user data");
+             return Status::Ok();
+           },
+           std::move(done)});
+}
+
+// ---- API keys ----
+
+void SqliteStore::CreateApiKey(core::ApiKey key, StatusCallback done) {
+  auto shared = std::make_shared<core::ApiKey>(std::move(key));
+  Enqueue({[shared](Connection& db) {
+             {
+               Statement st = db.Prepare("SELECT 1 FROM users WHERE id = ?");
+               st.Bind(1, shared->user_id);
+               int rc = st.Step();
+               if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+               if (rc != SQLITE_ROW) return db.Error(rc, "find user");
+             }
+             {
+               Statement st = db.Prepare("SELECT COUNT(*), COALESCE(SUM(name = ?), 0) FROM api_keys WHERE user_id = ?");
+               st.Bind(1, shared->name).Bind(2, shared->user_id);
+               if (int rc = st.Step(); rc != SQLITE_ROW) return db.Error(rc, "count api keys");
+               if (st.ColumnInt(1) > 0)
+                 return Status::AlreadyExists(ErrorCode::kAPIKeyAlreadyExists,
+                                              "an API key with this name already exists");
+               if (st.ColumnInt(0) >= static_cast<int64_t>(core::kMaxApiKeysPerUser))
+                 return Status::InvalidArgument(ErrorCode::kInvalidParameter, "a user can have at most 20 API keys");
+             }
+             Statement st = db.Prepare(
+                 "INSERT INTO api_keys (id, app_id, user_id, name, key_hash, disabled, created_at)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?)");
+             st.Bind(1, shared->id).Bind(2, shared->app_id).Bind(3, shared->user_id).Bind(4, shared->name);
+             st.Bind(5, std::span<const uint8_t>(shared->key_hash)).Bind(6, int64_t{shared->disabled});
+             st.Bind(7, shared->created_at);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert api key");
+             return Status::Ok();
+           },
+           std::move(done)});
+}
+
+Result<std::vector<core::ApiKey>> SqliteStore::ReadApiKeys(const char* sql, const ObjectId& id) {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  Connection& db = **reader;
+  Statement st = db.Prepare(sql);
+  st.Bind(1, id);
+  std::vector<core::ApiKey> keys;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    core::ApiKey k;
+    k.id = st.ColumnId(0);
+    k.app_id = st.ColumnId(1);
+    k.user_id = st.ColumnId(2);
+    k.name = st.ColumnText(3);
+    auto hash = st.ColumnBlob(4);
+    if (hash.size() == k.key_hash.size()) std::copy(hash.begin(), hash.end(), k.key_hash.begin());
+    k.disabled = st.ColumnInt(5) != 0;
+    k.created_at = st.ColumnInt(6);
+    keys.push_back(std::move(k));
+  }
+  if (rc != SQLITE_DONE) return db.Error(rc, "read api keys");
+  return keys;
+}
+
+void SqliteStore::GetApiKey(ObjectId key_id, Callback<core::ApiKey> done) {
+  auto keys = ReadApiKeys("SELECT id, app_id, user_id, name, key_hash, disabled, created_at FROM api_keys WHERE id = ?",
+                          key_id);
+  if (!keys.ok()) return done(keys.status());
+  if (keys->empty()) return done(Status::NotFound(ErrorCode::kAPIKeyNotFound, "API key not found"));
+  done(std::move(keys->front()));
+}
+
+void SqliteStore::ListApiKeys(ObjectId user_id, Callback<std::vector<core::ApiKey>> done) {
+  done(ReadApiKeys(
+      "SELECT id, app_id, user_id, name, key_hash, disabled, created_at FROM api_keys WHERE user_id = ? ORDER BY id",
+      user_id));
+}
+
+void SqliteStore::SetApiKeyDisabled(ObjectId key_id, ObjectId user_id, bool disabled, StatusCallback done) {
+  Enqueue({[key_id, user_id, disabled](Connection& db) {
+             Statement st = db.Prepare("UPDATE api_keys SET disabled = ? WHERE id = ? AND user_id = ?");
+             st.Bind(1, int64_t{disabled}).Bind(2, key_id).Bind(3, user_id);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "update api key");
+             if (db.Changes() == 0) return Status::NotFound(ErrorCode::kAPIKeyNotFound, "API key not found");
+             return Status::Ok();
+           },
+           std::move(done)});
+}
+
+void SqliteStore::DeleteApiKey(ObjectId key_id, ObjectId user_id, StatusCallback done) {
+  Enqueue({[key_id, user_id](Connection& db) {
+             {
+               Statement st = db.Prepare("DELETE FROM api_keys WHERE id = ? AND user_id = ?");
+               st.Bind(1, key_id).Bind(2, user_id);
+               if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete api key");
+               if (db.Changes() == 0) return Status::NotFound(ErrorCode::kAPIKeyNotFound, "API key not found");
+             }
+             Statement st = db.Prepare(
+                 "DELETE FROM identities WHERE user_id = ? AND provider_type = 'api-key' AND identity_id = ?");
+             st.Bind(1, user_id).Bind(2, key_id.ToHex());
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete api key identity");
              return Status::Ok();
            },
            std::move(done)});

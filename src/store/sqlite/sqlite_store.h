@@ -37,6 +37,16 @@ class SqliteStore final : public Store {
   void ListApps(Callback<std::vector<core::App>> done) override;
   void PutApp(core::App app, StatusCallback done) override;
   void CreateUserWithSession(core::User user, core::Session session, StatusCallback done) override;
+  void CreateSession(core::Session session, StatusCallback done) override;
+  void FindUserByIdentity(core::ObjectId app_id, std::string provider_type, std::string identity_id,
+                          Callback<core::User> done) override;
+  void LinkIdentity(core::ObjectId user_id, core::Identity identity, std::string data_json,
+                    StatusCallback done) override;
+  void CreateApiKey(core::ApiKey key, StatusCallback done) override;
+  void GetApiKey(core::ObjectId key_id, Callback<core::ApiKey> done) override;
+  void ListApiKeys(core::ObjectId user_id, Callback<std::vector<core::ApiKey>> done) override;
+  void SetApiKeyDisabled(core::ObjectId key_id, core::ObjectId user_id, bool disabled, StatusCallback done) override;
+  void DeleteApiKey(core::ObjectId key_id, core::ObjectId user_id, StatusCallback done) override;
   void GetSessionWithUser(core::ObjectId session_id, Callback<SessionWithUser> done) override;
   void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
   void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous,
@@ -66,6 +76,7 @@ class SqliteStore final : public Store {
   core::Result<std::vector<core::App>> ReadApps();
   core::Result<SessionWithUser> ReadSessionWithUser(const core::ObjectId& session_id);
   core::Result<core::User> ReadUser(const core::ObjectId& user_id);
+  core::Result<std::vector<core::ApiKey>> ReadApiKeys(const char* sql, const core::ObjectId& id);
 
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_;  // used only by writer_thread_

@@ -98,15 +98,15 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
   EXPECT_EQ(Await<int64_t>([&](auto done) { store->CountUsers(app.id, done); }).value(), 1);
 }
 
-TEST_F(SqliteStoreTest, SchemaVersionIsOneAfterOpen) {
+TEST_F(SqliteStoreTest, EveryMigrationIsAppliedOnOpen) {
   ASSERT_NE(Open(), nullptr);
-  EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{1, 1}));
+  EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{2, 2}));
 }
 
 TEST_F(SqliteStoreTest, ReopeningDoesNotReapplyMigrations) {
   ASSERT_NE(Open(), nullptr);
   ASSERT_NE(Open(), nullptr);
-  EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{1, 1}));
+  EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{2, 2}));
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseOfANewerVersion) {
@@ -114,12 +114,12 @@ TEST_F(SqliteStoreTest, RefusesADatabaseOfANewerVersion) {
   {
     auto db = Connection::Open(path_, /*read_only=*/false);
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE((*db)->Exec("INSERT INTO schema_migrations (version) VALUES (2)").ok());
+    ASSERT_TRUE((*db)->Exec("INSERT INTO schema_migrations (version) VALUES (3)").ok());
   }
   auto store = SqliteStore::Open({path_});
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Code::kInternal);
-  EXPECT_NE(store.status().message().find("database schema version 2 is newer than this guestpass (1)"),
+  EXPECT_NE(store.status().message().find("database schema version 3 is newer than this guestpass (2)"),
             std::string::npos)
       << store.status().message();
 }

@@ -1,0 +1,15 @@
+// anon_user_verifier.cc: anonymous identities.
+#include "auth/providers/anon_user/anon_user_verifier.h"
+
+namespace guestpass::auth {
+
+void AnonUserVerifier::Verify(const core::App&, const core::ProviderConfig& provider, const nlohmann::json&,
+                              store::Callback<VerifiedIdentity> done) {
+  VerifiedIdentity v;
+  v.identity = {ids_.Next().ToHex() + "-" + core::RandomLowercase(random_, 24), std::string(core::kAnonUser),
+                provider.id};
+  v.always_new_user = true;
+  done(std::move(v));
+}
+
+}  // namespace guestpass::auth

@@ -1,0 +1,37 @@
+// credential_verifier.h: what every authentication provider does: turn the
+// credentials of a login request into a verified identity. One implementation
+// per provider type (anon_user, api_key, custom_token, ...); AuthService
+// decides what to do with the identity (new user, new session, link).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/model.h"
+#include "store/store.h"
+
+namespace guestpass::auth {
+
+struct VerifiedIdentity {
+  core::Identity identity;       // id, provider_type, provider_id
+  std::string data_json = "{}";  // profile data the identity brings, e.g. {"email": ...}
+  core::ObjectId owner;          // set when the credential names its user (user API keys)
+  bool always_new_user = false;  // anon-user: every login is a new user
+};
+
+class CredentialVerifier {
+ public:
+  virtual ~CredentialVerifier() = default;
+  // Verifies `credentials` (the login body, Extended JSON already relaxed) for
+  // `provider` of `app`. Failures: InvalidArgument/MissingParameter for a
+  // malformed body, Unauthenticated with a non-session code (InvalidPassword,
+  // AuthError) for credentials that do not verify, Unavailable. Never
+  // InvalidSession: that code makes SDKs refresh and retry.
+  // `app`, `provider` and `credentials` are valid only during the call: copy
+  // what the callback needs. The callback may run inline or on another
+  // thread. Thread-safe.
+  virtual void Verify(const core::App& app, const core::ProviderConfig& provider, const nlohmann::json& credentials,
+                      store::Callback<VerifiedIdentity> done) = 0;
+};
+
+}  // namespace guestpass::auth
