@@ -19,4 +19,4 @@ ctest --test-dir build -L unit --output-on-failure -j2
 echo "== end-to-end tests (realm-web in Node against build/guestpass)"
 cd "$root/tests/integration"
 npm ci --no-audit --no-fund --loglevel=error
-GUESTPASS_BIN="$root/build/guestpass" node --test realm_web.test.mjs http_errors.test.mjs durability.test.mjs
+GUESTPASS_BIN="$root/build/guestpass" node --test realm_web.test.mjs http_errors.test.mjs durability.test.mjs linking.test.mjs

@@ -16,6 +16,7 @@
 #include "auth/auth_service.h"
 #include "auth/providers/anon_user/anon_user_verifier.h"
 #include "auth/providers/api_key/api_key_verifier.h"
+#include "auth/providers/custom_token/custom_token_provider.h"
 #include "config/app_dir.h"
 #include "config/server_config.h"
 #include "core/clock.h"
@@ -84,15 +85,25 @@ int Serve(const std::vector<std::string>& args) {
   // One verifier per implemented provider type.
   auth::AnonUserVerifier anon_user(ids, random);
   auth::ApiKeyVerifier api_key(**store);
+  auth::custom_token::JwkCache jwks;
+  auth::custom_token::Verifier jwt_verifier(clock, jwks);
+  auth::CustomTokenVerifier custom_token(jwt_verifier);
   std::map<std::string, auth::CredentialVerifier*, std::less<>> verifiers = {
       {std::string(core::kAnonUser), &anon_user},
       {std::string(core::kApiKey), &api_key},
+      {std::string(core::kCustomToken), &custom_token},
   };
 
   auto report = app::ImportApps(**store, definitions, ids, random, clock);
   if (!report.ok()) return Fail(report.status().message());
   for (const auto& app : report->apps) {
     for (const auto& p : app.providers) {
+      if (p.type == core::kCustomToken) {
+        // A custom-token config that cannot verify anything stops the start.
+        auto parsed = auth::custom_token::ParseConfig(p.config_json, p.metadata_fields_json);
+        if (!parsed.ok())
+          return Fail("app " + app.client_app_id + ": provider custom-token: " + parsed.status().message());
+      }
       if (!verifiers.count(p.type))
         log::Warn("provider is configured but not implemented yet; its logins are refused",
                   {{"app", app.client_app_id}, {"provider", p.name}});

@@ -51,22 +51,38 @@ void AuthService::Login(std::shared_ptr<const core::App> app, LoginRequest reque
   if (request.link_access_token) return Link(app, *provider, *verifier->second, std::move(request), std::move(done));
 
   DeviceInfo device = request.device;
-  verifier->second->Verify(*app, *provider, request.credentials,
-                           [this, app, device, done = std::move(done)](core::Result<VerifiedIdentity> v) {
-                             if (!v.ok()) return done(v.status());
-                             if (v->always_new_user)
-                               return CreateUserAndSession(app, std::move(*v), device, false, done);
-                             if (!v->owner.IsZero()) return OpenSession(app, v->owner, v->identity, device, done);
-                             const std::string type = v->identity.provider_type;
-                             const std::string id = v->identity.id;
-                             store_.FindUserByIdentity(
-                                 app->id, type, id,
-                                 [this, app, device, v = std::move(*v), done](core::Result<core::User> user) mutable {
-                                   if (user.ok()) return OpenSession(app, user->id, v.identity, device, done);
-                                   if (!user.status().IsNotFound()) return done(user.status());
-                                   CreateUserAndSession(app, std::move(v), device, /*retry_on_conflict=*/true, done);
-                                 });
-                           });
+  verifier->second->Verify(
+      *app, *provider, request.credentials,
+      [this, app, device, done = std::move(done)](core::Result<VerifiedIdentity> v) {
+        if (!v.ok()) return done(v.status());
+        if (v->always_new_user) return CreateUserAndSession(app, std::move(*v), device, false, done);
+        if (!v->owner.IsZero()) {
+          // A user API key logs in to its owner, but only once the owner is a
+          // permanent user: an anonymous owner is deleted at logout, so a key
+          // login must not make it look reachable. Linking the key fixes that.
+          const core::Identity identity = v->identity;
+          return store_.GetUser(v->owner, [this, app, identity, device, done](core::Result<core::User> owner) {
+            if (!owner.ok()) {
+              if (owner.status().IsNotFound())
+                return done(Status::Unauthenticated(ErrorCode::kAuthError, "the API key's user no longer exists"));
+              return done(owner.status());
+            }
+            if (owner->IsAnonymous()) {
+              return done(Status::Unauthenticated(
+                  ErrorCode::kAuthError, "the API key belongs to an anonymous user: link it to the user first"));
+            }
+            OpenSession(app, owner->id, identity, device, done);
+          });
+        }
+        const std::string type = v->identity.provider_type;
+        const std::string id = v->identity.id;
+        store_.FindUserByIdentity(app->id, type, id,
+                                  [this, app, device, v = std::move(*v), done](core::Result<core::User> user) mutable {
+                                    if (user.ok()) return OpenSession(app, user->id, v.identity, device, done);
+                                    if (!user.status().IsNotFound()) return done(user.status());
+                                    CreateUserAndSession(app, std::move(v), device, /*retry_on_conflict=*/true, done);
+                                  });
+      });
 }
 
 void AuthService::Link(std::shared_ptr<const core::App> app, const core::ProviderConfig& provider,

@@ -420,11 +420,24 @@ class LinkingTest : public AuthServiceTest {
   }
 };
 
+TEST_F(LinkingTest, AnApiKeyOfAnAnonymousOwnerCannotLogInUntilLinked) {
+  const LoginResult owner = LoginAnonymously();
+  const ApiKeyView key = CreateKey(owner, "k1");
+  auto refused = LoginWith("api-key", {{"key", key.key}});
+  EXPECT_EQ(refused.status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(refused.status().error_code(), ErrorCode::kAuthError);
+  ASSERT_TRUE(LoginWith("api-key", {{"key", key.key}}, owner.access_token).ok());
+  EXPECT_TRUE(LoginWith("api-key", {{"key", key.key}}).ok());
+}
+
 TEST_F(LinkingTest, AnApiKeyLogsInToItsOwner) {
   const LoginResult owner = LoginAnonymously();
   const ApiKeyView key = CreateKey(owner, "k1");
   EXPECT_EQ(key.key.size(), 64u);
   EXPECT_EQ(key.key.substr(0, 24), key.record.id.ToHex());
+  // A second key linked makes the owner permanent; the first key then logs in.
+  const ApiKeyView other = CreateKey(owner, "k2");
+  ASSERT_TRUE(LoginWith("api-key", {{"key", other.key}}, owner.access_token).ok());
   auto login = LoginWith("api-key", {{"key", key.key}});
   ASSERT_TRUE(login.ok()) << login.status().ToString();
   EXPECT_EQ(login->user_id, owner.user_id);
@@ -478,6 +491,8 @@ TEST_F(LinkingTest, WrongDisabledOrDeletedKeysAreAuthErrors) {
   auto bad = LoginWith("api-key", {{"key", wrong}});
   EXPECT_EQ(bad.status().code(), Code::kUnauthenticated);
   EXPECT_EQ(bad.status().error_code(), ErrorCode::kAuthError);
+  ASSERT_TRUE(LoginWith("api-key", {{"key", key.key}}, owner.access_token).ok());
+  EXPECT_TRUE(LoginWith("api-key", {{"key", key.key}}).ok());
   ASSERT_TRUE(store::Await<ObjectId>([&](auto done) {
                 auth_.SetApiKeyDisabled(owner.refresh_token, key.record.id, true, std::move(done));
               }).ok());

@@ -315,6 +315,10 @@ export const routes = {
   profile: (base) => `${base}${API}/auth/profile`,
   session: (base) => `${base}${API}/auth/session`,
   del: (base) => `${base}${API}/auth/delete`,
+  apiKeys: (base) => `${base}${API}/auth/api_keys`,
+  apiKey: (base, keyId) => `${base}${API}/auth/api_keys/${encodeURIComponent(keyId)}`,
+  link: (base, appId, provider) =>
+    `${base}${API}/app/${encodeURIComponent(appId)}/auth/providers/${provider}/login?link=true`,
 };
 
 /** Raw anonymous login; returns the response. */

@@ -11,9 +11,9 @@ using core::Status;
 using nlohmann::json;
 
 namespace {
+// "<field> <reason>", e.g. "jwkURI must be an http:// or https:// URL".
 Status Bad(std::string_view field, std::string_view reason) {
-  std::string message = "custom-token provider: ";
-  message += field;
+  std::string message(field);
   message += ' ';
   message += reason;
   return Status::InvalidArgument(ErrorCode::kInvalidParameter, std::move(message));
@@ -95,7 +95,8 @@ Result<std::vector<MetadataField>> ParseMetadataFields(std::string_view text) {
     field.name = name->get<std::string>();
     const auto segments = SplitClaimPath(field.name);
     if (segments.empty()) return Bad(where + ".name", "must be a dotted claim path without empty segments");
-    if (!ReadString(item, "field_name", &field.field_name, &error)) return Bad(where + ".field_name", "must be a string");
+    if (!ReadString(item, "field_name", &field.field_name, &error))
+      return Bad(where + ".field_name", "must be a string");
     if (field.field_name.empty()) field.field_name = segments.back();
     if (field.field_name.size() >= 64) return Bad(where + ".field_name", "must be shorter than 64 characters");
     fields.push_back(std::move(field));

@@ -52,11 +52,10 @@ struct CustomTokenConfig {
 // names, because it has no secret store yet), useJWKURI, jwkURI, audience
 // (string or array of strings), requireAnyAudience (bool or "true"/"false"),
 // plus guestpass's own `issuer`. Unknown keys are ignored.
-// Returns InvalidArgument(InvalidParameter) whose message names the offending
-// field for anything malformed: bad JSON, wrong types, unknown algorithm, an
-// RS256 key that does not parse (or is under 2048 bits), useJWKURI without an
-// http(s) jwkURI, HS256 with useJWKURI, neither keys nor a JWK URI, a metadata
-// field without a valid name.
+// Returns InvalidArgument(InvalidParameter) whose message starts with the
+// offending field ("signingKeys[1] is not usable: ...") for anything malformed: bad JSON, wrong types, unknown
+// algorithm, an RS256 key that does not parse (or is under 2048 bits), useJWKURI without an http(s) jwkURI, HS256 with
+// useJWKURI, neither keys nor a JWK URI, a metadata field without a valid name.
 core::Result<CustomTokenConfig> ParseConfig(std::string_view config_json, std::string_view metadata_fields_json);
 
 // Splits a metadata claim path at unescaped dots and removes the escapes.

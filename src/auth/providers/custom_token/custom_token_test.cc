@@ -15,11 +15,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <chrono>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -277,8 +279,7 @@ TEST_F(CustomTokenTest, TamperedPayloadIsRejected) {
   const std::string token = SignHs256(kHs256Header, Claims(), kSecret);
   const size_t dot1 = token.find('.');
   const size_t dot2 = token.find('.', dot1 + 1);
-  const std::string forged =
-      token.substr(0, dot1 + 1) + B64(Claims({{"sub", "admin"}}).dump()) + token.substr(dot2);
+  const std::string forged = token.substr(0, dot1 + 1) + B64(Claims({{"sub", "admin"}}).dump()) + token.substr(dot2);
   ASSERT_TRUE(Verify(Hs256Config(), token).ok());
   ExpectDenied(Verify(Hs256Config(), forged), "signature is invalid");
 }
@@ -310,9 +311,9 @@ TEST_F(CustomTokenTest, StructurallyBrokenTokensAreInvalidArguments) {
   ExpectMalformed(Verify(Hs256Config(), ""));
   ExpectMalformed(Verify(Hs256Config(), "abc.def"));
   ExpectMalformed(Verify(Hs256Config(), good + ".extra"));
-  ExpectMalformed(Verify(Hs256Config(), good + "="));                                    // padding
-  ExpectMalformed(Verify(Hs256Config(), "!!!." + good.substr(good.find('.') + 1)));      // header not base64url
-  ExpectMalformed(Verify(Hs256Config(), B64("not json") + good.substr(good.find('.'))));  // header not JSON
+  ExpectMalformed(Verify(Hs256Config(), good + "="));                                      // padding
+  ExpectMalformed(Verify(Hs256Config(), "!!!." + good.substr(good.find('.') + 1)));        // header not base64url
+  ExpectMalformed(Verify(Hs256Config(), B64("not json") + good.substr(good.find('.'))));   // header not JSON
   ExpectMalformed(Verify(Hs256Config(), SignHs256({{"typ", "JWT"}}, Claims(), kSecret)));  // no alg
   ExpectMalformed(Verify(Hs256Config(), B64(kHs256Header.dump()) + "." + B64("[1]") + ".c2ln"));
   ExpectMalformed(Verify(Hs256Config(), std::string(kMaxTokenLength + 1, 'a')));
@@ -341,8 +342,8 @@ TEST_F(CustomTokenTest, Rs256TokenSignedByAnotherKeyIsRejected) {
 }
 
 TEST_F(CustomTokenTest, Rs256TriesEveryConfiguredPemKey) {
-  const auto config = MustParse(
-      {{"signingAlgorithm", "RS256"}, {"signingKeys", {PublicPem(RotatedKey()), PublicPem(TestKey())}}});
+  const auto config =
+      MustParse({{"signingAlgorithm", "RS256"}, {"signingKeys", {PublicPem(RotatedKey()), PublicPem(TestKey())}}});
   EXPECT_TRUE(Verify(config, SignRs256(kRs256Header, Claims(), TestKey())).ok());
 }
 
@@ -458,7 +459,7 @@ TEST_F(CustomTokenTest, MissingRequiredMetadataFieldIsRejectedByName) {
 
 TEST_F(CustomTokenTest, MetadataFieldsMapDottedPathsAndSerializeNonStrings) {
   const json fields = json::array({
-      {{"required", true}, {"name", "user.name"}},                        // field_name defaults to "name"
+      {{"required", true}, {"name", "user.name"}},                       // field_name defaults to "name"
       {{"name", "user.profile.age"}, {"field_name", "age"}},             // number
       {{"name", "roles"}},                                               // array
       {{"name", "verified"}, {"field_name", "is_verified"}},             // bool
@@ -501,8 +502,8 @@ TEST(ParseConfigTest, ReadsEveryField) {
 }
 
 TEST(ParseConfigTest, AcceptsAnRs256JwkUriWithoutKeysAndEmptyMetadata) {
-  auto parsed =
-      ParseConfig(R"({"signingAlgorithm":"RS256","useJWKURI":true,"jwkURI":"https://x.example/jwks","audience":[]})", "");
+  auto parsed = ParseConfig(
+      R"({"signingAlgorithm":"RS256","useJWKURI":true,"jwkURI":"https://x.example/jwks","audience":[]})", "");
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_TRUE(parsed->use_jwk_uri);
   EXPECT_EQ(parsed->jwk_uri, "https://x.example/jwks");
@@ -524,6 +525,24 @@ struct BadConfig {
   std::string metadata;
   std::string field;  // must appear in the error message
 };
+
+void PrintTo(const BadConfig& bad, std::ostream* out) { *out << bad.description; }
+
+// "RS256 key under 2048 bits" -> "Rs256KeyUnder2048Bits", a stable test name.
+std::string TestName(const ::testing::TestParamInfo<BadConfig>& info) {
+  std::string name;
+  bool word_start = true;
+  for (const char* c = info.param.description; *c != '\0'; ++c) {
+    if (!std::isalnum(static_cast<unsigned char>(*c))) {
+      word_start = true;
+      continue;
+    }
+    name += word_start ? static_cast<char>(std::toupper(static_cast<unsigned char>(*c)))
+                       : static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+    word_start = false;
+  }
+  return name;
+}
 
 class ParseConfigErrorTest : public ::testing::TestWithParam<BadConfig> {};
 
@@ -558,8 +577,9 @@ std::vector<BadConfig> BadConfigs() {
       {"RS256 PEM garbage",
        R"({"signingAlgorithm":"RS256","signingKeys":["-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"]})",
        "[]", "signingKeys[0]"},
-      {"RS256 key under 2048 bits", json{{"signingAlgorithm", "RS256"}, {"signingKeys", json::array({SmallKeyPem()})}}.dump(),
-       "[]", "signingKeys[0]"},
+      {"RS256 key under 2048 bits",
+       json{{"signingAlgorithm", "RS256"}, {"signingKeys", json::array({SmallKeyPem()})}}.dump(), "[]",
+       "signingKeys[0]"},
       {"useJWKURI without jwkURI", R"({"signingAlgorithm":"RS256","useJWKURI":true})", "[]", "jwkURI"},
       {"jwkURI not http", R"({"signingAlgorithm":"RS256","useJWKURI":true,"jwkURI":"file:///etc/passwd"})", "[]",
        "jwkURI"},
@@ -575,8 +595,7 @@ std::vector<BadConfig> BadConfigs() {
       {"metadata not an array", R"({"signingKeys":["k"]})", "{}", "metadata_fields"},
       {"metadata item not an object", R"({"signingKeys":["k"]})", "[1]", "metadata_fields[0]"},
       {"metadata without name", R"({"signingKeys":["k"]})", R"([{"required":true}])", "metadata_fields[0].name"},
-      {"metadata empty path segment", R"({"signingKeys":["k"]})", R"([{"name":"a..b"}])",
-       "metadata_fields[0].name"},
+      {"metadata empty path segment", R"({"signingKeys":["k"]})", R"([{"name":"a..b"}])", "metadata_fields[0].name"},
       {"metadata required not a bool", R"({"signingKeys":["k"]})", R"([{"name":"a","required":3}])",
        "metadata_fields[0].required"},
       {"metadata field_name too long", R"({"signingKeys":["k"]})",
@@ -584,7 +603,7 @@ std::vector<BadConfig> BadConfigs() {
   };
 }
 
-INSTANTIATE_TEST_SUITE_P(Malformed, ParseConfigErrorTest, ::testing::ValuesIn(BadConfigs()));
+INSTANTIATE_TEST_SUITE_P(Malformed, ParseConfigErrorTest, ::testing::ValuesIn(BadConfigs()), TestName);
 
 // ---- JwkSet ----
 
@@ -741,9 +760,8 @@ TEST(JwkCacheTest, DestroyingTheCacheFailsAPendingFetchWithUnavailable) {
   const auto started = std::chrono::steady_clock::now();
   {
     JwkCache cache;
-    cache.GetKeys(url, false, [&promise](Result<std::shared_ptr<const JwkSet>> keys) {
-      promise.set_value(std::move(keys));
-    });
+    cache.GetKeys(url, false,
+                  [&promise](Result<std::shared_ptr<const JwkSet>> keys) { promise.set_value(std::move(keys)); });
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_EQ(future.wait_for(std::chrono::seconds(0)), std::future_status::ready);

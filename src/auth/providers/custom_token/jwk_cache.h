@@ -55,12 +55,12 @@ class JwkCache {
 
  private:
   struct Entry {
-    std::shared_ptr<const JwkSet> keys;    // last good set, or null
-    int64_t fetched_at = 0;                // when `keys` was fetched
-    std::optional<int64_t> last_attempt;   // when the last fetch finished
-    core::Status last_error;               // its error, OK if it succeeded
-    bool fetching = false;                 // queued or in progress
-    std::vector<JwkSetCallback> waiters;   // called when the fetch finishes
+    std::shared_ptr<const JwkSet> keys;   // last good set, or null
+    int64_t fetched_at = 0;               // when `keys` was fetched
+    std::optional<int64_t> last_attempt;  // when the last fetch finished
+    core::Status last_error;              // its error, OK if it succeeded
+    bool fetching = false;                // queued or in progress
+    std::vector<JwkSetCallback> waiters;  // called when the fetch finishes
   };
 
   void RunWorker();

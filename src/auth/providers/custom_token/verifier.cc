@@ -21,15 +21,16 @@ using core::Status;
 using nlohmann::json;
 
 namespace {
+// Messages are bare reasons ("token is expired"); callers add their context.
+
 // The token is not a compact JWS at all.
-Status Malformed(std::string_view reason) {
-  return Status::InvalidArgument(ErrorCode::kInvalidParameter, "invalid custom token: " + std::string(reason));
+Status Malformed(std::string reason) {
+  return Status::InvalidArgument(ErrorCode::kInvalidParameter, std::move(reason));
 }
 
 // A well-formed token that does not pass verification.
-Status Denied(std::string_view reason) {
-  return Status::Make(Code::kPermissionDenied, ErrorCode::kInvalidParameter,
-                      "custom token rejected: " + std::string(reason));
+Status Denied(std::string reason) {
+  return Status::Make(Code::kPermissionDenied, ErrorCode::kInvalidParameter, std::move(reason));
 }
 
 struct ParsedToken {
@@ -132,11 +133,11 @@ Status CheckAudience(const CustomTokenConfig& config, const json& payload) {
     token_audience.push_back(aud->get_ref<const std::string&>());
   } else if (aud->is_array()) {
     for (const json& item : *aud) {
-      if (!item.is_string()) return Denied("\"aud\" claim must be a string or an array of strings");
+      if (!item.is_string()) return Denied("token \"aud\" claim must be a string or an array of strings");
       token_audience.push_back(item.get_ref<const std::string&>());
     }
   } else {
-    return Denied("\"aud\" claim must be a string or an array of strings");
+    return Denied("token \"aud\" claim must be a string or an array of strings");
   }
   auto in_token = [&](const std::string& wanted) {
     for (auto candidate : token_audience) {
@@ -156,18 +157,18 @@ Status CheckAudience(const CustomTokenConfig& config, const json& payload) {
 // Everything after the signature: times, subject, audience, issuer, metadata.
 Result<VerifiedToken> CheckClaims(const CustomTokenConfig& config, const json& payload, int64_t now) {
   std::optional<double> exp, nbf, iat;
-  if (!ReadTime(payload, "exp", &exp)) return Denied("\"exp\" claim must be a number");
+  if (!ReadTime(payload, "exp", &exp)) return Denied("token \"exp\" claim must be a number");
   if (!exp) return Denied("token has no \"exp\" claim");
   if (*exp <= static_cast<double>(now)) return Denied("token is expired");
-  if (!ReadTime(payload, "nbf", &nbf)) return Denied("\"nbf\" claim must be a number");
+  if (!ReadTime(payload, "nbf", &nbf)) return Denied("token \"nbf\" claim must be a number");
   if (nbf && *nbf > static_cast<double>(now)) return Denied("token is not valid yet (nbf)");
-  if (!ReadTime(payload, "iat", &iat)) return Denied("\"iat\" claim must be a number");
+  if (!ReadTime(payload, "iat", &iat)) return Denied("token \"iat\" claim must be a number");
   if (iat && *iat > static_cast<double>(now + kIssuedAtLeewaySeconds))
     return Denied("token is issued in the future (iat)");
 
   auto sub = payload.find("sub");
   if (sub == payload.end() || !sub->is_string() || sub->get_ref<const std::string&>().empty())
-    return Denied("\"sub\" claim must be a non-empty string");
+    return Denied("token \"sub\" claim must be a non-empty string");
 
   if (Status status = CheckAudience(config, payload); !status.ok()) return status;
 
@@ -181,7 +182,7 @@ Result<VerifiedToken> CheckClaims(const CustomTokenConfig& config, const json& p
   for (const auto& field : config.metadata_fields) {
     const json* value = FindClaim(payload, SplitClaimPath(field.name));
     if (value == nullptr) {
-      if (field.required) return Denied("required metadata field \"" + field.name + "\" is missing from the token");
+      if (field.required) return Denied("token lacks the required metadata field \"" + field.name + "\"");
       continue;
     }
     data[field.field_name] =
@@ -231,7 +232,7 @@ void OnJwkSet(const std::shared_ptr<JwkVerification>& state, bool refreshed,
       }
     }
   }
-  if (!verified) return state->done(Denied("signature is invalid"));
+  if (!verified) return state->done(Denied("token signature is invalid"));
   state->done(CheckClaims(state->config, token.payload, state->clock->NowSeconds()));
 }
 }  // namespace
@@ -246,11 +247,12 @@ void Verifier::Verify(const CustomTokenConfig& config, std::string token, Verify
   if (config.signing_algorithm == kHs256) {
     if (config.signing_keys.empty()) return done(Status::Internal("custom-token provider has no signing key"));
     if (!VerifyHs256(config.signing_keys, parsed->signing_input(), parsed->signature))
-      return done(Denied("signature is invalid"));
+      return done(Denied("token signature is invalid"));
     return done(CheckClaims(config, parsed->payload, clock_.NowSeconds()));
   }
 
-  if (config.signing_algorithm != kRs256) return done(Status::Internal("custom-token provider has an unknown algorithm"));
+  if (config.signing_algorithm != kRs256)
+    return done(Status::Internal("custom-token provider has an unknown algorithm"));
 
   if (config.use_jwk_uri) {
     auto state = std::make_shared<JwkVerification>(
@@ -277,7 +279,7 @@ void Verifier::Verify(const CustomTokenConfig& config, std::string token, Verify
     if (key->VerifyRs256(parsed->signing_input(), parsed->signature))
       return done(CheckClaims(config, parsed->payload, clock_.NowSeconds()));
   }
-  done(Denied("signature is invalid"));
+  done(Denied("token signature is invalid"));
 }
 
 }  // namespace guestpass::auth::custom_token

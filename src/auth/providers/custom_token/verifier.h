@@ -42,6 +42,8 @@ class Verifier {
   // Verifies `token` against `config` and calls `done` exactly once, inline or
   // on the JwkCache thread (store.h conventions). `config` is copied when
   // needed; the caller need not keep it alive.
+  // Error messages are bare reasons safe to show the client ("token is
+  // expired", "token signature is invalid"); the caller adds its context.
   // Errors (all with ErrorCode kInvalidParameter unless noted):
   //   InvalidArgument: not a compact JWS (three base64url parts, JSON object
   //     header with a string `alg`, JSON object payload), or longer than

@@ -1,0 +1,37 @@
+// custom_token_provider.h: the custom-token (Custom JWT) provider's login:
+// `{"token": JWT}` verified by custom_token::Verifier against the provider's
+// config; the identity id is the token's `sub`, the user data the mapped
+// metadata fields. Parsed configs are cached per provider.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "auth/providers/credential_verifier.h"
+#include "auth/providers/custom_token/config.h"
+#include "auth/providers/custom_token/verifier.h"
+
+namespace guestpass::auth {
+
+class CustomTokenVerifier final : public CredentialVerifier {
+ public:
+  // `verifier` must outlive this object.
+  explicit CustomTokenVerifier(custom_token::Verifier& verifier) : verifier_(verifier) {}
+  void Verify(const core::App& app, const core::ProviderConfig& provider, const nlohmann::json& credentials,
+              store::Callback<VerifiedIdentity> done) override;
+
+ private:
+  core::Result<std::shared_ptr<const custom_token::CustomTokenConfig>> ConfigFor(const core::ProviderConfig& provider);
+
+  custom_token::Verifier& verifier_;
+  struct Cached {
+    std::string config_json;
+    std::string metadata_fields_json;
+    std::shared_ptr<const custom_token::CustomTokenConfig> parsed;
+  };
+  std::mutex mu_;                                       // guards configs_
+  std::unordered_map<core::ObjectId, Cached> configs_;  // by provider id
+};
+
+}  // namespace guestpass::auth
