@@ -17,10 +17,12 @@
 #include "auth/providers/anon_user/anon_user_verifier.h"
 #include "auth/providers/api_key/api_key_verifier.h"
 #include "auth/providers/custom_token/custom_token_provider.h"
+#include "auth/providers/local_userpass/userpass_service.h"
 #include "config/app_dir.h"
 #include "config/server_config.h"
 #include "core/clock.h"
 #include "crypto/os_random.h"
+#include "crypto/password_hasher.h"
 #include "http/api.h"
 #include "http/server.h"
 #include "log/logger.h"
@@ -88,16 +90,26 @@ int Serve(const std::vector<std::string>& args) {
   auth::custom_token::JwkCache jwks;
   auth::custom_token::Verifier jwt_verifier(clock, jwks);
   auth::CustomTokenVerifier custom_token(jwt_verifier);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  crypto::PasswordHasher password_hasher(crypto::PasswordHashCost::Interactive(), cores);
+  auth::local_userpass::Delivery delivery;
+  auth::local_userpass::UserpassService userpass(**store, password_hasher, delivery, clock, ids, random);
   std::map<std::string, auth::CredentialVerifier*, std::less<>> verifiers = {
       {std::string(core::kAnonUser), &anon_user},
       {std::string(core::kApiKey), &api_key},
       {std::string(core::kCustomToken), &custom_token},
+      {std::string(core::kLocalUserpass), &userpass},
   };
 
   auto report = app::ImportApps(**store, definitions, ids, random, clock);
   if (!report.ok()) return Fail(report.status().message());
   for (const auto& app : report->apps) {
     for (const auto& p : app.providers) {
+      if (p.type == core::kLocalUserpass) {
+        auto parsed = auth::local_userpass::ParseUserpassConfig(p.config_json);
+        if (!parsed.ok())
+          return Fail("app " + app.client_app_id + ": provider local-userpass: " + parsed.status().message());
+      }
       if (p.type == core::kCustomToken) {
         // A custom-token config that cannot verify anything stops the start.
         auto parsed = auth::custom_token::ParseConfig(p.config_json, p.metadata_fields_json);
@@ -115,7 +127,7 @@ int Serve(const std::vector<std::string>& args) {
   registry.Replace(report->apps);
   token::TokenService tokens(*keys, clock);
   auth::AuthService auth_service(**store, tokens, registry, clock, ids, random, verifiers);
-  http::Api api({auth_service, registry, cfg.public_url});
+  http::Api api({auth_service, registry, &userpass, cfg.public_url});
 
   http::ServerOptions options;
   options.host = cfg.listen_host;

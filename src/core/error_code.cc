@@ -37,6 +37,12 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "AuthError";
     case ErrorCode::kUserAppDomainMismatch:
       return "UserAppDomainMismatch";
+    case ErrorCode::kAccountNameInUse:
+      return "AccountNameInUse";
+    case ErrorCode::kUserpassTokenInvalid:
+      return "UserpassTokenInvalid";
+    case ErrorCode::kUserAlreadyConfirmed:
+      return "UserAlreadyConfirmed";
     case ErrorCode::kUserDisabled:
       return "UserDisabled";
     case ErrorCode::kInternalServerError:

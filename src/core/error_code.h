@@ -24,6 +24,9 @@ enum class ErrorCode {
   kInvalidPassword,
   kAuthError,              // credentials of a custom token or API key are not valid
   kUserAppDomainMismatch,  // a token of another app on an app-scoped route
+  kAccountNameInUse,      // register: the email is taken
+  kUserpassTokenInvalid,  // confirm/reset: bad or expired token
+  kUserAlreadyConfirmed,
   kUserDisabled,
   kInternalServerError,
   kServiceUnavailable,

@@ -85,6 +85,30 @@ struct ApiKey {
   int64_t created_at = 0;
 };
 
+// An email/password (local-userpass) account. Its id is the identity id; the
+// user is created at its first login (or it is linked to an existing user).
+struct UserpassAccount {
+  ObjectId id;
+  ObjectId app_id;
+  std::string email;          // normalised: trimmed, lowercase
+  std::string password_hash;  // Argon2id, encoded
+  bool confirmed = false;
+  int64_t created_at = 0;
+};
+
+enum class UserpassTokenPurpose { kConfirm, kReset };
+
+// A confirmation or password-reset token (`token` and `tokenId` in the
+// client API). Only the token's SHA-256 is kept.
+struct UserpassToken {
+  ObjectId id;  // tokenId
+  ObjectId account_id;
+  UserpassTokenPurpose purpose = UserpassTokenPurpose::kConfirm;
+  SecretHash token_hash{};
+  int64_t expires_at = 0;
+  std::string pending_password_hash;  // reset/call: the password to set once the reset is approved
+};
+
 // At most this many API keys per user (App Services' limit).
 inline constexpr size_t kMaxApiKeysPerUser = 20;
 

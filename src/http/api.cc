@@ -47,6 +47,8 @@ boost::asio::awaitable<core::Result<Response>> Api::Dispatch(const Request& req,
       co_return co_await HandleApiKeyEnable(ex, true);
     case RouteId::kApiKeyDisable:
       co_return co_await HandleApiKeyEnable(ex, false);
+    case RouteId::kUserpass:
+      co_return co_await HandleUserpass(ex);
     case RouteId::kDeleteUser:
       co_return co_await HandleDeleteUser(ex);
   }

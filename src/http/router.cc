@@ -52,6 +52,19 @@ PathMatch MatchPath(std::string_view path) {
       m.found = true;
       m.provider = std::string(s[7]);
       m.methods = {{V::post, RouteId::kLogin}};
+    } else if ((s.size() == 9 || s.size() == 10) && s[5] == "auth" && s[6] == "providers" && s[7] == "local-userpass") {
+      std::string op(s[8]);
+      if (s.size() == 10) op += "/" + std::string(s[9]);
+      static const char* const kOps[] = {"register", "confirm",    "confirm/send", "confirm/call",
+                                         "reset",    "reset/send", "reset/call"};
+      for (const char* known : kOps) {
+        if (op == known) {
+          m.found = true;
+          m.provider = "local-userpass";
+          m.key_id = op;
+          m.methods = {{V::post, RouteId::kUserpass}};
+        }
+      }
     }
   } else if (s[3] == "auth" && s.size() == 5) {
     m.found = true;

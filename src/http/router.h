@@ -22,7 +22,8 @@ enum class RouteId {
   kApiKey,         // GET and DELETE /api/client/v2.0/auth/api_keys/{key}             (refresh token)
   kApiKeyEnable,   // PUT /api/client/v2.0/auth/api_keys/{key}/enable                 (refresh token)
   kApiKeyDisable,  // PUT /api/client/v2.0/auth/api_keys/{key}/disable                (refresh token)
-  kPreflight,      // OPTIONS on any path
+  kUserpass,   // POST .../app/{app}/auth/providers/local-userpass/{register,confirm[/send|/call],reset[/send|/call]}
+  kPreflight,  // OPTIONS on any path
 };
 
 struct RouteMatch {
@@ -30,7 +31,7 @@ struct RouteMatch {
   std::string app_id;    // kLocation, kLogin
   std::string provider;  // kLogin
   std::string query;     // raw query string (after '?'), may be empty
-  std::string key_id;    // kApiKey, kApiKeyEnable, kApiKeyDisable
+  std::string key_id;    // kApiKey, kApiKeyEnable, kApiKeyDisable; kUserpass: the operation, e.g. "confirm/send"
 };
 
 // NotFound(NotFound) for unknown paths, MethodNotAllowed(MethodNotAllowed)

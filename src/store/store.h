@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,27 @@ class Store {
   // key exists and belongs to `user_id`.
   virtual void DeleteApiKey(core::ObjectId key_id, core::ObjectId user_id, StatusCallback done) = 0;
 
+  // ---- Email/password accounts ----
+  // Registers `account` with its confirmation token, if any. AlreadyExists
+  // (AccountNameInUse) if the app has an account with that email, unless that
+  // one is unconfirmed and has no token valid at `now` (an expired pending
+  // registration): then it is replaced.
+  virtual void CreateUserpassAccount(core::UserpassAccount account, std::optional<core::UserpassToken> confirm,
+                                     int64_t now, StatusCallback done) = 0;
+  // The app's account with that (normalised) email. NotFound(UserNotFound).
+  virtual void GetUserpassAccount(core::ObjectId app_id, std::string email, Callback<core::UserpassAccount> done) = 0;
+  // Stores `token`, replacing the account's other tokens of the same purpose.
+  // NotFound(UserNotFound) if the account is gone.
+  virtual void PutUserpassToken(core::UserpassToken token, StatusCallback done) = 0;
+  // Consumes a token atomically: it must exist with that hash and purpose and
+  // be valid at `now`, else NotFound(UserpassTokenInvalid). A confirm token
+  // marks the account confirmed; a reset token sets its password hash to
+  // `new_password_hash`, or to the token's pending hash when that is empty.
+  // Returns the account as it is afterwards.
+  virtual void UseUserpassToken(core::ObjectId token_id, core::SecretHash token_hash,
+                                core::UserpassTokenPurpose purpose, std::string new_password_hash, int64_t now,
+                                Callback<core::UserpassAccount> done) = 0;
+
   // The session and its user. NotFound if either is gone.
   virtual void GetSessionWithUser(core::ObjectId session_id, Callback<SessionWithUser> done) = 0;
 
@@ -97,7 +119,8 @@ class Store {
   virtual void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous,
                              Callback<DeleteSessionOutcome> done) = 0;
 
-  // Deletes the user, its identities, its API keys and all its sessions atomically.
+  // Deletes the user, its identities, its API keys, the email/password
+  // accounts of its identities and all its sessions atomically.
   // NotFound if the user does not exist.
   virtual void DeleteUser(core::ObjectId user_id, StatusCallback done) = 0;
 

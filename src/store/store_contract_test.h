@@ -93,6 +93,32 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
   core::Status DeleteApiKey(const core::ObjectId& id, const core::ObjectId& user_id) {
     return AwaitStatus([&](auto done) { store_->DeleteApiKey(id, user_id, done); });
   }
+  core::Status CreateAccount(const core::UserpassAccount& a, std::optional<core::UserpassToken> t = std::nullopt) {
+    return AwaitStatus([&](auto done) { store_->CreateUserpassAccount(a, t, clock_.NowSeconds(), done); });
+  }
+  core::Result<core::UserpassAccount> GetAccount(const core::ObjectId& app_id, const std::string& email) {
+    return Await<core::UserpassAccount>([&](auto done) { store_->GetUserpassAccount(app_id, email, done); });
+  }
+  core::Status PutToken(const core::UserpassToken& t) {
+    return AwaitStatus([&](auto done) { store_->PutUserpassToken(t, done); });
+  }
+  core::Result<core::UserpassAccount> UseToken(const core::UserpassToken& t, const std::string& new_hash = "") {
+    return Await<core::UserpassAccount>([&](auto done) {
+      store_->UseUserpassToken(t.id, t.token_hash, t.purpose, new_hash, clock_.NowSeconds(), done);
+    });
+  }
+  core::UserpassAccount MakeAccount(const core::ObjectId& app_id, const std::string& email, bool confirmed) {
+    return {ids_.Next(), app_id, email, "$argon2id$hash-of-" + email, confirmed, clock_.NowSeconds()};
+  }
+  core::UserpassToken MakeToken(const core::UserpassAccount& a, core::UserpassTokenPurpose purpose) {
+    core::UserpassToken t;
+    t.id = ids_.Next();
+    t.account_id = a.id;
+    t.purpose = purpose;
+    random_.Fill(t.token_hash);
+    t.expires_at = clock_.NowSeconds() + 1800;
+    return t;
+  }
   core::Result<int64_t> CountUsers(const core::ObjectId& app_id) {
     return Await<int64_t>([&](auto done) { store_->CountUsers(app_id, done); });
   }
@@ -734,6 +760,96 @@ TEST_P(StoreContractTest, DeletingAUserDeletesItsApiKeys) {
   ASSERT_TRUE(CreateApiKey(key).ok());
   ASSERT_TRUE(DeleteUser(user.id).ok());
   EXPECT_TRUE(GetApiKey(key.id).status().IsNotFound());
+}
+
+// ---- Email/password accounts ----
+
+TEST_P(StoreContractTest, UserpassAccountsRoundTripByAppAndEmail) {
+  const core::App app = MakeApp("a");
+  const core::UserpassAccount a = MakeAccount(app.id, "ada@example.org", true);
+  ASSERT_TRUE(CreateAccount(a).ok());
+  auto got = GetAccount(app.id, "ada@example.org");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->id, a.id);
+  EXPECT_EQ(got->password_hash, a.password_hash);
+  EXPECT_TRUE(got->confirmed);
+  EXPECT_EQ(got->created_at, a.created_at);
+  EXPECT_TRUE(GetAccount(MakeApp("b").id, "ada@example.org").status().IsNotFound());
+  EXPECT_TRUE(GetAccount(app.id, "bob@example.org").status().IsNotFound());
+}
+
+TEST_P(StoreContractTest, ATakenEmailIsAccountNameInUseUnlessItsRegistrationExpired) {
+  const core::App app = MakeApp("a");
+  ASSERT_TRUE(CreateAccount(MakeAccount(app.id, "c@x.org", true)).ok());
+  core::Status taken = CreateAccount(MakeAccount(app.id, "c@x.org", false));
+  EXPECT_EQ(taken.code(), core::Code::kAlreadyExists);
+  EXPECT_EQ(taken.error_code(), core::ErrorCode::kAccountNameInUse);
+
+  const core::UserpassAccount pending = MakeAccount(app.id, "p@x.org", false);
+  ASSERT_TRUE(CreateAccount(pending, MakeToken(pending, core::UserpassTokenPurpose::kConfirm)).ok());
+  EXPECT_EQ(CreateAccount(MakeAccount(app.id, "p@x.org", false)).code(), core::Code::kAlreadyExists)
+      << "a pending registration with a live token holds the email";
+  clock_.Advance(1801);
+  const core::UserpassAccount again = MakeAccount(app.id, "p@x.org", false);
+  ASSERT_TRUE(CreateAccount(again).ok()) << "an expired pending registration is replaced";
+  EXPECT_EQ(GetAccount(app.id, "p@x.org")->id, again.id);
+}
+
+TEST_P(StoreContractTest, AConfirmTokenConfirmsOnceAndOnlyBeforeItExpires) {
+  const core::App app = MakeApp("a");
+  const core::UserpassAccount a = MakeAccount(app.id, "t@x.org", false);
+  const core::UserpassToken t = MakeToken(a, core::UserpassTokenPurpose::kConfirm);
+  ASSERT_TRUE(CreateAccount(a, t).ok());
+  core::UserpassToken wrong = t;
+  wrong.token_hash[0] ^= 1;
+  EXPECT_EQ(UseToken(wrong).status().error_code(), core::ErrorCode::kUserpassTokenInvalid);
+  core::UserpassToken other_purpose = t;
+  other_purpose.purpose = core::UserpassTokenPurpose::kReset;
+  EXPECT_TRUE(UseToken(other_purpose).status().IsNotFound());
+  auto used = UseToken(t);
+  ASSERT_TRUE(used.ok()) << used.status().ToString();
+  EXPECT_TRUE(used->confirmed);
+  EXPECT_TRUE(GetAccount(app.id, "t@x.org")->confirmed);
+  EXPECT_TRUE(UseToken(t).status().IsNotFound()) << "a token works once";
+
+  const core::UserpassAccount b = MakeAccount(app.id, "late@x.org", false);
+  const core::UserpassToken late = MakeToken(b, core::UserpassTokenPurpose::kConfirm);
+  ASSERT_TRUE(CreateAccount(b, late).ok());
+  clock_.Advance(1800);
+  EXPECT_TRUE(UseToken(late).status().IsNotFound());
+  EXPECT_FALSE(GetAccount(app.id, "late@x.org")->confirmed);
+}
+
+TEST_P(StoreContractTest, AResetTokenSetsTheNewOrThePendingPasswordHash) {
+  const core::App app = MakeApp("a");
+  const core::UserpassAccount a = MakeAccount(app.id, "r@x.org", true);
+  ASSERT_TRUE(CreateAccount(a).ok());
+  const core::UserpassToken first = MakeToken(a, core::UserpassTokenPurpose::kReset);
+  ASSERT_TRUE(PutToken(first).ok());
+  core::UserpassToken second = MakeToken(a, core::UserpassTokenPurpose::kReset);
+  second.pending_password_hash = "$argon2id$pending";
+  ASSERT_TRUE(PutToken(second).ok());
+  EXPECT_TRUE(UseToken(first, "$argon2id$new").status().IsNotFound()) << "a new token replaces the old one";
+  auto used = UseToken(second);
+  ASSERT_TRUE(used.ok()) << used.status().ToString();
+  EXPECT_EQ(GetAccount(app.id, "r@x.org")->password_hash, "$argon2id$pending");
+  const core::UserpassToken third = MakeToken(a, core::UserpassTokenPurpose::kReset);
+  ASSERT_TRUE(PutToken(third).ok());
+  ASSERT_TRUE(UseToken(third, "$argon2id$typed").ok());
+  EXPECT_EQ(GetAccount(app.id, "r@x.org")->password_hash, "$argon2id$typed");
+  EXPECT_TRUE(
+      PutToken(MakeToken(MakeAccount(app.id, "ghost@x.org", true), core::UserpassTokenPurpose::kReset)).IsNotFound());
+}
+
+TEST_P(StoreContractTest, DeletingAUserDeletesItsEmailPasswordAccount) {
+  const core::App app = MakeApp("a");
+  const core::UserpassAccount account = MakeAccount(app.id, "gone@x.org", true);
+  ASSERT_TRUE(CreateAccount(account).ok());
+  const core::User user = MakeUser(app.id, {{account.id.ToHex(), "local-userpass", anon_provider_id_}});
+  ASSERT_TRUE(Create(user, MakeSession(user)).ok());
+  ASSERT_TRUE(DeleteUser(user.id).ok());
+  EXPECT_TRUE(GetAccount(app.id, "gone@x.org").status().IsNotFound());
+  EXPECT_TRUE(CreateAccount(MakeAccount(app.id, "gone@x.org", true)).ok()) << "the email is free again";
 }
 
 }  // namespace guestpass::store

@@ -334,23 +334,24 @@ async function stopAfter(server, fn) {
 
 test("10. an unimplemented provider answers 501 AuthProviderNotFound; anonymous still works", T, async () => {
   const appDir = await makeAppDir({
-    appId: "userpass-abcde",
-    name: "userpass",
+    appId: "function-abcde",
+    name: "function",
     providers: {
       "anon-user": { name: "anon-user", type: "anon-user", disabled: false },
-      "local-userpass": {
-        name: "local-userpass",
-        type: "local-userpass",
+      "custom-function": {
+        name: "custom-function",
+        type: "custom-function",
         disabled: false,
-        config: { autoConfirm: true, resetPasswordUrl: "http://x/reset" },
+        config: { authFunctionName: "authFunc" },
       },
     },
   });
   const server = await startServer({ appDirs: [appDir] });
   try {
     assert.equal(server.apps.length, 1, server.stdout());
+    assert.match(server.stderr(), /provider is configured but not implemented yet/);
     const app = newApp(server.url, server.apps[0].id);
-    await assertRealmError(app.logIn(Realm.Credentials.emailPassword("a@b.c", "secret123")), {
+    await assertRealmError(app.logIn(Realm.Credentials.function({ username: "ada" })), {
       statusCode: 501,
       errorCode: "AuthProviderNotFound",
     });

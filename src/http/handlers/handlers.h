@@ -10,6 +10,7 @@
 
 #include "auth/app_registry.h"
 #include "auth/auth_service.h"
+#include "auth/providers/local_userpass/userpass_service.h"
 #include "core/status.h"
 #include "http/router.h"
 #include "http/types.h"
@@ -19,6 +20,8 @@ namespace guestpass::http {
 struct Services {
   auth::AuthService& auth;
   const auth::AppRegistry& apps;
+  // The email/password account operations; nullptr when not wired.
+  auth::local_userpass::UserpassService* userpass;
   // Base URL clients should use (location `hostname`); empty: derived from
   // the request's Host header as http://<host>.
   std::string public_url;
@@ -42,6 +45,7 @@ HandlerResult HandleDeleteUser(const Exchange& ex);                 // delete_us
 HandlerResult HandleApiKeys(const Exchange& ex);                    // api_keys.cc: POST create, GET list
 HandlerResult HandleApiKey(const Exchange& ex);                     // api_keys.cc: GET one, DELETE
 HandlerResult HandleApiKeyEnable(const Exchange& ex, bool enable);  // api_keys.cc: PUT enable/disable
+HandlerResult HandleUserpass(const Exchange& ex);  // userpass.cc
 
 // The token of "Authorization: Bearer <token>".
 // Unauthenticated(MissingAuthReq) when the header is absent or not Bearer.

@@ -195,6 +195,88 @@ void MemoryStore::DeleteApiKey(ObjectId key_id, ObjectId user_id, StatusCallback
   done(result);
 }
 
+void MemoryStore::CreateUserpassAccount(core::UserpassAccount account, std::optional<core::UserpassToken> confirm,
+                                        int64_t now, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = userpass_accounts_.begin(); it != userpass_accounts_.end(); ++it) {
+      const core::UserpassAccount& old = it->second;
+      if (old.app_id != account.app_id || old.email != account.email) continue;
+      bool pending_token = false;
+      for (const auto& [tid, t] : userpass_tokens_)
+        pending_token |=
+            t.account_id == old.id && t.purpose == core::UserpassTokenPurpose::kConfirm && t.expires_at > now;
+      if (old.confirmed || pending_token) {
+        result = Status::AlreadyExists(ErrorCode::kAccountNameInUse, "name already in use");
+      } else {  // an expired pending registration: replace it
+        const ObjectId old_id = old.id;
+        std::erase_if(userpass_tokens_, [&](const auto& kv) { return kv.second.account_id == old_id; });
+        userpass_accounts_.erase(it);
+      }
+      break;
+    }
+    if (result.ok()) {
+      if (confirm) userpass_tokens_[confirm->id] = *confirm;
+      userpass_accounts_[account.id] = std::move(account);
+    }
+  }
+  done(result);
+}
+
+void MemoryStore::GetUserpassAccount(ObjectId app_id, std::string email, Callback<core::UserpassAccount> done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (const auto& [id, a] : userpass_accounts_) {
+    if (a.app_id == app_id && a.email == email) {
+      core::UserpassAccount out = a;
+      lock.unlock();
+      return done(std::move(out));
+    }
+  }
+  lock.unlock();
+  done(Status::NotFound(ErrorCode::kUserNotFound, "user not found"));
+}
+
+void MemoryStore::PutUserpassToken(core::UserpassToken token, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!userpass_accounts_.count(token.account_id)) {
+      result = Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+    } else {
+      std::erase_if(userpass_tokens_, [&](const auto& kv) {
+        return kv.second.account_id == token.account_id && kv.second.purpose == token.purpose;
+      });
+      userpass_tokens_[token.id] = std::move(token);
+    }
+  }
+  done(result);
+}
+
+void MemoryStore::UseUserpassToken(ObjectId token_id, core::SecretHash token_hash, core::UserpassTokenPurpose purpose,
+                                   std::string new_password_hash, int64_t now, Callback<core::UserpassAccount> done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto t = userpass_tokens_.find(token_id);
+  auto invalid = [&] {
+    lock.unlock();
+    done(Status::NotFound(ErrorCode::kUserpassTokenInvalid, "invalid token data"));
+  };
+  if (t == userpass_tokens_.end() || t->second.token_hash != token_hash || t->second.purpose != purpose ||
+      t->second.expires_at <= now)
+    return invalid();
+  auto a = userpass_accounts_.find(t->second.account_id);
+  if (a == userpass_accounts_.end()) return invalid();
+  if (purpose == core::UserpassTokenPurpose::kConfirm) {
+    a->second.confirmed = true;
+  } else {
+    a->second.password_hash = new_password_hash.empty() ? t->second.pending_password_hash : new_password_hash;
+  }
+  userpass_tokens_.erase(t);
+  core::UserpassAccount out = a->second;
+  lock.unlock();
+  done(std::move(out));
+}
+
 void MemoryStore::GetSessionWithUser(ObjectId session_id, Callback<SessionWithUser> done) {
   std::unique_lock<std::mutex> lock(mu_);
   auto s = sessions_.find(session_id);
@@ -225,6 +307,16 @@ void MemoryStore::GetUser(ObjectId user_id, Callback<core::User> done) {
 }
 
 void MemoryStore::EraseUserLocked(const ObjectId& user_id) {
+  auto user = users_.find(user_id);
+  if (user != users_.end()) {
+    for (const auto& i : user->second.identities) {
+      if (i.provider_type != core::kLocalUserpass) continue;
+      auto account = ObjectId::FromHex(i.id);
+      if (!account) continue;
+      userpass_accounts_.erase(*account);
+      std::erase_if(userpass_tokens_, [&](const auto& kv) { return kv.second.account_id == *account; });
+    }
+  }
   users_.erase(user_id);
   std::erase_if(api_keys_, [&](const auto& kv) { return kv.second.user_id == user_id; });
   for (auto it = sessions_.begin(); it != sessions_.end();) {

@@ -25,6 +25,12 @@ class MemoryStore final : public Store {
   void ListApiKeys(core::ObjectId user_id, Callback<std::vector<core::ApiKey>> done) override;
   void SetApiKeyDisabled(core::ObjectId key_id, core::ObjectId user_id, bool disabled, StatusCallback done) override;
   void DeleteApiKey(core::ObjectId key_id, core::ObjectId user_id, StatusCallback done) override;
+  void CreateUserpassAccount(core::UserpassAccount account, std::optional<core::UserpassToken> confirm, int64_t now,
+                             StatusCallback done) override;
+  void GetUserpassAccount(core::ObjectId app_id, std::string email, Callback<core::UserpassAccount> done) override;
+  void PutUserpassToken(core::UserpassToken token, StatusCallback done) override;
+  void UseUserpassToken(core::ObjectId token_id, core::SecretHash token_hash, core::UserpassTokenPurpose purpose,
+                        std::string new_password_hash, int64_t now, Callback<core::UserpassAccount> done) override;
   void GetSessionWithUser(core::ObjectId session_id, Callback<SessionWithUser> done) override;
   void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
   void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous,
@@ -43,6 +49,8 @@ class MemoryStore final : public Store {
   std::unordered_map<core::ObjectId, core::User> users_;
   std::unordered_map<core::ObjectId, core::Session> sessions_;
   std::map<core::ObjectId, core::ApiKey> api_keys_;  // ordered: ids are time-ordered
+  std::unordered_map<core::ObjectId, core::UserpassAccount> userpass_accounts_;
+  std::unordered_map<core::ObjectId, core::UserpassToken> userpass_tokens_;
 };
 
 }  // namespace guestpass::store::memory

@@ -82,6 +82,28 @@ Status InsertSession(Connection& db, const core::Session& s) {
 }
 
 Status EraseUser(Connection& db, const ObjectId& user_id) {
+  // Email/password accounts of the user's identities, and their tokens. The
+  // identity id is the account id in hex; parsing it here keeps both deletes
+  // on primary keys.
+  std::vector<ObjectId> accounts;
+  {
+    Statement st =
+        db.Prepare("SELECT identity_id FROM identities WHERE user_id = ? AND provider_type = 'local-userpass'");
+    st.Bind(1, user_id);
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      if (auto id = ObjectId::FromHex(st.ColumnText(0))) accounts.push_back(*id);
+    }
+    if (rc != SQLITE_DONE) return db.Error(rc, "find userpass identities");
+  }
+  for (const ObjectId& account : accounts) {
+    for (const char* sql :
+         {"DELETE FROM userpass_tokens WHERE account_id = ?", "DELETE FROM userpass_accounts WHERE id = ?"}) {
+      Statement st = db.Prepare(sql);
+      st.Bind(1, account);
+      if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete userpass account");
+    }
+  }
   static const char* const kStatements[] = {
       "DELETE FROM users WHERE id = ?",
       "DELETE FROM identities WHERE user_id = ?",
@@ -97,6 +119,8 @@ Status EraseUser(Connection& db, const ObjectId& user_id) {
 }
 
 }  // namespace
+
+int64_t SqliteStore::LatestSchemaVersion() { return static_cast<int64_t>(std::size(kMigrations)); }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteOptions options) {
   auto writer = Connection::Open(options.path, /*read_only=*/false);
@@ -463,6 +487,168 @@ void SqliteStore::DeleteApiKey(ObjectId key_id, ObjectId user_id, StatusCallback
              return Status::Ok();
            },
            std::move(done)});
+}
+
+// ---- Email/password accounts ----
+
+namespace {
+core::UserpassAccount ReadAccount(Statement& st) {
+  core::UserpassAccount a;
+  a.id = st.ColumnId(0);
+  a.app_id = st.ColumnId(1);
+  a.email = st.ColumnText(2);
+  a.password_hash = st.ColumnText(3);
+  a.confirmed = st.ColumnInt(4) != 0;
+  a.created_at = st.ColumnInt(5);
+  return a;
+}
+
+Status InsertUserpassToken(Connection& db, const core::UserpassToken& t) {
+  {
+    Statement st = db.Prepare("DELETE FROM userpass_tokens WHERE account_id = ? AND purpose = ?");
+    st.Bind(1, t.account_id).Bind(2, static_cast<int64_t>(t.purpose));
+    if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "replace userpass token");
+  }
+  Statement st = db.Prepare(
+      "INSERT INTO userpass_tokens (id, account_id, purpose, token_hash, expires_at, pending_password_hash)"
+      " VALUES (?, ?, ?, ?, ?, ?)");
+  st.Bind(1, t.id).Bind(2, t.account_id).Bind(3, static_cast<int64_t>(t.purpose));
+  st.Bind(4, std::span<const uint8_t>(t.token_hash)).Bind(5, t.expires_at);
+  if (t.pending_password_hash.empty())
+    st.BindNull(6);
+  else
+    st.Bind(6, t.pending_password_hash);
+  if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert userpass token");
+  return Status::Ok();
+}
+}  // namespace
+
+void SqliteStore::CreateUserpassAccount(core::UserpassAccount account, std::optional<core::UserpassToken> confirm,
+                                        int64_t now, StatusCallback done) {
+  struct Args {
+    core::UserpassAccount account;
+    std::optional<core::UserpassToken> confirm;
+  };
+  auto args = std::make_shared<Args>(Args{std::move(account), std::move(confirm)});
+  Enqueue(
+      {[args, now](Connection& db) {
+         const core::UserpassAccount& a = args->account;
+         {
+           Statement st = db.Prepare(
+               "SELECT a.id, a.confirmed, (SELECT COUNT(*) FROM userpass_tokens t WHERE t.account_id = a.id"
+               " AND t.purpose = 0 AND t.expires_at > ?) FROM userpass_accounts a WHERE a.app_id = ? AND a.email = ?");
+           st.Bind(1, now).Bind(2, a.app_id).Bind(3, a.email);
+           int rc = st.Step();
+           if (rc == SQLITE_ROW) {
+             if (st.ColumnInt(1) != 0 || st.ColumnInt(2) > 0)
+               return Status::AlreadyExists(ErrorCode::kAccountNameInUse, "name already in use");
+             const ObjectId old = st.ColumnId(0);
+             // An expired pending registration: replace it.
+             for (const char* sql :
+                  {"DELETE FROM userpass_tokens WHERE account_id = ?", "DELETE FROM userpass_accounts WHERE id = ?"}) {
+               Statement del = db.Prepare(sql);
+               del.Bind(1, old);
+               if (int drc = del.Step(); drc != SQLITE_DONE) return db.Error(drc, "replace pending registration");
+             }
+           } else if (rc != SQLITE_DONE) {
+             return db.Error(rc, "find userpass account");
+           }
+         }
+         {
+           Statement st = db.Prepare(
+               "INSERT INTO userpass_accounts (id, app_id, email, password_hash, confirmed, created_at)"
+               " VALUES (?, ?, ?, ?, ?, ?)");
+           st.Bind(1, a.id).Bind(2, a.app_id).Bind(3, a.email).Bind(4, a.password_hash);
+           st.Bind(5, int64_t{a.confirmed}).Bind(6, a.created_at);
+           if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert userpass account");
+         }
+         if (args->confirm) return InsertUserpassToken(db, *args->confirm);
+         return Status::Ok();
+       },
+       std::move(done)});
+}
+
+void SqliteStore::GetUserpassAccount(ObjectId app_id, std::string email, Callback<core::UserpassAccount> done) {
+  auto account = [&]() -> Result<core::UserpassAccount> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    Statement st = db.Prepare(
+        "SELECT id, app_id, email, password_hash, confirmed, created_at FROM userpass_accounts"
+        " WHERE app_id = ? AND email = ?");
+    st.Bind(1, app_id).Bind(2, email);
+    int rc = st.Step();
+    if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+    if (rc != SQLITE_ROW) return db.Error(rc, "get userpass account");
+    return ReadAccount(st);
+  }();
+  done(std::move(account));
+}
+
+void SqliteStore::PutUserpassToken(core::UserpassToken token, StatusCallback done) {
+  auto shared = std::make_shared<core::UserpassToken>(std::move(token));
+  Enqueue({[shared](Connection& db) {
+             {
+               Statement st = db.Prepare("SELECT 1 FROM userpass_accounts WHERE id = ?");
+               st.Bind(1, shared->account_id);
+               int rc = st.Step();
+               if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+               if (rc != SQLITE_ROW) return db.Error(rc, "find userpass account");
+             }
+             return InsertUserpassToken(db, *shared);
+           },
+           std::move(done)});
+}
+
+void SqliteStore::UseUserpassToken(ObjectId token_id, core::SecretHash token_hash, core::UserpassTokenPurpose purpose,
+                                   std::string new_password_hash, int64_t now, Callback<core::UserpassAccount> done) {
+  auto account = std::make_shared<core::UserpassAccount>();
+  auto new_hash = std::make_shared<std::string>(std::move(new_password_hash));
+  Enqueue({[token_id, token_hash, purpose, new_hash, now, account](Connection& db) {
+             const Status invalid = Status::NotFound(ErrorCode::kUserpassTokenInvalid, "invalid token data");
+             ObjectId account_id;
+             std::string pending;
+             {
+               Statement st = db.Prepare(
+                   "SELECT account_id, token_hash, purpose, expires_at, pending_password_hash FROM userpass_tokens"
+                   " WHERE id = ?");
+               st.Bind(1, token_id);
+               int rc = st.Step();
+               if (rc == SQLITE_DONE) return invalid;
+               if (rc != SQLITE_ROW) return db.Error(rc, "find userpass token");
+               auto hash = st.ColumnBlob(1);
+               core::SecretHash stored{};
+               if (hash.size() == stored.size()) std::copy(hash.begin(), hash.end(), stored.begin());
+               if (stored != token_hash || st.ColumnInt(2) != static_cast<int64_t>(purpose) || st.ColumnInt(3) <= now)
+                 return invalid;
+               account_id = st.ColumnId(0);
+               pending = st.ColumnIsNull(4) ? "" : st.ColumnText(4);
+             }
+             {
+               Statement st = db.Prepare("DELETE FROM userpass_tokens WHERE id = ?");
+               st.Bind(1, token_id);
+               if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete userpass token");
+             }
+             {
+               Statement st = purpose == core::UserpassTokenPurpose::kConfirm
+                                  ? db.Prepare("UPDATE userpass_accounts SET confirmed = 1 WHERE id = ?1")
+                                  : db.Prepare("UPDATE userpass_accounts SET password_hash = ?2 WHERE id = ?1");
+               st.Bind(1, account_id);
+               if (purpose == core::UserpassTokenPurpose::kReset) st.Bind(2, new_hash->empty() ? pending : *new_hash);
+               if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "use userpass token");
+               if (db.Changes() == 0) return invalid;
+             }
+             Statement st = db.Prepare(
+                 "SELECT id, app_id, email, password_hash, confirmed, created_at FROM userpass_accounts WHERE id = ?");
+             st.Bind(1, account_id);
+             if (int rc = st.Step(); rc != SQLITE_ROW) return db.Error(rc, "read userpass account");
+             *account = ReadAccount(st);
+             return Status::Ok();
+           },
+           [account, done = std::move(done)](Status s) {
+             if (!s.ok()) return done(s);
+             done(*account);
+           }});
 }
 
 void SqliteStore::GetSessionWithUser(ObjectId session_id, Callback<SessionWithUser> done) {

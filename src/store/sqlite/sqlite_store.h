@@ -31,6 +31,8 @@ class SqliteStore final : public Store {
  public:
   // Opens or creates the database and applies pending migrations.
   static core::Result<std::unique_ptr<SqliteStore>> Open(SqliteOptions options);
+  // The schema version this build migrates to (the number of migrations).
+  static int64_t LatestSchemaVersion();
   // Finishes every queued write (their callbacks run), then closes.
   ~SqliteStore() override;
 
@@ -47,6 +49,12 @@ class SqliteStore final : public Store {
   void ListApiKeys(core::ObjectId user_id, Callback<std::vector<core::ApiKey>> done) override;
   void SetApiKeyDisabled(core::ObjectId key_id, core::ObjectId user_id, bool disabled, StatusCallback done) override;
   void DeleteApiKey(core::ObjectId key_id, core::ObjectId user_id, StatusCallback done) override;
+  void CreateUserpassAccount(core::UserpassAccount account, std::optional<core::UserpassToken> confirm, int64_t now,
+                             StatusCallback done) override;
+  void GetUserpassAccount(core::ObjectId app_id, std::string email, Callback<core::UserpassAccount> done) override;
+  void PutUserpassToken(core::UserpassToken token, StatusCallback done) override;
+  void UseUserpassToken(core::ObjectId token_id, core::SecretHash token_hash, core::UserpassTokenPurpose purpose,
+                        std::string new_password_hash, int64_t now, Callback<core::UserpassAccount> done) override;
   void GetSessionWithUser(core::ObjectId session_id, Callback<SessionWithUser> done) override;
   void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
   void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous,

@@ -100,13 +100,17 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
 
 TEST_F(SqliteStoreTest, EveryMigrationIsAppliedOnOpen) {
   ASSERT_NE(Open(), nullptr);
-  EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{2, 2}));
+  const int64_t latest = SqliteStore::LatestSchemaVersion();
+  EXPECT_EQ(latest, 3);
+  EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{latest, latest}));
 }
 
 TEST_F(SqliteStoreTest, ReopeningDoesNotReapplyMigrations) {
   ASSERT_NE(Open(), nullptr);
   ASSERT_NE(Open(), nullptr);
-  EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{2, 2}));
+  const int64_t latest = SqliteStore::LatestSchemaVersion();
+  EXPECT_EQ(latest, 3);
+  EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{latest, latest}));
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseOfANewerVersion) {
@@ -114,12 +118,14 @@ TEST_F(SqliteStoreTest, RefusesADatabaseOfANewerVersion) {
   {
     auto db = Connection::Open(path_, /*read_only=*/false);
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE((*db)->Exec("INSERT INTO schema_migrations (version) VALUES (3)").ok());
+    const std::string sql = "INSERT INTO schema_migrations (version) VALUES (" +
+                            std::to_string(SqliteStore::LatestSchemaVersion() + 1) + ")";
+    ASSERT_TRUE((*db)->Exec(sql.c_str()).ok());
   }
   auto store = SqliteStore::Open({path_});
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Code::kInternal);
-  EXPECT_NE(store.status().message().find("database schema version 3 is newer than this guestpass (2)"),
+  EXPECT_NE(store.status().message().find("database schema version 4 is newer than this guestpass (3)"),
             std::string::npos)
       << store.status().message();
 }

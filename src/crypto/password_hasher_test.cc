@@ -1,0 +1,58 @@
+// password_hasher_test.cc: Argon2id hashing on the worker pool.
+#include "crypto/password_hasher.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+namespace guestpass::crypto {
+namespace {
+
+std::string HashOf(PasswordHasher& hasher, const std::string& password) {
+  std::promise<core::Result<std::string>> p;
+  hasher.Hash(password, [&](core::Result<std::string> r) { p.set_value(std::move(r)); });
+  auto r = p.get_future().get();
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : "";
+}
+
+bool Verifies(PasswordHasher& hasher, const std::string& hash, const std::string& password) {
+  std::promise<bool> p;
+  hasher.Verify(hash, password, [&](bool ok) { p.set_value(ok); });
+  return p.get_future().get();
+}
+
+TEST(PasswordHasherTest, HashesWithArgon2idAndVerifiesOnlyTheRightPassword) {
+  PasswordHasher hasher(PasswordHashCost::Minimum(), 2);
+  const std::string hash = HashOf(hasher, "correct horse");
+  EXPECT_EQ(hash.rfind("$argon2id$", 0), 0u) << hash;
+  EXPECT_EQ(hash.find("correct horse"), std::string::npos);
+  EXPECT_TRUE(Verifies(hasher, hash, "correct horse"));
+  EXPECT_FALSE(Verifies(hasher, hash, "correct horsE"));
+  EXPECT_FALSE(Verifies(hasher, "not a hash", "correct horse"));
+}
+
+TEST(PasswordHasherTest, TheSamePasswordHashesDifferentlyEachTime) {
+  PasswordHasher hasher(PasswordHashCost::Minimum(), 1);
+  EXPECT_NE(HashOf(hasher, "secret1"), HashOf(hasher, "secret1"));
+}
+
+TEST(PasswordHasherTest, VerifyNothingAlwaysFails) {
+  PasswordHasher hasher(PasswordHashCost::Minimum(), 1);
+  std::promise<bool> p;
+  hasher.VerifyNothing([&](bool ok) { p.set_value(ok); });
+  EXPECT_FALSE(p.get_future().get());
+}
+
+TEST(PasswordHasherTest, QueuedWorkFinishesBeforeDestruction) {
+  std::atomic<int> done{0};
+  {
+    PasswordHasher hasher(PasswordHashCost::Minimum(), 2);
+    for (int i = 0; i < 8; ++i)
+      hasher.Hash("pw" + std::to_string(i), [&](core::Result<std::string> r) { done += r.ok(); });
+  }
+  EXPECT_EQ(done.load(), 8);
+}
+
+}  // namespace
+}  // namespace guestpass::crypto
