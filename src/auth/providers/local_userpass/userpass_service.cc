@@ -119,18 +119,19 @@ void UserpassService::Verify(const core::App& app, const core::ProviderConfig& p
 void UserpassService::PostWebhook(const core::App& app, const UserpassConfig& config, const std::string& url, json body,
                                   std::function<void(core::Result<std::string>)> done) {
   body["app_id"] = app.client_app_id;
-  delivery_.PostWebhook({url, std::move(body), config.webhook_secret}, [url, done = std::move(done)](
-                                                                           core::Result<WebhookResponse> r) {
-    if (!r.ok()) return done(Status::Unavailable("webhook " + url + " failed: " + r.status().message()));
-    if (r->status < 200 || r->status > 299)
-      return done(Status::Unavailable("webhook " + url + " answered " + std::to_string(r->status)));
-    const json& b = r->body;
-    if (b.is_object() && b.contains("status") && b["status"].is_string()) {
-      const std::string status = b["status"];
-      if (status == "success" || status == "pending" || status == "fail") return done(status);
-    }
-    done(Status::Unavailable("webhook " + url + " answered without {\"status\": \"success\"|\"pending\"|\"fail\"}"));
-  });
+  // Messages never name the URL: it may carry credentials.
+  delivery_.PostWebhook(
+      {url, std::move(body), config.webhook_secret}, [done = std::move(done)](core::Result<WebhookResponse> r) {
+        if (!r.ok()) return done(Status::Unavailable("the webhook failed: " + r.status().message()));
+        if (r->status < 200 || r->status > 299)
+          return done(Status::Unavailable("the webhook answered HTTP " + std::to_string(r->status)));
+        const json& b = r->body;
+        if (b.is_object() && b.contains("status") && b["status"].is_string()) {
+          const std::string status = b["status"];
+          if (status == "success" || status == "pending" || status == "fail") return done(status);
+        }
+        done(Status::Unavailable("the webhook answered without {\"status\": \"success\"|\"pending\"|\"fail\"}"));
+      });
 }
 
 void UserpassService::DeliverConfirmation(const core::App& app, std::shared_ptr<const UserpassConfig> config,
@@ -139,41 +140,47 @@ void UserpassService::DeliverConfirmation(const core::App& app, std::shared_ptr<
   const std::string email = account.email;
   const std::string app_name = app.name;
   auto app_copy = std::make_shared<const core::App>(app);
+  store_.PutUserpassToken(t.record, [this, app_copy, config, t, email, app_name, via_webhook_only,
+                                     done = std::move(done)](Status s) {
+    if (!s.ok()) return done(s);
+    if (!config->confirmation_webhook_url.empty()) {
+      json body = {{"type", "confirm"}, {"email", email}, {"token", t.token}, {"tokenId", t.record.id.ToHex()}};
+      return PostWebhook(
+          *app_copy, *config, config->confirmation_webhook_url, std::move(body),
+          [this, t, email, done](core::Result<std::string> status) {
+            if (!status.ok()) return done(status.status());
+            if (*status == "pending") return done(Status::Ok());
+            if (*status == "fail") {
+              // The token dies, so the email can register again.
+              return ExpireToken(
+                  t.record, Status::InvalidArgument(ErrorCode::kBadRequest, "failed to confirm user \"" + email + "\""),
+                  done);
+            }
+            store_.UseUserpassToken(t.record.id, t.record.token_hash, UserpassTokenPurpose::kConfirm, "",
+                                    clock_.NowSeconds(),
+                                    [done](core::Result<core::UserpassAccount> a) { done(a.status()); });
+          });
+    }
+    if (via_webhook_only)
+      return done(BadInput("no confirmation webhook is configured (config.confirmationWebhookUrl)"));
+    Email message{email, config->confirm_email_subject,
+                  "Confirm your email address for " + app_name + " by opening this link within 30 minutes:\n\n" +
+                      WithTokenQuery(config->email_confirmation_url, t.token, t.record.id.ToHex()) + "\n"};
+    delivery_.SendEmail(*config->smtp, std::move(message), [done](Status sent) {
+      if (!sent.ok())
+        return done(Status::Unavailable("the confirmation email could not be sent; retry with confirm/send: " +
+                                        sent.message()));
+      done(Status::Ok());
+    });
+  });
+}
+
+void UserpassService::ExpireToken(const core::UserpassToken& token, Status result, Done done) {
+  core::UserpassToken expired = token;
+  expired.expires_at = 0;
+  expired.pending_password_hash.clear();
   store_.PutUserpassToken(
-      t.record, [this, app_copy, config, t, email, app_name, via_webhook_only, done = std::move(done)](Status s) {
-        if (!s.ok()) return done(s);
-        if (!config->confirmation_webhook_url.empty()) {
-          json body = {{"type", "confirm"}, {"email", email}, {"token", t.token}, {"tokenId", t.record.id.ToHex()}};
-          return PostWebhook(
-              *app_copy, *config, config->confirmation_webhook_url, std::move(body),
-              [this, t, email, done](core::Result<std::string> status) {
-                if (!status.ok()) return done(status.status());
-                if (*status == "pending") return done(Status::Ok());
-                if (*status == "fail") {
-                  // Expire the token so the email can register again.
-                  core::UserpassToken expired = t.record;
-                  expired.expires_at = 0;
-                  return store_.PutUserpassToken(expired, [email, done](Status) {
-                    done(Status::InvalidArgument(ErrorCode::kBadRequest, "failed to confirm user \"" + email + "\""));
-                  });
-                }
-                store_.UseUserpassToken(t.record.id, t.record.token_hash, UserpassTokenPurpose::kConfirm, "",
-                                        clock_.NowSeconds(),
-                                        [done](core::Result<core::UserpassAccount> a) { done(a.status()); });
-              });
-        }
-        if (via_webhook_only)
-          return done(BadInput("no confirmation webhook is configured (config.confirmationWebhookUrl)"));
-        Email message{email, config->confirm_email_subject,
-                      "Confirm your email address for " + app_name + " by opening this link within 30 minutes:\n\n" +
-                          WithTokenQuery(config->email_confirmation_url, t.token, t.record.id.ToHex()) + "\n"};
-        delivery_.SendEmail(*config->smtp, std::move(message), [done](Status sent) {
-          if (!sent.ok())
-            return done(Status::Unavailable("the confirmation email could not be sent; retry with confirm/send: " +
-                                            sent.message()));
-          done(Status::Ok());
-        });
-      });
+      expired, [result = std::move(result), done = std::move(done)](Status s) { done(s.ok() ? result : s); });
 }
 
 // ---- Account operations ----
@@ -282,7 +289,17 @@ void UserpassService::SendReset(const core::App& app, const core::ProviderConfig
           }
           json body = {{"type", "reset"}, {"email", email}, {"token", t.token}, {"tokenId", t.record.id.ToHex()}};
           PostWebhook(*app_copy, *config, config->reset_webhook_url, std::move(body),
-                      [done](core::Result<std::string> status) { done(status.status()); });
+                      [this, t, email, done](core::Result<std::string> status) {
+                        if (!status.ok()) return done(status.status());
+                        if (*status == "fail") {
+                          return ExpireToken(
+                              t.record,
+                              Status::InvalidArgument(ErrorCode::kBadRequest,
+                                                      "failed to reset password for user \"" + email + "\""),
+                              done);
+                        }
+                        done(Status::Ok());  // delivered; the user resets with the token
+                      });
         });
       });
 }
@@ -337,18 +354,22 @@ void UserpassService::CallReset(const core::App& app, const core::ProviderConfig
                          {"token", t.token},
                          {"tokenId", t.record.id.ToHex()},
                          {"arguments", arguments}};
-            PostWebhook(
-                *app_copy, *config, config->reset_webhook_url, std::move(body),
-                [this, t, account, done](core::Result<std::string> status) {
-                  if (!status.ok()) return done(status.status());
-                  if (*status == "pending") return done(Status::Ok());
-                  if (*status == "fail")
-                    return done(Status::InvalidArgument(
-                        ErrorCode::kBadRequest, "failed to reset password for user \"" + account->email + "\""));
-                  store_.UseUserpassToken(t.record.id, t.record.token_hash, UserpassTokenPurpose::kReset, "",
-                                          clock_.NowSeconds(),
-                                          [done](core::Result<core::UserpassAccount> r) { done(r.status()); });
-                });
+            PostWebhook(*app_copy, *config, config->reset_webhook_url, std::move(body),
+                        [this, t, account, done](core::Result<std::string> status) {
+                          if (!status.ok()) return done(status.status());
+                          if (*status == "pending") return done(Status::Ok());
+                          if (*status == "fail") {
+                            // The refused reset's token must not work later.
+                            return ExpireToken(
+                                t.record,
+                                Status::InvalidArgument(ErrorCode::kBadRequest,
+                                                        "failed to reset password for user \"" + account->email + "\""),
+                                done);
+                          }
+                          store_.UseUserpassToken(t.record.id, t.record.token_hash, UserpassTokenPurpose::kReset, "",
+                                                  clock_.NowSeconds(),
+                                                  [done](core::Result<core::UserpassAccount> r) { done(r.status()); });
+                        });
           });
         });
       });

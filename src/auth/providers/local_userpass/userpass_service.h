@@ -69,6 +69,9 @@ class UserpassService final : public CredentialVerifier {
   // said success).
   void DeliverConfirmation(const core::App& app, std::shared_ptr<const UserpassConfig> config,
                            core::UserpassAccount account, bool via_webhook_only, Done done);
+  // Replaces `token` by an expired copy (it can no longer be used), then
+  // calls done(result).
+  void ExpireToken(const core::UserpassToken& token, core::Status result, Done done);
   void PostWebhook(const core::App& app, const UserpassConfig& config, const std::string& url, nlohmann::json body,
                    std::function<void(core::Result<std::string>)> done);
 
