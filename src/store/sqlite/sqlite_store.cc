@@ -81,6 +81,21 @@ Status InsertSession(Connection& db, const core::Session& s) {
   return Status::Ok();
 }
 
+// OK if `sql` (one `?` for `id`) returns a row; `missing` if it returns none.
+Status RequireRow(Connection& db, const char* sql, const ObjectId& id, Status missing) {
+  Statement st = db.Prepare(sql);
+  st.Bind(1, id);
+  int rc = st.Step();
+  if (rc == SQLITE_ROW) return Status::Ok();
+  if (rc == SQLITE_DONE) return missing;
+  return db.Error(rc, "look up row");
+}
+
+Status RequireUser(Connection& db, const ObjectId& user_id) {
+  return RequireRow(db, "SELECT 1 FROM users WHERE id = ?", user_id,
+                    Status::NotFound(ErrorCode::kUserNotFound, "user not found"));
+}
+
 Status EraseUser(Connection& db, const ObjectId& user_id) {
   // Email/password accounts of the user's identities, and their tokens. The
   // identity id is the account id in hex; parsing it here keeps both deletes
@@ -301,13 +316,7 @@ void SqliteStore::CreateUserWithSession(core::User user, core::Session session, 
 void SqliteStore::CreateSession(core::Session session, StatusCallback done) {
   auto shared = std::make_shared<core::Session>(std::move(session));
   Enqueue({[shared](Connection& db) {
-             {
-               Statement st = db.Prepare("SELECT 1 FROM users WHERE id = ?");
-               st.Bind(1, shared->user_id);
-               int rc = st.Step();
-               if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
-               if (rc != SQLITE_ROW) return db.Error(rc, "find user");
-             }
+             if (Status s = RequireUser(db, shared->user_id); !s.ok()) return s;
              return InsertSession(db, *shared);
            },
            std::move(done)});
@@ -394,13 +403,7 @@ void SqliteStore::LinkIdentity(ObjectId user_id, core::Identity identity, std::s
 void SqliteStore::CreateApiKey(core::ApiKey key, StatusCallback done) {
   auto shared = std::make_shared<core::ApiKey>(std::move(key));
   Enqueue({[shared](Connection& db) {
-             {
-               Statement st = db.Prepare("SELECT 1 FROM users WHERE id = ?");
-               st.Bind(1, shared->user_id);
-               int rc = st.Step();
-               if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
-               if (rc != SQLITE_ROW) return db.Error(rc, "find user");
-             }
+             if (Status s = RequireUser(db, shared->user_id); !s.ok()) return s;
              {
                Statement st = db.Prepare("SELECT COUNT(*), COALESCE(SUM(name = ?), 0) FROM api_keys WHERE user_id = ?");
                st.Bind(1, shared->name).Bind(2, shared->user_id);
@@ -588,13 +591,10 @@ void SqliteStore::GetUserpassAccount(ObjectId app_id, std::string email, Callbac
 void SqliteStore::PutUserpassToken(core::UserpassToken token, StatusCallback done) {
   auto shared = std::make_shared<core::UserpassToken>(std::move(token));
   Enqueue({[shared](Connection& db) {
-             {
-               Statement st = db.Prepare("SELECT 1 FROM userpass_accounts WHERE id = ?");
-               st.Bind(1, shared->account_id);
-               int rc = st.Step();
-               if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
-               if (rc != SQLITE_ROW) return db.Error(rc, "find userpass account");
-             }
+             if (Status s = RequireRow(db, "SELECT 1 FROM userpass_accounts WHERE id = ?", shared->account_id,
+                                       Status::NotFound(ErrorCode::kUserNotFound, "user not found"));
+                 !s.ok())
+               return s;
              return InsertUserpassToken(db, *shared);
            },
            std::move(done)});
@@ -768,13 +768,7 @@ void SqliteStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymo
 
 void SqliteStore::DeleteUser(ObjectId user_id, StatusCallback done) {
   Enqueue({[user_id](Connection& db) {
-             {
-               Statement st = db.Prepare("SELECT 1 FROM users WHERE id = ?");
-               st.Bind(1, user_id);
-               int rc = st.Step();
-               if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
-               if (rc != SQLITE_ROW) return db.Error(rc, "find user");
-             }
+             if (Status s = RequireUser(db, user_id); !s.ok()) return s;
              return EraseUser(db, user_id);
            },
            std::move(done)});

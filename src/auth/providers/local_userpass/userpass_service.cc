@@ -230,22 +230,16 @@ void UserpassService::Confirm(const core::App&, const core::ProviderConfig&, con
 
 void UserpassService::ResendConfirmation(const core::App& app, const core::ProviderConfig& provider, const json& body,
                                          Done done) {
-  auto email = StringField(body, "email");
-  if (!email) return done(Status::InvalidArgument(ErrorCode::kMissingParameter, "expected \"email\""));
-  auto config = ConfigFor(provider);
-  if (!config.ok()) return done(config.status());
-  auto app_copy = std::make_shared<const core::App>(app);
-  store_.GetUserpassAccount(
-      app.id, NormalizeEmail(*email),
-      [this, app_copy, config = *config, done = std::move(done)](core::Result<core::UserpassAccount> a) {
-        if (!a.ok()) return done(a.status());
-        if (a->confirmed) return done(Status::InvalidArgument(ErrorCode::kUserAlreadyConfirmed, "already confirmed"));
-        DeliverConfirmation(*app_copy, config, std::move(*a), false, done);
-      });
+  Reconfirm(app, provider, body, /*via_webhook_only=*/false, std::move(done));
 }
 
 void UserpassService::RetryCustomConfirmation(const core::App& app, const core::ProviderConfig& provider,
                                               const json& body, Done done) {
+  Reconfirm(app, provider, body, /*via_webhook_only=*/true, std::move(done));
+}
+
+void UserpassService::Reconfirm(const core::App& app, const core::ProviderConfig& provider, const json& body,
+                                bool via_webhook_only, Done done) {
   auto email = StringField(body, "email");
   if (!email) return done(Status::InvalidArgument(ErrorCode::kMissingParameter, "expected \"email\""));
   auto config = ConfigFor(provider);
@@ -253,10 +247,11 @@ void UserpassService::RetryCustomConfirmation(const core::App& app, const core::
   auto app_copy = std::make_shared<const core::App>(app);
   store_.GetUserpassAccount(
       app.id, NormalizeEmail(*email),
-      [this, app_copy, config = *config, done = std::move(done)](core::Result<core::UserpassAccount> a) {
+      [this, app_copy, config = *config, via_webhook_only,
+       done = std::move(done)](core::Result<core::UserpassAccount> a) {
         if (!a.ok()) return done(a.status());
         if (a->confirmed) return done(Status::InvalidArgument(ErrorCode::kUserAlreadyConfirmed, "already confirmed"));
-        DeliverConfirmation(*app_copy, config, std::move(*a), true, done);
+        DeliverConfirmation(*app_copy, config, std::move(*a), via_webhook_only, done);
       });
 }
 

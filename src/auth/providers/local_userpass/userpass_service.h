@@ -63,6 +63,9 @@ class UserpassService final : public CredentialVerifier {
     core::UserpassToken record;
     std::string token;  // what the user gets
   };
+  // confirm/send and confirm/call: a new confirmation for a pending account.
+  void Reconfirm(const core::App& app, const core::ProviderConfig& provider, const nlohmann::json& body,
+                 bool via_webhook_only, Done done);
   NewToken MakeToken(const core::ObjectId& account_id, core::UserpassTokenPurpose purpose);
   // Sends a confirmation for `account` by webhook or email; `via_webhook_only`
   // for confirm/call. done(OK) once delivered (and confirmed, if the webhook
