@@ -34,13 +34,19 @@ std::optional<ObjectId> ObjectId::FromBytes(std::span<const uint8_t> bytes) {
 }
 
 std::string ObjectId::ToHex() const {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(2 * kSize, '0');
-  for (size_t i = 0; i < kSize; ++i) {
-    out[2 * i] = kDigits[bytes_[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes_[i] & 0xf];
-  }
+  std::string out;
+  AppendHex(out);
   return out;
+}
+
+void ObjectId::AppendHex(std::string& out) const {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  char hex[2 * kSize];
+  for (size_t i = 0; i < kSize; ++i) {
+    hex[2 * i] = kDigits[bytes_[i] >> 4];
+    hex[2 * i + 1] = kDigits[bytes_[i] & 0xf];
+  }
+  out.append(hex, sizeof(hex));
 }
 
 bool ObjectId::IsZero() const {

@@ -32,6 +32,7 @@ class ObjectId {
   static std::optional<ObjectId> FromBytes(std::span<const uint8_t> bytes);
 
   std::string ToHex() const;  // 24 lowercase hex digits
+  void AppendHex(std::string& out) const;  // appends ToHex() without a temporary
   bool IsZero() const;
   const std::array<uint8_t, kSize>& bytes() const { return bytes_; }
   uint32_t Timestamp() const;

@@ -30,14 +30,6 @@ PasswordHasher::PasswordHasher(PasswordHashCost cost, int threads) : cost_(cost)
     std::fputs("guestpass: fatal: sodium_init failed\n", stderr);
     std::abort();
   }
-  char random_password[33];
-  randombytes_buf(random_password, 32);
-  random_password[32] = 0;
-  if (!HashNow(std::string(random_password, 32), cost_, &dummy_hash_)) {
-    std::fputs("guestpass: fatal: cannot hash a password (memory limit)\n", stderr);
-    std::abort();
-  }
-  sodium_memzero(random_password, sizeof random_password);
   for (int i = 0; i < std::max(1, threads); ++i) workers_.emplace_back([this] { Run(); });
 }
 
@@ -91,7 +83,23 @@ void PasswordHasher::Verify(std::string encoded_hash, std::string password, std:
 }
 
 void PasswordHasher::VerifyNothing(std::function<void(bool)> done) {
-  Verify(dummy_hash_, "not the password", [done = std::move(done)](bool) { done(false); });
+  Post([this, done = std::move(done)] {
+    // Made on first use, not at start: an Argon2id hash takes its full memory
+    // limit (64 MiB) at its peak, which servers without email/password logins
+    // should not pay.
+    std::call_once(dummy_once_, [this] {
+      char random_password[32];
+      randombytes_buf(random_password, sizeof random_password);
+      if (!HashNow(std::string(random_password, sizeof random_password), cost_, &dummy_hash_))
+        dummy_hash_ = "unusable";  // verification then fails quickly; still false
+      sodium_memzero(random_password, sizeof random_password);
+    });
+    const char kGuess[] = "not the password";
+    // The guess never matches; the point is the time the check takes.
+    [[maybe_unused]] const bool matched =
+        crypto_pwhash_str_verify(dummy_hash_.c_str(), kGuess, sizeof kGuess - 1) == 0;
+    done(false);
+  });
 }
 
 }  // namespace guestpass::crypto

@@ -46,7 +46,8 @@ class PasswordHasher {
   void Run();
 
   PasswordHashCost cost_;
-  std::string dummy_hash_;  // a hash of a random password, for VerifyNothing
+  std::once_flag dummy_once_;
+  std::string dummy_hash_;  // a hash of a random password, for VerifyNothing; set once
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;  // guarded by mu_

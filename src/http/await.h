@@ -15,6 +15,16 @@
 
 namespace guestpass::http {
 
+namespace detail {
+// What an awaited call keeps until its callback has run.
+template <typename Handler, typename Executor>
+struct AwaitState {
+  AwaitState(Handler h, const Executor& executor) : on_done(std::move(h)), work(executor) {}
+  Handler on_done;
+  boost::asio::executor_work_guard<Executor> work;
+};
+}  // namespace detail
+
 // co_await Await<T>([&](auto done) { service.Op(args, done); }) suspends
 // until `done(Result<T>)` is called (on any thread) and resumes on this
 // coroutine's executor.
@@ -24,13 +34,16 @@ boost::asio::awaitable<core::Result<T>> Await(Start start) {
   auto executor = co_await asio::this_coro::executor;
   co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(core::Result<T>)>(
       [executor, &start](auto handler) {
-        using Handler = decltype(handler);
-        auto shared = std::make_shared<Handler>(std::move(handler));
-        auto work = std::make_shared<asio::executor_work_guard<decltype(executor)>>(executor);
-        start([shared, work](core::Result<T> result) {
-          asio::post(work->get_executor(), [shared, work, result = std::move(result)]() mutable {
-            (*shared)(std::move(result));
-            work->reset();
+        // One allocation holds the handler and the work guard; the callback
+        // then captures a single shared_ptr, small enough for std::function
+        // to store without allocating.
+        using State = detail::AwaitState<decltype(handler), decltype(executor)>;
+        auto state = std::make_shared<State>(std::move(handler), executor);
+        start([state](core::Result<T> result) {
+          auto target = state->work.get_executor();
+          asio::post(target, [state, result = std::move(result)]() mutable {
+            state->on_done(std::move(result));
+            state->work.reset();
           });
         });
       },

@@ -1,6 +1,7 @@
 // token_service.cc: JWT encoding of access and refresh tokens.
 // Payloads are built by hand (fixed keys, hex and integer values) because
-// every login signs two tokens; verification parses with nlohmann::json.
+// every login signs two tokens; verification reads the claims in one SAX pass
+// of nlohmann::json (no DOM).
 #include "token/token_service.h"
 
 #include <nlohmann/json.hpp>
@@ -23,7 +24,7 @@ void AppendIdClaim(std::string& out, const char* name, const ObjectId& id) {
   out += '"';
   out += name;
   out += "\":\"";
-  out += id.ToHex();
+  id.AppendHex(out);
   out += "\",";
 }
 
@@ -35,21 +36,210 @@ void AppendIntClaim(std::string& out, const char* name, int64_t v) {
   out += ',';
 }
 
-bool ReadId(const nlohmann::json& doc, const char* name, ObjectId* out) {
-  auto it = doc.find(name);
-  if (it == doc.end() || !it->is_string()) return false;
-  auto id = ObjectId::FromHex(it->get_ref<const std::string&>());
-  if (!id) return false;
-  *out = *id;
-  return true;
-}
+// The claims verification reads, collected by one SAX pass over the payload
+// (no DOM per request). It keeps the DOM's semantics: the payload must be a
+// JSON object, key order and whitespace do not matter, and of duplicate keys
+// the last one wins.
+class ClaimReader final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  enum Claim { kNone, kTyp, kSub, kIss, kBaasId, kDomainId, kDeviceId, kIat, kExp, kSecret, kIdentity };
+  enum IdentityKey { kOther, kIdentityId, kProviderType, kProviderId };
 
-bool ReadInt(const nlohmann::json& doc, const char* name, int64_t* out) {
-  auto it = doc.find(name);
-  if (it == doc.end() || !it->is_number_integer()) return false;
-  *out = it->get<int64_t>();
-  return true;
-}
+  struct IdClaim {
+    bool ok = false;  // present, a string and 24 hex digits
+    ObjectId value;
+  };
+  struct IntClaim {
+    bool ok = false;  // present and an integer
+    int64_t value = 0;
+  };
+
+  // True when `payload` is a JSON object; the claims are then filled in.
+  bool Parse(std::string_view payload) {
+    return nlohmann::json::sax_parse(payload, this) && is_object_;
+  }
+
+  bool typ_is_string = false;
+  std::string typ;
+  IdClaim sub, iss, baas_id, domain_id, device_id;
+  IntClaim iat, exp;
+  bool secret_is_string = false;
+  std::string secret;
+  bool identity_is_object = false;
+  bool identity_malformed = false;  // baas_identity.id or .provider_type is not a string
+  core::Identity identity;
+
+  bool null() override { return Scalar(); }
+  bool boolean(bool) override { return Scalar(); }
+  bool number_integer(number_integer_t v) override { return Int(v); }
+  bool number_unsigned(number_unsigned_t v) override { return Int(static_cast<int64_t>(v)); }
+  bool number_float(number_float_t, const string_t&) override { return Scalar(); }
+  bool binary(binary_t&) override { return Scalar(); }
+  bool string(string_t& v) override {
+    if (depth_ == 1) {
+      Reset(claim_);
+      switch (claim_) {
+        case kTyp:
+          typ_is_string = true;
+          typ = v;
+          break;
+        case kSecret:
+          secret_is_string = true;
+          secret = v;
+          break;
+        default:
+          if (IdClaim* id = FindId(claim_)) ReadId(v, id);
+      }
+    } else if (depth_ == 2 && in_identity_) {
+      switch (identity_key_) {
+        case kIdentityId:
+          identity.id = v;
+          break;
+        case kProviderType:
+          identity.provider_type = v;
+          break;
+        case kProviderId:
+          if (auto id = ObjectId::FromHex(v)) identity.provider_id = *id;
+          else identity.provider_id = ObjectId();
+          break;
+        case kOther:
+          break;
+      }
+    }
+    return true;
+  }
+  bool start_object(std::size_t) override {
+    if (depth_ == 0) {
+      is_object_ = true;
+    } else if (depth_ == 1) {
+      Reset(claim_);
+      if (claim_ == kIdentity) {
+        identity_is_object = true;
+        in_identity_ = true;
+      }
+    } else if (depth_ == 2 && in_identity_) {
+      IdentityNonString();
+    }
+    ++depth_;
+    return true;
+  }
+  bool end_object() override {
+    if (--depth_ == 1) in_identity_ = false;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    Container();
+    ++depth_;
+    return true;
+  }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (depth_ == 1) claim_ = ClaimOf(k);
+    else if (depth_ == 2 && in_identity_) identity_key_ = IdentityKeyOf(k);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  static Claim ClaimOf(std::string_view k) {
+    if (k == "typ") return kTyp;
+    if (k == "sub") return kSub;
+    if (k == "iss") return kIss;
+    if (k == "baas_id") return kBaasId;
+    if (k == "baas_domain_id") return kDomainId;
+    if (k == "baas_device_id") return kDeviceId;
+    if (k == "iat") return kIat;
+    if (k == "exp") return kExp;
+    if (k == "gp_secret") return kSecret;
+    if (k == "baas_identity") return kIdentity;
+    return kNone;
+  }
+  static IdentityKey IdentityKeyOf(std::string_view k) {
+    if (k == "id") return kIdentityId;
+    if (k == "provider_type") return kProviderType;
+    if (k == "provider_id") return kProviderId;
+    return kOther;
+  }
+  IdClaim* FindId(Claim c) {
+    switch (c) {
+      case kSub:
+        return &sub;
+      case kIss:
+        return &iss;
+      case kBaasId:
+        return &baas_id;
+      case kDomainId:
+        return &domain_id;
+      case kDeviceId:
+        return &device_id;
+      default:
+        return nullptr;
+    }
+  }
+  static void ReadId(std::string_view hex, IdClaim* out) {
+    auto id = ObjectId::FromHex(hex);
+    out->ok = id.has_value();
+    out->value = id ? *id : ObjectId();
+  }
+  // A new value for depth-1 claim `c` replaces whatever an earlier duplicate set.
+  void Reset(Claim c) {
+    switch (c) {
+      case kTyp:
+        typ_is_string = false;
+        typ.clear();
+        break;
+      case kSecret:
+        secret_is_string = false;
+        secret.clear();
+        break;
+      case kIat:
+        iat = IntClaim();
+        break;
+      case kExp:
+        exp = IntClaim();
+        break;
+      case kIdentity:
+        identity_is_object = false;
+        identity_malformed = false;
+        identity = core::Identity();
+        break;
+      default:
+        if (IdClaim* id = FindId(c)) *id = IdClaim();
+    }
+  }
+  // A baas_identity.id or .provider_type that is not a string.
+  void IdentityNonString() {
+    if (identity_key_ == kIdentityId || identity_key_ == kProviderType) identity_malformed = true;
+    if (identity_key_ == kProviderId) identity.provider_id = ObjectId();
+  }
+  void Container() {
+    if (depth_ == 1) Reset(claim_);
+    else if (depth_ == 2 && in_identity_) IdentityNonString();
+  }
+  bool Scalar() {
+    Container();
+    return true;
+  }
+  bool Int(int64_t v) {
+    if (depth_ == 1) {
+      Reset(claim_);
+      if (claim_ == kIat) iat = IntClaim{true, v};
+      if (claim_ == kExp) exp = IntClaim{true, v};
+    } else if (depth_ == 2 && in_identity_) {
+      IdentityNonString();
+    }
+    return true;
+  }
+
+  int depth_ = 0;
+  bool is_object_ = false;
+  bool in_identity_ = false;
+  Claim claim_ = kNone;
+  IdentityKey identity_key_ = kOther;
+};
 }  // namespace
 
 TokenService::TokenService(std::shared_ptr<const KeyRing> keys, const core::Clock& clock)
@@ -97,7 +287,7 @@ std::string TokenService::IssueRefreshToken(const RefreshClaims& c) const {
   p += R"(,"provider_type":)";
   core::AppendJsonString(p, c.identity.provider_type);
   p += R"(,"provider_id":")";
-  p += c.identity.provider_id.ToHex();
+  c.identity.provider_id.AppendHex(p);
   p += "\"},";
   AppendIntClaim(p, "exp", c.expires_at);
   p += R"("gp_secret":)";
@@ -133,15 +323,18 @@ Result<std::string> TokenService::VerifySignature(std::string_view token) const 
 Result<AccessClaims> TokenService::VerifyAccessToken(std::string_view token) const {
   auto payload = VerifySignature(token);
   if (!payload.ok()) return payload.status();
-  auto doc = nlohmann::json::parse(*payload, nullptr, false);
-  if (!doc.is_object()) return Invalid("invalid session: malformed token payload");
-  auto typ = doc.find("typ");
-  if (typ == doc.end() || *typ != "access") return Invalid("invalid session: incorrect token type");
-  AccessClaims c;
-  if (!ReadId(doc, "sub", &c.user_id) || !ReadId(doc, "iss", &c.session_id) ||
-      !ReadId(doc, "baas_domain_id", &c.app_id) || !ReadId(doc, "baas_device_id", &c.device_id) ||
-      !ReadInt(doc, "iat", &c.issued_at) || !ReadInt(doc, "exp", &c.expires_at))
+  ClaimReader doc;
+  if (!doc.Parse(*payload)) return Invalid("invalid session: malformed token payload");
+  if (!doc.typ_is_string || doc.typ != "access") return Invalid("invalid session: incorrect token type");
+  if (!doc.sub.ok || !doc.iss.ok || !doc.domain_id.ok || !doc.device_id.ok || !doc.iat.ok || !doc.exp.ok)
     return Invalid("invalid session: missing token claims");
+  AccessClaims c;
+  c.user_id = doc.sub.value;
+  c.session_id = doc.iss.value;
+  c.app_id = doc.domain_id.value;
+  c.device_id = doc.device_id.value;
+  c.issued_at = doc.iat.value;
+  c.expires_at = doc.exp.value;
   if (c.expires_at <= clock_.NowSeconds()) return Invalid("invalid session: access token expired");
   return c;
 }
@@ -149,24 +342,23 @@ Result<AccessClaims> TokenService::VerifyAccessToken(std::string_view token) con
 Result<RefreshClaims> TokenService::VerifyRefreshToken(std::string_view token) const {
   auto payload = VerifySignature(token);
   if (!payload.ok()) return payload.status();
-  auto doc = nlohmann::json::parse(*payload, nullptr, false);
-  if (!doc.is_object()) return Invalid("invalid session: malformed token payload");
-  auto typ = doc.find("typ");
-  if (typ == doc.end() || *typ != "refresh") return Invalid("invalid refresh token: incorrect token type");
-  RefreshClaims c;
-  auto secret = doc.find("gp_secret");
-  if (!ReadId(doc, "sub", &c.user_id) || !ReadId(doc, "baas_id", &c.session_id) ||
-      !ReadId(doc, "baas_domain_id", &c.app_id) || !ReadId(doc, "baas_device_id", &c.device_id) ||
-      !ReadInt(doc, "iat", &c.issued_at) || !ReadInt(doc, "exp", &c.expires_at) || secret == doc.end() ||
-      !secret->is_string())
+  ClaimReader doc;
+  if (!doc.Parse(*payload)) return Invalid("invalid session: malformed token payload");
+  if (!doc.typ_is_string || doc.typ != "refresh") return Invalid("invalid refresh token: incorrect token type");
+  if (!doc.sub.ok || !doc.baas_id.ok || !doc.domain_id.ok || !doc.device_id.ok || !doc.iat.ok || !doc.exp.ok ||
+      !doc.secret_is_string)
     return Invalid("invalid session: missing token claims");
-  c.secret = secret->get<std::string>();
-  auto ident = doc.find("baas_identity");
-  if (ident != doc.end() && ident->is_object()) {
-    c.identity.id = ident->value("id", "");
-    c.identity.provider_type = ident->value("provider_type", "");
-    ReadId(*ident, "provider_id", &c.identity.provider_id);
-  }
+  // Only a payload we signed gets here; we never sign a non-string identity id or type.
+  if (doc.identity_is_object && doc.identity_malformed) return Invalid("invalid session: malformed token payload");
+  RefreshClaims c;
+  c.user_id = doc.sub.value;
+  c.session_id = doc.baas_id.value;
+  c.app_id = doc.domain_id.value;
+  c.device_id = doc.device_id.value;
+  c.issued_at = doc.iat.value;
+  c.expires_at = doc.exp.value;
+  c.secret = std::move(doc.secret);
+  if (doc.identity_is_object) c.identity = std::move(doc.identity);
   if (c.expires_at <= clock_.NowSeconds()) return Invalid("invalid session: refresh token expired");
   return c;
 }

@@ -325,5 +325,58 @@ TEST_F(TokenServiceTest, ATokenOfARemovedKeyNoLongerVerifies) {
   EXPECT_EQ(r.status().message(), "invalid session: unknown token header");
 }
 
+// Verification reads the claims without a DOM; it must still accept any
+// spelling of the same JSON object and reject what the DOM rejected.
+TEST_F(TokenServiceTest, ReadsClaimsWhateverTheKeyOrderAndWhitespace) {
+  const std::string header = R"({"alg":"HS256","kid":")" + kKid + R"(","typ":"JWT"})";
+  const std::string payload =
+      " {\n \"typ\" : \"access\", \"extra\": [1, {\"sub\": 5}], \"exp\": " + std::to_string(kNow + 60) +
+      ",\t\"iat\":" + std::to_string(kNow) +
+      R"(, "sub": "0000000000000000000000a1", "iss": "0000000000000000000000b2", )"
+      R"("baas_domain_id": "0000000000000000000000c3", "baas_device_id": "0000000000000000000000d4" } )";
+  auto claims = tokens_->VerifyAccessToken(SignByHand(header, payload, secret_));
+  ASSERT_TRUE(claims.ok()) << claims.status().ToString();
+  EXPECT_EQ(claims->user_id.ToHex(), "0000000000000000000000a1");
+  EXPECT_EQ(claims->session_id.ToHex(), "0000000000000000000000b2");
+  EXPECT_EQ(claims->expires_at, kNow + 60);
+}
+
+TEST_F(TokenServiceTest, OfDuplicateClaimsTheLastOneCounts) {
+  const std::string header = R"({"alg":"HS256","kid":")" + kKid + R"(","typ":"JWT"})";
+  json payload = DecodePayload(tokens_->IssueAccessToken(SampleAccess()));
+  std::string text = payload.dump();
+  text.insert(text.size() - 1, R"(,"sub":"0000000000000000000000ff")");
+  auto claims = tokens_->VerifyAccessToken(SignByHand(header, text, secret_));
+  ASSERT_TRUE(claims.ok()) << claims.status().ToString();
+  EXPECT_EQ(claims->user_id.ToHex(), "0000000000000000000000ff");
+  std::string bad = payload.dump();
+  bad.insert(bad.size() - 1, R"(,"exp":"soon")");
+  auto r = tokens_->VerifyAccessToken(SignByHand(header, bad, secret_));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "invalid session: missing token claims");
+}
+
+TEST_F(TokenServiceTest, RejectsASignedPayloadThatIsNotOneObject) {
+  const std::string header = R"({"alg":"HS256","kid":")" + kKid + R"(","typ":"JWT"})";
+  const std::string payload = DecodePayload(tokens_->IssueAccessToken(SampleAccess())).dump();
+  for (const std::string& p : {"[" + payload + "]", payload + " {}", payload.substr(0, payload.size() - 1), std::string("42")}) {
+    auto r = tokens_->VerifyAccessToken(SignByHand(header, p, secret_));
+    ASSERT_FALSE(r.ok()) << p;
+    EXPECT_EQ(r.status().message(), "invalid session: malformed token payload") << p;
+  }
+}
+
+TEST_F(TokenServiceTest, ReadsTheRefreshIdentityWhateverTheKeyOrder) {
+  const std::string header = R"({"alg":"HS256","kid":")" + kKid + R"(","typ":"JWT"})";
+  json payload = DecodePayload(tokens_->IssueRefreshToken(SampleRefresh()));
+  payload["baas_identity"] = {{"provider_id", "0000000000000000000000e6"}, {"x", {{"id", 1}}}, {"id", "i"}};
+  auto claims = tokens_->VerifyRefreshToken(SignByHand(header, payload.dump(), secret_));
+  ASSERT_TRUE(claims.ok()) << claims.status().ToString();
+  EXPECT_EQ(claims->identity.id, "i");
+  EXPECT_EQ(claims->identity.provider_type, "");
+  EXPECT_EQ(claims->identity.provider_id.ToHex(), "0000000000000000000000e6");
+  EXPECT_EQ(claims->secret, SampleRefresh().secret);
+}
+
 }  // namespace
 }  // namespace guestpass::token

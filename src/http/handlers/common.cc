@@ -6,7 +6,7 @@ namespace guestpass::http {
 using core::ErrorCode;
 using core::Status;
 
-core::Result<std::string> BearerToken(const Request& req) {
+core::Result<std::string_view> BearerToken(const Request& req) {
   auto it = req.find(bhttp::field::authorization);
   if (it == req.end())
     return Status::Unauthenticated(ErrorCode::kMissingAuthReq, "must authenticate first: no Authorization header");
@@ -16,7 +16,7 @@ core::Result<std::string> BearerToken(const Request& req) {
                                    "must authenticate first: expected Authorization: Bearer <token>");
   value.remove_prefix(7);
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  return std::string(value);
+  return value;
 }
 
 core::Result<std::shared_ptr<const core::App>> FindApp(const Exchange& ex) {

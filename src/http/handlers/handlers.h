@@ -47,9 +47,9 @@ HandlerResult HandleApiKey(const Exchange& ex);                     // api_keys.
 HandlerResult HandleApiKeyEnable(const Exchange& ex, bool enable);  // api_keys.cc: PUT enable/disable
 HandlerResult HandleUserpass(const Exchange& ex);  // userpass.cc
 
-// The token of "Authorization: Bearer <token>".
+// The token of "Authorization: Bearer <token>": a view into `req`, valid while it lives.
 // Unauthenticated(MissingAuthReq) when the header is absent or not Bearer.
-core::Result<std::string> BearerToken(const Request& req);
+core::Result<std::string_view> BearerToken(const Request& req);
 
 // The app of an app-scoped route. NotFound(AppNotFound) when unknown.
 core::Result<std::shared_ptr<const core::App>> FindApp(const Exchange& ex);

@@ -68,7 +68,7 @@ HandlerResult HandleLogin(const Exchange& ex) {
     // Linking adds the identity to the user of the access token.
     auto token = BearerToken(ex.request);
     if (!token.ok()) co_return token.status();
-    request.link_access_token = std::move(*token);
+    request.link_access_token = std::string(*token);
   }
   body->erase("options");
   request.credentials = std::move(*body);
