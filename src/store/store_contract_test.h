@@ -852,4 +852,72 @@ TEST_P(StoreContractTest, DeletingAUserDeletesItsEmailPasswordAccount) {
   EXPECT_TRUE(CreateAccount(MakeAccount(app.id, "gone@x.org", true)).ok()) << "the email is free again";
 }
 
+// ---- Reads see every acknowledged write (back ends may cache reads) ----
+
+TEST_P(StoreContractTest, ARepeatedSessionReadSeesALinkAtOnce) {
+  const core::App app = MakeApp("a");
+  const core::User user = AnonUser(app.id);
+  const core::Session session = MakeSession(user);
+  ASSERT_TRUE(Create(user, session).ok());
+  ASSERT_EQ(GetSessionWithUser(session.id)->user.identities.size(), 1u);  // now possibly cached
+  ASSERT_EQ(GetSessionWithUser(session.id)->user.identities.size(), 1u);
+  ASSERT_TRUE(Link(user.id, TokenIdentity("sub-1"), R"({"email":"a@b.c"})").ok());
+  auto after = GetSessionWithUser(session.id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->user.identities.size(), 2u);
+  EXPECT_EQ(after->user.data_json, R"({"email":"a@b.c"})");
+}
+
+TEST_P(StoreContractTest, ARepeatedSessionReadSeesAKeyDeletionAtOnce) {
+  const core::App app = MakeApp("a");
+  const core::User user = AnonUser(app.id);
+  const core::Session session = MakeSession(user);
+  ASSERT_TRUE(Create(user, session).ok());
+  const core::ApiKey key = MakeApiKey(user, "k");
+  ASSERT_TRUE(CreateApiKey(key).ok());
+  ASSERT_TRUE(Link(user.id, {key.id.ToHex(), "api-key", anon_provider_id_}).ok());
+  ASSERT_EQ(GetSessionWithUser(session.id)->user.identities.size(), 2u);
+  ASSERT_EQ(GetSessionWithUser(session.id)->user.identities.size(), 2u);
+  ASSERT_TRUE(DeleteApiKey(key.id, user.id).ok());
+  EXPECT_EQ(GetSessionWithUser(session.id)->user.identities.size(), 1u);
+}
+
+TEST_P(StoreContractTest, ARepeatedSessionReadSeesLogoutAndDeletionAtOnce) {
+  const core::App app = MakeApp("a");
+  const core::User user = MakeUser(app.id, {TokenIdentity("sub-1")});
+  const core::Session first = MakeSession(user), second = MakeSession(user);
+  ASSERT_TRUE(Create(user, first).ok());
+  ASSERT_TRUE(CreateSession(second).ok());
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(GetSessionWithUser(first.id).ok());
+    ASSERT_TRUE(GetSessionWithUser(second.id).ok());
+  }
+  ASSERT_TRUE(DeleteSession(first.id, /*delete_user_if_anonymous=*/true).ok());
+  EXPECT_TRUE(GetSessionWithUser(first.id).status().IsNotFound());
+  EXPECT_TRUE(GetSessionWithUser(second.id).ok()) << "the user is not anonymous: its other session stays";
+  ASSERT_TRUE(DeleteUser(user.id).ok());
+  EXPECT_TRUE(GetSessionWithUser(second.id).status().IsNotFound());
+}
+
+TEST_P(StoreContractTest, ReadsRacingWithDeletionsNeverResurrectASession) {
+  const core::App app = MakeApp("a");
+  std::vector<std::pair<core::User, core::Session>> users;
+  for (int i = 0; i < 200; ++i) {
+    core::User u = AnonUser(app.id);
+    core::Session s = MakeSession(u);
+    ASSERT_TRUE(Create(u, s).ok());
+    users.emplace_back(u, s);
+  }
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    while (!stop) {
+      for (const auto& [u, s] : users) (void)GetSessionWithUser(s.id);
+    }
+  });
+  for (const auto& [u, s] : users) ASSERT_TRUE(DeleteUser(u.id).ok());
+  stop = true;
+  reader.join();
+  for (const auto& [u, s] : users) EXPECT_TRUE(GetSessionWithUser(s.id).status().IsNotFound());
+}
+
 }  // namespace guestpass::store

@@ -209,6 +209,10 @@ void SqliteStore::WriterLoop() {
       txn = db.Exec("COMMIT");
       if (!txn.ok()) db.Exec("ROLLBACK");
     }
+    if (txn.ok()) {
+      for (size_t i = 0; i < batch.size(); ++i)
+        if (results[i].ok() && batch[i].touched_user) session_cache_.InvalidateUser(batch[i].touched_user());
+    }
     for (size_t i = 0; i < batch.size(); ++i) {
       // A failed commit loses every write of the batch: none is acknowledged.
       batch[i].complete(txn.ok() ? results[i] : Status::Unavailable("commit failed: " + txn.message()));
@@ -395,7 +399,7 @@ void SqliteStore::LinkIdentity(ObjectId user_id, core::Identity identity, std::s
              if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "update user data");
              return Status::Ok();
            },
-           std::move(done)});
+           std::move(done), [user_id] { return user_id; }});
 }
 
 // ---- API keys ----
@@ -489,7 +493,7 @@ void SqliteStore::DeleteApiKey(ObjectId key_id, ObjectId user_id, StatusCallback
              if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete api key identity");
              return Status::Ok();
            },
-           std::move(done)});
+           std::move(done), [user_id] { return user_id; }});
 }
 
 // ---- Email/password accounts ----
@@ -652,7 +656,11 @@ void SqliteStore::UseUserpassToken(ObjectId token_id, core::SecretHash token_has
 }
 
 void SqliteStore::GetSessionWithUser(ObjectId session_id, Callback<SessionWithUser> done) {
-  done(ReadSessionWithUser(session_id));
+  if (auto hit = session_cache_.Find(session_id)) return done(*hit);
+  const uint64_t generation = session_cache_.Generation();
+  auto read = ReadSessionWithUser(session_id);
+  if (read.ok()) session_cache_.Insert(generation, std::make_shared<const SessionWithUser>(*read));
+  done(std::move(read));
 }
 
 Result<SessionWithUser> SqliteStore::ReadSessionWithUser(const ObjectId& session_id) {
@@ -763,7 +771,8 @@ void SqliteStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymo
            [outcome, done = std::move(done)](Status s) {
              if (!s.ok()) return done(s);
              done(*outcome);
-           }});
+           },
+           [outcome] { return outcome->user_id; }});
 }
 
 void SqliteStore::DeleteUser(ObjectId user_id, StatusCallback done) {
@@ -771,7 +780,7 @@ void SqliteStore::DeleteUser(ObjectId user_id, StatusCallback done) {
              if (Status s = RequireUser(db, user_id); !s.ok()) return s;
              return EraseUser(db, user_id);
            },
-           std::move(done)});
+           std::move(done), [user_id] { return user_id; }});
 }
 
 void SqliteStore::CountUsers(ObjectId app_id, Callback<int64_t> done) {

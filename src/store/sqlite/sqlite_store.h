@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "store/sqlite/connection.h"
+#include "store/sqlite/session_cache.h"
 #include "store/store.h"
 
 namespace guestpass::store::sqlite {
@@ -66,6 +67,9 @@ class SqliteStore final : public Store {
   struct WriteOp {
     std::function<core::Status(Connection&)> apply;  // runs on the writer thread
     std::function<void(core::Status)> complete;      // runs after commit
+    // The user whose cached sessions the write may change; invalidated after
+    // a successful commit, before `complete` acknowledges it.
+    std::function<core::ObjectId()> touched_user = nullptr;
   };
 
   SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer);
@@ -94,6 +98,8 @@ class SqliteStore final : public Store {
   std::deque<WriteOp> queue_;  // guarded by queue_mu_
   bool stopping_ = false;      // guarded by queue_mu_
   std::thread writer_thread_;
+
+  SessionCache session_cache_{50'000, /*ttl_seconds=*/10};
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mu_
