@@ -20,10 +20,10 @@ import {
   startServer,
   tamperPayload,
 } from "./lib/server.mjs";
+import { LINK_TIMEOUT_MS, MemoryStorage, assertError, assertRealmError, bearer, withTimeout } from "./lib/realm_assert.mjs";
 
 const HEX24 = /^[0-9a-f]{24}$/;
 const T = { timeout: 30_000 };
-const LINK_TIMEOUT_MS = 5_000;
 
 const APP_ID = "linking-abcde"; // anon-user, api-key, custom-token enabled
 const OTHER_APP_ID = "nokeys-fghij"; // anon-user enabled; api-key and custom-token disabled
@@ -59,50 +59,10 @@ const OTHER_PROVIDERS = {
   "custom-token": customTokenProvider(true),
 };
 
-// realm-web keeps users in one process-wide MemoryStorage keyed by app id; give
-// each App its own storage (see realm_web.test.mjs).
-const MemoryStorage = Realm.getEnvironment().defaultStorage.constructor;
 
-const bearer = (token) => ({ Authorization: `Bearer ${token}` });
 
-/** Rejects if `promise` has not settled within `ms` (realm-web loops forever on a 401 InvalidSession link). */
-function withTimeout(promise, label, ms = LINK_TIMEOUT_MS) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${label} did not settle within ${ms} ms (realm-web refresh-and-retry loop?)`)),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
-/** Asserts that `promise` rejects (within 5 s) with a MongoDBRealmError with the given status and code. */
-async function assertRealmError(promise, { statusCode, errorCode }, label = "realm-web call") {
-  let err;
-  try {
-    await withTimeout(promise, label);
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, `${label}: expected a rejection with status ${statusCode} ${errorCode}, but it resolved`);
-  assert.ok(
-    err instanceof Realm.MongoDBRealmError,
-    `${label}: expected a MongoDBRealmError, got ${err && err.constructor && err.constructor.name}: ${err && err.message}`,
-  );
-  assert.equal(err.statusCode, statusCode, `${label}: ${err.message}`);
-  assert.equal(err.errorCode, errorCode, `${label}: ${err.message}`);
-  return err;
-}
 
-/** Asserts a JSON error response with exactly this status and error_code (and optionally a message pattern). */
-function assertError(res, status, errorCode, messagePattern) {
-  assert.equal(res.status, status, show(res));
-  assert.equal(res.contentType, "application/json", show(res));
-  assert.equal(res.json?.error_code, errorCode, show(res));
-  assert.equal(typeof res.json?.error, "string", show(res));
-  if (messagePattern) assert.match(res.json.error, messagePattern, show(res));
-}
 
 // --- custom JWTs -----------------------------------------------------------
 

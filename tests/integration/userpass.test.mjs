@@ -13,11 +13,11 @@ import { createHmac, randomUUID } from "node:crypto";
 import * as Realm from "realm-web";
 
 import { makeAppDir, rawAnonLogin, request, routes, show, sleep, startServer, API } from "./lib/server.mjs";
+import { LINK_TIMEOUT_MS, MemoryStorage, assertError, assertRealmError, bearer, withTimeout } from "./lib/realm_assert.mjs";
 import { closedPort, startSmtpReceiver, startWebhookReceiver } from "./lib/receivers.mjs";
 
 const HEX24 = /^[0-9a-f]{24}$/;
 const T = { timeout: 30_000 };
-const LINK_TIMEOUT_MS = 5_000;
 
 const AUTO_APP = "upauto-abcde"; //      autoConfirm
 const SMTP_APP = "upsmtp-abcde"; //      confirmation and reset by email
@@ -52,54 +52,10 @@ const newPassword = () => secret(`pw-${randomUUID().slice(0, 13)}`);
 /** A fresh lowercase email address. */
 const newEmail = (tag = "u") => `${tag}-${randomUUID().slice(0, 12)}@example.test`;
 
-// realm-web keeps users in one process-wide MemoryStorage keyed by app id; give
-// each App its own storage (see realm_web.test.mjs).
-const MemoryStorage = Realm.getEnvironment().defaultStorage.constructor;
 
-const bearer = (token) => ({ Authorization: `Bearer ${token}` });
 
-/** Rejects if `promise` has not settled within `ms` (realm-web loops forever on a 401 InvalidSession). */
-function withTimeout(promise, label, ms = LINK_TIMEOUT_MS) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${label} did not settle within ${ms} ms (realm-web refresh-and-retry loop?)`)),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
-/** Asserts that `promise` rejects (within 5 s) with a MongoDBRealmError with the given status and code. */
-async function assertRealmError(promise, { statusCode, errorCode, message }, label = "realm-web call") {
-  let err;
-  try {
-    await withTimeout(promise, label);
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, `${label}: expected a rejection with status ${statusCode} ${errorCode}, but it resolved`);
-  assert.ok(
-    err instanceof Realm.MongoDBRealmError,
-    `${label}: expected a MongoDBRealmError, got ${err && err.constructor && err.constructor.name}: ${err && err.message}`,
-  );
-  assert.equal(err.statusCode, statusCode, `${label}: ${err.message}`);
-  assert.equal(err.errorCode, errorCode, `${label}: ${err.message}`);
-  if (message) assert.match(err.error, message, `${label}: ${err.message}`);
-  return err;
-}
 
-/** Asserts a JSON error response with exactly this status and error_code (and optionally a message pattern). */
-function assertError(res, status, errorCode, messagePattern) {
-  assert.equal(res.status, status, show(res));
-  assert.equal(res.contentType, "application/json", show(res));
-  assert.equal(res.json?.error_code, errorCode, show(res));
-  assert.equal(typeof res.json?.error, "string", show(res));
-  if (messagePattern !== undefined) {
-    if (typeof messagePattern === "string") assert.equal(res.json.error, messagePattern, show(res));
-    else assert.match(res.json.error, messagePattern, show(res));
-  }
-}
 
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
