@@ -1,6 +1,8 @@
 // jwk_cache.cc: the JWK Set cache and its libcurl worker thread.
 #include "auth/providers/custom_token/jwk_cache.h"
 
+#include "net/curl_global.h"
+
 #include <curl/curl.h>
 
 #include <cstdio>
@@ -39,16 +41,6 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<std::atomic<bool>*>(user)->load() ? 1 : 0;  // non-zero aborts the transfer
 }
 
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      std::fprintf(stderr, "guestpass: fatal: curl_global_init failed\n");
-      std::abort();
-    }
-  });
-}
-
 Status FetchError(const std::string& uri, const std::string& cause) {
   return Status::Unavailable("could not fetch the JWK Set from " + uri + ": " + cause);
 }
@@ -58,7 +50,7 @@ JwkCache::JwkCache(int64_t ttl_seconds, int64_t min_refresh_interval_seconds, co
     : ttl_seconds_(ttl_seconds),
       min_refresh_interval_seconds_(min_refresh_interval_seconds),
       clock_(clock != nullptr ? *clock : system_clock_) {
-  InitCurlOnce();
+  net::InitCurlOnce();
   worker_ = std::thread([this] { RunWorker(); });
 }
 

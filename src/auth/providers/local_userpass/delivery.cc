@@ -2,6 +2,8 @@
 // message format (headers, RFC 2047 subjects, CRLF text).
 #include "auth/providers/local_userpass/delivery.h"
 
+#include "net/curl_global.h"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -197,16 +199,6 @@ Result<std::string> NormalizeText(std::string_view text) {
 }
 
 // ---- libcurl ----
-
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      std::fprintf(stderr, "guestpass: fatal: curl_global_init failed\n");
-      std::abort();
-    }
-  });
-}
 
 struct CurlDeleter {
   void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
@@ -438,7 +430,7 @@ Result<std::string> BuildEmailMessage(std::string_view from, const Email& email,
 // ---- Delivery ----
 
 Delivery::Delivery() {
-  InitCurlOnce();
+  net::InitCurlOnce();
   worker_ = std::thread([this] { RunWorker(); });
 }
 
