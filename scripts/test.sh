@@ -14,7 +14,7 @@ echo "== build"
 bash scripts/build.sh -DGUESTPASS_BUILD_TESTS=ON
 
 echo "== unit tests"
-ctest --test-dir build -L unit --output-on-failure -j2
+ctest --test-dir build -L unit --output-on-failure -j2 --timeout 120
 
 echo "== benchmark smoke (bench/run.sh --smoke: a few seconds, no targets)"
 bash bench/run.sh --smoke --no-build
@@ -22,4 +22,4 @@ bash bench/run.sh --smoke --no-build
 echo "== end-to-end tests (realm-web in Node against build/guestpass)"
 cd "$root/tests/integration"
 npm ci --no-audit --no-fund --loglevel=error
-GUESTPASS_BIN="$root/build/guestpass" node --test realm_web.test.mjs http_errors.test.mjs durability.test.mjs linking.test.mjs userpass.test.mjs
+GUESTPASS_BIN="$root/build/guestpass" node --test realm_web.test.mjs http_errors.test.mjs durability.test.mjs linking.test.mjs userpass.test.mjs rate_limit.test.mjs

@@ -21,6 +21,8 @@ core::App Merge(const config::AppDefinition& def, const core::App* existing, cor
   }
   app.client_app_id = def.client_app_id;
   app.name = def.name;
+  // The directory is the source of truth: its settings replace the stored ones.
+  app.settings = def.settings;
   if (!def.deployment_model.empty()) app.settings.deployment_model = def.deployment_model;
   if (!def.location.empty()) app.settings.location = def.location;
   std::vector<core::ProviderConfig> providers;

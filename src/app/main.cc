@@ -127,7 +127,11 @@ int Serve(const std::vector<std::string>& args) {
   registry.Replace(report->apps);
   token::TokenService tokens(*keys, clock);
   auth::AuthService auth_service(**store, tokens, registry, clock, ids, random, verifiers);
-  http::Api api({auth_service, registry, &userpass, cfg.public_url});
+  auto trusted_proxies = http::TrustedProxies::Parse(cfg.trusted_proxies);
+  if (!trusted_proxies.ok()) return Fail("--trusted-proxies: " + trusted_proxies.status().message());
+  http::RateLimiter signup_limiter;
+  http::Api api({auth_service, registry, &userpass, cfg.public_url, &signup_limiter, &*trusted_proxies,
+                 http::RateLimit{cfg.signups_per_hour, cfg.signup_burst}});
 
   http::ServerOptions options;
   options.host = cfg.listen_host;

@@ -136,7 +136,7 @@ AuthService::NewSession AuthService::MakeSession(const core::App& app, const Obj
   session.user_id = user_id;
   session.secret_hash = HashSecret(secret);
   session.created_at = now;
-  session.expires_at = now + app.settings.refresh_token_ttl_seconds;
+  session.expires_at = now + app.settings.SessionTtlSeconds(identity.provider_type);
   if (device.present) {
     // A client that sent device info gets a device id; web sends it back on
     // later logins and keeps it.

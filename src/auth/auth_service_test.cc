@@ -46,6 +46,10 @@ class AuthServiceTest : public ::testing::Test {
     app_.id = ids_.Next();
     app_.client_app_id = "myapp-abcde";
     app_.name = "myapp";
+    // The TTL tests below log in anonymously: give anonymous sessions the app's
+    // lifetime (the older policy); AnonymousSessionsLastFiftyYearsByDefault
+    // covers the default.
+    app_.settings.anonymous_session_expiry = core::AnonymousSessionExpiry::kFixed;
     app_.providers = {{ids_.Next(), "anon-user", "anon-user", false, "{}"},
                       {ids_.Next(), "api-key", "api-key", true, "{}"},
                       {ids_.Next(), "local-userpass", "local-userpass", false, "{}"}};
@@ -513,6 +517,17 @@ TEST_F(LinkingTest, AnotherUsersKeyIsNotFound) {
   auto del =
       store::Await<ObjectId>([&](auto done) { auth_.DeleteApiKey(a.refresh_token, key_b.record.id, std::move(done)); });
   EXPECT_EQ(del.status().error_code(), ErrorCode::kAPIKeyNotFound);
+}
+
+TEST_F(AuthServiceTest, AnonymousSessionsLastFiftyYearsByDefault) {
+  app_.settings = core::AppSettings{};
+  app_.settings.refresh_token_ttl_seconds = 3600;
+  const LoginResult r = LoginAnonymously();
+  auto refresh = tokens_.VerifyRefreshToken(r.refresh_token);
+  ASSERT_TRUE(refresh.ok()) << refresh.status().ToString();
+  EXPECT_EQ(refresh->expires_at - refresh->issued_at, core::kAnonymousWhileActiveTtlSeconds);
+  clock_.Advance(3601);
+  EXPECT_TRUE(Refresh(r.refresh_token).ok()) << "the app's lifetime does not apply to anonymous sessions";
 }
 
 TEST_F(AuthServiceTest, CreatingAKeyNeedsTheApiKeyProviderEnabled) {

@@ -37,6 +37,44 @@ Result<json> ReadJsonFile(const std::string& path) {
   return doc;
 }
 
+// guestpass.json: {"refresh_token_expiration_seconds": N, "anonymous":
+// {"session_expiry": "while_active"|"fixed", "signups_per_hour": N, "signup_burst": N}}.
+Status ReadSettings(const std::string& path, const json& doc, core::AppSettings* out) {
+  for (const auto& [key, value] : doc.items()) {
+    if (key != "refresh_token_expiration_seconds" && key != "anonymous")
+      return Invalid(path, key, "is not a known setting (refresh_token_expiration_seconds, anonymous)");
+  }
+  if (auto it = doc.find("refresh_token_expiration_seconds"); it != doc.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < core::kMinRefreshTokenTtlSeconds ||
+        it->get<int64_t>() > core::kMaxRefreshTokenTtlSeconds)
+      return Invalid(path, "refresh_token_expiration_seconds",
+                     "must be a whole number of seconds from 1800 (30 minutes) to 157680000 (5 years)");
+    out->refresh_token_ttl_seconds = it->get<int64_t>();
+  }
+  auto anon = doc.find("anonymous");
+  if (anon == doc.end()) return Status::Ok();
+  if (!anon->is_object()) return Invalid(path, "anonymous", "must be an object");
+  for (const auto& [key, value] : anon->items()) {
+    if (key == "session_expiry") {
+      if (value == "while_active")
+        out->anonymous_session_expiry = core::AnonymousSessionExpiry::kWhileActive;
+      else if (value == "fixed")
+        out->anonymous_session_expiry = core::AnonymousSessionExpiry::kFixed;
+      else
+        return Invalid(path, "anonymous.session_expiry", "must be \"while_active\" or \"fixed\"");
+    } else if (key == "signups_per_hour" || key == "signup_burst") {
+      if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1e9)
+        return Invalid(path, "anonymous." + key, "must be a number from 0 to 1e9 (0: unlimited)");
+      (key == "signups_per_hour" ? out->anonymous_signups_per_hour : out->anonymous_signup_burst) =
+          value.get<double>();  // optional<double>: set means "this app's own"
+    } else {
+      return Invalid(path, "anonymous." + key,
+                     "is not a known setting (session_expiry, signups_per_hour, signup_burst)");
+    }
+  }
+  return Status::Ok();
+}
+
 bool IsValidAppName(const std::string& name) {
   if (name.empty() || name.size() > 32) return false;
   for (char c : name)
@@ -80,6 +118,13 @@ Result<AppDefinition> LoadAppDir(const std::string& dir) {
   }
   def.deployment_model = r.value("deployment_model", "");
   def.location = r.value("location", "");
+
+  const std::string settings_path = (fs::path(dir) / "guestpass.json").string();
+  if (fs::exists(settings_path)) {
+    auto sdoc = ReadJsonFile(settings_path);
+    if (!sdoc.ok()) return sdoc.status();
+    if (Status s = ReadSettings(settings_path, *sdoc, &def.settings); !s.ok()) return s;
+  }
 
   const std::string providers_path = (fs::path(dir) / "auth" / "providers.json").string();
   if (!fs::exists(providers_path)) return def;  // no providers: every login is refused

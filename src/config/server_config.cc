@@ -2,8 +2,10 @@
 #include "config/server_config.h"
 
 #include <boost/program_options.hpp>
+#include <cstdlib>
 #include <optional>
 #include <sstream>
+#include <tuple>
 
 namespace guestpass::config {
 
@@ -20,6 +22,11 @@ const std::vector<OptionSpec> kServeOptions = {
     {"log-level", "GUESTPASS_LOG_LEVEL", "info", "debug, info, warn or error"},
     {"public-url", "GUESTPASS_PUBLIC_URL", "(from the Host header)",
      "base URL clients reach this server at, returned by the location endpoint"},
+    {"trusted-proxies", "GUESTPASS_TRUSTED_PROXIES", "(none)",
+     "comma-separated CIDR ranges of proxies whose X-Forwarded-For names the client (for sign-up limits)"},
+    {"signups-per-hour", "GUESTPASS_SIGNUPS_PER_HOUR", "100",
+     "anonymous sign-ups per client address and hour for apps that set none (0: unlimited)"},
+    {"signup-burst", "GUESTPASS_SIGNUP_BURST", "20", "anonymous sign-ups a client address may make at once"},
 };
 
 namespace {
@@ -55,7 +62,9 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
   po::options_description desc;
   desc.add_options()("help,h", "")("listen", po::value<std::string>())("data-dir", po::value<std::string>())(
       "app-dir", po::value<std::vector<std::string>>())("threads", po::value<std::string>())(
-      "log-level", po::value<std::string>())("public-url", po::value<std::string>());
+      "log-level", po::value<std::string>())("public-url", po::value<std::string>())(
+      "trusted-proxies", po::value<std::string>())("signups-per-hour", po::value<std::string>())(
+      "signup-burst", po::value<std::string>());
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(desc).run(), vm);
@@ -98,6 +107,17 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
       return Bad("--public-url: must start with http:// or https://, got '" + *v + "'");
     c.public_url = *v;
     while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  }
+  if (auto v = get("trusted-proxies", "GUESTPASS_TRUSTED_PROXIES")) c.trusted_proxies = *v;
+  for (auto [flag, env, out] : {std::tuple{"signups-per-hour", "GUESTPASS_SIGNUPS_PER_HOUR", &c.signups_per_hour},
+                                std::tuple{"signup-burst", "GUESTPASS_SIGNUP_BURST", &c.signup_burst}}) {
+    auto v = get(flag, env);
+    if (!v) continue;
+    char* end = nullptr;
+    const double n = std::strtod(v->c_str(), &end);
+    if (v->empty() || *end != '\0' || !(n >= 0 && n <= 1e9))
+      return Bad(std::string("--") + flag + ": expected a number from 0 to 1e9, got '" + *v + "'");
+    *out = n;
   }
   return c;
 }

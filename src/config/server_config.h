@@ -20,6 +20,9 @@ struct ServerConfig {
   int threads = 0;  // 0: one per core
   std::string log_level = "info";
   std::string public_url;  // empty: http://<Host header>
+  std::string trusted_proxies;  // CIDR list whose X-Forwarded-For is believed; empty: none
+  double signups_per_hour = 100;  // default anonymous sign-up limit per client address; 0: unlimited
+  double signup_burst = 20;
 };
 
 struct OptionSpec {

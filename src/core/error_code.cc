@@ -43,6 +43,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "UserpassTokenInvalid";
     case ErrorCode::kUserAlreadyConfirmed:
       return "UserAlreadyConfirmed";
+    case ErrorCode::kTooManyRequests:
+      return "TooManyRequests";
     case ErrorCode::kUserDisabled:
       return "UserDisabled";
     case ErrorCode::kInternalServerError:

@@ -27,6 +27,7 @@ enum class ErrorCode {
   kAccountNameInUse,      // register: the email is taken
   kUserpassTokenInvalid,  // confirm/reset: bad or expired token
   kUserAlreadyConfirmed,
+  kTooManyRequests,  // a rate limit (HTTP 429 with Retry-After)
   kUserDisabled,
   kInternalServerError,
   kServiceUnavailable,

@@ -11,6 +11,12 @@ bool IsKnownProviderType(std::string_view type) {
   return std::find(std::begin(kKnown), std::end(kKnown), type) != std::end(kKnown);
 }
 
+int64_t AppSettings::SessionTtlSeconds(std::string_view provider_type) const {
+  if (provider_type == kAnonUser && anonymous_session_expiry == AnonymousSessionExpiry::kWhileActive)
+    return kAnonymousWhileActiveTtlSeconds;
+  return refresh_token_ttl_seconds;
+}
+
 const ProviderConfig* App::FindProvider(std::string_view provider_name) const {
   for (const auto& p : providers)
     if (p.name == provider_name) return &p;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,11 +32,32 @@ struct ProviderConfig {
   std::string metadata_fields_json = "[]";  // `metadata_fields` array, as JSON
 };
 
+// How long anonymous sessions live (the app's `guestpass.json`).
+enum class AnonymousSessionExpiry {
+  kWhileActive,  // App Services' current behaviour: the refresh token does not
+                 // expire (50 years); the inactivity policy ends the user
+  kFixed,        // the older behaviour: like any other session
+};
+
+// Refresh-token lifetimes App Services accepts: 30 minutes to 5 years.
+inline constexpr int64_t kMinRefreshTokenTtlSeconds = 1800;
+inline constexpr int64_t kMaxRefreshTokenTtlSeconds = 5LL * 365 * 24 * 3600;
+// An anonymous refresh token that "effectively does not expire" (App Services: 50 years).
+inline constexpr int64_t kAnonymousWhileActiveTtlSeconds = 50LL * 365 * 24 * 3600;
+
 struct AppSettings {
   // Refresh-token (session) lifetime. App Services default: 60 days.
   int64_t refresh_token_ttl_seconds = 60LL * 24 * 3600;
   std::string deployment_model = "GLOBAL";
   std::string location = "US-VA";
+  AnonymousSessionExpiry anonymous_session_expiry = AnonymousSessionExpiry::kWhileActive;
+  // Anonymous sign-ups per client address: refill per hour and burst;
+  // 0 = unlimited; unset = the server's default (--signups-per-hour).
+  std::optional<double> anonymous_signups_per_hour;
+  std::optional<double> anonymous_signup_burst;
+
+  // The lifetime of a new session whose login identity has `provider_type`.
+  int64_t SessionTtlSeconds(std::string_view provider_type) const;
 };
 
 struct App {

@@ -22,8 +22,9 @@ std::string Api::NextRequestId() {
 }
 
 boost::asio::awaitable<core::Result<Response>> Api::Dispatch(const Request& req, const RouteMatch& route,
-                                                             const std::string& request_id) {
-  Exchange ex{req, route, services_, request_id};
+                                                             const std::string& request_id,
+                                                             const boost::asio::ip::address& peer) {
+  Exchange ex{req, route, services_, request_id, peer};
   switch (route.id) {
     case RouteId::kHealth:
       co_return JsonResponse(bhttp::status::ok, R"({"status":"ok"})", req.version());
@@ -61,7 +62,7 @@ void Api::Finish(const Request& req, Response& res, const std::string& request_i
   res.keep_alive(req.keep_alive());
 }
 
-boost::asio::awaitable<Response> Api::Handle(Request req) {
+boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::address peer) {
   const std::string request_id = NextRequestId();
   core::Result<Response> result = core::Status::Internal("not handled");
   auto route = Route(req.method(), Sv(req.target()));
@@ -69,7 +70,7 @@ boost::asio::awaitable<Response> Api::Handle(Request req) {
     result = route.status();
   } else {
     try {
-      result = co_await Dispatch(req, *route, request_id);
+      result = co_await Dispatch(req, *route, request_id, peer);
     } catch (const std::exception& e) {
       log::Error("handler threw", {{"request_id", request_id}, {"what", e.what()}});
       result = core::Status::Internal(e.what());

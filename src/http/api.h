@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <string>
 
 #include "http/handlers/handlers.h"
@@ -20,7 +21,8 @@ class Api {
 
   // Answers one request. Never throws; unexpected failures become a 500 with
   // the cause logged under the request id.
-  boost::asio::awaitable<Response> Handle(Request request);
+  // `peer` is the TCP peer's address (the client, or a proxy in front of it).
+  boost::asio::awaitable<Response> Handle(Request request, boost::asio::ip::address peer = {});
 
   // The reply for a request the transport could not read completely
   // (413 body too large, 400 malformed HTTP). `partial` holds what was parsed.
@@ -29,7 +31,8 @@ class Api {
  private:
   std::string NextRequestId();
   boost::asio::awaitable<core::Result<Response>> Dispatch(const Request& req, const RouteMatch& route,
-                                                          const std::string& request_id);
+                                                          const std::string& request_id,
+                                                          const boost::asio::ip::address& peer);
   void Finish(const Request& req, Response& res, const std::string& request_id);
 
   Services services_;

@@ -120,7 +120,7 @@ class ApiTest : public ::testing::Test {
   auth::AppRegistry registry_;
   auth::AnonUserVerifier anon_user_{ids_, random_};
   auth::AuthService auth_{store_, tokens_, registry_, clock_, ids_, random_, {{"anon-user", &anon_user_}}};
-  Api api_{Services{auth_, registry_, nullptr, ""}};
+  Api api_{Services{auth_, registry_, nullptr, "", nullptr, nullptr, {}}};
   core::ObjectId app_id_;
   core::ObjectId anon_provider_id_;
   std::set<std::string> request_ids_;
@@ -142,7 +142,7 @@ TEST_F(ApiTest, LocationDescribesTheAppAndTheHostItWasReachedAt) {
 }
 
 TEST_F(ApiTest, LocationPrefersTheConfiguredPublicUrl) {
-  Api api(Services{auth_, registry_, nullptr, "https://auth.example.org/"});
+  Api api(Services{auth_, registry_, nullptr, "https://auth.example.org/", nullptr, nullptr, {}});
   Response res = Handle(api, Make(bhttp::verb::get, kPrefix + "/app/" + kApp + "/location"));
   EXPECT_EQ(res.result(), bhttp::status::ok);
   const json body = Body(res);

@@ -21,8 +21,13 @@ struct Server::Connection {
   // kIdle: waiting for the first byte of a request (closed at once on stop);
   // kReading: a request is arriving (given its read deadline even on stop).
   enum class Phase { kIdle, kReading, kHandling, kWriting };
-  explicit Connection(tcp::socket s) : socket(std::move(s)) {}
+  explicit Connection(tcp::socket s) : socket(std::move(s)) {
+    boost::system::error_code ec;
+    auto endpoint = socket.remote_endpoint(ec);
+    if (!ec) peer = endpoint.address();
+  }
   tcp::socket socket;
+  boost::asio::ip::address peer;
   Phase phase = Phase::kIdle;
   Clock::time_point deadline;
 };
@@ -126,7 +131,7 @@ asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned,
       break;  // closed, reset or timed out
     } else {
       conn->phase = Server::Connection::Phase::kHandling;
-      res = co_await api.Handle(parser.release());
+      res = co_await api.Handle(parser.release(), conn->peer);
       keep_alive = res.keep_alive() && !worker.stopping;
     }
     res.keep_alive(keep_alive);

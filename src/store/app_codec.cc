@@ -41,10 +41,14 @@ core::Result<std::vector<core::ProviderConfig>> DecodeProviders(const std::strin
 }
 
 std::string EncodeSettings(const core::AppSettings& s) {
-  return json{{"refresh_token_ttl_seconds", s.refresh_token_ttl_seconds},
+  json out = {{"refresh_token_ttl_seconds", s.refresh_token_ttl_seconds},
               {"deployment_model", s.deployment_model},
-              {"location", s.location}}
-      .dump();
+              {"location", s.location},
+              {"anonymous_session_expiry",
+               s.anonymous_session_expiry == core::AnonymousSessionExpiry::kFixed ? "fixed" : "while_active"}};
+  if (s.anonymous_signups_per_hour) out["anonymous_signups_per_hour"] = *s.anonymous_signups_per_hour;
+  if (s.anonymous_signup_burst) out["anonymous_signup_burst"] = *s.anonymous_signup_burst;
+  return out.dump();
 }
 
 core::Result<core::AppSettings> DecodeSettings(const std::string& text) {
@@ -54,6 +58,12 @@ core::Result<core::AppSettings> DecodeSettings(const std::string& text) {
   s.refresh_token_ttl_seconds = doc.value("refresh_token_ttl_seconds", s.refresh_token_ttl_seconds);
   s.deployment_model = doc.value("deployment_model", s.deployment_model);
   s.location = doc.value("location", s.location);
+  if (doc.value("anonymous_session_expiry", "while_active") == "fixed")
+    s.anonymous_session_expiry = core::AnonymousSessionExpiry::kFixed;
+  if (doc.contains("anonymous_signups_per_hour") && doc["anonymous_signups_per_hour"].is_number())
+    s.anonymous_signups_per_hour = doc["anonymous_signups_per_hour"].get<double>();
+  if (doc.contains("anonymous_signup_burst") && doc["anonymous_signup_burst"].is_number())
+    s.anonymous_signup_burst = doc["anonymous_signup_burst"].get<double>();
   return s;
 }
 

@@ -6,12 +6,15 @@
 #include <utility>  // before Boost 1.74 awaitable.hpp, which needs std::exchange
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <string>
 
 #include "auth/app_registry.h"
 #include "auth/auth_service.h"
 #include "auth/providers/local_userpass/userpass_service.h"
 #include "core/status.h"
+#include "http/client_address.h"
+#include "http/rate_limiter.h"
 #include "http/router.h"
 #include "http/types.h"
 
@@ -25,6 +28,12 @@ struct Services {
   // Base URL clients should use (location `hostname`); empty: derived from
   // the request's Host header as http://<host>.
   std::string public_url;
+  // Anonymous sign-up limits (per app and client address); nullptr: none.
+  RateLimiter* signup_limiter = nullptr;
+  // Proxies whose X-Forwarded-For is believed; nullptr: none.
+  const TrustedProxies* trusted_proxies = nullptr;
+  // The sign-up limit of apps that set none (--signups-per-hour, --signup-burst).
+  RateLimit default_signup_limit;
 };
 
 struct Exchange {
@@ -32,6 +41,7 @@ struct Exchange {
   const RouteMatch& route;
   const Services& services;
   const std::string& request_id;
+  const boost::asio::ip::address& peer;  // TCP peer (see client_address.h for the client)
 };
 
 using HandlerResult = boost::asio::awaitable<core::Result<Response>>;
@@ -45,7 +55,7 @@ HandlerResult HandleDeleteUser(const Exchange& ex);                 // delete_us
 HandlerResult HandleApiKeys(const Exchange& ex);                    // api_keys.cc: POST create, GET list
 HandlerResult HandleApiKey(const Exchange& ex);                     // api_keys.cc: GET one, DELETE
 HandlerResult HandleApiKeyEnable(const Exchange& ex, bool enable);  // api_keys.cc: PUT enable/disable
-HandlerResult HandleUserpass(const Exchange& ex);  // userpass.cc
+HandlerResult HandleUserpass(const Exchange& ex);                   // userpass.cc
 
 // The token of "Authorization: Bearer <token>": a view into `req`, valid while it lives.
 // Unauthenticated(MissingAuthReq) when the header is absent or not Bearer.

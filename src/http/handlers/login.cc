@@ -5,6 +5,7 @@
 
 #include "core/json_text.h"
 #include "http/await.h"
+#include "http/error_response.h"
 #include "http/handlers/handlers.h"
 #include "http/json_body.h"
 
@@ -52,6 +53,27 @@ core::Result<auth::DeviceInfo> ReadDevice(const json& body) {
   device.json = rest.dump();
   return device;
 }
+// A 429 with Retry-After when this client address used up the app's
+// anonymous sign-ups (issue 4's abuse limit), else nullopt.
+std::optional<Response> LimitAnonymousSignup(const Exchange& ex, const core::App& app) {
+  const RateLimit& fallback = ex.services.default_signup_limit;
+  const RateLimit limit{app.settings.anonymous_signups_per_hour.value_or(fallback.per_hour),
+                        app.settings.anonymous_signup_burst.value_or(fallback.burst)};
+  if (limit.per_hour <= 0) return std::nullopt;
+  static const TrustedProxies kNone;
+  auto forwarded = ex.request.find("X-Forwarded-For");
+  const auto client =
+      ClientAddress(ex.peer, forwarded == ex.request.end() ? std::string_view() : Sv(forwarded->value()),
+                    ex.services.trusted_proxies ? *ex.services.trusted_proxies : kNone);
+  const int64_t retry_after = ex.services.signup_limiter->Take(app.id.ToHex() + "|" + AddressKey(client), limit);
+  if (retry_after == 0) return std::nullopt;
+  Response res = ErrorResponse(
+      Status::Make(core::Code::kRateLimited, ErrorCode::kTooManyRequests,
+                   "too many anonymous sign-ups from this address; retry in " + std::to_string(retry_after) + " s"),
+      ex.request.version());
+  res.set(bhttp::field::retry_after, std::to_string(retry_after));
+  return res;
+}
 }  // namespace
 
 HandlerResult HandleLogin(const Exchange& ex) {
@@ -72,6 +94,12 @@ HandlerResult HandleLogin(const Exchange& ex) {
   }
   body->erase("options");
   request.credentials = std::move(*body);
+  if (ex.services.signup_limiter != nullptr && !request.link_access_token) {
+    const core::ProviderConfig* provider = (*app)->FindProvider(request.provider_name);
+    if (provider != nullptr && provider->type == core::kAnonUser && !provider->disabled) {
+      if (auto refused = LimitAnonymousSignup(ex, **app)) co_return std::move(*refused);
+    }
+  }
   auto result = co_await Await<auth::LoginResult>(
       [&](auto done) { ex.services.auth.Login(*app, std::move(request), std::move(done)); });
   if (!result.ok()) co_return result.status();
