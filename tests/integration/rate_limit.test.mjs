@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
+import http from "node:http";
 import path from "node:path";
 
 import { decodeJwtPayload, makeAppDir, rawAnonLogin, request, routes, show, sleep, startServer } from "./lib/server.mjs";
@@ -19,6 +20,20 @@ async function appDir(appId, settings) {
 }
 
 const login = (server, appId, headers = {}) => rawAnonLogin(server.url, appId, undefined, headers);
+
+/** POSTs {} with node:http, which sends an array-valued header as separate lines (fetch would join them). */
+function postWithHeaderLines(url, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", headers: { "Content-Type": "application/json", ...headers } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode, body }));
+    });
+    req.on("error", reject);
+    req.end("{}");
+  });
+}
 
 function assertLimited(res) {
   assert.equal(res.status, 429, show(res));
@@ -64,6 +79,12 @@ test("behind a trusted proxy each forwarded client has its own bucket; other hea
     assert.equal((await login(server, appId, { "X-Forwarded-For": "198.51.100.1" })).status, 200);
     assert.equal((await login(server, appId, { "X-Forwarded-For": "198.51.100.2" })).status, 200);
     assertLimited(await login(server, appId, { "X-Forwarded-For": "198.51.100.1" }));
+    // A spoofed first X-Forwarded-For line does not hide the proxy's own line.
+    const both = await postWithHeaderLines(routes.login(server.url, appId), {
+      "X-Forwarded-For": ["203.0.113.77", "198.51.100.2"],  // two separate lines
+    });
+    assert.equal(both.status, 429, `spoofed first line must not win: ${both.status} ${both.body}`);
+    assert.equal(JSON.parse(both.body).error_code, "TooManyRequests");
     // X-Real-IP is not believed: this counts as 127.0.0.1 (the proxy itself), first use.
     assert.equal((await login(server, appId, { "X-Real-IP": "198.51.100.1" })).status, 200);
     assertLimited(await login(server, appId, { "X-Real-IP": "198.51.100.9" }));
