@@ -91,9 +91,9 @@ void AuthService::Link(std::shared_ptr<const core::App> app, const core::Provide
     return done(Status::InvalidArgument(ErrorCode::kInvalidParameter,
                                         "invalid user link request: cannot link an anonymous identity to a user"));
   }
-  const ObjectId provider_id = provider.id;
+  const std::string provider_name = provider.name;
   auto credentials = std::make_shared<nlohmann::json>(std::move(request.credentials));
-  Authenticate(*request.link_access_token, [this, app, provider_id, &verifier, credentials,
+  Authenticate(*request.link_access_token, [this, app, provider_name, &verifier, credentials,
                                             done = std::move(done)](core::Result<store::SessionWithUser> sw) {
     if (!sw.ok()) return done(sw.status());
     if (sw->user.app_id != app->id) {
@@ -101,25 +101,23 @@ void AuthService::Link(std::shared_ptr<const core::App> app, const core::Provide
                                            "the access token belongs to a user of another app"));
     }
     auto current = std::make_shared<store::SessionWithUser>(std::move(*sw));
-    // `app` (held by this callback) owns the provider config.
-    const core::ProviderConfig* config = nullptr;
-    for (const auto& p : app->providers)
-      if (p.id == provider_id) config = &p;
-    verifier.Verify(*app, *config, *credentials, [this, current, done](core::Result<VerifiedIdentity> v) {
-      if (!v.ok()) return done(v.status());
-      const core::User& user = current->user;
-      if (!v->owner.IsZero() && v->owner != user.id)
-        return done(LinkConflict(std::string(store::kLinkedToAnotherUser)));
-      store_.LinkIdentity(user.id, v->identity, v->data_json, [this, current, done](Status s) {
-        if (!s.ok()) {
-          if (s.code() == core::Code::kAlreadyExists) return done(LinkConflict(s.message()));
-          if (s.IsNotFound()) return done(InvalidSession("invalid session: user not found"));
-          return done(s);
-        }
-        done(LoginResult{IssueAccessToken(current->session, current->user), "", current->user.id,
-                         current->session.device_id});
-      });
-    });
+    // `app` (held by this callback) owns the provider config; Login found it.
+    verifier.Verify(*app, *app->FindProvider(provider_name), *credentials,
+                    [this, current, done](core::Result<VerifiedIdentity> v) {
+                      if (!v.ok()) return done(v.status());
+                      const core::User& user = current->user;
+                      if (!v->owner.IsZero() && v->owner != user.id)
+                        return done(LinkConflict(std::string(store::kLinkedToAnotherUser)));
+                      store_.LinkIdentity(user.id, v->identity, v->data_json, [this, current, done](Status s) {
+                        if (!s.ok()) {
+                          if (s.code() == core::Code::kAlreadyExists) return done(LinkConflict(s.message()));
+                          if (s.IsNotFound()) return done(InvalidSession("invalid session: user not found"));
+                          return done(s);
+                        }
+                        done(LoginResult{IssueAccessToken(current->session, current->user), "", current->user.id,
+                                         current->session.device_id});
+                      });
+                    });
   });
 }
 
