@@ -2,6 +2,7 @@
 // knows every concrete type. `guestpass serve` wires store, keys, auth and
 // HTTP together and runs until SIGINT/SIGTERM.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -12,8 +13,10 @@
 #include <thread>
 
 #include "app/bootstrap.h"
+#include "app/users_cli.h"
 #include "auth/app_registry.h"
 #include "auth/auth_service.h"
+#include "auth/lifecycle/inactivity_job.h"
 #include "auth/providers/anon_user/anon_user_verifier.h"
 #include "auth/providers/api_key/api_key_verifier.h"
 #include "auth/providers/custom_token/custom_token_provider.h"
@@ -75,7 +78,10 @@ int Serve(const std::vector<std::string>& args) {
   const std::string db_path = (std::filesystem::path(cfg.data_dir) / "guestpass.db").string();
   const std::string key_path = (std::filesystem::path(cfg.data_dir) / "signing_keys.json").string();
 
-  core::SystemClock clock;
+  core::OffsetClock clock(cfg.clock_offset_seconds);
+  if (cfg.clock_offset_seconds != 0)
+    log::Warn("the clock is offset for testing (GUESTPASS_TEST_CLOCK_OFFSET_SECONDS); never use this in production",
+              {{"offset_seconds", std::to_string(cfg.clock_offset_seconds)}});
   crypto::OsRandom random;
   core::ObjectIdGenerator ids(clock, random);
 
@@ -147,7 +153,19 @@ int Serve(const std::vector<std::string>& args) {
   std::cout << "guestpass listening on " << url << std::endl;
   log::Info("serving", {{"url", url}, {"data_dir", cfg.data_dir}, {"threads", std::to_string(options.threads)}});
 
+  // The inactivity policy runs beside the server; with several servers on
+  // one store the job lease lets one of them run it at a time.
+  char hostname[256] = "host";
+  ::gethostname(hostname, sizeof hostname - 1);
+  auth::InactivityJobOptions job_options;
+  job_options.holder = std::string(hostname) + ":" + std::to_string(::getpid()) + ":" + ids.Next().ToHex();
+  job_options.interval_seconds = cfg.inactivity_interval_seconds;
+  auth::InactivityJob inactivity_job(
+      **store, [&registry] { return registry.All(); }, clock, job_options);
+  inactivity_job.Start();
+
   server.Run(/*handle_signals=*/true);
+  inactivity_job.Stop();  // after the batch in progress
   log::Info("stopped: all requests answered, closing the store");
   store->reset();  // drains queued writes, checkpoints the WAL
   log::Info("store closed");
@@ -158,6 +176,8 @@ void Usage() {
   std::cout << "usage: guestpass <command> [options]\n\n"
                "commands:\n"
                "  serve     run the server (guestpass serve --help)\n"
+               "  users     users expire --app ID [--dry-run]: apply the inactivity policy now\n"
+               "  audit     audit --app ID: list the audit events (user deletions)\n"
                "  version   print the version\n";
 }
 
@@ -172,6 +192,8 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "serve") return Serve(args);
+  if (command == "users") return app::UsersCommand(args);
+  if (command == "audit") return app::AuditCommand(args);
   if (command == "version" || command == "--version") {
     std::cout << "guestpass " GUESTPASS_VERSION "\n";
     return 0;

@@ -4,6 +4,7 @@
 
 #include "crypto/digest.h"
 #include "crypto/encoding.h"
+#include "log/logger.h"
 
 namespace guestpass::auth {
 
@@ -161,7 +162,7 @@ void AuthService::CreateUserAndSession(std::shared_ptr<const core::App> app, Ver
   user.data_json = verified.data_json.empty() ? "{}" : verified.data_json;
   NewSession made = MakeSession(*app, user.id, verified.identity, device);
   store_.CreateUserWithSession(
-      std::move(user), std::move(made.session),
+      std::move(user), std::move(made.session), app->settings.anonymous_user_cap,
       [this, app, verified, device, retry_on_conflict, result = std::move(made.result), done](Status s) mutable {
         if (s.ok()) return done(std::move(result));
         if (s.code() == core::Code::kAlreadyExists && retry_on_conflict) {
@@ -209,7 +210,19 @@ void AuthService::AuthenticateRefresh(std::string_view refresh_token, store::Cal
       return done(InvalidSession("invalid session: failed to find refresh token"));
     if (s.expires_at <= clock_.NowSeconds()) return done(InvalidSession("invalid session: refresh token expired"));
     if (r->user.disabled) return done(InvalidSession("invalid session: user is disabled"));
+    NoteActivity(r->user);
     done(std::move(r));
+  });
+}
+
+void AuthService::NoteActivity(const core::User& user) {
+  const int64_t now = clock_.NowSeconds();
+  if (now - user.last_active_at < core::kActivityResolutionSeconds) return;
+  // Not awaited: the request does not wait for the write. A lost write only
+  // means the next request records the activity instead.
+  store_.RecordActivity(user.id, now, [user_id = user.id](Status s) {
+    if (!s.ok() && !s.IsNotFound())
+      log::Warn("could not record user activity", {{"user", user_id.ToHex()}, {"error", s.ToString()}});
   });
 }
 
@@ -233,6 +246,7 @@ void AuthService::Authenticate(std::string_view access_token, store::Callback<st
       return done(InvalidSession("invalid session: token does not match its session"));
     if (r->session.expires_at <= clock_.NowSeconds()) return done(InvalidSession("invalid session: session expired"));
     if (r->user.disabled) return done(InvalidSession("invalid session: user is disabled"));
+    NoteActivity(r->user);
     done(std::move(r));
   });
 }
@@ -245,6 +259,7 @@ void AuthService::Logout(std::string_view refresh_token, store::Callback<LogoutR
       return done(r.status());
     }
     store_.DeleteSession(r->session.id, /*delete_user_if_anonymous=*/true,
+                         core::Deletion{clock_.NowSeconds(), "user", "the anonymous user logged out"},
                          [done](core::Result<store::DeleteSessionOutcome> o) {
                            if (!o.ok()) {
                              if (o.status().IsNotFound())
@@ -260,7 +275,8 @@ void AuthService::DeleteUser(std::string_view access_token, store::Callback<Obje
   Authenticate(access_token, [this, done = std::move(done)](core::Result<store::SessionWithUser> r) {
     if (!r.ok()) return done(r.status());
     const ObjectId user_id = r->user.id;
-    store_.DeleteUser(user_id, [user_id, done](Status s) {
+    store_.DeleteUser(user_id, core::Deletion{clock_.NowSeconds(), "user", "the user deleted itself"},
+                      [user_id, done](Status s) {
       if (!s.ok()) {
         if (s.IsNotFound()) return done(InvalidSession("invalid session: user not found"));
         return done(s);

@@ -82,6 +82,8 @@ class AuthService {
   // The live session and user behind an access token.
   // Unauthenticated(InvalidSession) for a bad or expired token, or when the
   // session or user is gone (logout, deletion): tokens stop working at once.
+  // Like AuthenticateRefresh, it counts as the user's activity (written at
+  // most once per core::kActivityResolutionSeconds).
   void Authenticate(std::string_view access_token, store::Callback<store::SessionWithUser> done);
 
   // The live session and user behind a refresh token (same errors).
@@ -123,6 +125,9 @@ class AuthService {
   NewSession MakeSession(const core::App& app, const core::ObjectId& user_id, const core::Identity& identity,
                          const DeviceInfo& device);
   std::string IssueAccessToken(const core::Session& session, const core::User& user) const;
+  // Records that `user` (as read with its session) is active now, unless its
+  // recorded activity is less than kActivityResolutionSeconds old.
+  void NoteActivity(const core::User& user);
 
   store::Store& store_;
   const token::TokenService& tokens_;

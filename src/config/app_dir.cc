@@ -38,7 +38,8 @@ Result<json> ReadJsonFile(const std::string& path) {
 }
 
 // guestpass.json: {"refresh_token_expiration_seconds": N, "anonymous":
-// {"session_expiry": "while_active"|"fixed", "signups_per_hour": N, "signup_burst": N}}.
+// {"session_expiry": "while_active"|"fixed", "signups_per_hour": N, "signup_burst": N,
+//  "delete_after_inactive_days": N|"never", "max_users": N}}.
 Status ReadSettings(const std::string& path, const json& doc, core::AppSettings* out) {
   for (const auto& [key, value] : doc.items()) {
     if (key != "refresh_token_expiration_seconds" && key != "anonymous")
@@ -67,9 +68,24 @@ Status ReadSettings(const std::string& path, const json& doc, core::AppSettings*
         return Invalid(path, "anonymous." + key, "must be a number from 0 to 1e9 (0: unlimited)");
       (key == "signups_per_hour" ? out->anonymous_signups_per_hour : out->anonymous_signup_burst) =
           value.get<double>();  // optional<double>: set means "this app's own"
+    } else if (key == "delete_after_inactive_days") {
+      if (value == "never") {
+        out->anonymous_inactive_days = 0;
+      } else if (value.is_number_integer() && value.get<int64_t>() >= 1 &&
+                 value.get<int64_t>() <= core::kMaxInactiveDays) {
+        out->anonymous_inactive_days = value.get<int64_t>();
+      } else {
+        return Invalid(path, "anonymous.delete_after_inactive_days",
+                       "must be a whole number of days from 1 to 3650, or \"never\"");
+      }
+    } else if (key == "max_users") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 0)
+        return Invalid(path, "anonymous.max_users", "must be a whole number (0: no cap)");
+      out->anonymous_user_cap = value.get<int64_t>();
     } else {
       return Invalid(path, "anonymous." + key,
-                     "is not a known setting (session_expiry, signups_per_hour, signup_burst)");
+                     "is not a known setting (session_expiry, signups_per_hour, signup_burst, "
+                     "delete_after_inactive_days, max_users)");
     }
   }
   return Status::Ok();

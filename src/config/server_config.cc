@@ -27,6 +27,8 @@ const std::vector<OptionSpec> kServeOptions = {
     {"signups-per-hour", "GUESTPASS_SIGNUPS_PER_HOUR", "100",
      "anonymous sign-ups per client address and hour for apps that set none (0: unlimited)"},
     {"signup-burst", "GUESTPASS_SIGNUP_BURST", "20", "anonymous sign-ups a client address may make at once"},
+    {"inactivity-interval", "GUESTPASS_INACTIVITY_INTERVAL", "3600",
+     "seconds between runs of the job that deletes inactive anonymous users (1 to 604800)"},
 };
 
 namespace {
@@ -118,6 +120,20 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
     if (v->empty() || *end != '\0' || !(n >= 0 && n <= 1e9))
       return Bad(std::string("--") + flag + ": expected a number from 0 to 1e9, got '" + *v + "'");
     *out = n;
+  }
+  if (auto v = get("inactivity-interval", "GUESTPASS_INACTIVITY_INTERVAL")) {
+    if (v->empty() || v->find_first_not_of("0123456789") != std::string::npos || v->size() > 6 ||
+        std::stoll(*v) < 1 || std::stoll(*v) > 604800)
+      return Bad("--inactivity-interval: expected seconds from 1 to 604800, got '" + *v + "'");
+    c.inactivity_interval_seconds = std::stoll(*v);
+  }
+  if (const char* v = getenv("GUESTPASS_TEST_CLOCK_OFFSET_SECONDS"); v != nullptr && *v) {
+    char* end = nullptr;
+    const long long n = std::strtoll(v, &end, 10);
+    if (*end != '\0' || n < -(1LL << 40) || n > (1LL << 40))
+      return Bad(std::string("GUESTPASS_TEST_CLOCK_OFFSET_SECONDS: expected a whole number of seconds, got '") + v +
+                 "'");
+    c.clock_offset_seconds = n;
   }
   return c;
 }

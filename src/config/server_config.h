@@ -23,6 +23,10 @@ struct ServerConfig {
   std::string trusted_proxies;  // CIDR list whose X-Forwarded-For is believed; empty: none
   double signups_per_hour = 100;  // default anonymous sign-up limit per client address; 0: unlimited
   double signup_burst = 20;
+  int64_t inactivity_interval_seconds = 3600;  // how often the inactivity job runs
+  // Testing only (environment GUESTPASS_TEST_CLOCK_OFFSET_SECONDS): added to
+  // the wall clock, so end-to-end tests can make days pass across restarts.
+  int64_t clock_offset_seconds = 0;
 };
 
 struct OptionSpec {

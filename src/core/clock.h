@@ -23,6 +23,18 @@ class SystemClock final : public Clock {
   }
 };
 
+// The system clock moved by a fixed offset (end-to-end tests make days pass
+// across server restarts with it).
+class OffsetClock final : public Clock {
+ public:
+  explicit OffsetClock(int64_t offset_seconds) : offset_(offset_seconds) {}
+  int64_t NowSeconds() const override { return system_.NowSeconds() + offset_; }
+
+ private:
+  SystemClock system_;
+  const int64_t offset_;
+};
+
 // A clock that only moves when told to. Thread-safe.
 class ManualClock final : public Clock {
  public:

@@ -39,6 +39,12 @@ enum class AnonymousSessionExpiry {
   kFixed,        // the older behaviour: like any other session
 };
 
+// A user's activity (login, refresh, authenticated request) is written at
+// most this often, so the store's last_active_at may lag by up to this much.
+inline constexpr int64_t kActivityResolutionSeconds = 3600;
+// The most days of inactivity a policy may set (10 years).
+inline constexpr int64_t kMaxInactiveDays = 3650;
+
 // Refresh-token lifetimes App Services accepts: 30 minutes to 5 years.
 inline constexpr int64_t kMinRefreshTokenTtlSeconds = 1800;
 inline constexpr int64_t kMaxRefreshTokenTtlSeconds = 5LL * 365 * 24 * 3600;
@@ -55,6 +61,11 @@ struct AppSettings {
   // 0 = unlimited; unset = the server's default (--signups-per-hour).
   std::optional<double> anonymous_signups_per_hour;
   std::optional<double> anonymous_signup_burst;
+  // Anonymous users with no activity for this many days are deleted by the
+  // inactivity job; 0 = never. App Services: 90.
+  int64_t anonymous_inactive_days = 90;
+  // Most anonymous users the app may have alive at once; 0 = no cap.
+  int64_t anonymous_user_cap = 0;
 
   // The lifetime of a new session whose login identity has `provider_type`.
   int64_t SessionTtlSeconds(std::string_view provider_type) const;
@@ -133,6 +144,28 @@ struct UserpassToken {
 
 // At most this many API keys per user (App Services' limit).
 inline constexpr size_t kMaxApiKeysPerUser = 20;
+
+// Who deletes a user and why; the store keeps it as an AuditEvent written in
+// the same transaction as the deletion.
+struct Deletion {
+  int64_t at = 0;
+  std::string actor;   // "user" (self), "system:inactivity", "cli:<login>", ...
+  std::string reason;  // human-readable
+};
+
+// A recorded deletion (or, later, other administrative change).
+struct AuditEvent {
+  int64_t seq = 0;  // store-assigned, increasing
+  ObjectId app_id;
+  int64_t at = 0;
+  std::string action;  // "user.delete"
+  ObjectId user_id;
+  std::string actor;
+  std::string reason;
+  std::vector<std::string> providers;  // provider types of the deleted user's identities
+};
+
+inline constexpr std::string_view kAuditUserDelete = "user.delete";
 
 // A login session: what a refresh token stands for. Only the hash of the
 // refresh token's secret is kept.

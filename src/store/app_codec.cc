@@ -45,7 +45,9 @@ std::string EncodeSettings(const core::AppSettings& s) {
               {"deployment_model", s.deployment_model},
               {"location", s.location},
               {"anonymous_session_expiry",
-               s.anonymous_session_expiry == core::AnonymousSessionExpiry::kFixed ? "fixed" : "while_active"}};
+               s.anonymous_session_expiry == core::AnonymousSessionExpiry::kFixed ? "fixed" : "while_active"},
+              {"anonymous_inactive_days", s.anonymous_inactive_days},
+              {"anonymous_user_cap", s.anonymous_user_cap}};
   if (s.anonymous_signups_per_hour) out["anonymous_signups_per_hour"] = *s.anonymous_signups_per_hour;
   if (s.anonymous_signup_burst) out["anonymous_signup_burst"] = *s.anonymous_signup_burst;
   return out.dump();
@@ -58,6 +60,8 @@ core::Result<core::AppSettings> DecodeSettings(const std::string& text) {
   s.refresh_token_ttl_seconds = doc.value("refresh_token_ttl_seconds", s.refresh_token_ttl_seconds);
   s.deployment_model = doc.value("deployment_model", s.deployment_model);
   s.location = doc.value("location", s.location);
+  s.anonymous_inactive_days = doc.value("anonymous_inactive_days", s.anonymous_inactive_days);
+  s.anonymous_user_cap = doc.value("anonymous_user_cap", s.anonymous_user_cap);
   if (doc.value("anonymous_session_expiry", "while_active") == "fixed")
     s.anonymous_session_expiry = core::AnonymousSessionExpiry::kFixed;
   if (doc.contains("anonymous_signups_per_hour") && doc["anonymous_signups_per_hour"].is_number())

@@ -53,11 +53,19 @@ class Store {
   // ---- Users and sessions (hot paths) ----
   // Inserts a new user with its identities and its first session, atomically.
   // AlreadyExists if the user or session id is taken or a non-anonymous
-  // identity already belongs to a user of the same app.
-  virtual void CreateUserWithSession(core::User user, core::Session session, StatusCallback done) = 0;
+  // identity already belongs to a user of the same app. When the user is
+  // anonymous and `anonymous_cap` > 0, PermissionDenied(AuthError)
+  // if the app already has that many anonymous users (checked atomically).
+  virtual void CreateUserWithSession(core::User user, core::Session session, int64_t anonymous_cap,
+                                     StatusCallback done) = 0;
 
-  // Adds a session for an existing user. NotFound(UserNotFound) if the user is gone.
+  // Adds a session for an existing user and records the user's activity at
+  // session.created_at. NotFound(UserNotFound) if the user is gone.
   virtual void CreateSession(core::Session session, StatusCallback done) = 0;
+
+  // Records activity: last_active_at becomes max(last_active_at, at).
+  // NotFound(UserNotFound) if the user is gone.
+  virtual void RecordActivity(core::ObjectId user_id, int64_t at, StatusCallback done) = 0;
 
   // The user of the app that has this (non-anonymous) identity. NotFound if none.
   virtual void FindUserByIdentity(core::ObjectId app_id, std::string provider_type, std::string identity_id,
@@ -114,18 +122,46 @@ class Store {
 
   // Deletes the session. When `delete_user_if_anonymous` and the session's
   // user is anonymous (core::User::IsAnonymous) at that moment, deletes the
-  // user with everything DeleteUser deletes, atomically.
+  // user with everything DeleteUser deletes and records `why`, atomically.
   // NotFound if the session does not exist.
-  virtual void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous,
+  virtual void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
                              Callback<DeleteSessionOutcome> done) = 0;
 
   // Deletes the user, its identities, its API keys, the email/password
-  // accounts of its identities and all its sessions atomically.
-  // NotFound if the user does not exist.
-  virtual void DeleteUser(core::ObjectId user_id, StatusCallback done) = 0;
+  // accounts of its identities and all its sessions, and records `why` as an
+  // audit event, atomically. NotFound if the user does not exist.
+  virtual void DeleteUser(core::ObjectId user_id, core::Deletion why, StatusCallback done) = 0;
 
   // Number of users of the app (operations and tests).
   virtual void CountUsers(core::ObjectId app_id, Callback<int64_t> done) = 0;
+  // Number of anonymous users of the app (kept as a counter: cheap).
+  virtual void CountAnonymousUsers(core::ObjectId app_id, Callback<int64_t> done) = 0;
+
+  // ---- Anonymous-user lifecycle ----
+  // Up to `limit` anonymous users of the app whose last_active_at is before
+  // `cutoff`, least recently active first (identities included).
+  virtual void ListInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit,
+                                          Callback<std::vector<core::User>> done) = 0;
+  // Deletes up to `limit` of the users ListInactiveAnonymousUsers would
+  // return, each as DeleteUser does with an audit event from `why`, in one
+  // atomic write. Returns the ids deleted (fewer than `limit`: none are left).
+  virtual void DeleteInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit, core::Deletion why,
+                                            Callback<std::vector<core::ObjectId>> done) = 0;
+
+  // ---- Audit events ----
+  // The app's events with seq > `after_seq`, oldest first, at most `limit`.
+  virtual void ListAuditEvents(core::ObjectId app_id, int64_t after_seq, size_t limit,
+                               Callback<std::vector<core::AuditEvent>> done) = 0;
+
+  // ---- Background jobs: one run at a time across every server on the store ----
+  // Claims the named job for `holder` until `now + lease_seconds` when it is
+  // due (its next run time has come) and no other holder's lease is live, or
+  // renews `holder`'s own live lease. Returns whether `holder` holds it now.
+  virtual void ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds,
+                        Callback<bool> done) = 0;
+  // Ends `holder`'s run: releases the lease and makes the job due again at
+  // `next_run_at`. NotFound if `holder` does not hold the job.
+  virtual void FinishJob(std::string name, std::string holder, int64_t next_run_at, StatusCallback done) = 0;
 };
 
 }  // namespace guestpass::store

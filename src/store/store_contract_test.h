@@ -54,7 +54,7 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
     return Await<std::vector<core::App>>([&](auto done) { store_->ListApps(done); });
   }
   core::Status Create(const core::User& user, const core::Session& session) {
-    return AwaitStatus([&](auto done) { store_->CreateUserWithSession(user, session, done); });
+    return AwaitStatus([&](auto done) { store_->CreateUserWithSession(user, session, 0, done); });
   }
   core::Result<SessionWithUser> GetSessionWithUser(const core::ObjectId& id) {
     return Await<SessionWithUser>([&](auto done) { store_->GetSessionWithUser(id, done); });
@@ -63,10 +63,11 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
     return Await<core::User>([&](auto done) { store_->GetUser(id, done); });
   }
   core::Result<DeleteSessionOutcome> DeleteSession(const core::ObjectId& id, bool delete_user_if_anonymous) {
-    return Await<DeleteSessionOutcome>([&](auto done) { store_->DeleteSession(id, delete_user_if_anonymous, done); });
+    return Await<DeleteSessionOutcome>(
+        [&](auto done) { store_->DeleteSession(id, delete_user_if_anonymous, core::Deletion{1, "test", "logout"}, done); });
   }
   core::Status DeleteUser(const core::ObjectId& id) {
-    return AwaitStatus([&](auto done) { store_->DeleteUser(id, done); });
+    return AwaitStatus([&](auto done) { store_->DeleteUser(id, core::Deletion{1, "test", "delete"}, done); });
   }
   core::Status CreateSession(const core::Session& session) {
     return AwaitStatus([&](auto done) { store_->CreateSession(session, done); });
@@ -121,6 +122,36 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
   }
   core::Result<int64_t> CountUsers(const core::ObjectId& app_id) {
     return Await<int64_t>([&](auto done) { store_->CountUsers(app_id, done); });
+  }
+  core::Result<int64_t> CountAnonymous(const core::ObjectId& app_id) {
+    return Await<int64_t>([&](auto done) { store_->CountAnonymousUsers(app_id, done); });
+  }
+  core::Status RecordActivity(const core::ObjectId& user_id, int64_t at) {
+    return AwaitStatus([&](auto done) { store_->RecordActivity(user_id, at, done); });
+  }
+  core::Status CreateCapped(const core::User& user, const core::Session& session, int64_t cap) {
+    return AwaitStatus([&](auto done) { store_->CreateUserWithSession(user, session, cap, done); });
+  }
+  core::Result<std::vector<core::User>> ListInactive(const core::ObjectId& app_id, int64_t cutoff, size_t limit) {
+    return Await<std::vector<core::User>>(
+        [&](auto done) { store_->ListInactiveAnonymousUsers(app_id, cutoff, limit, done); });
+  }
+  core::Result<std::vector<core::ObjectId>> DeleteInactive(const core::ObjectId& app_id, int64_t cutoff, size_t limit) {
+    return Await<std::vector<core::ObjectId>>([&](auto done) {
+      store_->DeleteInactiveAnonymousUsers(app_id, cutoff, limit, core::Deletion{cutoff, "system:test", "idle"},
+                                           done);
+    });
+  }
+  core::Result<std::vector<core::AuditEvent>> Audit(const core::ObjectId& app_id, int64_t after = 0,
+                                                     size_t limit = 1000) {
+    return Await<std::vector<core::AuditEvent>>(
+        [&](auto done) { store_->ListAuditEvents(app_id, after, limit, done); });
+  }
+  core::Result<bool> Claim(const std::string& holder, int64_t now, int64_t lease = 60) {
+    return Await<bool>([&](auto done) { store_->ClaimJob("job", holder, now, lease, done); });
+  }
+  core::Status Finish(const std::string& holder, int64_t next) {
+    return AwaitStatus([&](auto done) { store_->FinishJob("job", holder, next, done); });
   }
 
   // ---- Records ----
@@ -518,7 +549,7 @@ TEST_P(StoreContractTest, ConcurrentCreatesAllSucceedAndAreReadable) {
         session.expires_at = 1;
         sessions[t].push_back(session);
         // Fire without waiting, so writes from all threads overlap.
-        store_->CreateUserWithSession(std::move(user), std::move(session), [&](core::Status s) {
+        store_->CreateUserWithSession(std::move(user), std::move(session), 0, [&](core::Status s) {
           if (s.ok()) {
             succeeded.fetch_add(1);
           } else {
@@ -918,6 +949,240 @@ TEST_P(StoreContractTest, ReadsRacingWithDeletionsNeverResurrectASession) {
   stop = true;
   reader.join();
   for (const auto& [u, s] : users) EXPECT_TRUE(GetSessionWithUser(s.id).status().IsNotFound());
+}
+
+// ---- Anonymous-user lifecycle: activity, inactivity, cap, audit, jobs ----
+
+TEST_P(StoreContractTest, RecordActivityOnlyMovesLastActiveForward) {
+  core::App app = MakeApp("activity-abcde");
+  ASSERT_TRUE(PutApp(app).ok());
+  core::User user = AnonUser(app.id);
+  user.last_active_at = 1000;
+  ASSERT_TRUE(Create(user, MakeSession(user)).ok());
+  ASSERT_TRUE(RecordActivity(user.id, 5000).ok());
+  EXPECT_EQ(GetUser(user.id)->last_active_at, 5000);
+  ASSERT_TRUE(RecordActivity(user.id, 3000).ok());
+  EXPECT_EQ(GetUser(user.id)->last_active_at, 5000);
+  EXPECT_TRUE(RecordActivity(ids_.Next(), 5000).IsNotFound());
+}
+
+TEST_P(StoreContractTest, ANewSessionRecordsActivityAndASessionReadSeesIt) {
+  core::App app = MakeApp("activity-fghij");
+  ASSERT_TRUE(PutApp(app).ok());
+  core::User user = AnonUser(app.id);
+  user.last_active_at = 1000;
+  core::Session first = MakeSession(user);
+  ASSERT_TRUE(Create(user, first).ok());
+  ASSERT_EQ(GetSessionWithUser(first.id)->user.last_active_at, 1000);  // now cached, if the store caches
+  core::Session second = MakeSession(user);
+  second.created_at = 9000;
+  ASSERT_TRUE(CreateSession(second).ok());
+  EXPECT_EQ(GetSessionWithUser(first.id)->user.last_active_at, 9000);
+  ASSERT_TRUE(RecordActivity(user.id, 12000).ok());
+  EXPECT_EQ(GetSessionWithUser(first.id)->user.last_active_at, 12000);
+}
+
+TEST_P(StoreContractTest, InactiveAnonymousUsersAreListedLeastRecentlyActiveFirst) {
+  core::App app = MakeApp("idle-abcde");
+  core::App other = MakeApp("idle-fghij");
+  ASSERT_TRUE(PutApp(app).ok());
+  ASSERT_TRUE(PutApp(other).ok());
+  std::vector<core::User> idle;
+  for (int64_t at : {300, 100, 200}) {
+    core::User u = AnonUser(app.id);
+    u.last_active_at = at;
+    ASSERT_TRUE(Create(u, MakeSession(u)).ok());
+    idle.push_back(u);
+  }
+  core::User active = AnonUser(app.id);
+  active.last_active_at = 1000;
+  ASSERT_TRUE(Create(active, MakeSession(active)).ok());
+  core::User linked = MakeUser(app.id, {AnonIdentity(), TokenIdentity("sub-1")});
+  linked.last_active_at = 50;
+  ASSERT_TRUE(Create(linked, MakeSession(linked)).ok());
+  core::User elsewhere = AnonUser(other.id);
+  elsewhere.last_active_at = 50;
+  ASSERT_TRUE(Create(elsewhere, MakeSession(elsewhere)).ok());
+
+  auto listed = ListInactive(app.id, /*cutoff=*/1000, 10);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ((*listed)[0].id, idle[1].id);
+  EXPECT_EQ((*listed)[1].id, idle[2].id);
+  EXPECT_EQ((*listed)[2].id, idle[0].id);
+  EXPECT_EQ((*listed)[0].last_active_at, 100);
+  ASSERT_EQ((*listed)[0].identities.size(), 1u);
+  EXPECT_EQ((*listed)[0].identities[0].provider_type, core::kAnonUser);
+  EXPECT_EQ(ListInactive(app.id, 1000, 2)->size(), 2u);
+  EXPECT_EQ(ListInactive(app.id, 100, 10)->size(), 0u);  // strictly before the cutoff
+}
+
+TEST_P(StoreContractTest, DeletingInactiveUsersTakesBoundedBatchesAndSparesLinkedAndActiveUsers) {
+  core::App app = MakeApp("expire-abcde");
+  ASSERT_TRUE(PutApp(app).ok());
+  std::vector<core::Session> idle_sessions;
+  for (int i = 0; i < 5; ++i) {
+    core::User u = AnonUser(app.id);
+    u.last_active_at = 100 + i;
+    core::Session s = MakeSession(u);
+    ASSERT_TRUE(Create(u, s).ok());
+    ASSERT_TRUE(GetSessionWithUser(s.id).ok());
+    idle_sessions.push_back(s);
+  }
+  core::User active = AnonUser(app.id);
+  active.last_active_at = 5000;
+  ASSERT_TRUE(Create(active, MakeSession(active)).ok());
+  core::User linked = AnonUser(app.id);
+  linked.last_active_at = 10;
+  ASSERT_TRUE(Create(linked, MakeSession(linked)).ok());
+  ASSERT_TRUE(Link(linked.id, TokenIdentity("sub-linked")).ok());
+  ASSERT_EQ(*CountAnonymous(app.id), 6);
+
+  auto first = DeleteInactive(app.id, 1000, 2);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->size(), 2u);
+  auto rest = DeleteInactive(app.id, 1000, 10);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(rest->size(), 3u);
+  EXPECT_EQ(DeleteInactive(app.id, 1000, 10)->size(), 0u);
+
+  for (const auto& s : idle_sessions) {
+    EXPECT_TRUE(GetSessionWithUser(s.id).status().IsNotFound());
+    EXPECT_TRUE(GetUser(s.user_id).status().IsNotFound());
+  }
+  EXPECT_TRUE(GetUser(active.id).ok());
+  EXPECT_TRUE(GetUser(linked.id).ok());
+  EXPECT_EQ(*CountAnonymous(app.id), 1);
+  EXPECT_EQ(*CountUsers(app.id), 2);
+
+  auto events = Audit(app.id);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(events->size(), 5u);
+  for (size_t i = 0; i < events->size(); ++i) {
+    const core::AuditEvent& e = (*events)[i];
+    EXPECT_EQ(e.action, core::kAuditUserDelete);
+    EXPECT_EQ(e.actor, "system:test");
+    EXPECT_EQ(e.reason, "idle");
+    EXPECT_EQ(e.at, 1000);
+    EXPECT_EQ(e.providers, std::vector<std::string>{"anon-user"});
+    EXPECT_EQ(e.user_id, idle_sessions[i].user_id);  // least recently active first
+    if (i > 0) {
+      EXPECT_GT(e.seq, (*events)[i - 1].seq);
+    }
+  }
+}
+
+TEST_P(StoreContractTest, TheAnonymousCountFollowsCreatesLinksUnlinksAndDeletes) {
+  core::App app = MakeApp("count-abcde");
+  ASSERT_TRUE(PutApp(app).ok());
+  EXPECT_EQ(*CountAnonymous(app.id), 0);
+  core::User a = AnonUser(app.id);
+  core::Session a_session = MakeSession(a);
+  core::User b = AnonUser(app.id);
+  core::User c = AnonUser(app.id);
+  core::User permanent = MakeUser(app.id, {TokenIdentity("sub-p")});
+  ASSERT_TRUE(Create(a, a_session).ok());
+  ASSERT_TRUE(Create(b, MakeSession(b)).ok());
+  ASSERT_TRUE(Create(c, MakeSession(c)).ok());
+  ASSERT_TRUE(Create(permanent, MakeSession(permanent)).ok());
+  EXPECT_EQ(*CountAnonymous(app.id), 3);
+
+  // An API key identity makes b permanent; deleting the key makes it anonymous again.
+  core::ApiKey key = MakeApiKey(b, "k");
+  ASSERT_TRUE(CreateApiKey(key).ok());
+  ASSERT_TRUE(Link(b.id, core::Identity{key.id.ToHex(), std::string(core::kApiKey), anon_provider_id_}).ok());
+  EXPECT_EQ(*CountAnonymous(app.id), 2);
+  EXPECT_EQ(ListInactive(app.id, clock_.NowSeconds() + 1, 10)->size(), 2u);
+  ASSERT_TRUE(DeleteApiKey(key.id, b.id).ok());
+  EXPECT_EQ(*CountAnonymous(app.id), 3);
+  EXPECT_EQ(ListInactive(app.id, clock_.NowSeconds() + 1, 10)->size(), 3u);
+
+  ASSERT_TRUE(DeleteSession(a_session.id, /*delete_user_if_anonymous=*/true).ok());
+  ASSERT_TRUE(DeleteUser(c.id).ok());
+  EXPECT_EQ(*CountAnonymous(app.id), 1);
+  ASSERT_TRUE(DeleteUser(permanent.id).ok());
+  EXPECT_EQ(*CountAnonymous(app.id), 1);
+}
+
+TEST_P(StoreContractTest, TheAnonymousCapRefusesNewAnonymousUsersOnly) {
+  core::App app = MakeApp("cap-abcde");
+  core::App other = MakeApp("cap-fghij");
+  ASSERT_TRUE(PutApp(app).ok());
+  ASSERT_TRUE(PutApp(other).ok());
+  core::User first = AnonUser(app.id);
+  ASSERT_TRUE(CreateCapped(first, MakeSession(first), 2).ok());
+  core::User second = AnonUser(app.id);
+  ASSERT_TRUE(CreateCapped(second, MakeSession(second), 2).ok());
+  core::User third = AnonUser(app.id);
+  core::Status refused = CreateCapped(third, MakeSession(third), 2);
+  EXPECT_EQ(refused.code(), core::Code::kPermissionDenied) << refused.ToString();
+  EXPECT_EQ(refused.error_code(), core::ErrorCode::kAuthError);
+  EXPECT_TRUE(GetUser(third.id).status().IsNotFound());
+  core::User permanent = MakeUser(app.id, {TokenIdentity("sub-cap")});
+  EXPECT_TRUE(CreateCapped(permanent, MakeSession(permanent), 2).ok());
+  core::User elsewhere = AnonUser(other.id);
+  EXPECT_TRUE(CreateCapped(elsewhere, MakeSession(elsewhere), 2).ok());
+  ASSERT_TRUE(DeleteUser(first.id).ok());
+  EXPECT_TRUE(CreateCapped(third, MakeSession(third), 2).ok());
+}
+
+TEST_P(StoreContractTest, EveryUserDeletionIsAnAuditEventOfItsApp) {
+  core::App app = MakeApp("audit-abcde");
+  core::App other = MakeApp("audit-fghij");
+  ASSERT_TRUE(PutApp(app).ok());
+  ASSERT_TRUE(PutApp(other).ok());
+  core::User anon = AnonUser(app.id);
+  core::Session anon_session = MakeSession(anon);
+  core::User linked = MakeUser(app.id, {AnonIdentity(), TokenIdentity("sub-audit")});
+  core::Session linked_session = MakeSession(linked);
+  core::User elsewhere = AnonUser(other.id);
+  ASSERT_TRUE(Create(anon, anon_session).ok());
+  ASSERT_TRUE(Create(linked, linked_session).ok());
+  ASSERT_TRUE(Create(elsewhere, MakeSession(elsewhere)).ok());
+
+  ASSERT_TRUE(DeleteSession(linked_session.id, /*delete_user_if_anonymous=*/true).ok());  // not anonymous: no event
+  ASSERT_TRUE(DeleteSession(anon_session.id, /*delete_user_if_anonymous=*/true).ok());
+  ASSERT_TRUE(DeleteUser(linked.id).ok());
+  ASSERT_TRUE(DeleteUser(elsewhere.id).ok());
+
+  auto events = Audit(app.id);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].user_id, anon.id);
+  EXPECT_EQ((*events)[0].actor, "test");
+  EXPECT_EQ((*events)[0].reason, "logout");
+  EXPECT_EQ((*events)[0].at, 1);
+  EXPECT_EQ((*events)[0].providers, std::vector<std::string>{"anon-user"});
+  EXPECT_EQ((*events)[1].user_id, linked.id);
+  EXPECT_EQ((*events)[1].reason, "delete");
+  EXPECT_EQ((*events)[1].providers, (std::vector<std::string>{"anon-user", "custom-token"}));
+  EXPECT_EQ(Audit(other.id)->size(), 1u);
+  // Paging: after the first event's seq, at most one.
+  auto page = Audit(app.id, (*events)[0].seq, 1);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].user_id, linked.id);
+}
+
+TEST_P(StoreContractTest, AJobRunsForOneHolderAtATimeAndWhenDue) {
+  auto claim = [&](const std::string& holder, int64_t now) {
+    auto r = Claim(holder, now);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() && *r;
+  };
+  EXPECT_TRUE(claim("a", 1000));   // new job: due at once
+  EXPECT_FALSE(claim("b", 1010));  // a's lease (60 s) is live
+  EXPECT_TRUE(claim("a", 1050));   // a renews: lease until 1110
+  EXPECT_FALSE(claim("b", 1100));
+  EXPECT_TRUE(Finish("b", 5000).IsNotFound());
+  ASSERT_TRUE(Finish("a", 2000).ok());  // released; due again at 2000
+  EXPECT_FALSE(claim("b", 1500));
+  EXPECT_FALSE(claim("a", 1500));
+  EXPECT_TRUE(claim("b", 2000));
+  // b dies without finishing: its lease runs out and a takes the run over.
+  EXPECT_FALSE(claim("a", 2059));
+  EXPECT_TRUE(claim("a", 2060));
+  EXPECT_TRUE(Finish("b", 9000).IsNotFound());
+  EXPECT_TRUE(Finish("a", 3000).ok());
 }
 
 }  // namespace guestpass::store

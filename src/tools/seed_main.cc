@@ -5,7 +5,10 @@
 // anonymous login with the device info the benchmark's login body sends; the
 // refresh secrets are random and thrown away, so nobody can log in as them.
 //
-// usage: guestpass-seed --data-dir DIR --users N [--in-flight K]
+// usage: guestpass-seed --data-dir DIR --users N [--in-flight K] [--idle-days D]
+//
+// --idle-days D makes the users' creation and last activity D days old (the
+// inactivity job's workload: bench workload (6), the 100k deletion test).
 //
 // Opens DIR/guestpass.db (creating it and the default app as `guestpass
 // serve` would if there is none), takes the first app, and keeps K writes in
@@ -43,7 +46,7 @@ using namespace guestpass;  // NOLINT: a small tool
 constexpr const char* kDeviceJson = R"({"platform":"node","platformVersion":"20","sdkVersion":"2.0.1"})";
 
 int Usage() {
-  std::fprintf(stderr, "usage: guestpass-seed --data-dir DIR --users N [--in-flight K]\n");
+  std::fprintf(stderr, "usage: guestpass-seed --data-dir DIR --users N [--in-flight K] [--idle-days D]\n");
   return 2;
 }
 
@@ -81,6 +84,7 @@ int main(int argc, char** argv) {
   std::string data_dir;
   int64_t users = -1;
   int64_t in_flight = 10000;
+  int64_t idle_days = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (i + 1 >= argc) return Usage();
@@ -91,11 +95,13 @@ int main(int argc, char** argv) {
       users = std::atoll(value.c_str());
     } else if (arg == "--in-flight") {
       in_flight = std::atoll(value.c_str());
+    } else if (arg == "--idle-days") {
+      idle_days = std::atoll(value.c_str());
     } else {
       return Usage();
     }
   }
-  if (data_dir.empty() || users < 0 || in_flight < 1) return Usage();
+  if (data_dir.empty() || users < 0 || in_flight < 1 || idle_days < 0) return Usage();
 
   ::umask(077);  // as guestpass serve: the database is readable by its owner only
   std::error_code ec;
@@ -141,7 +147,7 @@ int main(int argc, char** argv) {
   int64_t issued = 0;
   for (; issued < users && failed.load(std::memory_order_relaxed) == 0; ++issued) {
     // The records of an anonymous login (auth/auth_service.cc).
-    const int64_t now = clock.NowSeconds();
+    const int64_t now = clock.NowSeconds() - idle_days * 86400;
     core::User user;
     user.id = ids.Next();
     user.app_id = app.id;
@@ -161,7 +167,7 @@ int main(int argc, char** argv) {
     session.device_json = kDeviceJson;
 
     window.Acquire();
-    store.CreateUserWithSession(std::move(user), std::move(session), [&](core::Status s) {
+    store.CreateUserWithSession(std::move(user), std::move(session), /*anonymous_cap=*/0, [&](core::Status s) {
       if (s.ok()) {
         done.fetch_add(1, std::memory_order_relaxed);
       } else if (failed.fetch_add(1, std::memory_order_relaxed) == 0) {

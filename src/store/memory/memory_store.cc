@@ -38,12 +38,17 @@ void MemoryStore::PutApp(core::App app, StatusCallback done) {
   done(result);
 }
 
-void MemoryStore::CreateUserWithSession(core::User user, core::Session session, StatusCallback done) {
+void MemoryStore::CreateUserWithSession(core::User user, core::Session session, int64_t anonymous_cap,
+                                        StatusCallback done) {
   Status result;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (users_.count(user.id) || sessions_.count(session.id)) {
       result = Status::AlreadyExists(ErrorCode::kInvalidParameter, "id already exists");
+    } else if (anonymous_cap > 0 && user.IsAnonymous() && CountAnonymousLocked(user.app_id) >= anonymous_cap) {
+      result = Status::PermissionDenied(ErrorCode::kAuthError, "this app has reached its limit of " +
+                                                                   std::to_string(anonymous_cap) +
+                                                                   " anonymous users; try again later");
     } else {
       for (const auto& ident : user.identities) {
         if (ident.provider_type == core::kAnonUser) continue;
@@ -77,12 +82,28 @@ void MemoryStore::CreateSession(core::Session session, StatusCallback done) {
   Status result;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!users_.count(session.user_id))
+    auto user = users_.find(session.user_id);
+    if (user == users_.end()) {
       result = Status::NotFound(ErrorCode::kUserNotFound, "user not found");
-    else if (sessions_.count(session.id))
+    } else if (sessions_.count(session.id)) {
       result = Status::AlreadyExists(ErrorCode::kInvalidParameter, "session id already exists");
-    else
+    } else {
+      user->second.last_active_at = std::max(user->second.last_active_at, session.created_at);
       sessions_[session.id] = std::move(session);
+    }
+  }
+  done(result);
+}
+
+void MemoryStore::RecordActivity(ObjectId user_id, int64_t at, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto user = users_.find(user_id);
+    if (user == users_.end())
+      result = Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+    else
+      user->second.last_active_at = std::max(user->second.last_active_at, at);
   }
   done(result);
 }
@@ -306,9 +327,21 @@ void MemoryStore::GetUser(ObjectId user_id, Callback<core::User> done) {
   done(std::move(out));
 }
 
-void MemoryStore::EraseUserLocked(const ObjectId& user_id) {
+void MemoryStore::EraseUserLocked(const ObjectId& user_id, const core::Deletion& why) {
   auto user = users_.find(user_id);
   if (user != users_.end()) {
+    core::AuditEvent event;
+    event.seq = static_cast<int64_t>(audit_events_.size()) + 1;
+    event.app_id = user->second.app_id;
+    event.at = why.at;
+    event.action = core::kAuditUserDelete;
+    event.user_id = user_id;
+    event.actor = why.actor;
+    event.reason = why.reason;
+    for (const auto& i : user->second.identities)
+      if (std::find(event.providers.begin(), event.providers.end(), i.provider_type) == event.providers.end())
+        event.providers.push_back(i.provider_type);
+    audit_events_.push_back(std::move(event));
     for (const auto& i : user->second.identities) {
       if (i.provider_type != core::kLocalUserpass) continue;
       auto account = ObjectId::FromHex(i.id);
@@ -327,7 +360,7 @@ void MemoryStore::EraseUserLocked(const ObjectId& user_id) {
   }
 }
 
-void MemoryStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymous,
+void MemoryStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
                                 Callback<DeleteSessionOutcome> done) {
   std::unique_lock<std::mutex> lock(mu_);
   auto s = sessions_.find(session_id);
@@ -340,20 +373,20 @@ void MemoryStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymo
   sessions_.erase(s);
   auto u = users_.find(out.user_id);
   if (delete_user_if_anonymous && u != users_.end() && u->second.IsAnonymous()) {
-    EraseUserLocked(out.user_id);
+    EraseUserLocked(out.user_id, why);
     out.user_deleted = true;
   }
   lock.unlock();
   done(out);
 }
 
-void MemoryStore::DeleteUser(ObjectId user_id, StatusCallback done) {
+void MemoryStore::DeleteUser(ObjectId user_id, core::Deletion why, StatusCallback done) {
   std::unique_lock<std::mutex> lock(mu_);
   if (!users_.count(user_id)) {
     lock.unlock();
     return done(Status::NotFound(ErrorCode::kUserNotFound, "user not found"));
   }
-  EraseUserLocked(user_id);
+  EraseUserLocked(user_id, why);
   lock.unlock();
   done(Status::Ok());
 }
@@ -365,6 +398,100 @@ void MemoryStore::CountUsers(ObjectId app_id, Callback<int64_t> done) {
     for (const auto& [id, u] : users_) n += u.app_id == app_id;
   }
   done(n);
+}
+
+int64_t MemoryStore::CountAnonymousLocked(const ObjectId& app_id) const {
+  int64_t n = 0;
+  for (const auto& [id, u] : users_) n += u.app_id == app_id && u.IsAnonymous();
+  return n;
+}
+
+void MemoryStore::CountAnonymousUsers(ObjectId app_id, Callback<int64_t> done) {
+  int64_t n;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    n = CountAnonymousLocked(app_id);
+  }
+  done(n);
+}
+
+std::vector<core::User> MemoryStore::InactiveAnonymousLocked(const ObjectId& app_id, int64_t cutoff,
+                                                             size_t limit) const {
+  std::vector<core::User> out;
+  for (const auto& [id, u] : users_)
+    if (u.app_id == app_id && u.IsAnonymous() && u.last_active_at < cutoff) out.push_back(u);
+  std::sort(out.begin(), out.end(), [](const core::User& a, const core::User& b) {
+    return a.last_active_at != b.last_active_at ? a.last_active_at < b.last_active_at : a.id < b.id;
+  });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+void MemoryStore::ListInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff, size_t limit,
+                                             Callback<std::vector<core::User>> done) {
+  std::vector<core::User> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    out = InactiveAnonymousLocked(app_id, cutoff, limit);
+  }
+  done(std::move(out));
+}
+
+void MemoryStore::DeleteInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff, size_t limit, core::Deletion why,
+                                               Callback<std::vector<ObjectId>> done) {
+  std::vector<ObjectId> deleted;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const core::User& u : InactiveAnonymousLocked(app_id, cutoff, limit)) {
+      EraseUserLocked(u.id, why);
+      deleted.push_back(u.id);
+    }
+  }
+  done(std::move(deleted));
+}
+
+void MemoryStore::ListAuditEvents(ObjectId app_id, int64_t after_seq, size_t limit,
+                                  Callback<std::vector<core::AuditEvent>> done) {
+  std::vector<core::AuditEvent> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& e : audit_events_) {
+      if (out.size() >= limit) break;
+      if (e.app_id == app_id && e.seq > after_seq) out.push_back(e);
+    }
+  }
+  done(std::move(out));
+}
+
+void MemoryStore::ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds,
+                           Callback<bool> done) {
+  bool claimed = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Job& job = jobs_[name];
+    const bool renew = job.holder == holder && job.lease_expires_at > now;
+    const bool take = job.lease_expires_at <= now && job.next_run_at <= now;
+    if (renew || take) {
+      job.holder = holder;
+      job.lease_expires_at = now + lease_seconds;
+      claimed = true;
+    }
+  }
+  done(claimed);
+}
+
+void MemoryStore::FinishJob(std::string name, std::string holder, int64_t next_run_at, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = jobs_.find(name);
+    if (it == jobs_.end() || it->second.holder != holder) {
+      result = Status::NotFound(ErrorCode::kNone, "the job is not held by " + holder);
+    } else {
+      it->second = Job{"", 0, next_run_at};
+    }
+  }
+  done(result);
 }
 
 }  // namespace guestpass::store::memory

@@ -14,8 +14,10 @@ class MemoryStore final : public Store {
  public:
   void ListApps(Callback<std::vector<core::App>> done) override;
   void PutApp(core::App app, StatusCallback done) override;
-  void CreateUserWithSession(core::User user, core::Session session, StatusCallback done) override;
+  void CreateUserWithSession(core::User user, core::Session session, int64_t anonymous_cap,
+                             StatusCallback done) override;
   void CreateSession(core::Session session, StatusCallback done) override;
+  void RecordActivity(core::ObjectId user_id, int64_t at, StatusCallback done) override;
   void FindUserByIdentity(core::ObjectId app_id, std::string provider_type, std::string identity_id,
                           Callback<core::User> done) override;
   void LinkIdentity(core::ObjectId user_id, core::Identity identity, std::string data_json,
@@ -33,13 +35,30 @@ class MemoryStore final : public Store {
                         std::string new_password_hash, int64_t now, Callback<core::UserpassAccount> done) override;
   void GetSessionWithUser(core::ObjectId session_id, Callback<SessionWithUser> done) override;
   void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
-  void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous,
+  void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
                      Callback<DeleteSessionOutcome> done) override;
-  void DeleteUser(core::ObjectId user_id, StatusCallback done) override;
+  void DeleteUser(core::ObjectId user_id, core::Deletion why, StatusCallback done) override;
   void CountUsers(core::ObjectId app_id, Callback<int64_t> done) override;
+  void CountAnonymousUsers(core::ObjectId app_id, Callback<int64_t> done) override;
+  void ListInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit,
+                                  Callback<std::vector<core::User>> done) override;
+  void DeleteInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit, core::Deletion why,
+                                    Callback<std::vector<core::ObjectId>> done) override;
+  void ListAuditEvents(core::ObjectId app_id, int64_t after_seq, size_t limit,
+                       Callback<std::vector<core::AuditEvent>> done) override;
+  void ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds,
+                Callback<bool> done) override;
+  void FinishJob(std::string name, std::string holder, int64_t next_run_at, StatusCallback done) override;
 
  private:
-  void EraseUserLocked(const core::ObjectId& user_id);
+  struct Job {
+    std::string holder;
+    int64_t lease_expires_at = 0;
+    int64_t next_run_at = 0;
+  };
+  void EraseUserLocked(const core::ObjectId& user_id, const core::Deletion& why);
+  int64_t CountAnonymousLocked(const core::ObjectId& app_id) const;
+  std::vector<core::User> InactiveAnonymousLocked(const core::ObjectId& app_id, int64_t cutoff, size_t limit) const;
   // The user of the app holding that non-anonymous identity, or nullptr.
   core::User* FindByIdentityLocked(const core::ObjectId& app_id, const std::string& provider_type,
                                    const std::string& identity_id);
@@ -51,6 +70,8 @@ class MemoryStore final : public Store {
   std::map<core::ObjectId, core::ApiKey> api_keys_;  // ordered: ids are time-ordered
   std::unordered_map<core::ObjectId, core::UserpassAccount> userpass_accounts_;
   std::unordered_map<core::ObjectId, core::UserpassToken> userpass_tokens_;
+  std::vector<core::AuditEvent> audit_events_;
+  std::map<std::string, Job> jobs_;
 };
 
 }  // namespace guestpass::store::memory

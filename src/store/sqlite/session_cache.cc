@@ -45,4 +45,11 @@ void SessionCache::InvalidateUser(const core::ObjectId& user_id) {
   sessions_by_user_.erase(it);
 }
 
+void SessionCache::Clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++generation_;
+  by_session_.clear();
+  sessions_by_user_.clear();
+}
+
 }  // namespace guestpass::store::sqlite

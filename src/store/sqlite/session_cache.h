@@ -6,10 +6,10 @@
 // before the write is acknowledged. A read that raced with such a write may
 // have seen the old rows: it notes the cache generation before reading and
 // its result is only cached if no invalidation happened since. The cache
-// assumes this process is the only writer of the database (true for the
-// embedded store); entries also expire after a few seconds, which bounds what
-// an outside writer (e.g. an offline tool run against a live server) could
-// leave stale. Thread-safe.
+// learns of writes by other processes (e.g. `guestpass users expire` run
+// against a live server's file) through Clear(), which the store calls when
+// SQLite's data_version moves; entries also expire after a few seconds.
+// Thread-safe.
 #pragma once
 
 #include <memory>
@@ -35,6 +35,8 @@ class SessionCache {
   void Insert(uint64_t generation, std::shared_ptr<const SessionWithUser> entry);
   // Drops every cached session of the user.
   void InvalidateUser(const core::ObjectId& user_id);
+  // Drops everything (another process wrote to the database).
+  void Clear();
 
  private:
   struct Entry {

@@ -96,20 +96,60 @@ Status RequireUser(Connection& db, const ObjectId& user_id) {
                     Status::NotFound(ErrorCode::kUserNotFound, "user not found"));
 }
 
-Status EraseUser(Connection& db, const ObjectId& user_id) {
-  // Email/password accounts of the user's identities, and their tokens. The
-  // identity id is the account id in hex; parsing it here keeps both deletes
-  // on primary keys.
+Status AnonymousCapReached(int64_t cap) {
+  return Status::PermissionDenied(ErrorCode::kAuthError, "this app has reached its limit of " + std::to_string(cap) +
+                                                             " anonymous users; try again later");
+}
+
+// last_active_at = max(last_active_at, at); db.Changes() tells if it moved.
+Status TouchUser(Connection& db, const ObjectId& user_id, int64_t at) {
+  Statement st = db.Prepare("UPDATE users SET last_active_at = ?2 WHERE id = ?1 AND last_active_at < ?2");
+  st.Bind(1, user_id).Bind(2, at);
+  if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "record activity");
+  return Status::Ok();
+}
+
+// Sets users.anonymous from the user's identities (core::User::IsAnonymous).
+Status RefreshAnonymousFlag(Connection& db, const ObjectId& user_id) {
+  Statement st = db.Prepare(
+      "UPDATE users SET anonymous = (EXISTS (SELECT 1 FROM identities WHERE user_id = ?1)"
+      " AND NOT EXISTS (SELECT 1 FROM identities WHERE user_id = ?1 AND provider_type <> 'anon-user'))"
+      " WHERE id = ?1");
+  st.Bind(1, user_id);
+  if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "update anonymous flag");
+  return Status::Ok();
+}
+
+// Deletes the user with everything that hangs off it and records `why` as an
+// audit event. NotFound(UserNotFound) if the user does not exist.
+Status EraseUser(Connection& db, const ObjectId& user_id, const core::Deletion& why) {
+  ObjectId app_id;
+  {
+    Statement st = db.Prepare("SELECT app_id FROM users WHERE id = ?");
+    st.Bind(1, user_id);
+    int rc = st.Step();
+    if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+    if (rc != SQLITE_ROW) return db.Error(rc, "find user");
+    app_id = st.ColumnId(0);
+  }
+  // The provider types for the audit event, and the email/password accounts
+  // of the user's identities with their tokens. The identity id is the
+  // account id in hex; parsing it here keeps both deletes on primary keys.
+  std::string providers;
   std::vector<ObjectId> accounts;
   {
-    Statement st =
-        db.Prepare("SELECT identity_id FROM identities WHERE user_id = ? AND provider_type = 'local-userpass'");
+    Statement st = db.Prepare("SELECT provider_type, identity_id FROM identities WHERE user_id = ? ORDER BY seq");
     st.Bind(1, user_id);
     int rc;
     while ((rc = st.Step()) == SQLITE_ROW) {
-      if (auto id = ObjectId::FromHex(st.ColumnText(0))) accounts.push_back(*id);
+      std::string type = st.ColumnText(0);
+      if (type == core::kLocalUserpass) {
+        if (auto id = ObjectId::FromHex(st.ColumnText(1))) accounts.push_back(*id);
+      }
+      if (("," + providers + ",").find("," + type + ",") == std::string::npos)
+        providers += (providers.empty() ? "" : ",") + type;
     }
-    if (rc != SQLITE_DONE) return db.Error(rc, "find userpass identities");
+    if (rc != SQLITE_DONE) return db.Error(rc, "read identities");
   }
   for (const ObjectId& account : accounts) {
     for (const char* sql :
@@ -130,6 +170,12 @@ Status EraseUser(Connection& db, const ObjectId& user_id) {
     st.Bind(1, user_id);
     if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete user");
   }
+  Statement st = db.Prepare(
+      "INSERT INTO audit_events (app_id, at, action, user_id, actor, reason, providers)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?)");
+  st.Bind(1, app_id).Bind(2, why.at).Bind(3, core::kAuditUserDelete).Bind(4, user_id);
+  st.Bind(5, why.actor).Bind(6, why.reason).Bind(7, providers);
+  if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert audit event");
   return Status::Ok();
 }
 
@@ -184,11 +230,22 @@ void SqliteStore::WriterLoop() {
   std::vector<WriteOp> batch;
   std::vector<Status> results;
   Connection& db = *writer_;
+  int64_t data_version = DataVersion(db);
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;  // stopping and drained
+      queue_cv_.wait_for(lock, kOutsideWritePoll, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty() && stopping_) return;  // stopping and drained
+    }
+    // Another process (e.g. `guestpass users expire`) committed to the file:
+    // what the session cache holds may be stale.
+    if (int64_t v = DataVersion(db); v != data_version) {
+      data_version = v;
+      session_cache_.Clear();
+    }
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      if (queue_.empty()) continue;
       while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -210,8 +267,12 @@ void SqliteStore::WriterLoop() {
       if (!txn.ok()) db.Exec("ROLLBACK");
     }
     if (txn.ok()) {
-      for (size_t i = 0; i < batch.size(); ++i)
-        if (results[i].ok() && batch[i].touched_user) session_cache_.InvalidateUser(batch[i].touched_user());
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (!results[i].ok()) continue;
+        if (batch[i].touched_user) session_cache_.InvalidateUser(batch[i].touched_user());
+        if (batch[i].touched_users)
+          for (const ObjectId& id : batch[i].touched_users()) session_cache_.InvalidateUser(id);
+      }
     }
     for (size_t i = 0; i < batch.size(); ++i) {
       // A failed commit loses every write of the batch: none is acknowledged.
@@ -219,6 +280,11 @@ void SqliteStore::WriterLoop() {
     }
     batch.clear();
   }
+}
+
+int64_t SqliteStore::DataVersion(Connection& db) {
+  Statement st = db.Prepare("PRAGMA data_version");
+  return st.Step() == SQLITE_ROW ? st.ColumnInt(0) : -1;
 }
 
 // ---- Readers ----
@@ -291,24 +357,34 @@ void SqliteStore::PutApp(core::App app, StatusCallback done) {
 
 // ---- Users and sessions ----
 
-void SqliteStore::CreateUserWithSession(core::User user, core::Session session, StatusCallback done) {
+void SqliteStore::CreateUserWithSession(core::User user, core::Session session, int64_t anonymous_cap,
+                                        StatusCallback done) {
   struct Args {
     core::User user;
     core::Session session;
   };
   auto args = std::make_shared<Args>(Args{std::move(user), std::move(session)});
-  Enqueue({[args](Connection& db) {
+  Enqueue({[args, anonymous_cap](Connection& db) {
              const core::User& u = args->user;
+             const bool anonymous = u.IsAnonymous();
+             if (anonymous && anonymous_cap > 0) {
+               Statement st = db.Prepare("SELECT anonymous FROM app_user_counts WHERE app_id = ?");
+               st.Bind(1, u.app_id);
+               int rc = st.Step();
+               if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db.Error(rc, "count anonymous users");
+               if (rc == SQLITE_ROW && st.ColumnInt(0) >= anonymous_cap) return AnonymousCapReached(anonymous_cap);
+             }
              {
                Statement st = db.Prepare(
-                   "INSERT INTO users (id, app_id, type, data, created_at, last_active_at, disabled)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?)");
+                   "INSERT INTO users (id, app_id, type, data, created_at, last_active_at, disabled, anonymous)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
                st.Bind(1, u.id).Bind(2, u.app_id).Bind(3, u.type);
                if (u.data_json.empty() || u.data_json == "{}")
                  st.BindNull(4);
                else
                  st.Bind(4, u.data_json);
                st.Bind(5, u.created_at).Bind(6, u.last_active_at).Bind(7, int64_t{u.disabled});
+               st.Bind(8, int64_t{anonymous});
                if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert user");
              }
              if (Status s = InsertIdentities(db, u); !s.ok()) return s;
@@ -321,9 +397,18 @@ void SqliteStore::CreateSession(core::Session session, StatusCallback done) {
   auto shared = std::make_shared<core::Session>(std::move(session));
   Enqueue({[shared](Connection& db) {
              if (Status s = RequireUser(db, shared->user_id); !s.ok()) return s;
+             if (Status s = TouchUser(db, shared->user_id, shared->created_at); !s.ok()) return s;
              return InsertSession(db, *shared);
            },
-           std::move(done)});
+           std::move(done), [shared] { return shared->user_id; }});
+}
+
+void SqliteStore::RecordActivity(ObjectId user_id, int64_t at, StatusCallback done) {
+  Enqueue({[user_id, at](Connection& db) {
+             if (Status s = TouchUser(db, user_id, at); !s.ok()) return s;
+             return db.Changes() > 0 ? Status::Ok() : RequireUser(db, user_id);
+           },
+           std::move(done), [user_id] { return user_id; }});
 }
 
 void SqliteStore::FindUserByIdentity(ObjectId app_id, std::string provider_type, std::string identity_id,
@@ -397,7 +482,7 @@ void SqliteStore::LinkIdentity(ObjectId user_id, core::Identity identity, std::s
                st.Bind(1, merged);
              st.Bind(2, user_id);
              if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "update user data");
-             return Status::Ok();
+             return RefreshAnonymousFlag(db, user_id);
            },
            std::move(done), [user_id] { return user_id; }});
 }
@@ -491,7 +576,7 @@ void SqliteStore::DeleteApiKey(ObjectId key_id, ObjectId user_id, StatusCallback
                  "DELETE FROM identities WHERE user_id = ? AND provider_type = 'api-key' AND identity_id = ?");
              st.Bind(1, user_id).Bind(2, key_id.ToHex());
              if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete api key identity");
-             return Status::Ok();
+             return db.Changes() > 0 ? RefreshAnonymousFlag(db, user_id) : Status::Ok();
            },
            std::move(done), [user_id] { return user_id; }});
 }
@@ -736,10 +821,11 @@ Result<core::User> SqliteStore::ReadUser(const ObjectId& user_id) {
   return user;
 }
 
-void SqliteStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymous,
+void SqliteStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
                                 Callback<DeleteSessionOutcome> done) {
   auto outcome = std::make_shared<DeleteSessionOutcome>();
-  Enqueue({[session_id, delete_user_if_anonymous, outcome](Connection& db) {
+  auto shared_why = std::make_shared<core::Deletion>(std::move(why));
+  Enqueue({[session_id, delete_user_if_anonymous, outcome, shared_why](Connection& db) {
              {
                Statement st = db.Prepare("DELETE FROM sessions WHERE id = ? RETURNING user_id");
                st.Bind(1, session_id);
@@ -764,7 +850,7 @@ void SqliteStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymo
                anonymous = st.ColumnInt(0) > 0 && st.ColumnInt(1) == 0;
              }
              if (!anonymous) return Status::Ok();
-             if (Status s = EraseUser(db, outcome->user_id); !s.ok()) return s;
+             if (Status s = EraseUser(db, outcome->user_id, *shared_why); !s.ok()) return s;
              outcome->user_deleted = true;
              return Status::Ok();
            },
@@ -775,11 +861,9 @@ void SqliteStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymo
            [outcome] { return outcome->user_id; }});
 }
 
-void SqliteStore::DeleteUser(ObjectId user_id, StatusCallback done) {
-  Enqueue({[user_id](Connection& db) {
-             if (Status s = RequireUser(db, user_id); !s.ok()) return s;
-             return EraseUser(db, user_id);
-           },
+void SqliteStore::DeleteUser(ObjectId user_id, core::Deletion why, StatusCallback done) {
+  auto shared_why = std::make_shared<core::Deletion>(std::move(why));
+  Enqueue({[user_id, shared_why](Connection& db) { return EraseUser(db, user_id, *shared_why); },
            std::move(done), [user_id] { return user_id; }});
 }
 
@@ -796,6 +880,178 @@ void SqliteStore::CountUsers(ObjectId app_id, Callback<int64_t> done) {
     return st.ColumnInt(0);
   }();
   done(std::move(count));
+}
+
+void SqliteStore::CountAnonymousUsers(ObjectId app_id, Callback<int64_t> done) {
+  auto count = [&]() -> Result<int64_t> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    Statement st = db.Prepare("SELECT anonymous FROM app_user_counts WHERE app_id = ?");
+    st.Bind(1, app_id);
+    int rc = st.Step();
+    if (rc == SQLITE_DONE) return int64_t{0};
+    if (rc != SQLITE_ROW) return db.Error(rc, "count anonymous users");
+    return st.ColumnInt(0);
+  }();
+  done(std::move(count));
+}
+
+// ---- Anonymous-user lifecycle ----
+
+namespace {
+// Served by the partial index users_anonymous_by_activity.
+constexpr const char* kInactiveAnonymousSql =
+    "SELECT id, type, data, created_at, last_active_at, disabled FROM users"
+    " WHERE app_id = ? AND anonymous = 1 AND last_active_at < ? ORDER BY last_active_at LIMIT ?";
+}  // namespace
+
+void SqliteStore::ListInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff, size_t limit,
+                                             Callback<std::vector<core::User>> done) {
+  auto users = [&]() -> Result<std::vector<core::User>> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    std::vector<core::User> out;
+    {
+      Statement st = db.Prepare(kInactiveAnonymousSql);
+      st.Bind(1, app_id).Bind(2, cutoff).Bind(3, static_cast<int64_t>(limit));
+      int rc;
+      while ((rc = st.Step()) == SQLITE_ROW) {
+        core::User u;
+        u.id = st.ColumnId(0);
+        u.app_id = app_id;
+        u.type = st.ColumnText(1);
+        u.data_json = st.ColumnIsNull(2) ? "{}" : st.ColumnText(2);
+        u.created_at = st.ColumnInt(3);
+        u.last_active_at = st.ColumnInt(4);
+        u.disabled = st.ColumnInt(5) != 0;
+        out.push_back(std::move(u));
+      }
+      if (rc != SQLITE_DONE) return db.Error(rc, "list inactive users");
+    }
+    for (core::User& u : out) {
+      Statement st =
+          db.Prepare("SELECT provider_type, provider_id, identity_id FROM identities WHERE user_id = ? ORDER BY seq");
+      st.Bind(1, u.id);
+      int rc;
+      while ((rc = st.Step()) == SQLITE_ROW) AppendIdentity(st, 0, u);
+      if (rc != SQLITE_DONE) return db.Error(rc, "read identities");
+    }
+    return out;
+  }();
+  done(std::move(users));
+}
+
+void SqliteStore::DeleteInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff, size_t limit, core::Deletion why,
+                                               Callback<std::vector<ObjectId>> done) {
+  struct Shared {
+    core::Deletion why;
+    std::vector<ObjectId> deleted;
+  };
+  auto shared = std::make_shared<Shared>(Shared{std::move(why), {}});
+  Enqueue({[app_id, cutoff, limit, shared](Connection& db) {
+             shared->deleted.clear();
+             {
+               Statement st = db.Prepare(kInactiveAnonymousSql);
+               st.Bind(1, app_id).Bind(2, cutoff).Bind(3, static_cast<int64_t>(limit));
+               int rc;
+               while ((rc = st.Step()) == SQLITE_ROW) shared->deleted.push_back(st.ColumnId(0));
+               if (rc != SQLITE_DONE) return db.Error(rc, "find inactive users");
+             }
+             for (const ObjectId& id : shared->deleted)
+               if (Status s = EraseUser(db, id, shared->why); !s.ok()) return s;
+             return Status::Ok();
+           },
+           [shared, done = std::move(done)](Status s) {
+             if (!s.ok()) return done(s);
+             done(std::move(shared->deleted));
+           },
+           nullptr, [shared] { return shared->deleted; }});
+}
+
+// ---- Audit events ----
+
+void SqliteStore::ListAuditEvents(ObjectId app_id, int64_t after_seq, size_t limit,
+                                  Callback<std::vector<core::AuditEvent>> done) {
+  auto events = [&]() -> Result<std::vector<core::AuditEvent>> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    Statement st = db.Prepare(
+        "SELECT seq, at, action, user_id, actor, reason, providers FROM audit_events"
+        " WHERE app_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+    st.Bind(1, app_id).Bind(2, after_seq).Bind(3, static_cast<int64_t>(limit));
+    std::vector<core::AuditEvent> out;
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      core::AuditEvent e;
+      e.seq = st.ColumnInt(0);
+      e.app_id = app_id;
+      e.at = st.ColumnInt(1);
+      e.action = st.ColumnText(2);
+      e.user_id = st.ColumnId(3);
+      e.actor = st.ColumnText(4);
+      e.reason = st.ColumnText(5);
+      std::string providers = st.ColumnText(6);
+      for (size_t start = 0; start < providers.size();) {
+        size_t comma = providers.find(',', start);
+        if (comma == std::string::npos) comma = providers.size();
+        e.providers.push_back(providers.substr(start, comma - start));
+        start = comma + 1;
+      }
+      out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return db.Error(rc, "list audit events");
+    return out;
+  }();
+  done(std::move(events));
+}
+
+// ---- Background jobs ----
+
+void SqliteStore::ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds,
+                           Callback<bool> done) {
+  struct Shared {
+    std::string name, holder;
+    bool claimed = false;
+  };
+  auto shared = std::make_shared<Shared>(Shared{std::move(name), std::move(holder)});
+  Enqueue({[shared, now, lease_seconds](Connection& db) {
+             Statement st = db.Prepare(
+                 "INSERT INTO jobs (name, holder, lease_expires_at, next_run_at) VALUES (?1, ?2, ?3 + ?4, 0)"
+                 " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+                 " lease_expires_at = excluded.lease_expires_at"
+                 " WHERE (jobs.holder = excluded.holder AND jobs.lease_expires_at > ?3)"
+                 " OR (jobs.lease_expires_at <= ?3 AND jobs.next_run_at <= ?3)"
+                 " RETURNING holder");
+             st.Bind(1, shared->name).Bind(2, shared->holder).Bind(3, now).Bind(4, lease_seconds);
+             int rc = st.Step();
+             shared->claimed = rc == SQLITE_ROW;
+             while (rc == SQLITE_ROW) rc = st.Step();
+             if (rc != SQLITE_DONE) return db.Error(rc, "claim job");
+             return Status::Ok();
+           },
+           [shared, done = std::move(done)](Status s) {
+             if (!s.ok()) return done(s);
+             done(shared->claimed);
+           }});
+}
+
+void SqliteStore::FinishJob(std::string name, std::string holder, int64_t next_run_at, StatusCallback done) {
+  struct Shared {
+    std::string name, holder;
+  };
+  auto shared = std::make_shared<Shared>(Shared{std::move(name), std::move(holder)});
+  Enqueue({[shared, next_run_at](Connection& db) {
+             Statement st = db.Prepare(
+                 "UPDATE jobs SET holder = '', lease_expires_at = 0, next_run_at = ?3 WHERE name = ?1 AND holder = ?2");
+             st.Bind(1, shared->name).Bind(2, shared->holder).Bind(3, next_run_at);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "finish job");
+             if (db.Changes() == 0) return Status::NotFound(ErrorCode::kNone, "the job is not held by " + shared->holder);
+             return Status::Ok();
+           },
+           std::move(done)});
 }
 
 }  // namespace guestpass::store::sqlite

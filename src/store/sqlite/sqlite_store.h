@@ -6,9 +6,12 @@
 // commits with synchronous=FULL (the WAL is fsynced), and only then calls
 // each write's callback: group commit, so N concurrent logins cost one fsync.
 // Reads run inline on the caller's thread on a pooled read connection; WAL
-// lets them proceed while the writer commits.
+// lets them proceed while the writer commits. Session reads are served from
+// a write-through SessionCache; the writer clears it within
+// kOutsideWritePoll when another process commits to the file.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -39,8 +42,10 @@ class SqliteStore final : public Store {
 
   void ListApps(Callback<std::vector<core::App>> done) override;
   void PutApp(core::App app, StatusCallback done) override;
-  void CreateUserWithSession(core::User user, core::Session session, StatusCallback done) override;
+  void CreateUserWithSession(core::User user, core::Session session, int64_t anonymous_cap,
+                             StatusCallback done) override;
   void CreateSession(core::Session session, StatusCallback done) override;
+  void RecordActivity(core::ObjectId user_id, int64_t at, StatusCallback done) override;
   void FindUserByIdentity(core::ObjectId app_id, std::string provider_type, std::string identity_id,
                           Callback<core::User> done) override;
   void LinkIdentity(core::ObjectId user_id, core::Identity identity, std::string data_json,
@@ -58,10 +63,20 @@ class SqliteStore final : public Store {
                         std::string new_password_hash, int64_t now, Callback<core::UserpassAccount> done) override;
   void GetSessionWithUser(core::ObjectId session_id, Callback<SessionWithUser> done) override;
   void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
-  void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous,
+  void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
                      Callback<DeleteSessionOutcome> done) override;
-  void DeleteUser(core::ObjectId user_id, StatusCallback done) override;
+  void DeleteUser(core::ObjectId user_id, core::Deletion why, StatusCallback done) override;
   void CountUsers(core::ObjectId app_id, Callback<int64_t> done) override;
+  void CountAnonymousUsers(core::ObjectId app_id, Callback<int64_t> done) override;
+  void ListInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit,
+                                  Callback<std::vector<core::User>> done) override;
+  void DeleteInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit, core::Deletion why,
+                                    Callback<std::vector<core::ObjectId>> done) override;
+  void ListAuditEvents(core::ObjectId app_id, int64_t after_seq, size_t limit,
+                       Callback<std::vector<core::AuditEvent>> done) override;
+  void ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds,
+                Callback<bool> done) override;
+  void FinishJob(std::string name, std::string holder, int64_t next_run_at, StatusCallback done) override;
 
  private:
   struct WriteOp {
@@ -70,7 +85,12 @@ class SqliteStore final : public Store {
     // The user whose cached sessions the write may change; invalidated after
     // a successful commit, before `complete` acknowledges it.
     std::function<core::ObjectId()> touched_user = nullptr;
+    // The same for writes that touch many users (batch deletions).
+    std::function<std::vector<core::ObjectId>()> touched_users = nullptr;
   };
+  // How often the writer looks for commits by other processes (data_version).
+  static constexpr std::chrono::milliseconds kOutsideWritePoll{100};
+  static int64_t DataVersion(Connection& db);
 
   SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer);
   void Enqueue(WriteOp op);

@@ -6,12 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/object_id.h"
 #include "core/random.h"
 #include "store/sqlite/connection.h"
+#include "store/sqlite/migrations.h"
 #include "store/sync.h"
 #include "testutil/temp_dir.h"
 
@@ -70,7 +73,7 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
     auto store = Open();
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(AwaitStatus([&](auto done) { store->PutApp(app, done); }).ok());
-    ASSERT_TRUE(AwaitStatus([&](auto done) { store->CreateUserWithSession(user, session, done); }).ok());
+    ASSERT_TRUE(AwaitStatus([&](auto done) { store->CreateUserWithSession(user, session, 0, done); }).ok());
   }  // destroyed: the store is closed
 
   auto store = Open();
@@ -101,7 +104,7 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
 TEST_F(SqliteStoreTest, EveryMigrationIsAppliedOnOpen) {
   ASSERT_NE(Open(), nullptr);
   const int64_t latest = SqliteStore::LatestSchemaVersion();
-  EXPECT_EQ(latest, 3);
+  EXPECT_EQ(latest, 4);
   EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{latest, latest}));
 }
 
@@ -109,7 +112,7 @@ TEST_F(SqliteStoreTest, ReopeningDoesNotReapplyMigrations) {
   ASSERT_NE(Open(), nullptr);
   ASSERT_NE(Open(), nullptr);
   const int64_t latest = SqliteStore::LatestSchemaVersion();
-  EXPECT_EQ(latest, 3);
+  EXPECT_EQ(latest, 4);
   EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{latest, latest}));
 }
 
@@ -125,7 +128,7 @@ TEST_F(SqliteStoreTest, RefusesADatabaseOfANewerVersion) {
   auto store = SqliteStore::Open({path_});
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Code::kInternal);
-  EXPECT_NE(store.status().message().find("database schema version 4 is newer than this guestpass (3)"),
+  EXPECT_NE(store.status().message().find("database schema version 5 is newer than this guestpass (4)"),
             std::string::npos)
       << store.status().message();
 }
@@ -153,7 +156,7 @@ TEST_F(SqliteStoreTest, ClosingFinishesEveryQueuedWrite) {
       core::Session session;
       session.id = ids_.Next();
       session.user_id = user.id;
-      store->CreateUserWithSession(user, session, [&](core::Status s) {
+      store->CreateUserWithSession(user, session, 0, [&](core::Status s) {
         succeeded += s.ok();
         ++completed;
       });
@@ -164,6 +167,91 @@ TEST_F(SqliteStoreTest, ClosingFinishesEveryQueuedWrite) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(Await<int64_t>([&](auto done) { store->CountUsers(app_id, done); }).value(), kWrites);
+}
+
+// A database made by the previous release (schema 3) with users in it: the
+// lifecycle migration marks exactly the anonymous ones and counts them.
+TEST_F(SqliteStoreTest, TheLifecycleMigrationClassifiesExistingUsers) {
+  const ObjectId app_id = ids_.Next();
+  const ObjectId anon_a = ids_.Next(), anon_b = ids_.Next(), linked = ids_.Next(), email = ids_.Next();
+  {
+    auto db = Connection::Open(path_, /*read_only=*/false);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    Connection& c = **db;
+    ASSERT_TRUE(c.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)").ok());
+    for (int v = 1; v <= 3; ++v) {
+      ASSERT_TRUE(c.Exec(kMigrations[v - 1]).ok()) << v;
+      ASSERT_TRUE(c.Exec(("INSERT INTO schema_migrations (version) VALUES (" + std::to_string(v) + ")").c_str()).ok());
+    }
+    auto add_user = [&](const ObjectId& id, int64_t last_active, std::vector<std::string> types) {
+      Statement st = c.Prepare(
+          "INSERT INTO users (id, app_id, type, created_at, last_active_at) VALUES (?, ?, 'normal', 1, ?)");
+      st.Bind(1, id).Bind(2, app_id).Bind(3, last_active);
+      ASSERT_EQ(st.Step(), SQLITE_DONE);
+      int64_t seq = 0;
+      for (const auto& type : types) {
+        Statement ident = c.Prepare(
+            "INSERT INTO identities (user_id, seq, app_id, provider_type, provider_id, identity_id)"
+            " VALUES (?, ?, ?, ?, ?, ?)");
+        ident.Bind(1, id).Bind(2, seq).Bind(3, app_id).Bind(4, type).Bind(5, app_id);
+        ident.Bind(6, id.ToHex() + "-" + std::to_string(seq++));
+        ASSERT_EQ(ident.Step(), SQLITE_DONE);
+      }
+    };
+    add_user(anon_a, 20, {"anon-user"});
+    add_user(anon_b, 10, {"anon-user"});
+    add_user(linked, 5, {"anon-user", "custom-token"});
+    add_user(email, 5, {"local-userpass"});
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Await<int64_t>([&](auto done) { store->CountAnonymousUsers(app_id, done); }).value(), 2);
+  auto idle = Await<std::vector<core::User>>(
+      [&](auto done) { store->ListInactiveAnonymousUsers(app_id, /*cutoff=*/100, 10, done); });
+  ASSERT_TRUE(idle.ok()) << idle.status().ToString();
+  ASSERT_EQ(idle->size(), 2u);
+  EXPECT_EQ((*idle)[0].id, anon_b);
+  EXPECT_EQ((*idle)[1].id, anon_a);
+}
+
+// `guestpass users expire` run beside a live server writes through another
+// connection: the server's session cache must not keep serving the deleted
+// user's sessions.
+TEST_F(SqliteStoreTest, ASessionDeletedByAnotherProcessStopsBeingServedPromptly) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  core::App app;
+  app.id = ids_.Next();
+  app.client_app_id = "outside-abcde";
+  app.name = "outside";
+  ASSERT_TRUE(AwaitStatus([&](auto done) { store->PutApp(app, done); }).ok());
+  core::User user;
+  user.id = ids_.Next();
+  user.app_id = app.id;
+  user.identities.push_back({"ident-outside", "anon-user", ids_.Next()});
+  core::Session session;
+  session.id = ids_.Next();
+  session.user_id = user.id;
+  session.expires_at = 1'900'000'000;
+  ASSERT_TRUE(AwaitStatus([&](auto done) { store->CreateUserWithSession(user, session, 0, done); }).ok());
+  ASSERT_TRUE(Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(session.id, done); }).ok());
+
+  {
+    auto other = SqliteStore::Open({path_});  // a second process's store
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE(AwaitStatus([&](auto done) { (*other)->DeleteUser(user.id, core::Deletion{1, "cli:test", "x"}, done); })
+                    .ok());
+  }
+  // The writer polls data_version every 100 ms; allow a generous margin.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  bool gone = false;
+  while (!gone && std::chrono::steady_clock::now() < deadline) {
+    gone = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(session.id, done); })
+               .status()
+               .IsNotFound();
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(gone);
 }
 
 }  // namespace

@@ -1,0 +1,95 @@
+// inactivity_job.h: the anonymous-user inactivity policy. Anonymous users
+// whose recorded activity (login, refresh, any authenticated request) is
+// older than their app's `anonymous_inactive_days` are deleted for good, with
+// an audit event each. Linked (non-anonymous) users are never touched.
+//
+// DESIGN: the store does the deleting in bounded batches (one atomic write
+// each), so logins queued behind a batch wait for at most one batch. Between
+// batches the job renews its lease: with several servers on one store the
+// job runs on one of them at a time, and a server that dies mid-run loses
+// the lease to another after `lease_seconds`. The job keeps no state of its
+// own: a restart, or a crash mid-run, just leaves the rest to the next run.
+// Runs on its own thread and blocks on the store (never on an I/O thread).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/model.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace guestpass::auth {
+
+// The store records activity at most hourly, so a user may have been active
+// up to core::kActivityResolutionSeconds after its recorded time: the cutoff
+// leaves that much slack, so nobody is deleted before being idle for the
+// full period. nullopt when the app never deletes inactive users.
+std::optional<int64_t> InactivityCutoff(const core::AppSettings& settings, int64_t now);
+
+struct ExpireOptions {
+  size_t batch_size = 500;                 // users per write
+  std::string actor = "system:inactivity";  // who, in the audit events
+  // Called after each batch; false stops the run (e.g. the lease was lost).
+  std::function<bool()> keep_going = [] { return true; };
+};
+
+struct ExpireReport {
+  int64_t deleted = 0;
+  int64_t batches = 0;
+};
+
+// Deletes the app's anonymous users idle past its policy, batch by batch,
+// until none are left (or keep_going says stop). Blocking.
+core::Result<ExpireReport> ExpireInactiveUsers(store::Store& store, const core::App& app, int64_t now,
+                                               const ExpireOptions& options);
+
+struct InactivityJobOptions {
+  std::string holder;                 // this server's name in the job lease
+  int64_t interval_seconds = 3600;    // how often a run is due
+  int64_t lease_seconds = 300;        // a dead holder's run is taken over after this
+  size_t batch_size = 500;
+};
+
+// The background job of `guestpass serve`.
+class InactivityJob {
+ public:
+  // `apps` returns the apps to police; called at every run.
+  InactivityJob(store::Store& store, std::function<std::vector<std::shared_ptr<const core::App>>()> apps,
+                const core::Clock& clock, InactivityJobOptions options);
+  ~InactivityJob();  // Stop()
+
+  void Start();
+  // Stops after the batch in progress; the rest is left for the next run.
+  void Stop();
+
+  // One attempt: claims the job if due, runs it over every app and sets the
+  // next due time. Returns how many users it deleted (0 when not due or held
+  // elsewhere). Start() calls it every min(interval, 60) seconds.
+  core::Result<int64_t> Tick();
+
+  static constexpr const char* kJobName = "anonymous-inactivity";
+
+ private:
+  bool Stopping();
+
+  store::Store& store_;
+  std::function<std::vector<std::shared_ptr<const core::App>>()> apps_;
+  const core::Clock& clock_;
+  const InactivityJobOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace guestpass::auth
