@@ -2,7 +2,8 @@
 # bench/run.sh: the guestpass benchmark harness (issue 5); docs/performance.md
 # explains it. One command runs every workload and prints a table:
 #   nginx baseline, (1) anonymous login, (2) refresh, (3) profile, (4) the mix,
-#   and with --seeded N (5) login with N users already in the store.
+#   with --seeded N (5) login with N users already in the store, and with
+#   --expire N (6) the inactivity job deleting N idle users while the mix runs.
 # It installs wrk, nginx and sqlite3 if missing (apt), builds the release
 # binaries if needed, starts nginx (a generated config in a temp dir) and
 # `guestpass serve` (a fresh data dir) on loopback, runs wrk with the Lua
@@ -13,6 +14,7 @@
 #   bash bench/run.sh                      # 3 runs of 5 s per workload
 #   bash bench/run.sh --smoke              # CI: a few seconds, no targets
 #   bash bench/run.sh --seeded 1000000     # also login with 1M users seeded
+#   bash bench/run.sh --expire 1000000     # also (6): delete 1M idle users under the mix
 #   bash bench/run.sh --help               # every option
 set -euo pipefail
 
@@ -31,6 +33,7 @@ pool=1000
 nginx_workers=2
 server_threads=""   # empty: guestpass's default (number of cores)
 seeded=""           # comma-separated user counts for workload (5)
+expire=""          # idle users for workload (6)
 workloads="login,refresh,profile,mix"
 smoke=0
 do_build=1
@@ -49,12 +52,16 @@ usage: bash bench/run.sh [options]
                       the nginx baseline always runs)
   --seeded N[,M..]    also run workload (5): login with N users seeded into a fresh
                       store by build/guestpass-seed (e.g. 1000000; 0: none)
+  --expire N          also run workload (6): N users idle for 100 days are seeded, and the
+                      mix (4) runs while the inactivity job deletes them; reports the job's
+                      duration and the mix's latency meanwhile (0: none)
   --nginx-workers W   nginx worker_processes (default 2, as many as guestpass threads)
   --server-threads N  guestpass serve --threads (default: its own, the number of cores)
   --out FILE          markdown results file (default bench/results/latest.md;
                       --smoke writes none unless --out is given)
   --no-build          use build/guestpass and build/guestpass-seed as they are
-  --smoke             CI mode: 1 run of 1 s per workload, pool of 50, 2000 seeded users,
+  --smoke             CI mode: 1 run of 1 s per workload, pool of 50, 2000 seeded and
+                      2000 expired users,
                       no targets; fails only if something did not start or a workload
                       got a non-2xx response (as every mode does)
 EOF
@@ -69,6 +76,7 @@ while (($#)); do
     --pool) pool=$2; shift 2 ;;
     --workloads) workloads=$2; shift 2 ;;
     --seeded) seeded=$2; shift 2 ;;
+    --expire) expire=$2; shift 2 ;;
     --nginx-workers) nginx_workers=$2; shift 2 ;;
     --server-threads) server_threads=$2; shift 2 ;;
     --out) out=$2; out_given=1; shift 2 ;;
@@ -81,8 +89,10 @@ done
 if ((smoke)); then
   runs=1; duration=1; pool=50
   [[ -n "$seeded" ]] || seeded=2000
+  [[ -n "$expire" ]] || expire=2000
 fi
 [[ "$seeded" != 0 ]] || seeded=""  # --seeded 0: no workload (5)
+[[ "$expire" != 0 ]] || expire=""  # --expire 0: no workload (6)
 if ((!out_given && !smoke)); then out="$root/bench/results/latest.md"; fi
 
 log() { echo "bench: $*" >&2; }
@@ -170,7 +180,7 @@ fi
 server_bin="$build/guestpass"
 seed_bin="$build/guestpass-seed"
 [[ -x "$server_bin" ]] || die "$server_bin is missing (run without --no-build)"
-if [[ -n "$seeded" && ! -x "$seed_bin" ]]; then die "$seed_bin is missing (run without --no-build)"; fi
+if [[ -n "$seeded$expire" && ! -x "$seed_bin" ]]; then die "$seed_bin is missing (run without --no-build)"; fi
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
 
 # ---- servers ----
@@ -229,14 +239,15 @@ EOF
   die "nginx: no free port found"
 }
 
-# start_guestpass NAME DATA_DIR: sets gp_pid, gp_url, gp_app.
+# start_guestpass NAME DATA_DIR [SERVE ARGS..]: sets gp_pid, gp_url, gp_app.
 gp_pid=""
 gp_url=""
 gp_app=""
 start_guestpass() {
   local name=$1 data=$2 i
+  shift 2
   # The load comes from one address: the anonymous sign-up limit would refuse it.
-  local args=(serve --listen 127.0.0.1:0 --data-dir "$data" --signups-per-hour 0)
+  local args=(serve --listen 127.0.0.1:0 --data-dir "$data" --signups-per-hour 0 "$@")
   [[ -z "$server_threads" ]] || args+=(--threads "$server_threads")
   : >"$work/$name.out"
   "$server_bin" "${args[@]}" >"$work/$name.out" 2>"$work/$name.err" &
@@ -389,6 +400,66 @@ for n in ${seeded//,/ }; do
   read -r u b bpu < <(store_stats "$work/data-$n")
   seed_info[$n]+="|$u|$b|$bpu"
 done
+# Workload (6): the inactivity job deletes $expire idle users while the mix
+# runs. The users are seeded 100 days idle into a store whose app (imported
+# from an app dir) first has the policy "never", so a pool of live sessions
+# can be made; the server is then restarted with the default 90-day policy,
+# its job starts at once, and the mix runs until the job logs its end.
+expire_stats=""   # "rps p50_us p99_us p999_us non2xx socket_errors" of the mix during the job
+if [[ -n "$expire" ]]; then
+  data="$work/data-expire"
+  log "workload (6): seeding $expire users idle for 100 days"
+  "$seed_bin" --data-dir "$data" --users "$expire" --idle-days 100 >"$work/seed-expire.out" 2>"$work/seed-expire.err" || {
+    cat "$work/seed-expire.err" >&2
+    die "guestpass-seed failed"
+  }
+  expire_app=$(sed -n 's/^guestpass-seed: app id=\([^ ]*\) .*/\1/p' "$work/seed-expire.out")
+  [[ -n "$expire_app" ]] || die "guestpass-seed printed no app id"
+  app_dir="$work/app-expire"
+  mkdir -p "$app_dir/auth"
+  printf '{"app_id": "%s", "name": "expire"}\n' "$expire_app" >"$app_dir/root_config.json"
+  echo '{"anon-user": {"name": "anon-user", "type": "anon-user", "disabled": false}}' >"$app_dir/auth/providers.json"
+  echo '{"anonymous": {"delete_after_inactive_days": "never"}}' >"$app_dir/guestpass.json"
+  sync
+  # A completed run (here: deleting nobody) is due again after the interval.
+  start_guestpass expire-pool "$data" --app-dir "$app_dir" --inactivity-interval 1
+  expire_pool="$work/pool-expire.txt"
+  make_pool "$expire_pool" "$pool"
+  stop_guestpass
+  rm "$app_dir/guestpass.json"  # the default policy: 90 days
+  run_wrk nginx-expire nginx.lua "$nginx_url" 1
+  start_guestpass expire "$data" --app-dir "$app_dir" --inactivity-interval 1
+  outf="$work/wrk-expire.log"
+  GP_POOL_FILE="$expire_pool" GP_APP_ID="$gp_app" timeout 400 wrk -t"$wrk_threads" -c"$connections" -d330s \
+    --latency -s "$lua/mix.lua" "$gp_url" >"$outf" 2>&1 &
+  wrk_pid=$!
+  pids+=("$wrk_pid")
+  for ((i = 0; i < 3000; i++)); do
+    grep -q 'inactivity job run finished' "$work/expire.err" && break
+    kill -0 "$wrk_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  sleep 0.2
+  kill -INT "$wrk_pid" 2>/dev/null || true
+  wait "$wrk_pid" 2>/dev/null || true
+  job_line=$(grep 'inactivity job run finished' "$work/expire.err" | head -n1) || {
+    cat "$work/expire.err" >&2
+    die "workload (6): the inactivity job did not finish within 5 minutes"
+  }
+  job_deleted=$(sed -n 's/.* deleted=\([0-9]*\).*/\1/p' <<<"$job_line")
+  job_seconds=$(sed -n 's/.* seconds=\([0-9.]*\).*/\1/p' <<<"$job_line")
+  line=$(grep '^GPBENCH ' "$outf" | tail -n1) || { cat "$outf" >&2; die "wrk printed no result (expire)"; }
+  # shellcheck disable=SC2034
+  requests=0 seconds=0 rps=0 p50_us=0 p99_us=0 p999_us=0 non2xx=0 connect_errors=0 read_errors=0 write_errors=0 timeouts=0
+  eval "${line#GPBENCH }"
+  ((non2xx == 0)) || failures=$((failures + 1))
+  expire_rss=$(peak_rss_mb "$gp_pid")
+  stop_guestpass
+  expire_stats="$rps $p50_us $p99_us $p999_us $non2xx $((connect_errors + read_errors + write_errors + timeouts))"
+  log "workload (6): the job deleted $job_deleted users in $job_seconds s; mix meanwhile $(printf '%.0f' "$rps") req/s," \
+      "p99 $(ms "$p99_us") ms; server peak RSS $expire_rss MB"
+fi
+
 stop_pid "$nginx_pid"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -468,11 +539,23 @@ table="$work/table.md"
     fi
     echo "| $label (nginx of its phase: $ng_med_n/s) | $med | $mn-$mx | ${ratio}x | $(ms "$p50") | $(ms "$p99") | $(ms "$p999") | $bad | $sock | $tgt |"
   done
+  if [[ -n "$expire_stats" ]]; then
+    read -r rps p50 p99 p999 bad sock <<<"$expire_stats"
+    read -r ng_exp _ < <(row_stats nginx-expire)
+    tgt="-"
+    if ((!smoke)); then
+      if at_least 60 "$job_seconds" && ((p99 < 20000)); then tgt="job < 60 s, mix p99 < 20 ms: met"
+      else tgt="job < 60 s, mix p99 < 20 ms: MISSED"; fi
+    fi
+    label=$(mark "(6) mix while the job deletes $job_deleted idle users in ${job_seconds} s" "$bad" "$sock")
+    echo "| $label (nginx of its phase: $ng_exp/s) | $(printf '%.0f' "$rps") | - | $(ratio "$rps" "$ng_exp")x |" \
+         "$(ms "$p50") | $(ms "$p99") | $(ms "$p999") | $bad | $sock | $tgt |"
+  fi
   echo
   echo "- guestpass peak RSS (VmHWM) after all workloads: $main_rss MB; its store: $main_users users," \
        "$main_bytes bytes on disk, $main_bpu bytes per user (target <= 512)"
   # Warnings and errors the servers logged (stderr) during the run.
-  problems=$(cat "$work"/main.err "$work"/seeded-*.err 2>/dev/null | grep -E 'level=(warn|error)' || true)
+  problems=$(cat "$work"/main.err "$work"/seeded-*.err "$work"/expire*.err 2>/dev/null | grep -E 'level=(warn|error)' || true)
   if [[ -z "$problems" ]]; then
     echo "- guestpass log: no warn/error lines"
   else
@@ -483,6 +566,10 @@ table="$work/table.md"
     echo "- seeded store of $n users: seeding took $seed_rate (build/guestpass-seed);" \
          "server peak RSS $rss MB; after its login runs $u users, $b bytes on disk, $bpu bytes per user"
   done
+  if [[ -n "$expire" ]]; then
+    echo "- workload (6): $expire users seeded 100 days idle; the job (batches of 500 users per write) deleted" \
+         "$job_deleted in $job_seconds s while the mix ran; server peak RSS $expire_rss MB"
+  fi
 } >"$table"
 
 # ---- report ----

@@ -66,7 +66,7 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
       "app-dir", po::value<std::vector<std::string>>())("threads", po::value<std::string>())(
       "log-level", po::value<std::string>())("public-url", po::value<std::string>())(
       "trusted-proxies", po::value<std::string>())("signups-per-hour", po::value<std::string>())(
-      "signup-burst", po::value<std::string>());
+      "signup-burst", po::value<std::string>())("inactivity-interval", po::value<std::string>());
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(desc).run(), vm);

@@ -64,6 +64,40 @@ TEST(ParseServeArgsTest, ReadsEveryFlag) {
   EXPECT_EQ(c->public_url, "https://auth.example.com");
 }
 
+// Every option in the help table is a flag the parser accepts (the table and
+// the parser are two lists; this keeps them in step).
+TEST(ParseServeArgsTest, EveryDocumentedFlagIsAccepted) {
+  const std::map<std::string, std::string> sample = {
+      {"listen", "127.0.0.1:1"},      {"data-dir", "/d"},        {"app-dir", "/a"},
+      {"threads", "2"},               {"log-level", "warn"},     {"public-url", "https://x.example"},
+      {"trusted-proxies", "10.0.0.0/8"}, {"signups-per-hour", "5"}, {"signup-burst", "2"},
+      {"inactivity-interval", "60"}};
+  for (const auto& o : kServeOptions) {
+    auto it = sample.find(o.flag);
+    ASSERT_NE(it, sample.end()) << "no sample value for --" << o.flag;
+    auto c = Parse({std::string("--") + o.flag, it->second});
+    EXPECT_TRUE(c.ok()) << o.flag << ": " << c.status().ToString();
+  }
+}
+
+TEST(ParseServeArgsTest, TheInactivityIntervalIsBoundedSeconds) {
+  EXPECT_EQ(Parse({})->inactivity_interval_seconds, 3600);
+  EXPECT_EQ(Parse({"--inactivity-interval", "1"})->inactivity_interval_seconds, 1);
+  EXPECT_EQ(Parse({}, FakeEnv(Vars{{"GUESTPASS_INACTIVITY_INTERVAL", "604800"}}))->inactivity_interval_seconds,
+            604800);
+  for (const char* bad : {"0", "604801", "-5", "1h", ""})
+    ExpectInvalid(Parse({"--inactivity-interval", bad}), "--inactivity-interval");
+}
+
+TEST(ParseServeArgsTest, TheTestClockOffsetComesOnlyFromTheEnvironment) {
+  EXPECT_EQ(Parse({})->clock_offset_seconds, 0);
+  EXPECT_EQ(Parse({}, FakeEnv(Vars{{"GUESTPASS_TEST_CLOCK_OFFSET_SECONDS", "-86400"}}))->clock_offset_seconds,
+            -86400);
+  ExpectInvalid(Parse({}, FakeEnv(Vars{{"GUESTPASS_TEST_CLOCK_OFFSET_SECONDS", "3 days"}})),
+                "GUESTPASS_TEST_CLOCK_OFFSET_SECONDS");
+  ExpectInvalid(Parse({"--test-clock-offset", "5"}), "guestpass serve --help");
+}
+
 TEST(ParseServeArgsTest, FallsBackToTheEnvironment) {
   FakeEnv env(Vars{{"GUESTPASS_LISTEN", "10.0.0.1:7000"},
                    {"GUESTPASS_DATA_DIR", "/data"},

@@ -10,6 +10,12 @@ UPDATE users SET anonymous = 1
  WHERE EXISTS (SELECT 1 FROM identities i WHERE i.user_id = users.id)
    AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.user_id = users.id AND i.provider_type <> 'anon-user');
 
+-- Until now last_active_at was only set at creation: an existing anonymous
+-- user's real activity is unknown, so its inactivity period starts now
+-- rather than deleting users who may be active every day.
+UPDATE users SET last_active_at = MAX(last_active_at, CAST(strftime('%s', 'now') AS INTEGER))
+ WHERE anonymous = 1;
+
 CREATE INDEX users_anonymous_by_activity ON users (app_id, last_active_at) WHERE anonymous = 1;
 
 CREATE TABLE app_user_counts (
