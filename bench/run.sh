@@ -567,7 +567,7 @@ table="$work/table.md"
          "server peak RSS $rss MB; after its login runs $u users, $b bytes on disk, $bpu bytes per user"
   done
   if [[ -n "$expire" ]]; then
-    echo "- workload (6): $expire users seeded 100 days idle; the job (batches of 500 users per write) deleted" \
+    echo "- workload (6): $expire users seeded 100 days idle; the job (batches of 200 users per write) deleted" \
          "$job_deleted in $job_seconds s while the mix ran; server peak RSS $expire_rss MB"
   fi
 } >"$table"

@@ -355,7 +355,7 @@ TEST(LifecycleSqliteTest, LoginsKeepAnsweringWhileTheJobDeletes100kExpiredUsers)
   EXPECT_EQ(deleted, kIdle);
   EXPECT_EQ(failures, 0);
   // Logins interleave with the job's batches instead of waiting for all of
-  // it: 200 batches of 500, so many logins complete while it runs.
+  // it: 500 batches of 200, so many logins complete while it runs.
   EXPECT_GE(logins_during_job, 100);
   // Only the new, active users are left.
   auto anonymous = store::Await<int64_t>([&](auto done) { store.CountAnonymousUsers(life.app().id, done); });

@@ -2,6 +2,8 @@
 // its reader pool.
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
+
 #include "store/app_codec.h"
 #include "store/sqlite/migrations.h"
 
@@ -121,8 +123,10 @@ Status RefreshAnonymousFlag(Connection& db, const ObjectId& user_id) {
 }
 
 // Deletes the user with everything that hangs off it and records `why` as an
-// audit event. NotFound(UserNotFound) if the user does not exist.
-Status EraseUser(Connection& db, const ObjectId& user_id, const core::Deletion& why) {
+// audit event; an anonymous user leaves `counts` (the writer's cached
+// per-app counts). NotFound(UserNotFound) if the user does not exist.
+Status EraseUser(Connection& db, const ObjectId& user_id, const core::Deletion& why,
+                 std::unordered_map<ObjectId, int64_t>& counts) {
   ObjectId app_id;
   {
     Statement st = db.Prepare("SELECT app_id FROM users WHERE id = ?");
@@ -137,12 +141,14 @@ Status EraseUser(Connection& db, const ObjectId& user_id, const core::Deletion& 
   // account id in hex; parsing it here keeps both deletes on primary keys.
   std::string providers;
   std::vector<ObjectId> accounts;
+  bool anonymous = true;
   {
     Statement st = db.Prepare("SELECT provider_type, identity_id FROM identities WHERE user_id = ? ORDER BY seq");
     st.Bind(1, user_id);
     int rc;
     while ((rc = st.Step()) == SQLITE_ROW) {
       std::string type = st.ColumnText(0);
+      anonymous = anonymous && type == core::kAnonUser;
       if (type == core::kLocalUserpass) {
         if (auto id = ObjectId::FromHex(st.ColumnText(1))) accounts.push_back(*id);
       }
@@ -176,6 +182,7 @@ Status EraseUser(Connection& db, const ObjectId& user_id, const core::Deletion& 
   st.Bind(1, app_id).Bind(2, why.at).Bind(3, core::kAuditUserDelete).Bind(4, user_id);
   st.Bind(5, why.actor).Bind(6, why.reason).Bind(7, providers);
   if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert audit event");
+  if (auto it = counts.find(app_id); anonymous && !providers.empty() && it != counts.end()) --it->second;
   return Status::Ok();
 }
 
@@ -242,6 +249,7 @@ void SqliteStore::WriterLoop() {
     if (int64_t v = DataVersion(db); v != data_version) {
       data_version = v;
       session_cache_.Clear();
+      anonymous_counts_.clear();
     }
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
@@ -266,6 +274,9 @@ void SqliteStore::WriterLoop() {
       txn = db.Exec("COMMIT");
       if (!txn.ok()) db.Exec("ROLLBACK");
     }
+    // A rolled-back write may have moved a cached anonymous count: recount.
+    if (!txn.ok() || std::any_of(results.begin(), results.end(), [](const Status& r) { return !r.ok(); }))
+      anonymous_counts_.clear();
     if (txn.ok()) {
       for (size_t i = 0; i < batch.size(); ++i) {
         if (!results[i].ok()) continue;
@@ -364,15 +375,13 @@ void SqliteStore::CreateUserWithSession(core::User user, core::Session session, 
     core::Session session;
   };
   auto args = std::make_shared<Args>(Args{std::move(user), std::move(session)});
-  Enqueue({[args, anonymous_cap](Connection& db) {
+  Enqueue({[this, args, anonymous_cap](Connection& db) {
              const core::User& u = args->user;
              const bool anonymous = u.IsAnonymous();
              if (anonymous && anonymous_cap > 0) {
-               Statement st = db.Prepare("SELECT anonymous FROM app_user_counts WHERE app_id = ?");
-               st.Bind(1, u.app_id);
-               int rc = st.Step();
-               if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db.Error(rc, "count anonymous users");
-               if (rc == SQLITE_ROW && st.ColumnInt(0) >= anonymous_cap) return AnonymousCapReached(anonymous_cap);
+               auto count = WriterAnonymousCount(db, u.app_id);
+               if (!count.ok()) return count.status();
+               if (*count >= anonymous_cap) return AnonymousCapReached(anonymous_cap);
              }
              {
                Statement st = db.Prepare(
@@ -388,7 +397,9 @@ void SqliteStore::CreateUserWithSession(core::User user, core::Session session, 
                if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert user");
              }
              if (Status s = InsertIdentities(db, u); !s.ok()) return s;
-             return InsertSession(db, args->session);
+             if (Status s = InsertSession(db, args->session); !s.ok()) return s;
+             if (auto it = anonymous_counts_.find(u.app_id); anonymous && it != anonymous_counts_.end()) ++it->second;
+             return Status::Ok();
            },
            std::move(done)});
 }
@@ -436,7 +447,7 @@ void SqliteStore::LinkIdentity(ObjectId user_id, core::Identity identity, std::s
     std::string data_json;
   };
   auto args = std::make_shared<Args>(Args{std::move(identity), std::move(data_json)});
-  Enqueue({[user_id, args](Connection& db) {
+  Enqueue({[this, user_id, args](Connection& db) {
              ObjectId app_id;
              std::string data;
              {
@@ -482,6 +493,7 @@ void SqliteStore::LinkIdentity(ObjectId user_id, core::Identity identity, std::s
                st.Bind(1, merged);
              st.Bind(2, user_id);
              if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "update user data");
+             anonymous_counts_.erase(app_id);  // the user may have stopped being anonymous
              return RefreshAnonymousFlag(db, user_id);
            },
            std::move(done), [user_id] { return user_id; }});
@@ -565,7 +577,7 @@ void SqliteStore::SetApiKeyDisabled(ObjectId key_id, ObjectId user_id, bool disa
 }
 
 void SqliteStore::DeleteApiKey(ObjectId key_id, ObjectId user_id, StatusCallback done) {
-  Enqueue({[key_id, user_id](Connection& db) {
+  Enqueue({[this, key_id, user_id](Connection& db) {
              {
                Statement st = db.Prepare("DELETE FROM api_keys WHERE id = ? AND user_id = ?");
                st.Bind(1, key_id).Bind(2, user_id);
@@ -576,7 +588,9 @@ void SqliteStore::DeleteApiKey(ObjectId key_id, ObjectId user_id, StatusCallback
                  "DELETE FROM identities WHERE user_id = ? AND provider_type = 'api-key' AND identity_id = ?");
              st.Bind(1, user_id).Bind(2, key_id.ToHex());
              if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete api key identity");
-             return db.Changes() > 0 ? RefreshAnonymousFlag(db, user_id) : Status::Ok();
+             if (db.Changes() == 0) return Status::Ok();
+             anonymous_counts_.clear();  // the user may be anonymous again (rare: recount)
+             return RefreshAnonymousFlag(db, user_id);
            },
            std::move(done), [user_id] { return user_id; }});
 }
@@ -825,7 +839,7 @@ void SqliteStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymo
                                 Callback<DeleteSessionOutcome> done) {
   auto outcome = std::make_shared<DeleteSessionOutcome>();
   auto shared_why = std::make_shared<core::Deletion>(std::move(why));
-  Enqueue({[session_id, delete_user_if_anonymous, outcome, shared_why](Connection& db) {
+  Enqueue({[this, session_id, delete_user_if_anonymous, outcome, shared_why](Connection& db) {
              {
                Statement st = db.Prepare("DELETE FROM sessions WHERE id = ? RETURNING user_id");
                st.Bind(1, session_id);
@@ -850,7 +864,7 @@ void SqliteStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymo
                anonymous = st.ColumnInt(0) > 0 && st.ColumnInt(1) == 0;
              }
              if (!anonymous) return Status::Ok();
-             if (Status s = EraseUser(db, outcome->user_id, *shared_why); !s.ok()) return s;
+             if (Status s = EraseUser(db, outcome->user_id, *shared_why, anonymous_counts_); !s.ok()) return s;
              outcome->user_deleted = true;
              return Status::Ok();
            },
@@ -863,7 +877,9 @@ void SqliteStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymo
 
 void SqliteStore::DeleteUser(ObjectId user_id, core::Deletion why, StatusCallback done) {
   auto shared_why = std::make_shared<core::Deletion>(std::move(why));
-  Enqueue({[user_id, shared_why](Connection& db) { return EraseUser(db, user_id, *shared_why); },
+  Enqueue({[this, user_id, shared_why](Connection& db) {
+             return EraseUser(db, user_id, *shared_why, anonymous_counts_);
+           },
            std::move(done), [user_id] { return user_id; }});
 }
 
@@ -887,14 +903,24 @@ void SqliteStore::CountAnonymousUsers(ObjectId app_id, Callback<int64_t> done) {
     auto reader = AcquireReader();
     if (!reader.ok()) return reader.status();
     Connection& db = **reader;
-    Statement st = db.Prepare("SELECT anonymous FROM app_user_counts WHERE app_id = ?");
-    st.Bind(1, app_id);
-    int rc = st.Step();
-    if (rc == SQLITE_DONE) return int64_t{0};
-    if (rc != SQLITE_ROW) return db.Error(rc, "count anonymous users");
-    return st.ColumnInt(0);
+    return CountAnonymous(db, app_id);
   }();
   done(std::move(count));
+}
+
+Result<int64_t> SqliteStore::CountAnonymous(Connection& db, const ObjectId& app_id) {
+  // Served by the partial index users_anonymous_by_activity.
+  Statement st = db.Prepare("SELECT COUNT(*) FROM users WHERE app_id = ? AND anonymous = 1");
+  st.Bind(1, app_id);
+  if (int rc = st.Step(); rc != SQLITE_ROW) return db.Error(rc, "count anonymous users");
+  return st.ColumnInt(0);
+}
+
+Result<int64_t> SqliteStore::WriterAnonymousCount(Connection& db, const ObjectId& app_id) {
+  if (auto it = anonymous_counts_.find(app_id); it != anonymous_counts_.end()) return it->second;
+  auto count = CountAnonymous(db, app_id);
+  if (count.ok()) anonymous_counts_[app_id] = *count;
+  return count;
 }
 
 // ---- Anonymous-user lifecycle ----
@@ -950,7 +976,7 @@ void SqliteStore::DeleteInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff, 
     std::vector<ObjectId> deleted;
   };
   auto shared = std::make_shared<Shared>(Shared{std::move(why), {}});
-  Enqueue({[app_id, cutoff, limit, shared](Connection& db) {
+  Enqueue({[this, app_id, cutoff, limit, shared](Connection& db) {
              shared->deleted.clear();
              {
                Statement st = db.Prepare(kInactiveAnonymousSql);
@@ -960,7 +986,7 @@ void SqliteStore::DeleteInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff, 
                if (rc != SQLITE_DONE) return db.Error(rc, "find inactive users");
              }
              for (const ObjectId& id : shared->deleted)
-               if (Status s = EraseUser(db, id, shared->why); !s.ok()) return s;
+               if (Status s = EraseUser(db, id, shared->why, anonymous_counts_); !s.ok()) return s;
              return Status::Ok();
            },
            [shared, done = std::move(done)](Status s) {

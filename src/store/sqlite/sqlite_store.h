@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "store/sqlite/connection.h"
@@ -109,6 +110,10 @@ class SqliteStore final : public Store {
   core::Result<SessionWithUser> ReadSessionWithUser(const core::ObjectId& session_id);
   core::Result<core::User> ReadUser(const core::ObjectId& user_id);
   core::Result<std::vector<core::ApiKey>> ReadApiKeys(const char* sql, const core::ObjectId& id);
+  static core::Result<int64_t> CountAnonymous(Connection& db, const core::ObjectId& app_id);
+  // The app's anonymous users as the writer sees them: counted once (only
+  // apps with a cap ask), then kept by the writer's own writes. Writer only.
+  core::Result<int64_t> WriterAnonymousCount(Connection& db, const core::ObjectId& app_id);
 
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_;  // used only by writer_thread_
@@ -120,6 +125,10 @@ class SqliteStore final : public Store {
   std::thread writer_thread_;
 
   SessionCache session_cache_{50'000, /*ttl_seconds=*/10};
+  // Per-app anonymous user counts for the cap (see WriterAnonymousCount):
+  // dropped when another process writes, a commit fails, or a link or key
+  // deletion may change who is anonymous. Writer thread only.
+  std::unordered_map<core::ObjectId, int64_t> anonymous_counts_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mu_

@@ -104,7 +104,7 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
 TEST_F(SqliteStoreTest, EveryMigrationIsAppliedOnOpen) {
   ASSERT_NE(Open(), nullptr);
   const int64_t latest = SqliteStore::LatestSchemaVersion();
-  EXPECT_EQ(latest, 4);
+  EXPECT_EQ(latest, 5);
   EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{latest, latest}));
 }
 
@@ -112,7 +112,7 @@ TEST_F(SqliteStoreTest, ReopeningDoesNotReapplyMigrations) {
   ASSERT_NE(Open(), nullptr);
   ASSERT_NE(Open(), nullptr);
   const int64_t latest = SqliteStore::LatestSchemaVersion();
-  EXPECT_EQ(latest, 4);
+  EXPECT_EQ(latest, 5);
   EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{latest, latest}));
 }
 
@@ -128,7 +128,7 @@ TEST_F(SqliteStoreTest, RefusesADatabaseOfANewerVersion) {
   auto store = SqliteStore::Open({path_});
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Code::kInternal);
-  EXPECT_NE(store.status().message().find("database schema version 5 is newer than this guestpass (4)"),
+  EXPECT_NE(store.status().message().find("database schema version 6 is newer than this guestpass (5)"),
             std::string::npos)
       << store.status().message();
 }
@@ -260,6 +260,37 @@ TEST_F(SqliteStoreTest, ASessionDeletedByAnotherProcessStopsBeingServedPromptly)
     if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_TRUE(gone);
+}
+
+// The cap's count is cached by the writer; users another process creates
+// (or deletes) count too.
+TEST_F(SqliteStoreTest, TheAnonymousCapCountsUsersOtherProcessesCreate) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  const ObjectId app_id = ids_.Next();
+  auto anon = [&] {
+    core::User user;
+    user.id = ids_.Next();
+    user.app_id = app_id;
+    user.identities.push_back({user.id.ToHex() + "-cap", "anon-user", app_id});
+    core::Session session;
+    session.id = ids_.Next();
+    session.user_id = user.id;
+    return std::pair{user, session};
+  };
+  auto create = [&](SqliteStore& s) {
+    auto [user, session] = anon();
+    return AwaitStatus([&](auto done) { s.CreateUserWithSession(user, session, /*anonymous_cap=*/3, done); });
+  };
+  ASSERT_TRUE(create(*store).ok());  // counted: 1
+  {
+    auto other = SqliteStore::Open({path_});
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE(create(**other).ok());
+    ASSERT_TRUE(create(**other).ok());
+  }
+  EXPECT_EQ(create(*store).code(), Code::kPermissionDenied);  // 3 exist, not 1
+  EXPECT_EQ(Await<int64_t>([&](auto done) { store->CountAnonymousUsers(app_id, done); }).value(), 3);
 }
 
 }  // namespace
