@@ -2,8 +2,10 @@
 # bench/run.sh: the guestpass benchmark harness (issue 5); docs/performance.md
 # explains it. One command runs every workload and prints a table:
 #   nginx baseline, (1) anonymous login, (2) refresh, (3) profile, (4) the mix,
-#   with --seeded N (5) login with N users already in the store, and with
-#   --expire N (6) the inactivity job deleting N idle users while the mix runs.
+#   with --seeded N (5) login with N users already in the store, with
+#   --expire N (6) the inactivity job deleting N idle users while the mix runs,
+#   and with --parse (7) Parse Server's anonymous sign-up on a local PostgreSQL,
+#   the peer comparison.
 # It installs wrk, nginx and sqlite3 if missing (apt), builds the release
 # binaries if needed, starts nginx (a generated config in a temp dir) and
 # `guestpass serve` (a fresh data dir) on loopback, runs wrk with the Lua
@@ -15,6 +17,7 @@
 #   bash bench/run.sh --smoke              # CI: a few seconds, no targets
 #   bash bench/run.sh --seeded 1000000     # also login with 1M users seeded
 #   bash bench/run.sh --expire 1000000     # also (6): delete 1M idle users under the mix
+#   bash bench/run.sh --parse              # also (7): Parse Server (installs PostgreSQL, npm)
 #   bash bench/run.sh --help               # every option
 set -euo pipefail
 
@@ -34,6 +37,7 @@ nginx_workers=2
 server_threads=""   # empty: guestpass's default (number of cores)
 seeded=""           # comma-separated user counts for workload (5)
 expire=""          # idle users for workload (6)
+parse=0             # workload (7): Parse Server's anonymous sign-up
 workloads="login,refresh,profile,mix"
 smoke=0
 do_build=1
@@ -55,6 +59,15 @@ usage: bash bench/run.sh [options]
   --expire N          also run workload (6): N users idle for 100 days are seeded, and the
                       mix (4) runs while the inactivity job deletes them; reports the job's
                       duration and the mix's latency meanwhile (0: none)
+  --parse             also run workload (7), the peer comparison: Parse Server 9.x (npm)
+                      on a throwaway PostgreSQL 15 cluster, anonymous sign-up
+                      (POST /parse/users with authData.anonymous) after one unmeasured
+                      warm-up run, with its own nginx baseline; compared with (1) login
+                      when that ran too (target: 50x). Installs
+                      postgresql (apt) if missing and parse-server with npm into
+                      ${XDG_CACHE_HOME:-~/.cache}/guestpass-bench/parse-server (reused;
+                      delete it to update); needs node >= 20.19. Off by default, also
+                      in --smoke
   --nginx-workers W   nginx worker_processes (default 2, as many as guestpass threads)
   --server-threads N  guestpass serve --threads (default: its own, the number of cores)
   --out FILE          markdown results file (default bench/results/latest.md;
@@ -77,6 +90,7 @@ while (($#)); do
     --workloads) workloads=$2; shift 2 ;;
     --seeded) seeded=$2; shift 2 ;;
     --expire) expire=$2; shift 2 ;;
+    --parse) parse=1; shift ;;
     --nginx-workers) nginx_workers=$2; shift 2 ;;
     --server-threads) server_threads=$2; shift 2 ;;
     --out) out=$2; out_given=1; shift 2 ;;
@@ -121,9 +135,21 @@ stop_pid() {  # stop_pid PID: SIGTERM, wait up to 20 s, then SIGKILL
   wait "$pid" 2>/dev/null || true
 }
 
+# Workload (7)'s PostgreSQL cluster: pg_ctl daemonizes the server, so it is
+# not in pids; cleanup stops it (after Parse Server, one of pids) with
+# pg_ctl stop -m fast while its data dir exists.
+pg_data=""
+pg_as=()   # runs a command as the cluster's owner: postgres when we are root
+stop_postgres() {
+  [[ -n "$pg_data" && -f "$pg_data/postmaster.pid" ]] || return 0
+  "${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w -t 60 stop >/dev/null 2>&1 ||
+    log "pg_ctl stop failed; see $pg_data/../postgres.log"
+}
+
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do stop_pid "$pid"; done
+  stop_postgres
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -135,14 +161,20 @@ install_deps() {
   local missing=() p
   for p in wrk nginx sqlite3; do command -v "$p" >/dev/null 2>&1 || [[ -x /usr/sbin/$p ]] || missing+=("$p"); done
   ((${#missing[@]})) || return 0
+  apt_install "${missing[@]}"
+}
+
+# apt_install PACKAGE..: apt-get install, as root or through sudo.
+apt_install() {
+  local missing=("$@")
   local sudo=()
   if [[ $(id -u) -ne 0 ]]; then
     command -v sudo >/dev/null 2>&1 || die "need root to install: ${missing[*]}"
     sudo=(sudo)
   fi
   log "installing ${missing[*]} (apt)"
-  # Installing nginx must not start the system's nginx service: a temporary
-  # policy-rc.d denies service starts unless the machine already has one.
+  # Installing nginx or postgresql must not start the system's service: a
+  # temporary policy-rc.d denies service starts unless the machine already has one.
   local policy=/usr/sbin/policy-rc.d added_policy=0
   if [[ ! -e $policy ]]; then
     printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
@@ -160,6 +192,45 @@ install_deps() {
 }
 install_deps
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+# Workload (7)'s dependencies, installed before any workload runs so that a
+# failure comes early: PostgreSQL (Debian 12's postgresql is 15; the system's
+# service is not started, the harness makes its own cluster), node and npm,
+# curl, and parse-server installed with npm into a cache dir outside the repo,
+# reused by later runs (delete it to get the latest 9.x again).
+parse_spec="parse-server@9"   # the latest 9.x
+parse_dir="${XDG_CACHE_HOME:-$HOME/.cache}/guestpass-bench/parse-server"
+parse_version=""
+pg_bin=""
+install_parse() {
+  local missing=() d
+  [[ -x /usr/lib/postgresql/15/bin/initdb ]] || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null ||
+    missing+=(postgresql)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
+  pg_bin=/usr/lib/postgresql/15/bin
+  if [[ ! -x $pg_bin/initdb ]]; then  # another Debian release: its PostgreSQL
+    for d in /usr/lib/postgresql/*/bin; do if [[ -x $d/initdb ]]; then pg_bin=$d; fi; done
+  fi
+  [[ -x $pg_bin/initdb ]] || die "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin"
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a == 20 && b >= 19) ? 0 : 1)' ||
+    die "parse-server 9 needs node >= 20.19; this is node $(node --version)"
+  if [[ "$(cat "$parse_dir/.installed" 2>/dev/null)" != "$parse_spec" ]]; then
+    log "installing $parse_spec with npm into $parse_dir (once: later runs reuse it)"
+    mkdir -p "$parse_dir"
+    rm -f "$parse_dir/.installed"
+    [[ -f $parse_dir/package.json ]] || echo '{"name": "guestpass-bench-parse-server", "private": true}' >"$parse_dir/package.json"
+    (cd "$parse_dir" && npm install --no-audit --no-fund --omit=dev "$parse_spec") >"$work/npm.log" 2>&1 ||
+      { cat "$work/npm.log" >&2; die "npm install $parse_spec failed"; }
+    echo "$parse_spec" >"$parse_dir/.installed"
+  fi
+  parse_version=$(node -p 'require(process.argv[1]).version' "$parse_dir/node_modules/parse-server/package.json") ||
+    die "no parse-server in $parse_dir/node_modules"
+  log "Parse Server $parse_version ($parse_dir), PostgreSQL $("$pg_bin/postgres" --version | awk '{ print $3 }'), node $(node --version)"
+}
+((!parse)) || install_parse
 
 # ---- build ----
 # Up to date through ninja when build/ is a configured Release build (a no-op
@@ -294,6 +365,96 @@ store_stats() {
   [[ ! -f "$db-wal" ]] || wal=$(stat -c %s "$db-wal")
   bytes=$((bytes + wal))
   echo "$users $bytes $(( users > 0 ? bytes / users : 0 ))"
+}
+
+# ---- workload (7): PostgreSQL and Parse Server ----
+# start_postgres: a throwaway cluster in $work/pg (initdb's defaults, so
+# fsync and synchronous_commit on), owned by the postgres OS user when we are
+# root (PostgreSQL refuses to run as root), on a free loopback port, with its
+# socket in $work/pg/sock; creates the database "parse". Sets pg_port.
+pg_port=""
+pg_sock=""
+pg_version=""
+start_postgres() {
+  local dir="$work/pg" port attempt
+  pg_sock="$dir/sock"
+  mkdir -p "$pg_sock"
+  chmod 755 "$work"
+  if [[ $(id -u) -eq 0 ]]; then
+    chown -R postgres: "$dir"
+    pg_as=(runuser -u postgres --)
+  fi
+  pg_version=$("$pg_bin/postgres" --version | awk '{ print $3 }')  # postgres (PostgreSQL) 15.18 (Debian ..)
+  "${pg_as[@]}" "$pg_bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >"$work/initdb.log" 2>&1 ||
+    { cat "$work/initdb.log" >&2; die "initdb failed"; }
+  pg_data="$dir/data"
+  for ((attempt = 0; attempt < 20; attempt++)); do
+    port=$((20000 + RANDOM % 40000))
+    port_open "$port" && continue
+    if "${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_data" -l "$dir/postgres.log" -w -t 60 \
+        -o "-k $pg_sock -p $port -c listen_addresses=127.0.0.1" start >"$work/pg_ctl.log" 2>&1; then
+      pg_port=$port
+      "${pg_as[@]}" "$pg_bin/createdb" -h "$pg_sock" -p "$pg_port" -U postgres parse >>"$work/pg_ctl.log" 2>&1 ||
+        { cat "$work/pg_ctl.log" >&2; die "createdb failed"; }
+      log "PostgreSQL $pg_version on 127.0.0.1:$pg_port (data $pg_data, synchronous_commit $(pg_query 'show synchronous_commit')," \
+          "fsync $(pg_query 'show fsync'))"
+      return 0
+    fi
+    if grep -q -e 'could not bind' -e 'Address already in use' "$dir/postgres.log" 2>/dev/null; then continue; fi
+    cat "$work/pg_ctl.log" "$dir/postgres.log" >&2 2>/dev/null || true
+    die "PostgreSQL did not start"
+  done
+  die "PostgreSQL: no free port found"
+}
+
+pg_query() {  # pg_query SQL: one value from the database "parse"
+  "${pg_as[@]}" "$pg_bin/psql" -h "$pg_sock" -p "$pg_port" -U postgres -d parse -Atqc "$1"
+}
+
+# start_parse: Parse Server (bench/parse-server.cjs: one node process, Parse's
+# defaults) on the database "parse", on a free loopback port; waits until
+# GET /parse/health answers and one anonymous sign-up (which also makes
+# Parse's first writes to the new schema) got 201. Sets parse_pid, parse_url.
+parse_pid=""
+parse_url=""
+parse_app="guestpass-bench"
+start_parse() {
+  local i code
+  mkdir -p "$work/parse/logs"
+  # In its own dir: Parse's logger writes to ./logs before it reads its options.
+  (cd "$work/parse" && PARSE_APP_ID="$parse_app" PARSE_MASTER_KEY="bench-$RANDOM$RANDOM$RANDOM" \
+    PARSE_LOGS_DIR="$work/parse/logs" PARSE_SERVER_LOGS_FOLDER="$work/parse/logs" \
+    PARSE_DATABASE_URI="postgres://postgres@127.0.0.1:$pg_port/parse" \
+    exec node "$here/parse-server.cjs" "$parse_dir") >"$work/parse.out" 2>"$work/parse.err" &
+  parse_pid=$!
+  pids+=("$parse_pid")
+  for ((i = 0; i < 600; i++)); do
+    parse_url=$(sed -n 's/^parse-server .* listening on //p' "$work/parse.out" | head -n1)
+    [[ -z "$parse_url" ]] || break
+    kill -0 "$parse_pid" 2>/dev/null || { cat "$work/parse.out" "$work/parse.err" >&2; die "Parse Server exited at start"; }
+    sleep 0.1
+  done
+  [[ -n "$parse_url" ]] || { cat "$work/parse.err" >&2; die "Parse Server did not start within 60 s"; }
+  for ((i = 0; i < 300; i++)); do
+    curl -fsS -m 5 "$parse_url/health" >"$work/parse-health.json" 2>/dev/null && break
+    sleep 0.1
+  done
+  grep -q '"ok"' "$work/parse-health.json" 2>/dev/null ||
+    { cat "$work/parse-health.json" "$work/parse.err" >&2; die "Parse Server: GET /parse/health did not answer ok"; }
+  code=$(curl -sS -m 30 -o "$work/parse-warmup.json" -w '%{http_code}' -X POST \
+    -H "X-Parse-Application-Id: $parse_app" -H 'Content-Type: application/json' \
+    -d '{"authData":{"anonymous":{"id":"00000000-0000-4000-8000-000000000000"}}}' "$parse_url/users") || code=000
+  if [[ $code != 201 ]] || ! grep -q '"sessionToken"' "$work/parse-warmup.json"; then
+    cat "$work/parse-warmup.json" "$work/parse.err" >&2
+    die "Parse Server: the first anonymous sign-up answered $code"
+  fi
+  log "Parse Server $parse_version on $parse_url, pid $parse_pid"
+}
+
+forget_pid() {  # forget_pid PID: drop PID from pids (it was stopped)
+  local p keep=()
+  for p in "${pids[@]}"; do [[ "$p" == "$1" ]] || keep+=("$p"); done
+  pids=("${keep[@]}")
 }
 
 # ---- wrk ----
@@ -460,6 +621,36 @@ if [[ -n "$expire" ]]; then
       "p99 $(ms "$p99_us") ms; server peak RSS $expire_rss MB"
 fi
 
+# Workload (7): Parse Server's anonymous sign-up on PostgreSQL, interleaved
+# with the nginx baseline again; the peer comparison of --parse. One
+# unmeasured run of the same length first warms node's JIT and Parse's caches
+# up (Parse's first run is markedly slower: measuring it would flatter
+# guestpass).
+parse_prefix() {  # parse_prefix N: 8 hex digits for the anonymous ids of run N
+  printf '%02x%06x' "$(($1 % 256))" "$(((RANDOM << 9 ^ RANDOM) & 0xffffff))"
+}
+if ((parse)); then
+  log "workload (7): Parse Server $parse_version on PostgreSQL"
+  start_postgres
+  start_parse
+  run_wrk parse-warmup parse_signup.lua "$parse_url/users" 0 GP_PARSE_APP_ID="$parse_app" \
+    GP_PARSE_PREFIX="$(parse_prefix 0)"
+  for ((run = 1; run <= runs; run++)); do
+    run_wrk nginx-parse nginx.lua "$nginx_url" "$run"
+    run_wrk parse parse_signup.lua "$parse_url/users" "$run" GP_PARSE_APP_ID="$parse_app" \
+      GP_PARSE_PREFIX="$(parse_prefix "$run")"
+  done
+  parse_rss=$(peak_rss_mb "$parse_pid")
+  stop_pid "$parse_pid"
+  forget_pid "$parse_pid"
+  parse_users=$(pg_query 'select count(*) from "_User"')
+  parse_bytes=$(pg_query 'select pg_database_size(current_database())')
+  parse_settings="synchronous_commit $(pg_query 'show synchronous_commit'), fsync $(pg_query 'show fsync')"
+  parse_settings+=", shared_buffers $(pg_query 'show shared_buffers'), max_connections $(pg_query 'show max_connections')"
+  stop_postgres
+  log "workload (7): $parse_users Parse users, database $parse_bytes bytes; node peak RSS $parse_rss MB"
+fi
+
 stop_pid "$nginx_pid"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -551,6 +742,23 @@ table="$work/table.md"
     echo "| $label (nginx of its phase: $ng_exp/s) | $(printf '%.0f' "$rps") | - | $(ratio "$rps" "$ng_exp")x |" \
          "$(ms "$p50") | $(ms "$p99") | $(ms "$p999") | $bad | $sock | $tgt |"
   fi
+  if ((parse)); then
+    read -r ng_parse _ < <(row_stats nginx-parse)
+    read -r med mn mx p50 p99 p999 bad sock < <(row_stats parse)
+    label=$(mark "(7) Parse Server $parse_version anonymous sign-up (PostgreSQL ${pg_version%%.*})" "$bad" "$sock")
+    tgt="-"
+    if has_workload login; then
+      read -r login_med _ < <(row_stats login)
+      vs=$(awk -v a="$login_med" -v b="$med" 'BEGIN { printf "%.1f", (b > 0) ? a / b : 0 }')
+      tgt="(1) login / (7) = ${vs}x"
+      if ((!smoke)); then
+        if at_least "$vs" 50; then tgt+="; >= 50x: met"; else tgt+="; >= 50x: MISSED"; fi
+      fi
+    fi
+    echo "| $label (nginx of its phase: $ng_parse/s) | $med | $mn-$mx |" \
+         "$(awk -v a="$med" -v b="$ng_parse" 'BEGIN { printf "%.4f", (b > 0) ? a / b : 0 }')x |" \
+         "$(ms "$p50") | $(ms "$p99") | $(ms "$p999") | $bad | $sock | $tgt |"
+  fi
   echo
   echo "- guestpass peak RSS (VmHWM) after all workloads: $main_rss MB; its store: $main_users users," \
        "$main_bytes bytes on disk, $main_bpu bytes per user (target <= 512)"
@@ -569,6 +777,17 @@ table="$work/table.md"
   if [[ -n "$expire" ]]; then
     echo "- workload (6): $expire users seeded 100 days idle; the job (batches of 200 users per write) deleted" \
          "$job_deleted in $job_seconds s while the mix ran; server peak RSS $expire_rss MB"
+  fi
+  if ((parse)); then
+    echo "- workload (7): Parse Server $parse_version (npm $parse_spec), one node $(node --version) process" \
+         "(bench/parse-server.cjs: Parse's defaults, mounted on /parse of Express), on PostgreSQL $pg_version" \
+         "(a fresh initdb cluster, its defaults: $parse_settings; Parse connects over TCP on 127.0.0.1);" \
+         "POST /parse/users with authData.anonymous and a new id per request (201 Created), after one" \
+         "unmeasured warm-up run of $duration s ($(row_stats parse-warmup | awk '{ print $1 }')/s)." \
+         "Node peak RSS $parse_rss MB; after its runs $parse_users users in _User, database $parse_bytes bytes" \
+         "($(( parse_users > 0 ? parse_bytes / parse_users : 0 )) bytes per user)"
+    parse_problems=$(grep -ciE 'error' "$work/parse.err" 2>/dev/null || true)
+    echo "- Parse Server's stderr: ${parse_problems:-0} line(s) mentioning an error"
   fi
 } >"$table"
 
