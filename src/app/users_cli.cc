@@ -1,6 +1,7 @@
 // users_cli.cc: `guestpass users expire` and `guestpass audit`.
 #include "app/users_cli.h"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -109,9 +110,12 @@ int64_t Now() {
   return core::OffsetClock(offset).NowSeconds();
 }
 
+// "cli:<login name>" for the audit events: $USER, else the uid's name, else the uid.
 std::string Actor() {
-  const char* user = std::getenv("USER");
-  return std::string("cli:") + (user != nullptr && *user ? user : std::to_string(::getuid()));
+  if (const char* user = std::getenv("USER"); user != nullptr && *user) return std::string("cli:") + user;
+  if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_name != nullptr)
+    return std::string("cli:") + pw->pw_name;
+  return "cli:" + std::to_string(::getuid());
 }
 
 constexpr const char* kExpireUsage =
