@@ -148,6 +148,19 @@ class Store {
   virtual void DeleteInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit, core::Deletion why,
                                             Callback<std::vector<core::ObjectId>> done) = 0;
 
+  // ---- Expired sessions ----
+  // Looks at the next `scan_limit` sessions after `after` in id (creation)
+  // order and deletes those that expired before `now`, in one write.
+  // `next` is the last id looked at (pass it as `after` to go on); `done`
+  // when no session is left after it. A full pass reads every session once.
+  struct PurgeProgress {
+    core::ObjectId next;
+    int64_t deleted = 0;
+    bool done = false;
+  };
+  virtual void PurgeExpiredSessions(core::ObjectId after, size_t scan_limit, int64_t now,
+                                    Callback<PurgeProgress> done) = 0;
+
   // ---- Audit events ----
   // The app's events with seq > `after_seq`, oldest first, at most `limit`.
   virtual void ListAuditEvents(core::ObjectId app_id, int64_t after_seq, size_t limit,

@@ -1185,4 +1185,40 @@ TEST_P(StoreContractTest, AJobRunsForOneHolderAtATimeAndWhenDue) {
   EXPECT_TRUE(Finish("a", 3000).ok());
 }
 
+TEST_P(StoreContractTest, PurgingWalksTheSessionsInRangesAndDeletesOnlyExpiredOnes) {
+  core::App app = MakeApp("purge-abcde");
+  ASSERT_TRUE(PutApp(app).ok());
+  core::User user = AnonUser(app.id);
+  core::Session first = MakeSession(user);
+  first.expires_at = 100;
+  ASSERT_TRUE(Create(user, first).ok());
+  std::vector<core::Session> sessions{first};
+  for (int64_t expires : {5000, 200, 300, 9000}) {
+    core::Session s = MakeSession(user);
+    s.expires_at = expires;
+    ASSERT_TRUE(CreateSession(s).ok());
+    sessions.push_back(s);
+  }
+  ASSERT_TRUE(GetSessionWithUser(first.id).ok());  // cached, if the store caches
+  auto purge = [&](const core::ObjectId& after) {
+    return Await<Store::PurgeProgress>([&](auto done) { store_->PurgeExpiredSessions(after, 2, 1000, done); });
+  };
+  auto step = purge(core::ObjectId());
+  ASSERT_TRUE(step.ok()) << step.status().ToString();
+  EXPECT_EQ(step->deleted, 1);  // looked at the first two: 100 (expired) and 5000
+  EXPECT_EQ(step->next, sessions[1].id);
+  EXPECT_FALSE(step->done);
+  step = purge(step->next);
+  EXPECT_EQ(step->deleted, 2);  // 200 and 300
+  EXPECT_FALSE(step->done);
+  step = purge(step->next);
+  EXPECT_EQ(step->deleted, 0);  // 9000
+  EXPECT_TRUE(step->done);
+  EXPECT_TRUE(GetSessionWithUser(first.id).status().IsNotFound());
+  EXPECT_TRUE(GetSessionWithUser(sessions[2].id).status().IsNotFound());
+  EXPECT_TRUE(GetSessionWithUser(sessions[1].id).ok());
+  EXPECT_TRUE(GetSessionWithUser(sessions[4].id).ok());
+  EXPECT_TRUE(GetUser(user.id).ok());  // users are not the purge's business
+}
+
 }  // namespace guestpass::store

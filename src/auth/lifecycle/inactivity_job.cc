@@ -37,6 +37,20 @@ core::Result<ExpireReport> ExpireInactiveUsers(store::Store& store, const core::
   return report;
 }
 
+core::Result<int64_t> PurgeExpiredSessions(store::Store& store, int64_t now,
+                                           const std::function<bool()>& keep_going) {
+  int64_t deleted = 0;
+  core::ObjectId after;  // zero: from the first session
+  for (;;) {
+    auto step = store::Await<store::Store::PurgeProgress>(
+        [&](auto done) { store.PurgeExpiredSessions(after, kPurgeScanSize, now, std::move(done)); });
+    if (!step.ok()) return step.status();
+    deleted += step->deleted;
+    after = step->next;
+    if (step->done || !keep_going()) return deleted;
+  }
+}
+
 InactivityJob::InactivityJob(store::Store& store,
                              std::function<std::vector<std::shared_ptr<const core::App>>()> apps,
                              const core::Clock& clock, InactivityJobOptions options)
@@ -105,6 +119,14 @@ core::Result<int64_t> InactivityJob::Tick() {
                 {{"app", app->client_app_id},
                  {"deleted", std::to_string(report->deleted)},
                  {"batches", std::to_string(report->batches)}});
+    }
+  }
+  if (failure.ok() && !lost_lease && !Stopping()) {
+    auto purged = PurgeExpiredSessions(store_, clock_.NowSeconds(), expire.keep_going);
+    if (!purged.ok()) {
+      failure = purged.status();
+    } else if (*purged > 0) {
+      log::Info("purged expired sessions", {{"sessions", std::to_string(*purged)}});
     }
   }
   if (lost_lease) {

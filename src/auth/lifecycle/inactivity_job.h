@@ -1,7 +1,8 @@
 // inactivity_job.h: the anonymous-user inactivity policy. Anonymous users
 // whose recorded activity (login, refresh, any authenticated request) is
 // older than their app's `anonymous_inactive_days` are deleted for good, with
-// an audit event each. Linked (non-anonymous) users are never touched.
+// an audit event each. Linked (non-anonymous) users are never touched. The
+// same job then purges expired sessions.
 //
 // DESIGN: the store does the deleting in bounded batches (one atomic write
 // each), so logins queued behind a batch wait for at most one batch. Between
@@ -56,6 +57,15 @@ struct ExpireReport {
 // until none are left (or keep_going says stop). Blocking.
 core::Result<ExpireReport> ExpireInactiveUsers(store::Store& store, const core::App& app, int64_t now,
                                                const ExpireOptions& options);
+
+// Sessions looked at per write when purging expired ones.
+inline constexpr size_t kPurgeScanSize = 2000;
+
+// Deletes every session that expired before `now` (a refresh with it is
+// refused anyway; this keeps the store from growing with dead sessions),
+// one bounded range of the session table per write. Returns how many went.
+core::Result<int64_t> PurgeExpiredSessions(store::Store& store, int64_t now,
+                                           const std::function<bool()>& keep_going);
 
 struct InactivityJobOptions {
   std::string holder;                 // this server's name in the job lease

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "auth/auth_service.h"
@@ -14,6 +15,7 @@
 #include "auth/providers/anon_user/anon_user_verifier.h"
 #include "core/clock.h"
 #include "core/random.h"
+#include "crypto/encoding.h"
 #include "store/memory/memory_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sync.h"
@@ -127,6 +129,34 @@ TEST_F(LifecycleTest, WithFixedExpiryARefreshWorksOnDay59AndFailsOnDay61) {
   EXPECT_TRUE(life_.Refresh(login->refresh_token).ok());
   clock_.Advance(2 * kDay);
   ExpectInvalidSession(life_.Refresh(login->refresh_token).status());
+}
+
+TEST_F(LifecycleTest, TheJobPurgesExpiredSessionsAndKeepsTheirUsers) {
+  core::App app = life_.app();
+  app.settings.anonymous_session_expiry = core::AnonymousSessionExpiry::kFixed;
+  app.settings.anonymous_inactive_days = 0;  // only the purge acts
+  life_.SetApp(app);
+  auto old_login = life_.Login();
+  ASSERT_TRUE(old_login.ok());
+  clock_.Advance(30 * kDay);
+  auto recent = life_.Login();
+  ASSERT_TRUE(recent.ok());
+  clock_.Advance(31 * kDay);  // the first session is 61 days old
+  // The session behind a refresh token (its `baas_id` claim).
+  auto session_of = [&](const std::string& refresh) {
+    const size_t a = refresh.find('.');
+    const size_t b = refresh.find('.', a + 1);
+    auto claims = nlohmann::json::parse(crypto::Base64UrlDecode(refresh.substr(a + 1, b - a - 1)).value());
+    auto id = ObjectId::FromHex(claims["baas_id"].get<std::string>());
+    return store::Await<store::SessionWithUser>([&](auto done) { store_.GetSessionWithUser(*id, done); });
+  };
+  ASSERT_TRUE(session_of(old_login->refresh_token).ok());  // expired, but still stored
+  EXPECT_EQ(life_.RunJob(), 0);                              // deletes no user
+  EXPECT_TRUE(session_of(old_login->refresh_token).status().IsNotFound());
+  EXPECT_TRUE(session_of(recent->refresh_token).ok());
+  EXPECT_TRUE(life_.GetUser(old_login->user_id).ok());
+  ExpectInvalidSession(life_.Refresh(old_login->refresh_token).status());
+  EXPECT_TRUE(life_.Refresh(recent->refresh_token).ok());
 }
 
 TEST_F(LifecycleTest, ByDefaultAnActiveAnonymousUsersSessionOutlivesSixtyDays) {

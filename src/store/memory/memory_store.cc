@@ -450,6 +450,28 @@ void MemoryStore::DeleteInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff, 
   done(std::move(deleted));
 }
 
+void MemoryStore::PurgeExpiredSessions(ObjectId after, size_t scan_limit, int64_t now, Callback<PurgeProgress> done) {
+  PurgeProgress progress;
+  progress.next = after;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<ObjectId> ids;
+    for (const auto& [id, session] : sessions_)
+      if (after < id) ids.push_back(id);
+    std::sort(ids.begin(), ids.end());
+    if (ids.size() > scan_limit) ids.resize(scan_limit);
+    for (const ObjectId& id : ids) {
+      progress.next = id;
+      if (sessions_[id].expires_at < now) {
+        sessions_.erase(id);
+        ++progress.deleted;
+      }
+    }
+    progress.done = ids.size() < scan_limit;
+  }
+  done(progress);
+}
+
 void MemoryStore::ListAuditEvents(ObjectId app_id, int64_t after_seq, size_t limit,
                                   Callback<std::vector<core::AuditEvent>> done) {
   std::vector<core::AuditEvent> out;

@@ -44,6 +44,8 @@ class MemoryStore final : public Store {
                                   Callback<std::vector<core::User>> done) override;
   void DeleteInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit, core::Deletion why,
                                     Callback<std::vector<core::ObjectId>> done) override;
+  void PurgeExpiredSessions(core::ObjectId after, size_t scan_limit, int64_t now,
+                            Callback<PurgeProgress> done) override;
   void ListAuditEvents(core::ObjectId app_id, int64_t after_seq, size_t limit,
                        Callback<std::vector<core::AuditEvent>> done) override;
   void ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds,

@@ -996,6 +996,50 @@ void SqliteStore::DeleteInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff, 
            nullptr, [shared] { return shared->deleted; }});
 }
 
+// ---- Expired sessions ----
+
+void SqliteStore::PurgeExpiredSessions(ObjectId after, size_t scan_limit, int64_t now, Callback<PurgeProgress> done) {
+  struct Shared {
+    PurgeProgress progress;
+    std::vector<ObjectId> users;  // of the deleted sessions, for the cache
+  };
+  auto shared = std::make_shared<Shared>();
+  Enqueue({[after, scan_limit, now, shared](Connection& db) {
+             *shared = Shared{};
+             shared->progress.next = after;
+             std::vector<ObjectId> expired;
+             size_t seen = 0;
+             {
+               // A range of the primary key: bounded work per write.
+               Statement st = db.Prepare("SELECT id, user_id, expires_at FROM sessions WHERE id > ? ORDER BY id LIMIT ?");
+               st.Bind(1, after).Bind(2, static_cast<int64_t>(scan_limit));
+               int rc;
+               while ((rc = st.Step()) == SQLITE_ROW) {
+                 ++seen;
+                 shared->progress.next = st.ColumnId(0);
+                 if (st.ColumnInt(2) < now) {
+                   expired.push_back(shared->progress.next);
+                   shared->users.push_back(st.ColumnId(1));
+                 }
+               }
+               if (rc != SQLITE_DONE) return db.Error(rc, "scan sessions");
+             }
+             for (const ObjectId& id : expired) {
+               Statement st = db.Prepare("DELETE FROM sessions WHERE id = ?");
+               st.Bind(1, id);
+               if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete session");
+             }
+             shared->progress.deleted = static_cast<int64_t>(expired.size());
+             shared->progress.done = seen < scan_limit;
+             return Status::Ok();
+           },
+           [shared, done = std::move(done)](Status s) {
+             if (!s.ok()) return done(s);
+             done(shared->progress);
+           },
+           nullptr, [shared] { return shared->users; }});
+}
+
 // ---- Audit events ----
 
 void SqliteStore::ListAuditEvents(ObjectId app_id, int64_t after_seq, size_t limit,
