@@ -2,8 +2,6 @@
 // its reader pool.
 #include "store/sqlite/sqlite_store.h"
 
-#include <algorithm>
-
 #include "store/app_codec.h"
 #include "store/sqlite/migrations.h"
 
@@ -274,9 +272,9 @@ void SqliteStore::WriterLoop() {
       txn = db.Exec("COMMIT");
       if (!txn.ok()) db.Exec("ROLLBACK");
     }
-    // A rolled-back write may have moved a cached anonymous count: recount.
-    if (!txn.ok() || std::any_of(results.begin(), results.end(), [](const Status& r) { return !r.ok(); }))
-      anonymous_counts_.clear();
+    // Writes move cached anonymous counts only once they cannot fail (see
+    // the ops); a failed commit loses them all: recount.
+    if (!txn.ok()) anonymous_counts_.clear();
     if (txn.ok()) {
       for (size_t i = 0; i < batch.size(); ++i) {
         if (!results[i].ok()) continue;
@@ -985,8 +983,12 @@ void SqliteStore::DeleteInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff, 
                while ((rc = st.Step()) == SQLITE_ROW) shared->deleted.push_back(st.ColumnId(0));
                if (rc != SQLITE_DONE) return db.Error(rc, "find inactive users");
              }
-             for (const ObjectId& id : shared->deleted)
-               if (Status s = EraseUser(db, id, shared->why, anonymous_counts_); !s.ok()) return s;
+             for (const ObjectId& id : shared->deleted) {
+               if (Status s = EraseUser(db, id, shared->why, anonymous_counts_); !s.ok()) {
+                 anonymous_counts_.erase(app_id);  // earlier users of the batch are rolled back too
+                 return s;
+               }
+             }
              return Status::Ok();
            },
            [shared, done = std::move(done)](Status s) {
