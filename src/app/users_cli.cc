@@ -4,14 +4,12 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <algorithm>
+#include <boost/program_options.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
-#include <map>
-#include <optional>
 
 #include "auth/lifecycle/inactivity_job.h"
 #include "core/clock.h"
@@ -38,52 +36,25 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-// --name value pairs and bare --flags; `flags` lists the bare ones.
-struct Args {
-  std::map<std::string, std::string> values;
-  std::vector<std::string> flags;
-  std::string error;
-};
+namespace po = boost::program_options;
 
-Args ParseArgs(const std::vector<std::string>& args, const std::vector<std::string>& known_values,
-               const std::vector<std::string>& known_flags) {
-  Args out;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto is = [&](const std::vector<std::string>& list) {
-      return std::find(list.begin(), list.end(), a) != list.end();
-    };
-    if (is(known_flags)) {
-      out.flags.push_back(a);
-    } else if (is(known_values)) {
-      if (i + 1 >= args.size()) {
-        out.error = a + " needs a value";
-        return out;
-      }
-      out.values[a] = args[++i];
-    } else {
-      out.error = "unknown argument '" + a + "'";
-      return out;
-    }
+// Parses `args` against `desc` into `vm`; an error message, or "" when fine.
+std::string ParseArgs(const std::vector<std::string>& args, const po::options_description& desc,
+                      po::variables_map& vm) {
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return e.what();
   }
-  return out;
-}
-
-bool HasFlag(const Args& a, const std::string& flag) {
-  return std::find(a.flags.begin(), a.flags.end(), flag) != a.flags.end();
-}
-
-// Positive whole number, or nullopt.
-std::optional<int64_t> ParseCount(const std::string& text) {
-  if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos) return {};
-  return std::stoll(text);
+  return "";
 }
 
 // The data directory's store, which must exist (these commands never create one).
-core::Result<std::unique_ptr<store::sqlite::SqliteStore>> OpenStore(const Args& a) {
+core::Result<std::unique_ptr<store::sqlite::SqliteStore>> OpenStore(const po::variables_map& vm) {
   std::string dir = "./guestpass-data";
   if (const char* env = std::getenv("GUESTPASS_DATA_DIR"); env != nullptr && *env) dir = env;
-  if (auto it = a.values.find("--data-dir"); it != a.values.end()) dir = it->second;
+  if (vm.count("data-dir")) dir = vm["data-dir"].as<std::string>();
   const std::string path = (std::filesystem::path(dir) / "guestpass.db").string();
   if (!std::filesystem::exists(path))
     return core::Status::NotFound(core::ErrorCode::kNone, "no guestpass database at " + path + " (see --data-dir)");
@@ -125,23 +96,22 @@ constexpr const char* kExpireUsage =
     "  background job does, with an audit event each. --dry-run lists them (at most\n"
     "  --limit, default 1000) and deletes nothing.\n";
 
-int Expire(const std::vector<std::string>& raw) {
-  Args a = ParseArgs(raw, {"--app", "--limit", "--data-dir"}, {"--dry-run", "--help"});
-  if (HasFlag(a, "--help")) {
+int Expire(const std::vector<std::string>& args) {
+  po::options_description desc;
+  desc.add_options()("help,h", "")("app", po::value<std::string>())("limit", po::value<int64_t>()->default_value(1000))(
+      "data-dir", po::value<std::string>())("dry-run", po::bool_switch());
+  po::variables_map vm;
+  if (std::string error = ParseArgs(args, desc, vm); !error.empty()) return Fail(error + "\n" + kExpireUsage);
+  if (vm.count("help")) {
     std::cout << kExpireUsage;
     return 0;
   }
-  if (!a.error.empty()) return Fail(a.error + "\n" + kExpireUsage);
-  if (!a.values.count("--app")) return Fail(std::string("--app is required\n") + kExpireUsage);
-  int64_t limit = 1000;
-  if (auto it = a.values.find("--limit"); it != a.values.end()) {
-    auto n = ParseCount(it->second);
-    if (!n || *n < 1) return Fail("--limit: expected a positive number, got '" + it->second + "'");
-    limit = *n;
-  }
-  auto store = OpenStore(a);
+  if (!vm.count("app")) return Fail(std::string("--app is required\n") + kExpireUsage);
+  const int64_t limit = vm["limit"].as<int64_t>();
+  if (limit < 1) return Fail("--limit: expected a positive number, got " + std::to_string(limit));
+  auto store = OpenStore(vm);
   if (!store.ok()) return Fail(store.status().message());
-  auto app = FindApp(**store, a.values["--app"]);
+  auto app = FindApp(**store, vm["app"].as<std::string>());
   if (!app.ok()) return Fail(app.status().message());
 
   const int64_t now = Now();
@@ -153,7 +123,7 @@ int Expire(const std::vector<std::string>& raw) {
   std::cout << "app " << app->client_app_id << ": anonymous users inactive for more than "
             << app->settings.anonymous_inactive_days << " days (last activity recorded before " << IsoTime(*cutoff)
             << ")\n";
-  if (HasFlag(a, "--dry-run")) {
+  if (vm["dry-run"].as<bool>()) {
     auto users = store::Await<std::vector<core::User>>([&](auto done) {
       (*store)->ListInactiveAnonymousUsers(app->id, *cutoff, static_cast<size_t>(limit) + 1, std::move(done));
     });
@@ -181,31 +151,29 @@ constexpr const char* kAuditUsage =
     "usage: guestpass audit --app CLIENT_APP_ID [--after SEQ] [--limit N] [--json] [--data-dir DIR]\n"
     "  Lists the app's audit events (user deletions: who, when, why), oldest first.\n";
 
-int Audit(const std::vector<std::string>& raw) {
-  Args a = ParseArgs(raw, {"--app", "--after", "--limit", "--data-dir"}, {"--json", "--help"});
-  if (HasFlag(a, "--help")) {
+int Audit(const std::vector<std::string>& args) {
+  po::options_description desc;
+  desc.add_options()("help,h", "")("app", po::value<std::string>())("after", po::value<int64_t>()->default_value(0))(
+      "limit", po::value<int64_t>()->default_value(100))("data-dir", po::value<std::string>())("json", po::bool_switch());
+  po::variables_map vm;
+  if (std::string error = ParseArgs(args, desc, vm); !error.empty()) return Fail(error + "\n" + kAuditUsage);
+  if (vm.count("help")) {
     std::cout << kAuditUsage;
     return 0;
   }
-  if (!a.error.empty()) return Fail(a.error + "\n" + kAuditUsage);
-  if (!a.values.count("--app")) return Fail(std::string("--app is required\n") + kAuditUsage);
-  int64_t after = 0, limit = 100;
-  for (auto [flag, out] : {std::pair{"--after", &after}, std::pair{"--limit", &limit}}) {
-    auto it = a.values.find(flag);
-    if (it == a.values.end()) continue;
-    auto n = ParseCount(it->second);
-    if (!n) return Fail(std::string(flag) + ": expected a number, got '" + it->second + "'");
-    *out = *n;
-  }
-  auto store = OpenStore(a);
+  if (!vm.count("app")) return Fail(std::string("--app is required\n") + kAuditUsage);
+  const int64_t after = vm["after"].as<int64_t>();
+  const int64_t limit = vm["limit"].as<int64_t>();
+  if (after < 0 || limit < 1) return Fail("--after must be >= 0 and --limit >= 1");
+  auto store = OpenStore(vm);
   if (!store.ok()) return Fail(store.status().message());
-  auto app = FindApp(**store, a.values["--app"]);
+  auto app = FindApp(**store, vm["app"].as<std::string>());
   if (!app.ok()) return Fail(app.status().message());
   auto events = store::Await<std::vector<core::AuditEvent>>([&](auto done) {
     (*store)->ListAuditEvents(app->id, after, static_cast<size_t>(limit), std::move(done));
   });
   if (!events.ok()) return Fail(events.status().message());
-  const bool json = HasFlag(a, "--json");
+  const bool json = vm["json"].as<bool>();
   for (const auto& e : *events) {
     std::string providers;
     for (const auto& p : e.providers) providers += (providers.empty() ? "" : ",") + p;
