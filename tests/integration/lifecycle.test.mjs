@@ -3,7 +3,9 @@
 // and one idle for 91 days deleted by the background job (linked users never),
 // `guestpass users expire [--dry-run]` and `guestpass audit`, tokens of a user
 // deleted by the command-line tool beside a live server, the anonymous-user
-// cap, and logins answering while the job deletes 100,000 expired users.
+// cap, logins answering while the job deletes 100,000 expired users, and a
+// run cut short by a shutdown finished by the next start, and two servers on
+// one store running the job once between them.
 //
 // Days pass by restarting the server on the same data directory with
 // GUESTPASS_TEST_CLOCK_OFFSET_SECONDS (a testing-only clock offset).
@@ -287,4 +289,56 @@ test("logins keep answering while the job deletes 100,000 expired users", { time
   } finally {
     await server.stop();
   }
+});
+
+test("a run cut short by a shutdown is finished by the next start, each user deleted once", { timeout: 120_000 }, async () => {
+  const dataDir = await makeTempDir("guestpass-data-");
+  await run(SEED_BIN, ["--data-dir", dataDir, "--users", "100000", "--idle-days", "100"]);
+  const env = { GUESTPASS_INACTIVITY_INTERVAL: "3600" }; // a complete run is not due again for an hour
+  let server = await startAt(0, { dataDir, env });
+  const appId = server.apps[0].id;
+  try {
+    // Stop as soon as the job has deleted something (it reads the store beside the server).
+    await eventually(async () => (await tool(0, ["audit", "--app", appId, "--data-dir", dataDir, "--limit", "1"])) !== "",
+      "the job's first deletions", 30_000);
+  } finally {
+    await server.stop();
+  }
+  const first = (await auditEvents(dataDir, appId)).length;
+  assert.ok(first > 0 && first < 100000, `the first run was cut short (${first} deleted)`);
+
+  server = await startAt(0, { dataDir, env });
+  try {
+    await eventually(() => server.stderr().includes("inactivity job run finished"), "the resumed run", 60_000);
+  } finally {
+    await server.stop();
+  }
+  const events = await auditEvents(dataDir, appId);
+  assert.equal(events.length, 100000, "every idle user deleted exactly once");
+  assert.equal(new Set(events.map((e) => e.user_id)).size, 100000);
+  const left = await tool(0, ["users", "expire", "--app", appId, "--data-dir", dataDir, "--dry-run"]);
+  assert.match(left, /0 users would be deleted/);
+});
+
+test("two servers on one store: one of them runs the job", { timeout: 120_000 }, async () => {
+  const dataDir = await makeTempDir("guestpass-data-");
+  await run(SEED_BIN, ["--data-dir", dataDir, "--users", "50000", "--idle-days", "100"]);
+  const a = await startAt(0, { dataDir });
+  const b = await startAt(0, { dataDir });
+  try {
+    await eventually(
+      () => a.stderr().includes("inactivity job run finished") || b.stderr().includes("inactivity job run finished"),
+      "a run",
+      60_000,
+    );
+    await sleep(2500); // later runs (due every second) find nobody left
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+  const ran = [a, b].filter((s) => s.stderr().includes("deleted inactive anonymous users"));
+  assert.equal(ran.length, 1, "exactly one server deleted users: the lease kept the other out");
+  assert.match(ran[0].stderr(), /deleted=50000 /);
+  const events = await auditEvents(dataDir, a.apps[0].id);
+  assert.equal(events.length, 50000);
 });
