@@ -1,23 +1,64 @@
 // json_text.cc: RFC 8259 string escaping.
 #include "core/json_text.h"
 
+#include <array>
+#include <cstdint>
+#include <cstring>
+
 namespace guestpass::core {
 
 namespace {
-bool NeedsEscape(unsigned char u) { return u < 0x20 || u == '"' || u == '\\'; }
+// True for the bytes a JSON string must escape: controls, quote, backslash.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  t['"'] = true;
+  t['\\'] = true;
+  return t;
+}();
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighs = 0x8080808080808080ULL;
+
+// True if any byte of `w` is below 0x20, '"' or '\\' (exact: the classic
+// "has a byte less than n" and "has a zero byte" tests, n <= 128).
+bool WordNeedsEscape(uint64_t w) {
+  const uint64_t below_space = (w - kOnes * 0x20) & ~w & kHighs;
+  const uint64_t q = w ^ (kOnes * '"');
+  const uint64_t b = w ^ (kOnes * '\\');
+  const uint64_t quote = (q - kOnes) & ~q & kHighs;
+  const uint64_t backslash = (b - kOnes) & ~b & kHighs;
+  return (below_space | quote | backslash) != 0;
+}
+
+// The length of the longest prefix of [p, p + n) that needs no escaping.
+// Tokens, ids and hex (nearly all of what the server writes) are such
+// prefixes whole: eight bytes a step.
+size_t CleanPrefix(const char* p, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (WordNeedsEscape(w)) break;
+  }
+  while (i < n && !kNeedsEscape[static_cast<unsigned char>(p[i])]) ++i;
+  return i;
+}
 }  // namespace
 
 void AppendJsonString(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.reserve(out.size() + value.size() + 2);
   out.push_back('"');
-  // Runs that need no escaping (all of a token, id or hex value) go in one append.
-  size_t run_start = 0;
-  for (size_t i = 0; i < value.size(); ++i) {
-    const auto u = static_cast<unsigned char>(value[i]);
-    if (!NeedsEscape(u)) continue;
-    out.append(value.data() + run_start, i - run_start);
-    run_start = i + 1;
+  const char* p = value.data();
+  size_t left = value.size();
+  while (left > 0) {
+    const size_t run = CleanPrefix(p, left);
+    out.append(p, run);
+    p += run;
+    left -= run;
+    if (left == 0) break;
+    const auto u = static_cast<unsigned char>(*p);
     switch (u) {
       case '"':
         out += "\\\"";
@@ -39,8 +80,9 @@ void AppendJsonString(std::string& out, std::string_view value) {
         out.push_back(kHex[u >> 4]);
         out.push_back(kHex[u & 0xf]);
     }
+    ++p;
+    --left;
   }
-  out.append(value.data() + run_start, value.size() - run_start);
   out.push_back('"');
 }
 

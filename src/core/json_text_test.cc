@@ -36,6 +36,42 @@ TEST(AppendJsonStringTest, LeavesOtherBytesAlone) {
   EXPECT_EQ(Quote("caf\xc3\xa9 /<>"), "\"caf\xc3\xa9 /<>\"");
 }
 
+// Every byte value at every position of a string longer than a word: the
+// escaper scans eight bytes at a time, so a byte to escape must be found
+// wherever it sits, and every other byte kept as is.
+TEST(AppendJsonStringTest, FindsEveryByteToEscapeAtEveryPosition) {
+  for (int c = 0; c < 256; ++c) {
+    const bool escaped = c < 0x20 || c == '"' || c == '\\';
+    for (size_t pos = 0; pos < 19; ++pos) {
+      std::string value(19, 'a');
+      value[pos] = static_cast<char>(c);
+      const std::string got = Quote(value);
+      std::string want = "\"";
+      want.append(value, 0, pos);
+      if (!escaped) {
+        want += static_cast<char>(c);
+      } else if (c == '"' || c == '\\') {
+        want += '\\';
+        want += static_cast<char>(c);
+      } else if (c == '\n') {
+        want += "\\n";
+      } else if (c == '\r') {
+        want += "\\r";
+      } else if (c == '\t') {
+        want += "\\t";
+      } else {
+        static constexpr char kHex[] = "0123456789abcdef";
+        want += "\\u00";
+        want += kHex[c >> 4];
+        want += kHex[c & 0xf];
+      }
+      want.append(value, pos + 1, std::string::npos);
+      want += '"';
+      ASSERT_EQ(got, want) << "byte " << c << " at " << pos;
+    }
+  }
+}
+
 TEST(AppendJsonStringTest, AppendsToWhatIsAlreadyThere) {
   std::string out = "{\"k\":";
   AppendJsonString(out, "v");

@@ -17,26 +17,31 @@ constexpr std::array<int8_t, 256> MakeDecodeTable() {
 constexpr auto kDecode = MakeDecodeTable();
 }  // namespace
 
+// Sized once and written through a pointer: every login encodes about a
+// kilobyte of token text, and a push_back per character was 7% of a login's
+// instructions (callgrind).
 void Base64UrlAppend(std::string& out, std::span<const uint8_t> data) {
-  size_t i = 0;
   const size_t n = data.size();
-  out.reserve(out.size() + (n * 4 + 2) / 3);
+  const size_t old_size = out.size();
+  out.resize(old_size + n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1));
+  char* p = out.data() + old_size;
+  size_t i = 0;
   for (; i + 3 <= n; i += 3) {
-    uint32_t v = uint32_t{data[i]} << 16 | uint32_t{data[i + 1]} << 8 | data[i + 2];
-    out.push_back(kAlphabet[v >> 18 & 63]);
-    out.push_back(kAlphabet[v >> 12 & 63]);
-    out.push_back(kAlphabet[v >> 6 & 63]);
-    out.push_back(kAlphabet[v & 63]);
+    const uint32_t v = uint32_t{data[i]} << 16 | uint32_t{data[i + 1]} << 8 | data[i + 2];
+    *p++ = kAlphabet[v >> 18 & 63];
+    *p++ = kAlphabet[v >> 12 & 63];
+    *p++ = kAlphabet[v >> 6 & 63];
+    *p++ = kAlphabet[v & 63];
   }
   if (n - i == 1) {
-    uint32_t v = uint32_t{data[i]} << 16;
-    out.push_back(kAlphabet[v >> 18 & 63]);
-    out.push_back(kAlphabet[v >> 12 & 63]);
+    const uint32_t v = uint32_t{data[i]} << 16;
+    *p++ = kAlphabet[v >> 18 & 63];
+    *p++ = kAlphabet[v >> 12 & 63];
   } else if (n - i == 2) {
-    uint32_t v = uint32_t{data[i]} << 16 | uint32_t{data[i + 1]} << 8;
-    out.push_back(kAlphabet[v >> 18 & 63]);
-    out.push_back(kAlphabet[v >> 12 & 63]);
-    out.push_back(kAlphabet[v >> 6 & 63]);
+    const uint32_t v = uint32_t{data[i]} << 16 | uint32_t{data[i + 1]} << 8;
+    *p++ = kAlphabet[v >> 18 & 63];
+    *p++ = kAlphabet[v >> 12 & 63];
+    *p++ = kAlphabet[v >> 6 & 63];
   }
 }
 
@@ -49,8 +54,8 @@ std::string Base64UrlEncode(std::span<const uint8_t> data) {
 std::optional<std::string> Base64UrlDecode(std::string_view text) {
   while (!text.empty() && text.back() == '=') text.remove_suffix(1);
   if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
+  std::string out(text.size() * 3 / 4, '\0');  // exactly the decoded size
+  char* p = out.data();
   uint32_t acc = 0;
   int bits = 0;
   for (char c : text) {
@@ -60,7 +65,7 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<char>(acc >> bits & 0xff));
+      *p++ = static_cast<char>(acc >> bits & 0xff);
     }
   }
   // Leftover bits must be zero (canonical encoding).

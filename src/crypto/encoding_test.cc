@@ -47,6 +47,22 @@ TEST(Base64UrlTest, AppendKeepsThePrefix) {
   EXPECT_EQ(out, "head.Zm9v");
 }
 
+// Every length, appended after a prefix: the encoder sizes its output up
+// front, so each remainder (0, 1, 2 bytes) must come out exactly.
+TEST(Base64UrlTest, EveryLengthAppendsExactlyItsEncodingAndRoundTrips) {
+  std::vector<uint8_t> bytes;
+  for (size_t n = 0; n <= 67; ++n) {
+    std::string out = "p.";
+    Base64UrlAppend(out, bytes);
+    EXPECT_EQ(out.size(), 2 + (n * 4 + 2) / 3) << n;
+    EXPECT_EQ(out.find('\0'), std::string::npos) << n;
+    auto decoded = Base64UrlDecode(std::string_view(out).substr(2));
+    ASSERT_TRUE(decoded.has_value()) << n;
+    EXPECT_EQ(*decoded, std::string(bytes.begin(), bytes.end())) << n;
+    bytes.push_back(static_cast<uint8_t>(n * 37 + 11));
+  }
+}
+
 TEST(Base64UrlTest, RoundTripsEveryByteValue) {
   std::vector<uint8_t> all(256);
   for (int i = 0; i < 256; ++i) all[i] = static_cast<uint8_t>(i);
