@@ -56,20 +56,29 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
   if (text.size() % 4 == 1) return std::nullopt;
   std::string out(text.size() * 3 / 4, '\0');  // exactly the decoded size
   char* p = out.data();
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int8_t v = kDecode[static_cast<uint8_t>(c)];
-    if (v < 0) return std::nullopt;
-    acc = acc << 6 | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      *p++ = static_cast<char>(acc >> bits & 0xff);
-    }
+  const auto* in = reinterpret_cast<const uint8_t*>(text.data());
+  const size_t n = text.size();
+  // Four characters make three bytes; a bad character makes the OR negative.
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const int8_t a = kDecode[in[i]], b = kDecode[in[i + 1]], c = kDecode[in[i + 2]], d = kDecode[in[i + 3]];
+    if ((a | b | c | d) < 0) return std::nullopt;
+    const uint32_t v = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(c) << 6 | uint32_t(d);
+    *p++ = static_cast<char>(v >> 16);
+    *p++ = static_cast<char>(v >> 8 & 0xff);
+    *p++ = static_cast<char>(v & 0xff);
   }
-  // Leftover bits must be zero (canonical encoding).
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  // The last 2 or 3 characters: 1 or 2 bytes, and the bits left over must
+  // be zero (canonical encoding).
+  if (const size_t rest = n - i; rest > 0) {
+    const int8_t a = kDecode[in[i]], b = kDecode[in[i + 1]], c = rest == 3 ? kDecode[in[i + 2]] : int8_t{0};
+    if ((a | b | c) < 0) return std::nullopt;
+    const uint32_t v = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(c) << 6;
+    *p++ = static_cast<char>(v >> 16);
+    if (rest == 3) *p++ = static_cast<char>(v >> 8 & 0xff);
+    const uint32_t leftover = rest == 2 ? v & 0xffff : v & 0xff;
+    if (leftover != 0) return std::nullopt;
+  }
   return out;
 }
 
