@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <variant>
 
 #include "auth/lifecycle/inactivity_job.h"
 #include "core/clock.h"
@@ -73,6 +74,28 @@ core::Result<core::App> FindApp(store::Store& store, const std::string& client_a
                                 "no app '" + client_app_id + "' in this data directory (apps: " + known + ")");
 }
 
+// What both commands start with: their options parsed (--help printed), the
+// data directory's store opened and --app found in it.
+struct Target {
+  std::unique_ptr<store::sqlite::SqliteStore> store;
+  core::App app;
+};
+// Returns the target, or the exit code to stop with.
+std::variant<Target, int> OpenTarget(const std::vector<std::string>& args, const po::options_description& desc,
+                                     const char* usage, po::variables_map& vm) {
+  if (std::string error = ParseArgs(args, desc, vm); !error.empty()) return Fail(error + "\n" + usage);
+  if (vm.count("help")) {
+    std::cout << usage;
+    return 0;
+  }
+  if (!vm.count("app")) return Fail(std::string("--app is required\n") + usage);
+  auto store = OpenStore(vm);
+  if (!store.ok()) return Fail(store.status().message());
+  auto app = FindApp(**store, vm["app"].as<std::string>());
+  if (!app.ok()) return Fail(app.status().message());
+  return Target{std::move(*store), std::move(*app)};
+}
+
 // The clock of the tools, with the same test offset as `guestpass serve`.
 int64_t Now() {
   int64_t offset = 0;
@@ -101,31 +124,24 @@ int Expire(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "")("app", po::value<std::string>())("limit", po::value<int64_t>()->default_value(1000))(
       "data-dir", po::value<std::string>())("dry-run", po::bool_switch());
   po::variables_map vm;
-  if (std::string error = ParseArgs(args, desc, vm); !error.empty()) return Fail(error + "\n" + kExpireUsage);
-  if (vm.count("help")) {
-    std::cout << kExpireUsage;
-    return 0;
-  }
-  if (!vm.count("app")) return Fail(std::string("--app is required\n") + kExpireUsage);
+  auto target = OpenTarget(args, desc, kExpireUsage, vm);
+  if (const int* exit_code = std::get_if<int>(&target)) return *exit_code;
+  auto& [store, app] = std::get<Target>(target);
   const int64_t limit = vm["limit"].as<int64_t>();
   if (limit < 1) return Fail("--limit: expected a positive number, got " + std::to_string(limit));
-  auto store = OpenStore(vm);
-  if (!store.ok()) return Fail(store.status().message());
-  auto app = FindApp(**store, vm["app"].as<std::string>());
-  if (!app.ok()) return Fail(app.status().message());
 
   const int64_t now = Now();
-  const auto cutoff = auth::InactivityCutoff(app->settings, now);
+  const auto cutoff = auth::InactivityCutoff(app.settings, now);
   if (!cutoff) {
-    std::cout << "app " << app->client_app_id << ": the inactivity policy is \"never\"; nothing to expire\n";
+    std::cout << "app " << app.client_app_id << ": the inactivity policy is \"never\"; nothing to expire\n";
     return 0;
   }
-  std::cout << "app " << app->client_app_id << ": anonymous users inactive for more than "
-            << app->settings.anonymous_inactive_days << " days (last activity recorded before " << IsoTime(*cutoff)
+  std::cout << "app " << app.client_app_id << ": anonymous users inactive for more than "
+            << app.settings.anonymous_inactive_days << " days (last activity recorded before " << IsoTime(*cutoff)
             << ")\n";
   if (vm["dry-run"].as<bool>()) {
     auto users = store::Await<std::vector<core::User>>([&](auto done) {
-      (*store)->ListInactiveAnonymousUsers(app->id, *cutoff, static_cast<size_t>(limit) + 1, std::move(done));
+      store->ListInactiveAnonymousUsers(app.id, *cutoff, static_cast<size_t>(limit) + 1, std::move(done));
     });
     if (!users.ok()) return Fail(users.status().message());
     const bool more = static_cast<int64_t>(users->size()) > limit;
@@ -141,7 +157,7 @@ int Expire(const std::vector<std::string>& args) {
   }
   auth::ExpireOptions options;
   options.actor = Actor();
-  auto report = auth::ExpireInactiveUsers(**store, *app, now, options);
+  auto report = auth::ExpireInactiveUsers(*store, app, now, options);
   if (!report.ok()) return Fail(report.status().message());
   std::cout << "deleted " << report->deleted << " user" << (report->deleted == 1 ? "" : "s") << "\n";
   return 0;
@@ -156,21 +172,14 @@ int Audit(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "")("app", po::value<std::string>())("after", po::value<int64_t>()->default_value(0))(
       "limit", po::value<int64_t>()->default_value(100))("data-dir", po::value<std::string>())("json", po::bool_switch());
   po::variables_map vm;
-  if (std::string error = ParseArgs(args, desc, vm); !error.empty()) return Fail(error + "\n" + kAuditUsage);
-  if (vm.count("help")) {
-    std::cout << kAuditUsage;
-    return 0;
-  }
-  if (!vm.count("app")) return Fail(std::string("--app is required\n") + kAuditUsage);
+  auto target = OpenTarget(args, desc, kAuditUsage, vm);
+  if (const int* exit_code = std::get_if<int>(&target)) return *exit_code;
+  auto& [store, app] = std::get<Target>(target);
   const int64_t after = vm["after"].as<int64_t>();
   const int64_t limit = vm["limit"].as<int64_t>();
   if (after < 0 || limit < 1) return Fail("--after must be >= 0 and --limit >= 1");
-  auto store = OpenStore(vm);
-  if (!store.ok()) return Fail(store.status().message());
-  auto app = FindApp(**store, vm["app"].as<std::string>());
-  if (!app.ok()) return Fail(app.status().message());
   auto events = store::Await<std::vector<core::AuditEvent>>([&](auto done) {
-    (*store)->ListAuditEvents(app->id, after, static_cast<size_t>(limit), std::move(done));
+    store->ListAuditEvents(app.id, after, static_cast<size_t>(limit), std::move(done));
   });
   if (!events.ok()) return Fail(events.status().message());
   const bool json = vm["json"].as<bool>();
