@@ -76,6 +76,13 @@ Status Connection::Exec(const char* sql) {
   return Error(rc, msg);
 }
 
+Status Connection::Run(const char* sql) {
+  Statement st = Prepare(sql);
+  const int rc = st.Step();
+  if (rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
+  return Error(rc, sql);
+}
+
 Statement Connection::Prepare(const char* sql) {
   auto it = statements_.find(sql);
   if (it != statements_.end()) return Statement(it->second);

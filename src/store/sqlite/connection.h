@@ -56,6 +56,11 @@ class Connection {
 
   // Runs SQL without results (may hold several statements).
   core::Status Exec(const char* sql);
+  // Runs one statement without results through the statement cache: for the
+  // writer's per-batch and per-write transaction control (BEGIN, SAVEPOINT,
+  // RELEASE, COMMIT), which sqlite3_exec would compile again on every call.
+  // `sql` as for Prepare.
+  core::Status Run(const char* sql);
   // Returns the cached prepared statement for `sql`. `sql` must be a string
   // literal or otherwise outlive the connection (it is the cache key).
   Statement Prepare(const char* sql);

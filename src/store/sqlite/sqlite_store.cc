@@ -258,19 +258,19 @@ void SqliteStore::WriterLoop() {
       }
     }
     results.assign(batch.size(), Status::Ok());
-    Status txn = db.Exec("BEGIN IMMEDIATE");
+    Status txn = db.Run("BEGIN IMMEDIATE");
     if (txn.ok()) {
       for (size_t i = 0; i < batch.size(); ++i) {
-        if (Status s = db.Exec("SAVEPOINT op"); !s.ok()) {
+        if (Status s = db.Run("SAVEPOINT op"); !s.ok()) {
           results[i] = s;
           continue;
         }
         results[i] = batch[i].apply(db);
-        if (!results[i].ok()) db.Exec("ROLLBACK TO op");
-        db.Exec("RELEASE op");
+        if (!results[i].ok()) db.Run("ROLLBACK TO op");
+        db.Run("RELEASE op");
       }
-      txn = db.Exec("COMMIT");
-      if (!txn.ok()) db.Exec("ROLLBACK");
+      txn = db.Run("COMMIT");
+      if (!txn.ok()) db.Run("ROLLBACK");
     }
     // Writes move cached anonymous counts only once they cannot fail (see
     // the ops); a failed commit loses them all: recount.
