@@ -3,7 +3,7 @@
 # valgrind's callgrind. Unlike req/s on this shared, noisy machine the count
 # repeats from run to run, so it shows what a code change saves.
 #
-#   bash bench/callgrind.sh [login|profile|refresh] [--seconds S] [--keep FILE]
+#   bash bench/callgrind.sh [login|profile|refresh|healthz] [--seconds S] [--keep FILE]
 #
 # Starts build/guestpass under callgrind (1 HTTP thread, a fresh data dir),
 # loads it with wrk (4 connections, S seconds, default 20), stops it, prints
@@ -19,7 +19,7 @@ seconds=20
 keep=""
 while (($#)); do
   case "$1" in
-    login | profile | refresh) workload=$1; shift ;;
+    login | profile | refresh | healthz) workload=$1; shift ;;
     --seconds) seconds=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
     -h | --help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
@@ -58,8 +58,9 @@ case "$workload" in
   login) script=login.lua; target=$login_url ;;
   profile) script=profile.lua; target="$url/api/client/v2.0/auth/profile" ;;
   refresh) script=refresh.lua; target="$url/api/client/v2.0/auth/session" ;;
+  healthz) script=nginx.lua; target="$url/healthz" ;;  # the transport alone
 esac
-if [[ $workload != login ]]; then
+if [[ $workload == refresh || $workload == profile ]]; then
   GP_POOL_FILE="$work/pool" GP_POOL_SIZE=100 timeout 120 wrk -t1 -c4 -d120s -s "$lua/pool.lua" "$login_url" \
     >"$work/pool.log" 2>&1 &
   wp=$!
@@ -75,8 +76,8 @@ wait "$pid" || true
 pid=""
 total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
 ((requests > 0)) || { echo "callgrind.sh: no requests completed" >&2; exit 1; }
+[[ -z "$keep" ]] || cp "$out" "$keep"
 echo "workload=$workload requests=$requests instructions=$total per_request=$((total / requests))"
 # The functions with the most instructions of their own.
 callgrind_annotate --inclusive=no "$out" 2>/dev/null | awk '/file:function/ { on = 1; getline; next } on && NF' |
   head -n 15 | cut -c1-140
-[[ -z "$keep" ]] || cp "$out" "$keep"

@@ -1,4 +1,4 @@
-// types.cc: response constructors.
+// types.cc: response constructors and their wire form.
 #include "http/types.h"
 
 namespace guestpass::http {
@@ -19,6 +19,30 @@ bool IEquals(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
+}
+
+void AppendWire(const Response& res, std::string& out) {
+  const unsigned version = res.version();
+  const unsigned code = res.result_int();
+  const std::string_view reason = Sv(res.reason());
+  const std::string_view body = res.body();
+  size_t size = 32 + reason.size() + body.size();
+  for (const auto& f : res) size += f.name_string().size() + f.value().size() + 4;
+  out.reserve(out.size() + size);
+  const char status_line[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10 % 10), '.',
+                              static_cast<char>('0' + version % 10), ' ', static_cast<char>('0' + code / 100 % 10),
+                              static_cast<char>('0' + code / 10 % 10), static_cast<char>('0' + code % 10), ' '};
+  out.append(status_line, sizeof status_line);
+  out += reason;
+  out += "\r\n";
+  for (const auto& f : res) {
+    out += Sv(f.name_string());
+    out += ": ";
+    out += Sv(f.value());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += body;
 }
 
 Response EmptyResponse(bhttp::status status, unsigned version) { return Response{status, version}; }

@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http.hpp>
+#include <string>
 #include <string_view>
 
 namespace guestpass::http {
@@ -17,6 +18,13 @@ using Response = bhttp::response<bhttp::string_body>;
 inline std::string_view Sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
 // ASCII case-insensitive equality (header values, media types).
 bool IEquals(std::string_view a, std::string_view b);
+
+// Appends `res` as HTTP/1.x wire bytes to `out`: the same bytes as Beast's
+// serializer (status line, fields in order, body), built in one buffer so
+// that the server sends a response with one plain send instead of Beast's
+// eleven-piece gather write (which cost a fifth of a trivial request's
+// instructions). The caller prepares the payload (Content-Length) first.
+void AppendWire(const Response& res, std::string& out);
 
 // Largest accepted request body. Client API bodies are small JSON documents.
 inline constexpr size_t kMaxBodyBytes = 64 * 1024;
