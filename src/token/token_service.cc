@@ -242,8 +242,9 @@ class ClaimReader final : public nlohmann::json_sax<nlohmann::json> {
 };
 }  // namespace
 
-TokenService::TokenService(std::shared_ptr<const KeyRing> keys, const core::Clock& clock)
-    : keys_(std::move(keys)), clock_(clock) {}
+TokenService::TokenService(std::shared_ptr<const KeyRing> keys, const core::Clock& clock,
+                           size_t access_cache_slots)
+    : keys_(std::move(keys)), clock_(clock), access_cache_(access_cache_slots) {}
 
 std::string TokenService::Sign(const std::string& payload) const {
   const SigningKey& key = keys_->active();
@@ -321,6 +322,10 @@ Result<std::string> TokenService::VerifySignature(std::string_view token) const 
 }
 
 Result<AccessClaims> TokenService::VerifyAccessToken(std::string_view token) const {
+  if (AccessClaims cached; access_cache_.Find(token, &cached)) {
+    if (cached.expires_at <= clock_.NowSeconds()) return Invalid("invalid session: access token expired");
+    return cached;
+  }
   auto payload = VerifySignature(token);
   if (!payload.ok()) return payload.status();
   ClaimReader doc;
@@ -336,6 +341,7 @@ Result<AccessClaims> TokenService::VerifyAccessToken(std::string_view token) con
   c.issued_at = doc.iat.value;
   c.expires_at = doc.exp.value;
   if (c.expires_at <= clock_.NowSeconds()) return Invalid("invalid session: access token expired");
+  access_cache_.Insert(token, c);
   return c;
 }
 

@@ -14,6 +14,7 @@
 #include "core/object_id.h"
 #include "core/status.h"
 #include "token/key_ring.h"
+#include "token/verified_cache.h"
 
 namespace guestpass::token {
 
@@ -41,7 +42,11 @@ struct RefreshClaims {
 
 class TokenService {
  public:
-  TokenService(std::shared_ptr<const KeyRing> keys, const core::Clock& clock);
+  // Access tokens that passed verification are remembered in a cache of
+  // `access_cache_slots` entries (verified_cache.h; 0: none).
+  static constexpr size_t kDefaultAccessCacheSlots = 8192;
+  TokenService(std::shared_ptr<const KeyRing> keys, const core::Clock& clock,
+               size_t access_cache_slots = kDefaultAccessCacheSlots);
 
   // Sign with the active key. Thread-safe.
   std::string IssueAccessToken(const AccessClaims& claims) const;
@@ -57,8 +62,9 @@ class TokenService {
   // Returns the decoded payload of a correctly signed token.
   core::Result<std::string> VerifySignature(std::string_view token) const;
 
-  std::shared_ptr<const KeyRing> keys_;
+  std::shared_ptr<const KeyRing> keys_;  // never changes: a cached verification stays true
   const core::Clock& clock_;
+  mutable VerifiedCache<AccessClaims> access_cache_;
 };
 
 }  // namespace guestpass::token

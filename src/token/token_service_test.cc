@@ -378,5 +378,66 @@ TEST_F(TokenServiceTest, ReadsTheRefreshIdentityWhateverTheKeyOrder) {
   EXPECT_EQ(claims->secret, SampleRefresh().secret);
 }
 
+// The verified-token cache (verified_cache.h) must answer exactly as a full
+// verification would.
+TEST_F(TokenServiceTest, ACachedAccessTokenStillExpires) {
+  const std::string token = tokens_->IssueAccessToken(SampleAccess());
+  ASSERT_TRUE(tokens_->VerifyAccessToken(token).ok());
+  clock_.Advance(kAccessTokenTtlSeconds - 1);
+  auto again = tokens_->VerifyAccessToken(token);  // a hit
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->user_id.ToHex(), "0000000000000000000000a1");
+  EXPECT_EQ(again->expires_at, kNow + kAccessTokenTtlSeconds);
+  clock_.Advance(1);
+  auto expired = tokens_->VerifyAccessToken(token);
+  ASSERT_FALSE(expired.ok());
+  EXPECT_EQ(expired.status().message(), "invalid session: access token expired");
+}
+
+TEST_F(TokenServiceTest, ACachedTokenDoesNotVouchForAnAlteredOne) {
+  const std::string token = tokens_->IssueAccessToken(SampleAccess());
+  ASSERT_TRUE(tokens_->VerifyAccessToken(token).ok());
+  // Every single-character change, whether it keeps the signature's last
+  // characters (the cache's slot) or not, is verified in full and refused.
+  for (size_t i = 0; i < token.size(); ++i) {
+    if (token[i] == '.') continue;
+    std::string altered = token;
+    altered[i] = token[i] == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(tokens_->VerifyAccessToken(altered).ok()) << i;
+  }
+  EXPECT_FALSE(tokens_->VerifyAccessToken(token + "x").ok());
+  EXPECT_FALSE(tokens_->VerifyAccessToken(token.substr(0, token.size() - 1)).ok());
+  EXPECT_TRUE(tokens_->VerifyAccessToken(token).ok());
+}
+
+TEST_F(TokenServiceTest, AnotherServicesCacheDoesNotAcceptOurTokens) {
+  auto other_ring = std::make_shared<KeyRing>();
+  other_ring->Add(kKid, std::vector<uint8_t>(32, 0x33));
+  TokenService other(other_ring, clock_);
+  const std::string token = tokens_->IssueAccessToken(SampleAccess());
+  ASSERT_TRUE(tokens_->VerifyAccessToken(token).ok());
+  EXPECT_FALSE(other.VerifyAccessToken(token).ok());
+}
+
+TEST_F(TokenServiceTest, ManyTokensThroughASmallCache) {
+  TokenService small(ring_, clock_, /*access_cache_slots=*/4);
+  TokenService none(ring_, clock_, /*access_cache_slots=*/0);
+  std::vector<std::string> issued;
+  for (int i = 0; i < 64; ++i) {
+    AccessClaims c = SampleAccess();
+    c.issued_at = kNow - i;  // distinct tokens
+    issued.push_back(small.IssueAccessToken(c));
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < issued.size(); ++i) {
+      auto a = small.VerifyAccessToken(issued[i]);
+      auto b = none.VerifyAccessToken(issued[i]);
+      ASSERT_TRUE(a.ok() && b.ok()) << i;
+      EXPECT_EQ(a->issued_at, kNow - static_cast<int64_t>(i));
+      EXPECT_EQ(a->issued_at, b->issued_at);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace guestpass::token

@@ -1,0 +1,73 @@
+// verified_cache.h: the claims of recently verified access tokens, so that a
+// client's repeated requests with one token (it keeps an access token for up
+// to 30 minutes) skip the HMAC, base64 and JSON work of verification; the
+// same idea as Envoy's JWT cache. A hit needs the whole token to be equal,
+// byte for byte, to one that passed verification with this service's keys,
+// so it proves what verification proved; expiry is still checked on every
+// use, by the caller. Only verified tokens are inserted, so nobody can fill
+// the cache with tokens of their choosing without logging in.
+#pragma once
+
+#include <array>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace guestpass::token {
+
+template <typename Claims>
+class VerifiedCache {
+ public:
+  // Tokens longer than this are not kept (ours are about 300-500 bytes).
+  static constexpr size_t kMaxTokenBytes = 1024;
+
+  // `slots` is rounded up to a power of two; 0 disables the cache.
+  explicit VerifiedCache(size_t slots) {
+    size_t n = 1;
+    while (n < slots) n <<= 1;
+    if (slots > 0) slots_.resize(n);
+  }
+
+  // Copies the claims of `token` into *out when it is cached. Thread-safe.
+  bool Find(std::string_view token, Claims* out) const {
+    if (slots_.empty() || token.size() > kMaxTokenBytes) return false;
+    const size_t i = Index(token);
+    std::lock_guard<std::mutex> lock(locks_[i % kLocks]);
+    const Slot& s = slots_[i];
+    if (s.token != token) return false;
+    *out = s.claims;
+    return true;
+  }
+
+  // Remembers a verified token, replacing whatever shared its slot.
+  void Insert(std::string_view token, const Claims& claims) {
+    if (slots_.empty() || token.size() > kMaxTokenBytes) return;
+    const size_t i = Index(token);
+    std::lock_guard<std::mutex> lock(locks_[i % kLocks]);
+    Slot& s = slots_[i];
+    s.token.assign(token);
+    s.claims = claims;
+  }
+
+ private:
+  static constexpr size_t kLocks = 64;
+  struct Slot {
+    std::string token;
+    Claims claims;
+  };
+
+  // A JWT ends with its base64url signature, whose characters are as good as
+  // random: eight of them are the hash. (A collision only costs a miss.)
+  size_t Index(std::string_view token) const {
+    size_t h = 0;
+    const size_t n = token.size() < 12 ? token.size() : 12;
+    for (size_t k = token.size() - n; k < token.size(); ++k) h = h * 131 + static_cast<unsigned char>(token[k]);
+    return h & (slots_.size() - 1);
+  }
+
+  mutable std::array<std::mutex, kLocks> locks_;
+  std::vector<Slot> slots_;
+};
+
+}  // namespace guestpass::token
