@@ -1,7 +1,8 @@
 // token_service.cc: JWT encoding of access and refresh tokens.
 // Payloads are built by hand (fixed keys, hex and integer values) because
-// every login signs two tokens; verification reads the claims in one SAX pass
-// of nlohmann::json (no DOM).
+// every login signs two tokens; verification reads the claims in one pass:
+// a short path for payloads in the form this file writes, else nlohmann's
+// SAX parser (no DOM).
 #include "token/token_service.h"
 
 #include <nlohmann/json.hpp>
@@ -55,7 +56,11 @@ class ClaimReader final : public nlohmann::json_sax<nlohmann::json> {
   };
 
   // True when `payload` is a JSON object; the claims are then filled in.
+  // Payloads as this service writes them take a short path; anything else
+  // (whitespace, escapes, arrays, floats...) is read by nlohmann's parser.
   bool Parse(std::string_view payload) {
+    if (ParseSimple(payload)) return true;
+    *this = ClaimReader();  // forget what the short path saw
     return nlohmann::json::sax_parse(payload, this) && is_object_;
   }
 
@@ -144,6 +149,82 @@ class ClaimReader final : public nlohmann::json_sax<nlohmann::json> {
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
 
  private:
+  // The short path: accepts only a JSON object in the restricted form that
+  // IssueAccessToken and IssueRefreshToken write (no whitespace; keys and
+  // strings of printable ASCII without escapes; integers of at most 18
+  // digits; objects nested at most once) and makes exactly the callbacks
+  // nlohmann's SAX parser would make for it, so the result is the same.
+  // Returns false for anything else, possibly after some callbacks.
+  bool ParseSimple(std::string_view p) {
+    size_t i = 0;
+    return SimpleObject(p, i) && i == p.size();
+  }
+  bool SimpleObject(std::string_view p, size_t& i) {
+    if (depth_ >= 2 || i >= p.size() || p[i] != '{') return false;
+    ++i;
+    start_object(static_cast<std::size_t>(-1));
+    if (i < p.size() && p[i] == '}') {
+      ++i;
+      return end_object();
+    }
+    for (;;) {
+      if (!SimpleString(p, i)) return false;
+      key(text_);
+      if (i >= p.size() || p[i] != ':') return false;
+      ++i;
+      if (i >= p.size()) return false;
+      const char c = p[i];
+      if (c == '"') {
+        if (!SimpleString(p, i)) return false;
+        string(text_);
+      } else if (c == '{') {
+        if (!SimpleObject(p, i)) return false;
+      } else if (c == '-' || (c >= '0' && c <= '9')) {
+        int64_t v = 0;
+        if (!SimpleInt(p, i, &v)) return false;
+        Int(v);
+      } else {
+        return false;
+      }
+      if (i >= p.size()) return false;
+      if (p[i] == ',') {
+        ++i;
+      } else if (p[i] == '}') {
+        ++i;
+        return end_object();
+      } else {
+        return false;
+      }
+    }
+  }
+  // A string of printable ASCII without escapes, into text_.
+  bool SimpleString(std::string_view p, size_t& i) {
+    if (i >= p.size() || p[i] != '"') return false;
+    const size_t start = ++i;
+    for (; i < p.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(p[i]);
+      if (c == '"') break;
+      if (c < 0x20 || c > 0x7e || c == '\\') return false;
+    }
+    if (i >= p.size()) return false;
+    text_.assign(p.data() + start, i - start);
+    ++i;
+    return true;
+  }
+  // -?(0|[1-9][0-9]{0,17}), not followed by a fraction or exponent.
+  static bool SimpleInt(std::string_view p, size_t& i, int64_t* out) {
+    const bool negative = p[i] == '-';
+    if (negative) ++i;
+    const size_t start = i;
+    int64_t v = 0;
+    while (i < p.size() && p[i] >= '0' && p[i] <= '9' && i - start < 18) v = v * 10 + (p[i++] - '0');
+    const size_t digits = i - start;
+    if (digits == 0 || (digits > 1 && p[start] == '0')) return false;
+    if (i < p.size() && ((p[i] >= '0' && p[i] <= '9') || p[i] == '.' || p[i] == 'e' || p[i] == 'E')) return false;
+    *out = negative ? -v : v;
+    return true;
+  }
+
   static Claim ClaimOf(std::string_view k) {
     if (k == "typ") return kTyp;
     if (k == "sub") return kSub;
@@ -239,6 +320,7 @@ class ClaimReader final : public nlohmann::json_sax<nlohmann::json> {
   bool in_identity_ = false;
   Claim claim_ = kNone;
   IdentityKey identity_key_ = kOther;
+  std::string text_;  // the short path's current key or string
 };
 }  // namespace
 

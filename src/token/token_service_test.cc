@@ -378,6 +378,77 @@ TEST_F(TokenServiceTest, ReadsTheRefreshIdentityWhateverTheKeyOrder) {
   EXPECT_EQ(claims->secret, SampleRefresh().secret);
 }
 
+// Payloads near the form this service writes: the short path of claim
+// reading (token_service.cc, ClaimReader::ParseSimple) takes some, nlohmann's
+// parser the rest; both must answer as a JSON parser would.
+TEST_F(TokenServiceTest, ClaimReadingAtTheEdgesOfTheShortPath) {
+  const std::string header = R"({"alg":"HS256","kid":")" + kKid + R"(","typ":"JWT"})";
+  const std::string ids = R"("sub":"0000000000000000000000a1","iss":"0000000000000000000000b2",)"
+                          R"("baas_domain_id":"0000000000000000000000c3","baas_device_id":"0000000000000000000000d4",)";
+  const std::string iat = R"("iat":)" + std::to_string(kNow) + ",";
+  auto verify = [&](const std::string& payload) { return tokens_->VerifyAccessToken(SignByHand(header, payload, secret_)); };
+  auto with_exp = [&](const std::string& exp) { return "{" + ids + iat + R"("exp":)" + exp + R"(,"typ":"access"})"; };
+  struct Case {
+    std::string payload;
+    std::string error;  // empty: valid
+    int64_t expires_at = 0;
+  };
+  const std::vector<Case> cases = {
+      {with_exp(std::to_string(kNow + 60)), "", kNow + 60},
+      {with_exp("999999999999999999"), "", 999999999999999999},            // 18 digits
+      {with_exp("1999999999999999999"), "", 1999999999999999999},          // 19: the full parser
+      {with_exp("99999999999999999999"), "invalid session: missing token claims"},  // beyond int64
+      {with_exp("0" + std::to_string(kNow + 60)), "invalid session: malformed token payload"},
+      {with_exp(std::to_string(kNow + 60) + ".0"), "invalid session: missing token claims"},
+      {with_exp(std::to_string(kNow + 60) + "e0"), "invalid session: missing token claims"},
+      {with_exp("-5"), "invalid session: access token expired"},
+      {with_exp("-"), "invalid session: malformed token payload"},
+      {with_exp("-0"), "invalid session: access token expired"},
+      {with_exp(R"("soon")"), "invalid session: missing token claims"},
+      {with_exp("{}"), "invalid session: missing token claims"},
+      {with_exp(R"({"a":{"b":1}})"), "invalid session: missing token claims"},  // nested twice
+      {"{" + ids + iat + R"("exp":)" + std::to_string(kNow + 60) + R"(,"typ":"acc\u0065ss"})", "", kNow + 60},
+      {"{" + ids + iat + R"("exp":)" + std::to_string(kNow + 60) + R"(,"typ":"access","x":"caf)" "\xc3\xa9" R"("})", "",
+       kNow + 60},
+      {"{" + ids + iat + R"("exp":)" + std::to_string(kNow + 60) + R"(,"typ":"access","x":"\xff"})",
+       "invalid session: malformed token payload"},  // not UTF-8
+      {"{" + ids + iat + R"("exp":)" + std::to_string(kNow + 60) + ",\"typ\":\"access\",\"x\":\"a\tb\"}",
+       "invalid session: malformed token payload"},  // a raw control character
+      {with_exp(std::to_string(kNow + 60)) + "x", "invalid session: malformed token payload"},
+      {with_exp(std::to_string(kNow + 60)) + " ", "", kNow + 60},
+      {with_exp(std::to_string(kNow + 60)).substr(1), "invalid session: malformed token payload"},
+      {"{}", "invalid session: incorrect token type"},
+      {"{" + ids + iat + R"("exp":)" + std::to_string(kNow + 60) + R"(,"typ":"access)", "invalid session: malformed token payload"},
+      {"{" + ids + iat + R"("exp":)" + std::to_string(kNow + 60) + R"(,"typ":"access",})", "invalid session: malformed token payload"},
+  };
+  for (const Case& c : cases) {
+    auto r = verify(c.payload);
+    if (c.error.empty()) {
+      ASSERT_TRUE(r.ok()) << c.payload << ": " << r.status().ToString();
+      EXPECT_EQ(r->expires_at, c.expires_at) << c.payload;
+      EXPECT_EQ(r->user_id.ToHex(), "0000000000000000000000a1") << c.payload;
+    } else {
+      ASSERT_FALSE(r.ok()) << c.payload;
+      EXPECT_EQ(r.status().message(), c.error) << c.payload;
+    }
+  }
+}
+
+TEST_F(TokenServiceTest, RefreshIdentityThroughEitherPath) {
+  RefreshClaims in = SampleRefresh();
+  for (const std::string& id : {std::string("plain-ascii id"), std::string("caf\xc3\xa9"), std::string("tab\there"),
+                                std::string(""), std::string(300, 'x')}) {
+    in.identity.id = id;
+    auto claims = tokens_->VerifyRefreshToken(tokens_->IssueRefreshToken(in));
+    ASSERT_TRUE(claims.ok()) << claims.status().ToString();
+    EXPECT_EQ(claims->identity.id, id);
+    EXPECT_EQ(claims->identity.provider_type, "anon-user");
+    EXPECT_EQ(claims->identity.provider_id.ToHex(), "0000000000000000000000e5");
+    EXPECT_EQ(claims->secret, in.secret);
+    EXPECT_EQ(claims->session_id.ToHex(), "0000000000000000000000b2");
+  }
+}
+
 // The verified-token cache (verified_cache.h) must answer exactly as a full
 // verification would.
 TEST_F(TokenServiceTest, ACachedAccessTokenStillExpires) {
