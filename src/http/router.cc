@@ -1,7 +1,9 @@
 // router.cc: path parsing and the route table.
 #include "http/router.h"
 
-#include <vector>
+#include <array>
+#include <initializer_list>
+#include <utility>
 
 namespace guestpass::http {
 
@@ -10,23 +12,56 @@ using core::Status;
 
 namespace {
 
-// Splits the path into segments, skipping empty ones (collapses "//").
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    if (j > i) out.push_back(path.substr(i, j - i));
-    i = j + 1;
+// The path's segments, skipping empty ones (collapses "//"). Held in place:
+// routing allocates nothing. No route has more than kMax segments, so a
+// longer path only needs to be told apart (size() is then kMax + 1).
+class Segments {
+ public:
+  static constexpr size_t kMax = 12;
+  explicit Segments(std::string_view path) {
+    size_t i = 0;
+    while (i < path.size()) {
+      size_t j = path.find('/', i);
+      if (j == std::string_view::npos) j = path.size();
+      if (j > i) {
+        if (n_ == kMax) {
+          n_ = kMax + 1;
+          return;
+        }
+        s_[n_++] = path.substr(i, j - i);
+      }
+      i = j + 1;
+    }
   }
-  return out;
-}
+  size_t size() const { return n_; }
+  std::string_view operator[](size_t i) const { return i < kMax ? s_[i] : std::string_view(); }
+
+ private:
+  std::array<std::string_view, kMax> s_;
+  size_t n_ = 0;
+};
+
+// The methods served on a path, and the route of each (at most four).
+class Methods {
+ public:
+  using Entry = std::pair<bhttp::verb, RouteId>;
+  Methods& operator=(std::initializer_list<Entry> list) {
+    n_ = 0;
+    for (const Entry& e : list)
+      if (n_ < v_.size()) v_[n_++] = e;
+    return *this;
+  }
+  const Entry* begin() const { return v_.data(); }
+  const Entry* end() const { return v_.data() + n_; }
+
+ private:
+  std::array<Entry, 4> v_{};
+  size_t n_ = 0;
+};
 
 struct PathMatch {
   bool found = false;
-  // Methods served on this path, and the route for each.
-  std::vector<std::pair<bhttp::verb, RouteId>> methods;
+  Methods methods;
   std::string app_id;
   std::string provider;
   std::string key_id;
@@ -34,7 +69,7 @@ struct PathMatch {
 
 PathMatch MatchPath(std::string_view path) {
   PathMatch m;
-  auto s = Segments(path);
+  const Segments s(path);
   using V = bhttp::verb;
   if (s.size() == 1 && s[0] == "healthz") {
     m.found = true;

@@ -30,7 +30,8 @@ bool QueryHasLink(std::string_view query) {
 
 // Reads options.device. Only deviceId has a meaning to the server; the rest
 // is kept with the session as the client sent it.
-core::Result<auth::DeviceInfo> ReadDevice(const json& body) {
+// Moves options.device out of `body` (which loses "options" afterwards anyway).
+core::Result<auth::DeviceInfo> ReadDevice(json& body) {
   auth::DeviceInfo device;
   auto options = body.find("options");
   if (options == body.end() || options->is_null()) return device;
@@ -39,7 +40,7 @@ core::Result<auth::DeviceInfo> ReadDevice(const json& body) {
   if (dev == options->end() || dev->is_null()) return device;
   if (!dev->is_object()) return Status::InvalidArgument(ErrorCode::kBadRequest, "'options.device' must be an object");
   device.present = true;
-  json rest = *dev;
+  json rest = std::move(*dev);
   auto id = rest.find("deviceId");
   if (id != rest.end()) {
     if (!id->is_string())
