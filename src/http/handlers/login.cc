@@ -1,19 +1,16 @@
 // login.cc: POST .../app/{app}/auth/providers/{provider}/login
 // (client-api.md sections 5 and 6): login through any provider, and linking
 // (?link=true with the current user's access token).
-#include <nlohmann/json.hpp>
-
 #include "core/json_text.h"
 #include "http/await.h"
 #include "http/error_response.h"
 #include "http/handlers/handlers.h"
-#include "http/json_body.h"
+#include "http/login_body.h"
 
 namespace guestpass::http {
 
 using core::ErrorCode;
 using core::Status;
-using nlohmann::json;
 
 namespace {
 bool QueryHasLink(std::string_view query) {
@@ -28,32 +25,6 @@ bool QueryHasLink(std::string_view query) {
   return false;
 }
 
-// Reads options.device. Only deviceId has a meaning to the server; the rest
-// is kept with the session as the client sent it.
-// Moves options.device out of `body` (which loses "options" afterwards anyway).
-core::Result<auth::DeviceInfo> ReadDevice(json& body) {
-  auth::DeviceInfo device;
-  auto options = body.find("options");
-  if (options == body.end() || options->is_null()) return device;
-  if (!options->is_object()) return Status::InvalidArgument(ErrorCode::kBadRequest, "'options' must be an object");
-  auto dev = options->find("device");
-  if (dev == options->end() || dev->is_null()) return device;
-  if (!dev->is_object()) return Status::InvalidArgument(ErrorCode::kBadRequest, "'options.device' must be an object");
-  device.present = true;
-  json rest = std::move(*dev);
-  auto id = rest.find("deviceId");
-  if (id != rest.end()) {
-    if (!id->is_string())
-      return Status::InvalidArgument(ErrorCode::kBadRequest, "'options.device.deviceId' must be an ObjectId");
-    auto parsed = core::ObjectId::FromHex(id->get<std::string>());
-    if (!parsed)
-      return Status::InvalidArgument(ErrorCode::kBadRequest, "'options.device.deviceId' must be 24 hex digits");
-    device.requested_id = *parsed;
-    rest.erase("deviceId");
-  }
-  device.json = rest.dump();
-  return device;
-}
 // A 429 with Retry-After when this client address used up the app's
 // anonymous sign-ups (issue 4's abuse limit), else nullopt.
 std::optional<Response> LimitAnonymousSignup(const Exchange& ex, const core::App& app) {
@@ -85,21 +56,18 @@ std::optional<Response> LimitAnonymousSignup(const Exchange& ex, const core::App
 HandlerResult HandleLogin(const Exchange& ex) {
   auto app = FindApp(ex);
   if (!app.ok()) co_return app.status();
-  auto body = ParseJsonObjectBody(ex.request);
+  auto body = ReadLoginBody(ex.request);
   if (!body.ok()) co_return body.status();
-  auto device = ReadDevice(*body);
-  if (!device.ok()) co_return device.status();
   auth::LoginRequest request;
   request.provider_name = ex.route.provider;
-  request.device = std::move(*device);
+  request.device = std::move(body->device);
   if (QueryHasLink(ex.route.query)) {
     // Linking adds the identity to the user of the access token.
     auto token = BearerToken(ex.request);
     if (!token.ok()) co_return token.status();
     request.link_access_token = std::string(*token);
   }
-  body->erase("options");
-  request.credentials = std::move(*body);
+  request.credentials = std::move(body->credentials);
   if (ex.services.signup_limiter != nullptr && !request.link_access_token) {
     const core::ProviderConfig* provider = (*app)->FindProvider(request.provider_name);
     if (provider != nullptr && provider->type == core::kAnonUser && !provider->disabled) {
