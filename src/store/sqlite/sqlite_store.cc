@@ -214,7 +214,12 @@ SqliteStore::~SqliteStore() {
   writer_thread_.join();
   std::lock_guard<std::mutex> lock(readers_mu_);
   idle_readers_.clear();
-  writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  // No explicit checkpoint: when this is the file's last connection, closing
+  // it folds the WAL into the database and removes it (SQLite does that on
+  // close). When another process still has the file open (the CLI beside a
+  // live server), a TRUNCATE checkpoint here waited, through the busy
+  // handler, until that process stopped writing: `guestpass audit` took
+  // seconds to exit while the server's inactivity job ran.
 }
 
 // ---- Writer ----

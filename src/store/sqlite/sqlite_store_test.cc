@@ -225,6 +225,24 @@ TEST_F(SqliteStoreTest, TheLifecycleMigrationClassifiesExistingUsers) {
 // `guestpass users expire` run beside a live server writes through another
 // connection: the server's session cache must not keep serving the deleted
 // user's sessions.
+// A tool's store (e.g. `guestpass audit`) beside a live server whose writer
+// is busy: closing the tool's store must not wait for the server's writes.
+// (It did: a TRUNCATE checkpoint on close waited through the busy handler.)
+TEST_F(SqliteStoreTest, ClosingDoesNotWaitForAnotherProcessesWrites) {
+  auto server = Open();
+  ASSERT_NE(server, nullptr);
+  auto busy = Connection::Open(path_, /*read_only=*/false);  // the server's writer, mid-transaction
+  ASSERT_TRUE(busy.ok());
+  ASSERT_TRUE((*busy)->Exec("BEGIN IMMEDIATE").ok());
+  ASSERT_TRUE((*busy)->Exec("INSERT INTO schema_migrations (version) VALUES (1000)").ok());
+  auto tool = Open();
+  ASSERT_NE(tool, nullptr);
+  const auto started = std::chrono::steady_clock::now();
+  tool.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  ASSERT_TRUE((*busy)->Exec("ROLLBACK").ok());
+}
+
 TEST_F(SqliteStoreTest, ASessionDeletedByAnotherProcessStopsBeingServedPromptly) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
