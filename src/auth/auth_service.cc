@@ -198,8 +198,9 @@ std::string AuthService::IssueAccessToken(const core::Session& session, const co
 void AuthService::AuthenticateRefresh(std::string_view refresh_token, store::Callback<store::SessionWithUser> done) {
   auto claims = tokens_.VerifyRefreshToken(refresh_token);
   if (!claims.ok()) return done(claims.status());
-  const token::RefreshClaims c = std::move(*claims);
-  store_.GetSessionWithUser(c.session_id, [this, c, done = std::move(done)](core::Result<store::SessionWithUser> r) {
+  const ObjectId session_id = claims->session_id;
+  store_.GetSessionWithUser(session_id, [this, c = std::move(*claims),
+                                         done = std::move(done)](core::Result<store::SessionWithUser> r) {
     if (!r.ok()) {
       if (r.status().IsNotFound()) return done(InvalidSession("invalid session: failed to find refresh token"));
       return done(r.status());

@@ -60,8 +60,8 @@ Status InsertIdentities(Connection& db, const core::User& user) {
     Statement st = db.Prepare(
         "INSERT INTO identities (user_id, seq, app_id, provider_type, provider_id, identity_id)"
         " VALUES (?, ?, ?, ?, ?, ?)");
-    st.Bind(1, user.id).Bind(2, seq++).Bind(3, user.app_id).Bind(4, ident.provider_type);
-    st.Bind(5, ident.provider_id).Bind(6, ident.id);
+    st.BindStatic(1, user.id).Bind(2, seq++).BindStatic(3, user.app_id).BindStatic(4, ident.provider_type);
+    st.BindStatic(5, ident.provider_id).BindStatic(6, ident.id);
     if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert identity");
   }
   return Status::Ok();
@@ -71,12 +71,12 @@ Status InsertSession(Connection& db, const core::Session& s) {
   Statement st = db.Prepare(
       "INSERT INTO sessions (id, user_id, secret_hash, created_at, expires_at, device_id, device)"
       " VALUES (?, ?, ?, ?, ?, ?, ?)");
-  st.Bind(1, s.id).Bind(2, s.user_id).Bind(3, std::span<const uint8_t>(s.secret_hash));
-  st.Bind(4, s.created_at).Bind(5, s.expires_at).Bind(6, s.device_id);
+  st.BindStatic(1, s.id).BindStatic(2, s.user_id).BindStatic(3, std::span<const uint8_t>(s.secret_hash));
+  st.Bind(4, s.created_at).Bind(5, s.expires_at).BindStatic(6, s.device_id);
   if (s.device_json.empty())
     st.BindNull(7);
   else
-    st.Bind(7, s.device_json);
+    st.BindStatic(7, s.device_json);
   if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert session");
   return Status::Ok();
 }
@@ -390,11 +390,11 @@ void SqliteStore::CreateUserWithSession(core::User user, core::Session session, 
                Statement st = db.Prepare(
                    "INSERT INTO users (id, app_id, type, data, created_at, last_active_at, disabled, anonymous)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-               st.Bind(1, u.id).Bind(2, u.app_id).Bind(3, u.type);
+               st.BindStatic(1, u.id).BindStatic(2, u.app_id).BindStatic(3, u.type);
                if (u.data_json.empty() || u.data_json == "{}")
                  st.BindNull(4);
                else
-                 st.Bind(4, u.data_json);
+                 st.BindStatic(4, u.data_json);
                st.Bind(5, u.created_at).Bind(6, u.last_active_at).Bind(7, int64_t{u.disabled});
                st.Bind(8, int64_t{anonymous});
                if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert user");
