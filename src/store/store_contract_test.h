@@ -524,6 +524,51 @@ TEST_P(StoreContractTest, ATakenSessionIdIsRefusedWithoutAPartialUser) {
   ExpectSameSession(kept->session, session);
 }
 
+// Sign-ups queued together, some of them refused after part of their rows
+// could have been written (a taken session id): each refused one leaves
+// nothing behind and the others all land. (SQLite runs anonymous sign-ups
+// without a savepoint and must then redo the batch.)
+TEST_P(StoreContractTest, RefusedSignUpsAmongOthersLeaveNoPartialUsers) {
+  constexpr int kCount = 400;
+  const core::ObjectId app_id = ids_.Next();
+  core::User first = AnonUser(app_id);
+  core::Session taken = MakeSession(first);
+  ASSERT_TRUE(Create(first, taken).ok());
+  std::vector<core::User> users;
+  std::vector<core::Session> sessions;
+  for (int i = 0; i < kCount; ++i) {
+    users.push_back(AnonUser(app_id));
+    sessions.push_back(MakeSession(users.back()));
+    if (i % 50 == 7) sessions.back().id = taken.id;  // refused
+  }
+  std::latch finished(kCount);
+  std::vector<core::Status> results(kCount);
+  for (int i = 0; i < kCount; ++i) {  // fired without waiting: they share batches
+    store_->CreateUserWithSession(users[i], sessions[i], 0, [&, i](core::Status s) {
+      results[i] = s;
+      finished.count_down();
+    });
+  }
+  finished.wait();
+  int landed = 0;
+  for (int i = 0; i < kCount; ++i) {
+    if (i % 50 == 7) {
+      EXPECT_EQ(results[i].code(), core::Code::kAlreadyExists) << i << ": " << results[i].ToString();
+      EXPECT_EQ(GetUser(users[i].id).status().code(), core::Code::kNotFound) << i;
+    } else {
+      EXPECT_TRUE(results[i].ok()) << i << ": " << results[i].ToString();
+      auto read = GetSessionWithUser(sessions[i].id);
+      ASSERT_TRUE(read.ok()) << i;
+      ExpectSameUser(read->user, users[i]);
+      ++landed;
+    }
+  }
+  EXPECT_EQ(CountUsers(app_id).value(), landed + 1);
+  auto kept = GetSessionWithUser(taken.id);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->user.id, first.id);
+}
+
 TEST_P(StoreContractTest, ConcurrentCreatesAllSucceedAndAreReadable) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 250;

@@ -236,6 +236,39 @@ void SqliteStore::Enqueue(WriteOp op) {
   queue_cv_.notify_one();
 }
 
+Status SqliteStore::CommitBatch(Connection& db, std::vector<WriteOp>& batch, std::vector<Status>& results,
+                                bool savepoint_every_write, bool* partial) {
+  *partial = false;
+  results.assign(batch.size(), Status::Ok());
+  Status txn = db.Run("BEGIN IMMEDIATE");
+  if (!txn.ok()) return txn;
+  for (size_t i = 0; i < batch.size() && txn.ok(); ++i) {
+    if (batch[i].savepoint || savepoint_every_write) {
+      if (Status s = db.Run("SAVEPOINT op"); !s.ok()) {
+        results[i] = s;
+        continue;
+      }
+      results[i] = batch[i].apply(db);
+      if (!results[i].ok()) db.Run("ROLLBACK TO op");
+      db.Run("RELEASE op");
+    } else {
+      const int64_t changes = sqlite3_total_changes64(db.raw());
+      results[i] = batch[i].apply(db);
+      if (!results[i].ok() && sqlite3_total_changes64(db.raw()) != changes) {
+        *partial = true;
+        txn = Status::Unavailable("a write failed after changing rows: " + results[i].message());
+      }
+    }
+    // After some errors (I/O, a full disk) SQLite rolls the whole
+    // transaction back itself; what followed would run outside it.
+    if (txn.ok() && sqlite3_get_autocommit(db.raw()))
+      txn = Status::Unavailable("the transaction was rolled back: " + results[i].message());
+  }
+  if (txn.ok()) txn = db.Run("COMMIT");
+  if (!txn.ok() && !sqlite3_get_autocommit(db.raw())) db.Run("ROLLBACK");
+  return txn;
+}
+
 void SqliteStore::WriterLoop() {
   std::vector<WriteOp> batch;
   std::vector<Status> results;
@@ -262,20 +295,14 @@ void SqliteStore::WriterLoop() {
         queue_.pop_front();
       }
     }
-    results.assign(batch.size(), Status::Ok());
-    Status txn = db.Run("BEGIN IMMEDIATE");
-    if (txn.ok()) {
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (Status s = db.Run("SAVEPOINT op"); !s.ok()) {
-          results[i] = s;
-          continue;
-        }
-        results[i] = batch[i].apply(db);
-        if (!results[i].ok()) db.Run("ROLLBACK TO op");
-        db.Run("RELEASE op");
-      }
-      txn = db.Run("COMMIT");
-      if (!txn.ok()) db.Run("ROLLBACK");
+    // A write without its own savepoint that fails after changing rows
+    // spoils the transaction: roll back and run the batch again with a
+    // savepoint for every write (the writes run anew on the same state).
+    bool partial = false;
+    Status txn = CommitBatch(db, batch, results, /*savepoint_every_write=*/false, &partial);
+    if (partial) {
+      anonymous_counts_.clear();  // the first run moved them
+      txn = CommitBatch(db, batch, results, /*savepoint_every_write=*/true, &partial);
     }
     // Writes move cached anonymous counts only once they cannot fail (see
     // the ops); a failed commit loses them all: recount.
@@ -378,6 +405,9 @@ void SqliteStore::CreateUserWithSession(core::User user, core::Session session, 
     core::Session session;
   };
   auto args = std::make_shared<Args>(Args{std::move(user), std::move(session)});
+  // An anonymous user's inserts cannot conflict (time-ordered new ids; the
+  // unique identity index leaves anon-user identities out): no savepoint.
+  const bool savepoint = !args->user.IsAnonymous();
   Enqueue({[this, args, anonymous_cap](Connection& db) {
              const core::User& u = args->user;
              const bool anonymous = u.IsAnonymous();
@@ -404,7 +434,7 @@ void SqliteStore::CreateUserWithSession(core::User user, core::Session session, 
              if (auto it = anonymous_counts_.find(u.app_id); anonymous && it != anonymous_counts_.end()) ++it->second;
              return Status::Ok();
            },
-           std::move(done)});
+           std::move(done), nullptr, nullptr, savepoint});
 }
 
 void SqliteStore::CreateSession(core::Session session, StatusCallback done) {
@@ -843,6 +873,7 @@ void SqliteStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymo
   auto outcome = std::make_shared<DeleteSessionOutcome>();
   auto shared_why = std::make_shared<core::Deletion>(std::move(why));
   Enqueue({[this, session_id, delete_user_if_anonymous, outcome, shared_why](Connection& db) {
+             *outcome = DeleteSessionOutcome{};
              {
                Statement st = db.Prepare("DELETE FROM sessions WHERE id = ? RETURNING user_id");
                st.Bind(1, session_id);
