@@ -51,12 +51,11 @@ void AuthService::Login(std::shared_ptr<const core::App> app, LoginRequest reque
   }
   if (request.link_access_token) return Link(app, *provider, *verifier->second, std::move(request), std::move(done));
 
-  DeviceInfo device = request.device;
   verifier->second->Verify(
       *app, *provider, request.credentials,
-      [this, app, device, done = std::move(done)](core::Result<VerifiedIdentity> v) {
+      [this, app, device = std::move(request.device), done = std::move(done)](core::Result<VerifiedIdentity> v) mutable {
         if (!v.ok()) return done(v.status());
-        if (v->always_new_user) return CreateUserAndSession(app, std::move(*v), device, false, done);
+        if (v->always_new_user) return CreateUserAndSession(app, std::move(*v), std::move(device), false, std::move(done));
         if (!v->owner.IsZero()) {
           // A user API key logs in to its owner, but only once the owner is a
           // permanent user: an anonymous owner is deleted at logout, so a key
@@ -163,7 +162,8 @@ void AuthService::CreateUserAndSession(std::shared_ptr<const core::App> app, Ver
   NewSession made = MakeSession(*app, user.id, verified.identity, device);
   store_.CreateUserWithSession(
       std::move(user), std::move(made.session), app->settings.anonymous_user_cap,
-      [this, app, verified, device, retry_on_conflict, result = std::move(made.result), done](Status s) mutable {
+      [this, app, verified = std::move(verified), device = std::move(device), retry_on_conflict,
+       result = std::move(made.result), done = std::move(done)](Status s) mutable {
         if (s.ok()) return done(std::move(result));
         if (s.code() == core::Code::kAlreadyExists && retry_on_conflict) {
           // Another login created the user with this identity first: join it.
