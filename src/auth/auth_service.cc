@@ -198,8 +198,9 @@ std::string AuthService::IssueAccessToken(const core::Session& session, const co
 void AuthService::AuthenticateRefresh(std::string_view refresh_token, store::Callback<store::SessionWithUser> done) {
   auto claims = tokens_.VerifyRefreshToken(refresh_token);
   if (!claims.ok()) return done(claims.status());
+  const ObjectId user_id = claims->user_id;
   const ObjectId session_id = claims->session_id;
-  store_.GetSessionWithUser(session_id, [this, c = std::move(*claims),
+  store_.GetSessionWithUser(user_id, session_id, [this, c = std::move(*claims),
                                          done = std::move(done)](core::Result<store::SessionWithUser> r) {
     if (!r.ok()) {
       if (r.status().IsNotFound()) return done(InvalidSession("invalid session: failed to find refresh token"));
@@ -238,7 +239,8 @@ void AuthService::Authenticate(std::string_view access_token, store::Callback<st
   auto claims = tokens_.VerifyAccessToken(access_token);
   if (!claims.ok()) return done(claims.status());
   const token::AccessClaims c = *claims;
-  store_.GetSessionWithUser(c.session_id, [this, c, done = std::move(done)](core::Result<store::SessionWithUser> r) {
+  store_.GetSessionWithUser(c.user_id, c.session_id,
+                            [this, c, done = std::move(done)](core::Result<store::SessionWithUser> r) {
     if (!r.ok()) {
       if (r.status().IsNotFound()) return done(InvalidSession("invalid session: session not found"));
       return done(r.status());
@@ -259,7 +261,7 @@ void AuthService::Logout(std::string_view refresh_token, store::Callback<LogoutR
         return done(InvalidSession("invalid session: failed to find refresh token"));
       return done(r.status());
     }
-    store_.DeleteSession(r->session.id, /*delete_user_if_anonymous=*/true,
+    store_.DeleteSession(r->session.user_id, r->session.id, /*delete_user_if_anonymous=*/true,
                          core::Deletion{clock_.NowSeconds(), "user", "the anonymous user logged out"},
                          [done](core::Result<store::DeleteSessionOutcome> o) {
                            if (!o.ok()) {

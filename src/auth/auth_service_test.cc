@@ -168,7 +168,7 @@ TEST_F(AuthServiceTest, StoredSessionKeepsOnlyTheHashOfTheRefreshSecret) {
   auto refresh = tokens_.VerifyRefreshToken(login.refresh_token);
   ASSERT_TRUE(refresh.ok());
   auto stored =
-      store::Await<store::SessionWithUser>([&](auto done) { store_.GetSessionWithUser(refresh->session_id, done); });
+      store::Await<store::SessionWithUser>([&](auto done) { store_.GetSessionWithUser(refresh->user_id, refresh->session_id, done); });
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
   EXPECT_EQ(stored->session.secret_hash, crypto::Sha256(refresh->secret));
   EXPECT_EQ(stored->session.expires_at, kStart + 5'184'000);
@@ -189,8 +189,10 @@ TEST_F(AuthServiceTest, DeviceInfoGetsANewDeviceId) {
   EXPECT_FALSE(login.device_id.IsZero());
   EXPECT_EQ(tokens_.VerifyAccessToken(login.access_token)->device_id, login.device_id);
   EXPECT_EQ(tokens_.VerifyRefreshToken(login.refresh_token)->device_id, login.device_id);
+  const auto refresh = tokens_.VerifyRefreshToken(login.refresh_token);
+  ASSERT_TRUE(refresh.ok());
   auto stored = store::Await<store::SessionWithUser>(
-      [&](auto done) { store_.GetSessionWithUser(tokens_.VerifyRefreshToken(login.refresh_token)->session_id, done); });
+      [&](auto done) { store_.GetSessionWithUser(refresh->user_id, refresh->session_id, done); });
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->session.device_id, login.device_id);
   EXPECT_EQ(stored->session.device_json, R"({"platform":"web"})");

@@ -52,8 +52,10 @@ class Store {
 
   // ---- Users and sessions (hot paths) ----
   // Inserts a new user with its identities and its first session, atomically.
-  // AlreadyExists if the user or session id is taken or a non-anonymous
-  // identity already belongs to a user of the same app. When the user is
+  // AlreadyExists if the user id is taken or a non-anonymous identity already
+  // belongs to a user of the same app. Session ids must be new (callers make
+  // fresh ObjectIds): stores key sessions by (user, id) and need not notice
+  // a session id that another user's session already has. When the user is
   // anonymous and `anonymous_cap` > 0, PermissionDenied(AuthError)
   // if the app already has that many anonymous users (checked atomically).
   virtual void CreateUserWithSession(core::User user, core::Session session, int64_t anonymous_cap,
@@ -114,8 +116,10 @@ class Store {
                                 core::UserpassTokenPurpose purpose, std::string new_password_hash, int64_t now,
                                 Callback<core::UserpassAccount> done) = 0;
 
-  // The session and its user. NotFound if either is gone.
-  virtual void GetSessionWithUser(core::ObjectId session_id, Callback<SessionWithUser> done) = 0;
+  // The session of that user and its user. NotFound if either is gone (or
+  // the session belongs to another user). Sessions are keyed by their user:
+  // both tokens carry the user id beside the session id.
+  virtual void GetSessionWithUser(core::ObjectId user_id, core::ObjectId session_id, Callback<SessionWithUser> done) = 0;
 
   // The user. NotFound if absent.
   virtual void GetUser(core::ObjectId user_id, Callback<core::User> done) = 0;
@@ -123,9 +127,9 @@ class Store {
   // Deletes the session. When `delete_user_if_anonymous` and the session's
   // user is anonymous (core::User::IsAnonymous) at that moment, deletes the
   // user with everything DeleteUser deletes and records `why`, atomically.
-  // NotFound if the session does not exist.
-  virtual void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
-                             Callback<DeleteSessionOutcome> done) = 0;
+  // NotFound if the user has no such session.
+  virtual void DeleteSession(core::ObjectId user_id, core::ObjectId session_id, bool delete_user_if_anonymous,
+                             core::Deletion why, Callback<DeleteSessionOutcome> done) = 0;
 
   // Deletes the user, its identities, its API keys, the email/password
   // accounts of its identities and all its sessions, and records `why` as an
@@ -149,17 +153,25 @@ class Store {
                                             Callback<std::vector<core::ObjectId>> done) = 0;
 
   // ---- Expired sessions ----
-  // Looks at the next `scan_limit` sessions after `after` in id (creation)
-  // order and deletes those that expired before `now`, in one write.
-  // `next` is the last id looked at (pass it as `after` to go on); `done`
-  // when no session is left after it. A full pass reads every session once.
+  // A session's place in the store's order: by user, then by session id.
+  struct SessionKey {
+    core::ObjectId user_id;
+    core::ObjectId session_id;
+    bool operator<(const SessionKey& o) const {
+      return user_id < o.user_id || (user_id == o.user_id && session_id < o.session_id);
+    }
+  };
+  // Looks at the next `scan_limit` sessions after `after` in that order and
+  // deletes those that expired before `now`, in one write. `next` is the
+  // last session looked at (pass it as `after` to go on; zero ids: from the
+  // start); `done` when no session is left after it. A full pass reads every
+  // session once.
   struct PurgeProgress {
-    core::ObjectId next;
+    SessionKey next;
     int64_t deleted = 0;
     bool done = false;
   };
-  virtual void PurgeExpiredSessions(core::ObjectId after, size_t scan_limit, int64_t now,
-                                    Callback<PurgeProgress> done) = 0;
+  virtual void PurgeExpiredSessions(SessionKey after, size_t scan_limit, int64_t now, Callback<PurgeProgress> done) = 0;
 
   // ---- Audit events ----
   // The app's events with seq > `after_seq`, oldest first, at most `limit`.

@@ -40,7 +40,7 @@ core::Result<ExpireReport> ExpireInactiveUsers(store::Store& store, const core::
 core::Result<int64_t> PurgeExpiredSessions(store::Store& store, int64_t now,
                                            const std::function<bool()>& keep_going) {
   int64_t deleted = 0;
-  core::ObjectId after;  // zero: from the first session
+  store::Store::SessionKey after;  // zero ids: from the first session
   for (;;) {
     auto step = store::Await<store::Store::PurgeProgress>(
         [&](auto done) { store.PurgeExpiredSessions(after, kPurgeScanSize, now, std::move(done)); });

@@ -148,7 +148,8 @@ TEST_F(LifecycleTest, TheJobPurgesExpiredSessionsAndKeepsTheirUsers) {
     const size_t b = refresh.find('.', a + 1);
     auto claims = nlohmann::json::parse(crypto::Base64UrlDecode(refresh.substr(a + 1, b - a - 1)).value());
     auto id = ObjectId::FromHex(claims["baas_id"].get<std::string>());
-    return store::Await<store::SessionWithUser>([&](auto done) { store_.GetSessionWithUser(*id, done); });
+    auto user = ObjectId::FromHex(claims["sub"].get<std::string>());
+    return store::Await<store::SessionWithUser>([&](auto done) { store_.GetSessionWithUser(*user, *id, done); });
   };
   ASSERT_TRUE(session_of(old_login->refresh_token).ok());  // expired, but still stored
   EXPECT_EQ(life_.RunJob(), 0);                              // deletes no user

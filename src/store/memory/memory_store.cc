@@ -298,10 +298,10 @@ void MemoryStore::UseUserpassToken(ObjectId token_id, core::SecretHash token_has
   done(std::move(out));
 }
 
-void MemoryStore::GetSessionWithUser(ObjectId session_id, Callback<SessionWithUser> done) {
+void MemoryStore::GetSessionWithUser(ObjectId user_id, ObjectId session_id, Callback<SessionWithUser> done) {
   std::unique_lock<std::mutex> lock(mu_);
   auto s = sessions_.find(session_id);
-  if (s == sessions_.end()) {
+  if (s == sessions_.end() || s->second.user_id != user_id) {
     lock.unlock();
     return done(Status::NotFound(ErrorCode::kInvalidSession, "session not found"));
   }
@@ -360,11 +360,11 @@ void MemoryStore::EraseUserLocked(const ObjectId& user_id, const core::Deletion&
   }
 }
 
-void MemoryStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
-                                Callback<DeleteSessionOutcome> done) {
+void MemoryStore::DeleteSession(ObjectId user_id, ObjectId session_id, bool delete_user_if_anonymous,
+                                core::Deletion why, Callback<DeleteSessionOutcome> done) {
   std::unique_lock<std::mutex> lock(mu_);
   auto s = sessions_.find(session_id);
-  if (s == sessions_.end()) {
+  if (s == sessions_.end() || s->second.user_id != user_id) {
     lock.unlock();
     return done(Status::NotFound(ErrorCode::kInvalidSession, "session not found"));
   }
@@ -450,24 +450,26 @@ void MemoryStore::DeleteInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff, 
   done(std::move(deleted));
 }
 
-void MemoryStore::PurgeExpiredSessions(ObjectId after, size_t scan_limit, int64_t now, Callback<PurgeProgress> done) {
+void MemoryStore::PurgeExpiredSessions(SessionKey after, size_t scan_limit, int64_t now, Callback<PurgeProgress> done) {
   PurgeProgress progress;
   progress.next = after;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    std::vector<ObjectId> ids;
-    for (const auto& [id, session] : sessions_)
-      if (after < id) ids.push_back(id);
-    std::sort(ids.begin(), ids.end());
-    if (ids.size() > scan_limit) ids.resize(scan_limit);
-    for (const ObjectId& id : ids) {
-      progress.next = id;
-      if (sessions_[id].expires_at < now) {
-        sessions_.erase(id);
+    std::vector<SessionKey> keys;
+    for (const auto& [id, session] : sessions_) {
+      SessionKey key{session.user_id, id};
+      if (after < key) keys.push_back(key);
+    }
+    std::sort(keys.begin(), keys.end());
+    if (keys.size() > scan_limit) keys.resize(scan_limit);
+    for (const SessionKey& key : keys) {
+      progress.next = key;
+      if (sessions_[key.session_id].expires_at < now) {
+        sessions_.erase(key.session_id);
         ++progress.deleted;
       }
     }
-    progress.done = ids.size() < scan_limit;
+    progress.done = keys.size() < scan_limit;
   }
   done(progress);
 }

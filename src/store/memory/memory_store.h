@@ -33,9 +33,9 @@ class MemoryStore final : public Store {
   void PutUserpassToken(core::UserpassToken token, StatusCallback done) override;
   void UseUserpassToken(core::ObjectId token_id, core::SecretHash token_hash, core::UserpassTokenPurpose purpose,
                         std::string new_password_hash, int64_t now, Callback<core::UserpassAccount> done) override;
-  void GetSessionWithUser(core::ObjectId session_id, Callback<SessionWithUser> done) override;
+  void GetSessionWithUser(core::ObjectId user_id, core::ObjectId session_id, Callback<SessionWithUser> done) override;
   void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
-  void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
+  void DeleteSession(core::ObjectId user_id, core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
                      Callback<DeleteSessionOutcome> done) override;
   void DeleteUser(core::ObjectId user_id, core::Deletion why, StatusCallback done) override;
   void CountUsers(core::ObjectId app_id, Callback<int64_t> done) override;
@@ -44,8 +44,7 @@ class MemoryStore final : public Store {
                                   Callback<std::vector<core::User>> done) override;
   void DeleteInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit, core::Deletion why,
                                     Callback<std::vector<core::ObjectId>> done) override;
-  void PurgeExpiredSessions(core::ObjectId after, size_t scan_limit, int64_t now,
-                            Callback<PurgeProgress> done) override;
+  void PurgeExpiredSessions(SessionKey after, size_t scan_limit, int64_t now, Callback<PurgeProgress> done) override;
   void ListAuditEvents(core::ObjectId app_id, int64_t after_seq, size_t limit,
                        Callback<std::vector<core::AuditEvent>> done) override;
   void ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds,

@@ -787,15 +787,18 @@ void SqliteStore::UseUserpassToken(ObjectId token_id, core::SecretHash token_has
            }});
 }
 
-void SqliteStore::GetSessionWithUser(ObjectId session_id, Callback<SessionWithUser> done) {
-  if (auto hit = session_cache_.Find(session_id)) return done(*hit);
+void SqliteStore::GetSessionWithUser(ObjectId user_id, ObjectId session_id, Callback<SessionWithUser> done) {
+  if (auto hit = session_cache_.Find(session_id)) {
+    if (hit->session.user_id != user_id) return done(Status::NotFound(ErrorCode::kInvalidSession, "session not found"));
+    return done(*hit);
+  }
   const uint64_t generation = session_cache_.Generation();
-  auto read = ReadSessionWithUser(session_id);
+  auto read = ReadSessionWithUser(user_id, session_id);
   if (read.ok()) session_cache_.Insert(generation, std::make_shared<const SessionWithUser>(*read));
   done(std::move(read));
 }
 
-Result<SessionWithUser> SqliteStore::ReadSessionWithUser(const ObjectId& session_id) {
+Result<SessionWithUser> SqliteStore::ReadSessionWithUser(const ObjectId& user_id, const ObjectId& session_id) {
   auto reader = AcquireReader();
   if (!reader.ok()) return reader.status();
   Connection& db = **reader;
@@ -806,8 +809,8 @@ Result<SessionWithUser> SqliteStore::ReadSessionWithUser(const ObjectId& session
       " i.provider_type, i.provider_id, i.identity_id"
       " FROM sessions s JOIN users u ON u.id = s.user_id"
       " LEFT JOIN identities i ON i.user_id = s.user_id"
-      " WHERE s.id = ? ORDER BY i.seq");
-  st.Bind(1, session_id);
+      " WHERE s.user_id = ? AND s.id = ? ORDER BY i.seq");
+  st.Bind(1, user_id).Bind(2, session_id);
   SessionWithUser out;
   int rows = 0;
   int rc;
@@ -868,15 +871,15 @@ Result<core::User> SqliteStore::ReadUser(const ObjectId& user_id) {
   return user;
 }
 
-void SqliteStore::DeleteSession(ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
-                                Callback<DeleteSessionOutcome> done) {
+void SqliteStore::DeleteSession(ObjectId user_id, ObjectId session_id, bool delete_user_if_anonymous,
+                                core::Deletion why, Callback<DeleteSessionOutcome> done) {
   auto outcome = std::make_shared<DeleteSessionOutcome>();
   auto shared_why = std::make_shared<core::Deletion>(std::move(why));
-  Enqueue({[this, session_id, delete_user_if_anonymous, outcome, shared_why](Connection& db) {
+  Enqueue({[this, user_id, session_id, delete_user_if_anonymous, outcome, shared_why](Connection& db) {
              *outcome = DeleteSessionOutcome{};
              {
-               Statement st = db.Prepare("DELETE FROM sessions WHERE id = ? RETURNING user_id");
-               st.Bind(1, session_id);
+               Statement st = db.Prepare("DELETE FROM sessions WHERE user_id = ? AND id = ? RETURNING user_id");
+               st.Bind(1, user_id).Bind(2, session_id);
                int rc = st.Step();
                if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kInvalidSession, "session not found");
                if (rc != SQLITE_ROW) return db.Error(rc, "delete session");
@@ -1036,7 +1039,7 @@ void SqliteStore::DeleteInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff, 
 
 // ---- Expired sessions ----
 
-void SqliteStore::PurgeExpiredSessions(ObjectId after, size_t scan_limit, int64_t now, Callback<PurgeProgress> done) {
+void SqliteStore::PurgeExpiredSessions(SessionKey after, size_t scan_limit, int64_t now, Callback<PurgeProgress> done) {
   struct Shared {
     PurgeProgress progress;
     std::vector<ObjectId> users;  // of the deleted sessions, for the cache
@@ -1045,26 +1048,28 @@ void SqliteStore::PurgeExpiredSessions(ObjectId after, size_t scan_limit, int64_
   Enqueue({[after, scan_limit, now, shared](Connection& db) {
              *shared = Shared{};
              shared->progress.next = after;
-             std::vector<ObjectId> expired;
+             std::vector<SessionKey> expired;
              size_t seen = 0;
              {
                // A range of the primary key: bounded work per write.
-               Statement st = db.Prepare("SELECT id, user_id, expires_at FROM sessions WHERE id > ? ORDER BY id LIMIT ?");
-               st.Bind(1, after).Bind(2, static_cast<int64_t>(scan_limit));
+               Statement st = db.Prepare(
+                   "SELECT user_id, id, expires_at FROM sessions WHERE (user_id, id) > (?, ?)"
+                   " ORDER BY user_id, id LIMIT ?");
+               st.Bind(1, after.user_id).Bind(2, after.session_id).Bind(3, static_cast<int64_t>(scan_limit));
                int rc;
                while ((rc = st.Step()) == SQLITE_ROW) {
                  ++seen;
-                 shared->progress.next = st.ColumnId(0);
+                 shared->progress.next = SessionKey{st.ColumnId(0), st.ColumnId(1)};
                  if (st.ColumnInt(2) < now) {
                    expired.push_back(shared->progress.next);
-                   shared->users.push_back(st.ColumnId(1));
+                   shared->users.push_back(shared->progress.next.user_id);
                  }
                }
                if (rc != SQLITE_DONE) return db.Error(rc, "scan sessions");
              }
-             for (const ObjectId& id : expired) {
-               Statement st = db.Prepare("DELETE FROM sessions WHERE id = ?");
-               st.Bind(1, id);
+             for (const SessionKey& key : expired) {
+               Statement st = db.Prepare("DELETE FROM sessions WHERE user_id = ? AND id = ?");
+               st.Bind(1, key.user_id).Bind(2, key.session_id);
                if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete session");
              }
              shared->progress.deleted = static_cast<int64_t>(expired.size());

@@ -62,9 +62,9 @@ class SqliteStore final : public Store {
   void PutUserpassToken(core::UserpassToken token, StatusCallback done) override;
   void UseUserpassToken(core::ObjectId token_id, core::SecretHash token_hash, core::UserpassTokenPurpose purpose,
                         std::string new_password_hash, int64_t now, Callback<core::UserpassAccount> done) override;
-  void GetSessionWithUser(core::ObjectId session_id, Callback<SessionWithUser> done) override;
+  void GetSessionWithUser(core::ObjectId user_id, core::ObjectId session_id, Callback<SessionWithUser> done) override;
   void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
-  void DeleteSession(core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
+  void DeleteSession(core::ObjectId user_id, core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
                      Callback<DeleteSessionOutcome> done) override;
   void DeleteUser(core::ObjectId user_id, core::Deletion why, StatusCallback done) override;
   void CountUsers(core::ObjectId app_id, Callback<int64_t> done) override;
@@ -73,8 +73,7 @@ class SqliteStore final : public Store {
                                   Callback<std::vector<core::User>> done) override;
   void DeleteInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit, core::Deletion why,
                                     Callback<std::vector<core::ObjectId>> done) override;
-  void PurgeExpiredSessions(core::ObjectId after, size_t scan_limit, int64_t now,
-                            Callback<PurgeProgress> done) override;
+  void PurgeExpiredSessions(SessionKey after, size_t scan_limit, int64_t now, Callback<PurgeProgress> done) override;
   void ListAuditEvents(core::ObjectId app_id, int64_t after_seq, size_t limit,
                        Callback<std::vector<core::AuditEvent>> done) override;
   void ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds,
@@ -125,7 +124,7 @@ class SqliteStore final : public Store {
   // The reads behind the Store methods; they release their connection
   // before the caller's callback runs.
   core::Result<std::vector<core::App>> ReadApps();
-  core::Result<SessionWithUser> ReadSessionWithUser(const core::ObjectId& session_id);
+  core::Result<SessionWithUser> ReadSessionWithUser(const core::ObjectId& user_id, const core::ObjectId& session_id);
   core::Result<core::User> ReadUser(const core::ObjectId& user_id);
   core::Result<std::vector<core::ApiKey>> ReadApiKeys(const char* sql, const core::ObjectId& id);
   static core::Result<int64_t> CountAnonymous(Connection& db, const core::ObjectId& app_id);

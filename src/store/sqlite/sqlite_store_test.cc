@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <latch>
 #include <thread>
 #include <vector>
 
@@ -22,6 +23,7 @@ namespace guestpass::store::sqlite {
 namespace {
 
 using core::Code;
+using core::Status;
 using core::ObjectId;
 
 class SqliteStoreTest : public ::testing::Test {
@@ -88,7 +90,7 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
   ASSERT_EQ(apps->front().providers.size(), 1u);
   EXPECT_EQ(apps->front().providers[0].id, app.providers[0].id);
 
-  auto got = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(session.id, done); });
+  auto got = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(session.user_id, session.id, done); });
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->session.secret_hash, session.secret_hash);
   EXPECT_EQ(got->session.expires_at, 99);
@@ -104,7 +106,7 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
 TEST_F(SqliteStoreTest, EveryMigrationIsAppliedOnOpen) {
   ASSERT_NE(Open(), nullptr);
   const int64_t latest = SqliteStore::LatestSchemaVersion();
-  EXPECT_EQ(latest, 5);
+  EXPECT_EQ(latest, 6);
   EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{latest, latest}));
 }
 
@@ -112,7 +114,7 @@ TEST_F(SqliteStoreTest, ReopeningDoesNotReapplyMigrations) {
   ASSERT_NE(Open(), nullptr);
   ASSERT_NE(Open(), nullptr);
   const int64_t latest = SqliteStore::LatestSchemaVersion();
-  EXPECT_EQ(latest, 5);
+  EXPECT_EQ(latest, 6);
   EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{latest, latest}));
 }
 
@@ -128,7 +130,7 @@ TEST_F(SqliteStoreTest, RefusesADatabaseOfANewerVersion) {
   auto store = SqliteStore::Open({path_});
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Code::kInternal);
-  EXPECT_NE(store.status().message().find("database schema version 6 is newer than this guestpass (5)"),
+  EXPECT_NE(store.status().message().find("database schema version 7 is newer than this guestpass (6)"),
             std::string::npos)
       << store.status().message();
 }
@@ -222,6 +224,117 @@ TEST_F(SqliteStoreTest, TheLifecycleMigrationClassifiesExistingUsers) {
   }
 }
 
+// Migration 0006 keys sessions by (user_id, id): existing sessions keep
+// working, and a user's deletion still takes all of them.
+TEST_F(SqliteStoreTest, TheSessionKeyMigrationKeepsEverySession) {
+  const ObjectId app_id = ids_.Next();
+  std::vector<std::pair<ObjectId, ObjectId>> sessions;  // user, session
+  {
+    auto db = Connection::Open(path_, /*read_only=*/false);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    Connection& c = **db;
+    ASSERT_TRUE(c.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)").ok());
+    for (int v = 1; v <= 5; ++v) {
+      ASSERT_TRUE(c.Exec(kMigrations[v - 1]).ok()) << v;
+      ASSERT_TRUE(c.Exec(("INSERT INTO schema_migrations (version) VALUES (" + std::to_string(v) + ")").c_str()).ok());
+    }
+    for (int u = 0; u < 3; ++u) {
+      const ObjectId user = ids_.Next();
+      Statement st = c.Prepare(
+          "INSERT INTO users (id, app_id, type, created_at, last_active_at, anonymous) VALUES (?, ?, 'normal', 1, 1, 1)");
+      st.Bind(1, user).Bind(2, app_id);
+      ASSERT_EQ(st.Step(), SQLITE_DONE);
+      Statement ident = c.Prepare(
+          "INSERT INTO identities (user_id, seq, app_id, provider_type, provider_id, identity_id)"
+          " VALUES (?, 0, ?, 'anon-user', ?, ?)");
+      ident.Bind(1, user).Bind(2, app_id).Bind(3, app_id).Bind(4, user.ToHex() + "-anon");
+      ASSERT_EQ(ident.Step(), SQLITE_DONE);
+      for (int k = 0; k < 2; ++k) {
+        const ObjectId session = ids_.Next();
+        Statement ins = c.Prepare(
+            "INSERT INTO sessions (id, user_id, secret_hash, created_at, expires_at, device_id, device)"
+            " VALUES (?, ?, x'00', 1, 1900000000, ?, '{\"platform\":\"web\"}')");
+        ins.Bind(1, session).Bind(2, user).Bind(3, session);
+        ASSERT_EQ(ins.Step(), SQLITE_DONE);
+        sessions.emplace_back(user, session);
+      }
+    }
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{6, 6}));
+  for (const auto& [user, session] : sessions) {
+    auto got = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(user, session, done); });
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->session.device_json, R"({"platform":"web"})");
+    EXPECT_EQ(got->user.id, user);
+  }
+  {
+    auto db = Connection::Open(path_, /*read_only=*/true);
+    ASSERT_TRUE(db.ok());
+    Statement st = (*db)->Prepare("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sessions_by_user'");
+    ASSERT_EQ(st.Step(), SQLITE_ROW);
+    EXPECT_EQ(st.ColumnInt(0), 0);
+  }
+  const ObjectId first_user = sessions[0].first;
+  ASSERT_TRUE(AwaitStatus([&](auto done) { store->DeleteUser(first_user, core::Deletion{1, "test", "x"}, done); }).ok());
+  for (const auto& [user, session] : sessions) {
+    auto got = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(user, session, done); });
+    EXPECT_EQ(got.ok(), user != first_user);
+  }
+}
+
+// Anonymous sign-ups run without a savepoint (sqlite_store.h, WriteOp). One
+// that fails after changing rows (here: a trigger refuses some sessions, after
+// the user and identity rows went in) must leave nothing behind, and the rest
+// of its batch must land: the batch is redone with savepoints.
+TEST_F(SqliteStoreTest, ASignUpFailingHalfwayLeavesNoPartialUserAndSparesItsBatch) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  {
+    auto db = Connection::Open(path_, /*read_only=*/false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("CREATE TRIGGER refuse BEFORE INSERT ON sessions WHEN NEW.device = 'refuse'"
+                            " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+                    .ok());
+  }
+  constexpr int kCount = 400;
+  const ObjectId app_id = ids_.Next();
+  std::vector<core::User> users(kCount);
+  std::vector<core::Session> sessions(kCount);
+  for (int i = 0; i < kCount; ++i) {
+    users[i].id = ids_.Next();
+    users[i].app_id = app_id;
+    users[i].identities.push_back({users[i].id.ToHex() + "-anon", "anon-user", app_id});
+    sessions[i].id = ids_.Next();
+    sessions[i].user_id = users[i].id;
+    sessions[i].expires_at = 1'900'000'000;
+    if (i % 50 == 7) sessions[i].device_json = "refuse";
+  }
+  std::latch finished(kCount);
+  std::vector<Status> results(kCount);
+  for (int i = 0; i < kCount; ++i) {  // fired without waiting: they share batches
+    store->CreateUserWithSession(users[i], sessions[i], 0, [&, i](Status s) {
+      results[i] = s;
+      finished.count_down();
+    });
+  }
+  finished.wait();
+  int landed = 0;
+  for (int i = 0; i < kCount; ++i) {
+    auto user = Await<core::User>([&](auto done) { store->GetUser(users[i].id, done); });
+    if (i % 50 == 7) {
+      EXPECT_FALSE(results[i].ok()) << i;
+      EXPECT_TRUE(user.status().IsNotFound()) << i << ": a partial user was left";
+    } else {
+      EXPECT_TRUE(results[i].ok()) << i << ": " << results[i].ToString();
+      EXPECT_TRUE(user.ok()) << i;
+      landed += user.ok();
+    }
+  }
+  EXPECT_EQ(Await<int64_t>([&](auto done) { store->CountUsers(app_id, done); }).value(), landed);
+}
+
 // `guestpass users expire` run beside a live server writes through another
 // connection: the server's session cache must not keep serving the deleted
 // user's sessions.
@@ -260,7 +373,7 @@ TEST_F(SqliteStoreTest, ASessionDeletedByAnotherProcessStopsBeingServedPromptly)
   session.user_id = user.id;
   session.expires_at = 1'900'000'000;
   ASSERT_TRUE(AwaitStatus([&](auto done) { store->CreateUserWithSession(user, session, 0, done); }).ok());
-  ASSERT_TRUE(Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(session.id, done); }).ok());
+  ASSERT_TRUE(Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(session.user_id, session.id, done); }).ok());
 
   {
     auto other = SqliteStore::Open({path_});  // a second process's store
@@ -272,7 +385,7 @@ TEST_F(SqliteStoreTest, ASessionDeletedByAnotherProcessStopsBeingServedPromptly)
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   bool gone = false;
   while (!gone && std::chrono::steady_clock::now() < deadline) {
-    gone = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(session.id, done); })
+    gone = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(session.user_id, session.id, done); })
                .status()
                .IsNotFound();
     if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
