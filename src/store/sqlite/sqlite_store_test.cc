@@ -44,6 +44,21 @@ class SqliteStoreTest : public ::testing::Test {
     return {st.ColumnInt(0), st.ColumnInt(1)};
   }
 
+  // A database at schema `version`, as an older guestpass left it, for a
+  // migration test to fill before the store opens (and upgrades) it.
+  std::unique_ptr<Connection> DatabaseAtVersion(int version) {
+    auto db = Connection::Open(path_, /*read_only=*/false);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    if (!db.ok()) return nullptr;
+    Connection& c = **db;
+    EXPECT_TRUE(c.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)").ok());
+    for (int v = 1; v <= version; ++v) {
+      EXPECT_TRUE(c.Exec(kMigrations[v - 1]).ok()) << v;
+      EXPECT_TRUE(c.Exec(("INSERT INTO schema_migrations (version) VALUES (" + std::to_string(v) + ")").c_str()).ok());
+    }
+    return std::move(*db);
+  }
+
   testutil::TempDir dir_;
   std::string path_ = dir_.File("guestpass.db");
   core::ManualClock clock_{1'700'000'000};
@@ -177,14 +192,9 @@ TEST_F(SqliteStoreTest, TheLifecycleMigrationClassifiesExistingUsers) {
   const ObjectId app_id = ids_.Next();
   const ObjectId anon_a = ids_.Next(), anon_b = ids_.Next(), linked = ids_.Next(), email = ids_.Next();
   {
-    auto db = Connection::Open(path_, /*read_only=*/false);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    Connection& c = **db;
-    ASSERT_TRUE(c.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)").ok());
-    for (int v = 1; v <= 3; ++v) {
-      ASSERT_TRUE(c.Exec(kMigrations[v - 1]).ok()) << v;
-      ASSERT_TRUE(c.Exec(("INSERT INTO schema_migrations (version) VALUES (" + std::to_string(v) + ")").c_str()).ok());
-    }
+    auto db = DatabaseAtVersion(3);
+    ASSERT_NE(db, nullptr);
+    Connection& c = *db;
     auto add_user = [&](const ObjectId& id, int64_t last_active, std::vector<std::string> types) {
       Statement st = c.Prepare(
           "INSERT INTO users (id, app_id, type, created_at, last_active_at) VALUES (?, ?, 'normal', 1, ?)");
@@ -230,14 +240,9 @@ TEST_F(SqliteStoreTest, TheSessionKeyMigrationKeepsEverySession) {
   const ObjectId app_id = ids_.Next();
   std::vector<std::pair<ObjectId, ObjectId>> sessions;  // user, session
   {
-    auto db = Connection::Open(path_, /*read_only=*/false);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    Connection& c = **db;
-    ASSERT_TRUE(c.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)").ok());
-    for (int v = 1; v <= 5; ++v) {
-      ASSERT_TRUE(c.Exec(kMigrations[v - 1]).ok()) << v;
-      ASSERT_TRUE(c.Exec(("INSERT INTO schema_migrations (version) VALUES (" + std::to_string(v) + ")").c_str()).ok());
-    }
+    auto db = DatabaseAtVersion(5);
+    ASSERT_NE(db, nullptr);
+    Connection& c = *db;
     for (int u = 0; u < 3; ++u) {
       const ObjectId user = ids_.Next();
       Statement st = c.Prepare(
