@@ -481,6 +481,14 @@ TEST_F(TokenServiceTest, ACachedTokenDoesNotVouchForAnAlteredOne) {
   EXPECT_TRUE(tokens_->VerifyAccessToken(token).ok());
 }
 
+TEST_F(TokenServiceTest, AnEmptyTokenIsMalformedNotACacheHit) {
+  for (int i = 0; i < 2; ++i) {
+    auto r = tokens_->VerifyAccessToken("");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().message(), "invalid session: malformed token");
+  }
+}
+
 TEST_F(TokenServiceTest, AnotherServicesCacheDoesNotAcceptOurTokens) {
   auto other_ring = std::make_shared<KeyRing>();
   other_ring->Add(kKid, std::vector<uint8_t>(32, 0x33));

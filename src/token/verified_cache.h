@@ -31,7 +31,8 @@ class VerifiedCache {
 
   // Copies the claims of `token` into *out when it is cached. Thread-safe.
   bool Find(std::string_view token, Claims* out) const {
-    if (slots_.empty() || token.size() > kMaxTokenBytes) return false;
+    // An empty slot holds an empty token: never a hit.
+    if (slots_.empty() || token.empty() || token.size() > kMaxTokenBytes) return false;
     const size_t i = Index(token);
     std::lock_guard<std::mutex> lock(locks_[i % kLocks]);
     const Slot& s = slots_[i];
@@ -42,7 +43,7 @@ class VerifiedCache {
 
   // Remembers a verified token, replacing whatever shared its slot.
   void Insert(std::string_view token, const Claims& claims) {
-    if (slots_.empty() || token.size() > kMaxTokenBytes) return;
+    if (slots_.empty() || token.empty() || token.size() > kMaxTokenBytes) return;
     const size_t i = Index(token);
     std::lock_guard<std::mutex> lock(locks_[i % kLocks]);
     Slot& s = slots_[i];
@@ -58,7 +59,7 @@ class VerifiedCache {
   };
 
   // A JWT ends with its base64url signature, whose characters are as good as
-  // random: eight of them are the hash. (A collision only costs a miss.)
+  // random: the last twelve make the hash. (A collision only costs a miss.)
   size_t Index(std::string_view token) const {
     size_t h = 0;
     const size_t n = token.size() < 12 ? token.size() : 12;
