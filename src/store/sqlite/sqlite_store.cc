@@ -788,10 +788,9 @@ void SqliteStore::UseUserpassToken(ObjectId token_id, core::SecretHash token_has
 }
 
 void SqliteStore::GetSessionWithUser(ObjectId user_id, ObjectId session_id, Callback<SessionWithUser> done) {
-  if (auto hit = session_cache_.Find(session_id)) {
-    if (hit->session.user_id != user_id) return done(Status::NotFound(ErrorCode::kInvalidSession, "session not found"));
-    return done(*hit);
-  }
+  // The cache is keyed by session id alone (ids are fresh ObjectIds); an
+  // entry of another user is not an answer: the database decides.
+  if (auto hit = session_cache_.Find(session_id); hit && hit->session.user_id == user_id) return done(*hit);
   const uint64_t generation = session_cache_.Generation();
   auto read = ReadSessionWithUser(user_id, session_id);
   if (read.ok()) session_cache_.Insert(generation, std::make_shared<const SessionWithUser>(*read));
