@@ -17,13 +17,6 @@ Status BadEjson(const std::string& what) {
   return Status::InvalidArgument(ErrorCode::kBadRequest, "invalid Extended JSON: " + what);
 }
 
-bool IsJsonContentType(std::string_view value) {
-  auto semi = value.find(';');
-  std::string_view media = value.substr(0, semi);
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  while (!media.empty() && media.front() == ' ') media.remove_prefix(1);
-  return IEquals(media, "application/json");
-}
 
 template <typename Int>
 bool ParseInt(const std::string& s, Int* out) {
@@ -88,6 +81,14 @@ Status RelaxWrapper(json& value) {
   return Status::Ok();
 }
 }  // namespace
+
+bool IsJsonContentType(std::string_view value) {
+  auto semi = value.find(';');
+  std::string_view media = value.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  while (!media.empty() && media.front() == ' ') media.remove_prefix(1);
+  return IEquals(media, "application/json");
+}
 
 Status RelaxExtendedJson(json& value) {
   if (value.is_array()) {

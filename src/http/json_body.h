@@ -9,6 +9,9 @@
 
 namespace guestpass::http {
 
+// True for "application/json" with any parameters (e.g. charset), in any case.
+bool IsJsonContentType(std::string_view value);
+
 // The body as a JSON object, with Extended JSON wrappers relaxed to plain
 // values. An empty body (with any or no content type) is an empty object.
 // Errors: 415 for a non-JSON content type, 400 for malformed JSON, a

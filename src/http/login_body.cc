@@ -126,7 +126,7 @@ core::Result<LoginBody> ReadLoginBody(const Request& req, bool short_path) {
   if (short_path && !req.body().empty()) {
     auto ct = req.find(bhttp::field::content_type);
     // The content type is checked by the general path (415 and its message).
-    if (ct != req.end() && IEquals(Sv(ct->value()), "application/json")) {
+    if (ct != req.end() && IsJsonContentType(Sv(ct->value()))) {
       if (auto read = ReadShort(req.body())) return std::move(*read);
     }
   }
