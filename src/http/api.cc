@@ -21,39 +21,41 @@ std::string Api::NextRequestId() {
   return id_prefix_ + "-" + std::to_string(next_id_.fetch_add(1, std::memory_order_relaxed));
 }
 
-boost::asio::awaitable<core::Result<Response>> Api::Dispatch(const Request& req, const RouteMatch& route,
-                                                             const std::string& request_id,
-                                                             const boost::asio::ip::address& peer) {
-  Exchange ex{req, route, services_, request_id, peer};
-  switch (route.id) {
+namespace {
+HandlerResult Ready(Response res) { co_return res; }
+HandlerResult Fail(core::Status status) { co_return status; }
+}  // namespace
+
+HandlerResult Api::Dispatch(const Exchange& ex) {
+  switch (ex.route.id) {
     case RouteId::kHealth:
-      co_return JsonResponse(bhttp::status::ok, R"({"status":"ok"})", req.version());
+      return Ready(JsonResponse(bhttp::status::ok, R"({"status":"ok"})", ex.request.version()));
     case RouteId::kPreflight:
-      co_return PreflightResponse(req);
+      return Ready(PreflightResponse(ex.request));
     case RouteId::kLocation:
-      co_return co_await HandleLocation(ex);
+      return HandleLocation(ex);
     case RouteId::kLogin:
-      co_return co_await HandleLogin(ex);
+      return HandleLogin(ex);
     case RouteId::kProfile:
-      co_return co_await HandleProfile(ex);
+      return HandleProfile(ex);
     case RouteId::kRefresh:
-      co_return co_await HandleRefresh(ex);
+      return HandleRefresh(ex);
     case RouteId::kLogout:
-      co_return co_await HandleLogout(ex);
+      return HandleLogout(ex);
     case RouteId::kApiKeys:
-      co_return co_await HandleApiKeys(ex);
+      return HandleApiKeys(ex);
     case RouteId::kApiKey:
-      co_return co_await HandleApiKey(ex);
+      return HandleApiKey(ex);
     case RouteId::kApiKeyEnable:
-      co_return co_await HandleApiKeyEnable(ex, true);
+      return HandleApiKeyEnable(ex, true);
     case RouteId::kApiKeyDisable:
-      co_return co_await HandleApiKeyEnable(ex, false);
+      return HandleApiKeyEnable(ex, false);
     case RouteId::kUserpass:
-      co_return co_await HandleUserpass(ex);
+      return HandleUserpass(ex);
     case RouteId::kDeleteUser:
-      co_return co_await HandleDeleteUser(ex);
+      return HandleDeleteUser(ex);
   }
-  co_return core::Status::Internal("unrouted request");
+  return Fail(core::Status::Internal("unrouted request"));
 }
 
 void Api::Finish(const Request& req, Response& res, const std::string& request_id) {
@@ -70,7 +72,8 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
     result = route.status();
   } else {
     try {
-      result = co_await Dispatch(req, *route, request_id, peer);
+      const Exchange ex{req, *route, services_, request_id, peer};
+      result = co_await Dispatch(ex);
     } catch (const std::exception& e) {
       log::Error("handler threw", {{"request_id", request_id}, {"what", e.what()}});
       result = core::Status::Internal(e.what());

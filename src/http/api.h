@@ -30,9 +30,9 @@ class Api {
 
  private:
   std::string NextRequestId();
-  boost::asio::awaitable<core::Result<Response>> Dispatch(const Request& req, const RouteMatch& route,
-                                                          const std::string& request_id,
-                                                          const boost::asio::ip::address& peer);
+  // The handler's coroutine for `ex.route` (not a coroutine itself: one
+  // frame less per request). `ex` must outlive the awaitable.
+  HandlerResult Dispatch(const Exchange& ex);
   void Finish(const Request& req, Response& res, const std::string& request_id);
 
   Services services_;
