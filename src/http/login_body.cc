@@ -76,6 +76,7 @@ std::optional<LoginBody> ReadShort(std::string_view body) {
     return std::nullopt;
   const std::string_view fields = body.substr(0, body.size() - kClose.size() + 1);  // ends with the device's '}'
   std::vector<std::pair<std::string_view, std::string_view>> kept;
+  kept.reserve(8);  // the SDKs send about five fields
   LoginBody out;
   out.device.present = true;
   bool has_device_id = false;

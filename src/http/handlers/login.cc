@@ -77,13 +77,19 @@ HandlerResult HandleLogin(const Exchange& ex) {
   auto result = co_await Await<auth::LoginResult>(
       [&](auto done) { ex.services.auth.Login(*app, std::move(request), std::move(done)); });
   if (!result.ok()) co_return result.status();
-  std::string out = R"({"access_token":)";
+  std::string out;
+  out.reserve(result->access_token.size() + result->refresh_token.size() + 128);
+  out += R"({"access_token":)";
   core::AppendJsonString(out, result->access_token);
   if (!result->refresh_token.empty()) {  // empty after a link: the client keeps its refresh token
     out += R"(,"refresh_token":)";
     core::AppendJsonString(out, result->refresh_token);
   }
-  out += R"(,"user_id":")" + result->user_id.ToHex() + R"(","device_id":")" + result->device_id.ToHex() + "\"}";
+  out += R"(,"user_id":")";
+  result->user_id.AppendHex(out);
+  out += R"(","device_id":")";
+  result->device_id.AppendHex(out);
+  out += "\"}";
   co_return JsonResponse(bhttp::status::ok, std::move(out), ex.request.version());
 }
 
