@@ -43,6 +43,19 @@ Status ApplyMigrations(Connection& db) {
   return Status::Ok();
 }
 
+// A user whose only identity is anonymous keeps it in its users row
+// (migration 0007): no identities row to write at sign-up.
+bool KeepsIdentityInline(const core::User& user) {
+  return user.identities.size() == 1 && user.identities[0].provider_type == core::kAnonUser;
+}
+
+// Reads users.anon_identity and users.anon_provider_id (columns `first`,
+// `first` + 1): the inline anonymous identity, which comes first.
+void AppendInlineIdentity(Statement& st, int first, core::User& user) {
+  if (st.ColumnIsNull(first)) return;
+  user.identities.push_back({st.ColumnText(first), std::string(core::kAnonUser), st.ColumnId(first + 1)});
+}
+
 // Reads the rows of a session-with-user or user query: one row per identity.
 // Columns from `first` on: provider_type, provider_id, identity_id.
 void AppendIdentity(Statement& st, int first, core::User& user) {
@@ -112,7 +125,7 @@ Status TouchUser(Connection& db, const ObjectId& user_id, int64_t at) {
 // Sets users.anonymous from the user's identities (core::User::IsAnonymous).
 Status RefreshAnonymousFlag(Connection& db, const ObjectId& user_id) {
   Statement st = db.Prepare(
-      "UPDATE users SET anonymous = (EXISTS (SELECT 1 FROM identities WHERE user_id = ?1)"
+      "UPDATE users SET anonymous = (EXISTS (SELECT 1 FROM user_identities WHERE user_id = ?1)"
       " AND NOT EXISTS (SELECT 1 FROM identities WHERE user_id = ?1 AND provider_type <> 'anon-user'))"
       " WHERE id = ?1");
   st.Bind(1, user_id);
@@ -141,7 +154,8 @@ Status EraseUser(Connection& db, const ObjectId& user_id, const core::Deletion& 
   std::vector<ObjectId> accounts;
   bool anonymous = true;
   {
-    Statement st = db.Prepare("SELECT provider_type, identity_id FROM identities WHERE user_id = ? ORDER BY seq");
+    Statement st =
+        db.Prepare("SELECT provider_type, identity_id FROM user_identities WHERE user_id = ? ORDER BY seq");
     st.Bind(1, user_id);
     int rc;
     while ((rc = st.Step()) == SQLITE_ROW) {
@@ -411,6 +425,7 @@ void SqliteStore::CreateUserWithSession(core::User user, core::Session session, 
   Enqueue({[this, args, anonymous_cap](Connection& db) {
              const core::User& u = args->user;
              const bool anonymous = u.IsAnonymous();
+             const bool inline_identity = KeepsIdentityInline(u);
              if (anonymous && anonymous_cap > 0) {
                auto count = WriterAnonymousCount(db, u.app_id);
                if (!count.ok()) return count.status();
@@ -418,8 +433,8 @@ void SqliteStore::CreateUserWithSession(core::User user, core::Session session, 
              }
              {
                Statement st = db.Prepare(
-                   "INSERT INTO users (id, app_id, type, data, created_at, last_active_at, disabled, anonymous)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                   "INSERT INTO users (id, app_id, type, data, created_at, last_active_at, disabled, anonymous,"
+                   " anon_identity, anon_provider_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                st.BindStatic(1, u.id).BindStatic(2, u.app_id).BindStatic(3, u.type);
                if (u.data_json.empty() || u.data_json == "{}")
                  st.BindNull(4);
@@ -427,9 +442,15 @@ void SqliteStore::CreateUserWithSession(core::User user, core::Session session, 
                  st.BindStatic(4, u.data_json);
                st.Bind(5, u.created_at).Bind(6, u.last_active_at).Bind(7, int64_t{u.disabled});
                st.Bind(8, int64_t{anonymous});
+               if (inline_identity) {
+                 st.BindStatic(9, u.identities[0].id).BindStatic(10, u.identities[0].provider_id);
+               } else {
+                 st.BindNull(9).BindNull(10);
+               }
                if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert user");
              }
-             if (Status s = InsertIdentities(db, u); !s.ok()) return s;
+             if (!inline_identity)
+               if (Status s = InsertIdentities(db, u); !s.ok()) return s;
              if (Status s = InsertSession(db, args->session); !s.ok()) return s;
              if (auto it = anonymous_counts_.find(u.app_id); anonymous && it != anonymous_counts_.end()) ++it->second;
              return Status::Ok();
@@ -505,7 +526,7 @@ void SqliteStore::LinkIdentity(ObjectId user_id, core::Identity identity, std::s
              }
              int64_t seq = 0;
              {
-               Statement st = db.Prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM identities WHERE user_id = ?");
+               Statement st = db.Prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM user_identities WHERE user_id = ?");
                st.Bind(1, user_id);
                if (int rc = st.Step(); rc != SQLITE_ROW) return db.Error(rc, "next identity");
                seq = st.ColumnInt(0);
@@ -805,7 +826,7 @@ Result<SessionWithUser> SqliteStore::ReadSessionWithUser(const ObjectId& user_id
   Statement st = db.Prepare(
       "SELECT s.user_id, s.secret_hash, s.created_at, s.expires_at, s.device_id, s.device,"
       " u.app_id, u.type, u.data, u.created_at, u.last_active_at, u.disabled,"
-      " i.provider_type, i.provider_id, i.identity_id"
+      " i.provider_type, i.provider_id, i.identity_id, u.anon_identity, u.anon_provider_id"
       " FROM sessions s JOIN users u ON u.id = s.user_id"
       " LEFT JOIN identities i ON i.user_id = s.user_id"
       " WHERE s.user_id = ? AND s.id = ? ORDER BY i.seq");
@@ -831,6 +852,7 @@ Result<SessionWithUser> SqliteStore::ReadSessionWithUser(const ObjectId& user_id
       out.user.created_at = st.ColumnInt(9);
       out.user.last_active_at = st.ColumnInt(10);
       out.user.disabled = st.ColumnInt(11) != 0;
+      AppendInlineIdentity(st, 15, out.user);
     }
     AppendIdentity(st, 12, out.user);
   }
@@ -847,7 +869,7 @@ Result<core::User> SqliteStore::ReadUser(const ObjectId& user_id) {
   Connection& db = **reader;
   Statement st = db.Prepare(
       "SELECT u.app_id, u.type, u.data, u.created_at, u.last_active_at, u.disabled,"
-      " i.provider_type, i.provider_id, i.identity_id"
+      " i.provider_type, i.provider_id, i.identity_id, u.anon_identity, u.anon_provider_id"
       " FROM users u LEFT JOIN identities i ON i.user_id = u.id WHERE u.id = ? ORDER BY i.seq");
   st.Bind(1, user_id);
   core::User user;
@@ -862,6 +884,7 @@ Result<core::User> SqliteStore::ReadUser(const ObjectId& user_id) {
       user.created_at = st.ColumnInt(3);
       user.last_active_at = st.ColumnInt(4);
       user.disabled = st.ColumnInt(5) != 0;
+      AppendInlineIdentity(st, 9, user);
     }
     AppendIdentity(st, 6, user);
   }
@@ -894,7 +917,7 @@ void SqliteStore::DeleteSession(ObjectId user_id, ObjectId session_id, bool dele
                // transaction so a concurrent link is never lost.
                Statement st = db.Prepare(
                    "SELECT COUNT(*), COALESCE(SUM(provider_type <> 'anon-user'), 0)"
-                   " FROM identities WHERE user_id = ?");
+                   " FROM user_identities WHERE user_id = ?");
                st.Bind(1, outcome->user_id);
                if (int rc = st.Step(); rc != SQLITE_ROW) return db.Error(rc, "check identities");
                anonymous = st.ColumnInt(0) > 0 && st.ColumnInt(1) == 0;
@@ -994,7 +1017,7 @@ void SqliteStore::ListInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff, si
     }
     for (core::User& u : out) {
       Statement st =
-          db.Prepare("SELECT provider_type, provider_id, identity_id FROM identities WHERE user_id = ? ORDER BY seq");
+          db.Prepare("SELECT provider_type, provider_id, identity_id FROM user_identities WHERE user_id = ? ORDER BY seq");
       st.Bind(1, u.id);
       int rc;
       while ((rc = st.Step()) == SQLITE_ROW) AppendIdentity(st, 0, u);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <latch>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "core/clock.h"
@@ -121,7 +122,7 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
 TEST_F(SqliteStoreTest, EveryMigrationIsAppliedOnOpen) {
   ASSERT_NE(Open(), nullptr);
   const int64_t latest = SqliteStore::LatestSchemaVersion();
-  EXPECT_EQ(latest, 6);
+  EXPECT_EQ(latest, 7);
   EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{latest, latest}));
 }
 
@@ -129,7 +130,7 @@ TEST_F(SqliteStoreTest, ReopeningDoesNotReapplyMigrations) {
   ASSERT_NE(Open(), nullptr);
   ASSERT_NE(Open(), nullptr);
   const int64_t latest = SqliteStore::LatestSchemaVersion();
-  EXPECT_EQ(latest, 6);
+  EXPECT_EQ(latest, 7);
   EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{latest, latest}));
 }
 
@@ -145,7 +146,7 @@ TEST_F(SqliteStoreTest, RefusesADatabaseOfANewerVersion) {
   auto store = SqliteStore::Open({path_});
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Code::kInternal);
-  EXPECT_NE(store.status().message().find("database schema version 7 is newer than this guestpass (6)"),
+  EXPECT_NE(store.status().message().find("database schema version 8 is newer than this guestpass (7)"),
             std::string::npos)
       << store.status().message();
 }
@@ -267,7 +268,7 @@ TEST_F(SqliteStoreTest, TheSessionKeyMigrationKeepsEverySession) {
   }
   auto store = Open();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{6, 6}));
+  EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{7, 7}));
   for (const auto& [user, session] : sessions) {
     auto got = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(user, session, done); });
     ASSERT_TRUE(got.ok()) << got.status().ToString();
@@ -287,6 +288,94 @@ TEST_F(SqliteStoreTest, TheSessionKeyMigrationKeepsEverySession) {
     auto got = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(user, session, done); });
     EXPECT_EQ(got.ok(), user != first_user);
   }
+}
+
+// Migration 0007 keeps a new anonymous user's identity in its users row;
+// users from before keep their identities rows. Both kinds read, link and
+// delete alike.
+TEST_F(SqliteStoreTest, OldAndInlineAnonymousIdentitiesReadAlike) {
+  const ObjectId app_id = ids_.Next(), provider_id = ids_.Next();
+  const ObjectId old_user = ids_.Next(), old_session = ids_.Next();
+  {
+    auto db = DatabaseAtVersion(6);
+    ASSERT_NE(db, nullptr);
+    Connection& c = *db;
+    Statement st = c.Prepare(
+        "INSERT INTO users (id, app_id, type, created_at, last_active_at, anonymous) VALUES (?, ?, 'normal', 1, 1, 1)");
+    st.Bind(1, old_user).Bind(2, app_id);
+    ASSERT_EQ(st.Step(), SQLITE_DONE);
+    Statement ident = c.Prepare(
+        "INSERT INTO identities (user_id, seq, app_id, provider_type, provider_id, identity_id)"
+        " VALUES (?, 0, ?, 'anon-user', ?, 'old-anon')");
+    ident.Bind(1, old_user).Bind(2, app_id).Bind(3, provider_id);
+    ASSERT_EQ(ident.Step(), SQLITE_DONE);
+    Statement ins = c.Prepare(
+        "INSERT INTO sessions (user_id, id, secret_hash, created_at, expires_at, device_id)"
+        " VALUES (?, ?, x'00', 1, 1900000000, ?)");
+    ins.Bind(1, old_user).Bind(2, old_session).Bind(3, old_session);
+    ASSERT_EQ(ins.Step(), SQLITE_DONE);
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  core::User fresh;
+  fresh.id = ids_.Next();
+  fresh.app_id = app_id;
+  fresh.identities.push_back({"new-anon", "anon-user", provider_id});
+  core::Session fresh_session;
+  fresh_session.id = ids_.Next();
+  fresh_session.user_id = fresh.id;
+  fresh_session.expires_at = 1'900'000'000;
+  ASSERT_TRUE(AwaitStatus([&](auto done) { store->CreateUserWithSession(fresh, fresh_session, 0, done); }).ok());
+  {
+    auto db = Connection::Open(path_, /*read_only=*/true);
+    ASSERT_TRUE(db.ok());
+    Statement st = (*db)->Prepare("SELECT COUNT(*) FROM identities WHERE user_id = ?");
+    st.Bind(1, fresh.id);
+    ASSERT_EQ(st.Step(), SQLITE_ROW);
+    EXPECT_EQ(st.ColumnInt(0), 0) << "a new anonymous user's identity is inline";
+  }
+  for (const auto& [user, session, identity] :
+       {std::tuple{old_user, old_session, "old-anon"}, std::tuple{fresh.id, fresh_session.id, "new-anon"}}) {
+    auto got = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(user, session, done); });
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_EQ(got->user.identities.size(), 1u);
+    EXPECT_EQ(got->user.identities[0].id, identity);
+    EXPECT_EQ(got->user.identities[0].provider_type, "anon-user");
+    EXPECT_EQ(got->user.identities[0].provider_id, provider_id);
+    auto read = Await<core::User>([&](auto done) { store->GetUser(user, done); });
+    ASSERT_TRUE(read.ok());
+    EXPECT_TRUE(read->IsAnonymous());
+    ASSERT_EQ(read->identities.size(), 1u);
+    EXPECT_EQ(read->identities[0].id, identity);
+  }
+  EXPECT_EQ(Await<int64_t>([&](auto done) { store->CountAnonymousUsers(app_id, done); }).value(), 2);
+  // Linking keeps the inline identity first and makes the user permanent.
+  ASSERT_TRUE(AwaitStatus([&](auto done) {
+                store->LinkIdentity(fresh.id, {"key-1", "api-key", ids_.Next()}, "{}", done);
+              }).ok());
+  auto linked = Await<core::User>([&](auto done) { store->GetUser(fresh.id, done); });
+  ASSERT_TRUE(linked.ok());
+  ASSERT_EQ(linked->identities.size(), 2u);
+  EXPECT_EQ(linked->identities[0].id, "new-anon");
+  EXPECT_EQ(linked->identities[1].id, "key-1");
+  EXPECT_EQ(Await<int64_t>([&](auto done) { store->CountAnonymousUsers(app_id, done); }).value(), 1);
+  // A logout deletes the old anonymous user (its provider in the audit event)
+  // and keeps the linked one.
+  auto out = Await<DeleteSessionOutcome>([&](auto done) {
+    store->DeleteSession(old_user, old_session, true, core::Deletion{5, "user", "logout"}, done);
+  });
+  ASSERT_TRUE(out.ok());
+  EXPECT_TRUE(out->user_deleted);
+  out = Await<DeleteSessionOutcome>([&](auto done) {
+    store->DeleteSession(fresh.id, fresh_session.id, true, core::Deletion{5, "user", "logout"}, done);
+  });
+  ASSERT_TRUE(out.ok());
+  EXPECT_FALSE(out->user_deleted);
+  auto events = Await<std::vector<core::AuditEvent>>([&](auto done) { store->ListAuditEvents(app_id, 0, 10, done); });
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ(events->front().user_id, old_user);
+  EXPECT_EQ(events->front().providers, std::vector<std::string>{"anon-user"});
 }
 
 // Anonymous sign-ups run without a savepoint (sqlite_store.h, WriteOp). One
