@@ -60,6 +60,20 @@ class SqliteStoreTest : public ::testing::Test {
     return std::move(*db);
   }
 
+  // An anonymous user as schema 4-6 kept one: a users row and an identities row.
+  static void AddOldAnonymousUser(Connection& c, const ObjectId& user, const ObjectId& app_id,
+                                  const ObjectId& provider_id, const std::string& identity_id) {
+    Statement st = c.Prepare(
+        "INSERT INTO users (id, app_id, type, created_at, last_active_at, anonymous) VALUES (?, ?, 'normal', 1, 1, 1)");
+    st.Bind(1, user).Bind(2, app_id);
+    ASSERT_EQ(st.Step(), SQLITE_DONE);
+    Statement ident = c.Prepare(
+        "INSERT INTO identities (user_id, seq, app_id, provider_type, provider_id, identity_id)"
+        " VALUES (?, 0, ?, 'anon-user', ?, ?)");
+    ident.Bind(1, user).Bind(2, app_id).Bind(3, provider_id).Bind(4, identity_id);
+    ASSERT_EQ(ident.Step(), SQLITE_DONE);
+  }
+
   testutil::TempDir dir_;
   std::string path_ = dir_.File("guestpass.db");
   core::ManualClock clock_{1'700'000'000};
@@ -246,15 +260,7 @@ TEST_F(SqliteStoreTest, TheSessionKeyMigrationKeepsEverySession) {
     Connection& c = *db;
     for (int u = 0; u < 3; ++u) {
       const ObjectId user = ids_.Next();
-      Statement st = c.Prepare(
-          "INSERT INTO users (id, app_id, type, created_at, last_active_at, anonymous) VALUES (?, ?, 'normal', 1, 1, 1)");
-      st.Bind(1, user).Bind(2, app_id);
-      ASSERT_EQ(st.Step(), SQLITE_DONE);
-      Statement ident = c.Prepare(
-          "INSERT INTO identities (user_id, seq, app_id, provider_type, provider_id, identity_id)"
-          " VALUES (?, 0, ?, 'anon-user', ?, ?)");
-      ident.Bind(1, user).Bind(2, app_id).Bind(3, app_id).Bind(4, user.ToHex() + "-anon");
-      ASSERT_EQ(ident.Step(), SQLITE_DONE);
+      AddOldAnonymousUser(c, user, app_id, app_id, user.ToHex() + "-anon");
       for (int k = 0; k < 2; ++k) {
         const ObjectId session = ids_.Next();
         Statement ins = c.Prepare(
@@ -300,15 +306,7 @@ TEST_F(SqliteStoreTest, OldAndInlineAnonymousIdentitiesReadAlike) {
     auto db = DatabaseAtVersion(6);
     ASSERT_NE(db, nullptr);
     Connection& c = *db;
-    Statement st = c.Prepare(
-        "INSERT INTO users (id, app_id, type, created_at, last_active_at, anonymous) VALUES (?, ?, 'normal', 1, 1, 1)");
-    st.Bind(1, old_user).Bind(2, app_id);
-    ASSERT_EQ(st.Step(), SQLITE_DONE);
-    Statement ident = c.Prepare(
-        "INSERT INTO identities (user_id, seq, app_id, provider_type, provider_id, identity_id)"
-        " VALUES (?, 0, ?, 'anon-user', ?, 'old-anon')");
-    ident.Bind(1, old_user).Bind(2, app_id).Bind(3, provider_id);
-    ASSERT_EQ(ident.Step(), SQLITE_DONE);
+    AddOldAnonymousUser(c, old_user, app_id, provider_id, "old-anon");
     Statement ins = c.Prepare(
         "INSERT INTO sessions (user_id, id, secret_hash, created_at, expires_at, device_id)"
         " VALUES (?, ?, x'00', 1, 1900000000, ?)");
