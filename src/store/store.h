@@ -157,9 +157,7 @@ class Store {
   struct SessionKey {
     core::ObjectId user_id;
     core::ObjectId session_id;
-    bool operator<(const SessionKey& o) const {
-      return user_id < o.user_id || (user_id == o.user_id && session_id < o.session_id);
-    }
+    auto operator<=>(const SessionKey&) const = default;  // user, then session
   };
   // Looks at the next `scan_limit` sessions after `after` in that order and
   // deletes those that expired before `now`, in one write. `next` is the

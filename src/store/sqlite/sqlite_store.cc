@@ -422,7 +422,7 @@ void SqliteStore::CreateUserWithSession(core::User user, core::Session session, 
   // An anonymous user's inserts cannot conflict (time-ordered new ids; the
   // unique identity index leaves anon-user identities out): no savepoint.
   const bool savepoint = !args->user.IsAnonymous();
-  Enqueue({[this, args, anonymous_cap](Connection& db) {
+  Enqueue({.apply = [this, args, anonymous_cap](Connection& db) {
              const core::User& u = args->user;
              const bool anonymous = u.IsAnonymous();
              const bool inline_identity = KeepsIdentityInline(u);
@@ -455,7 +455,8 @@ void SqliteStore::CreateUserWithSession(core::User user, core::Session session, 
              if (auto it = anonymous_counts_.find(u.app_id); anonymous && it != anonymous_counts_.end()) ++it->second;
              return Status::Ok();
            },
-           std::move(done), nullptr, nullptr, savepoint});
+           .complete = std::move(done),
+           .savepoint = savepoint});
 }
 
 void SqliteStore::CreateSession(core::Session session, StatusCallback done) {
