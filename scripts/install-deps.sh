@@ -5,7 +5,8 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libboost-dev libboost-program-options-dev
-          nlohmann-json3-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev ca-certificates)
+          nlohmann-json3-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev libjemalloc-dev
+          ca-certificates)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev curl sqlite3)
   command -v node >/dev/null 2>&1 || packages+=(nodejs)

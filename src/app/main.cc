@@ -12,6 +12,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/allocator.h"
 #include "app/bootstrap.h"
 #include "app/users_cli.h"
 #include "auth/app_registry.h"
@@ -151,7 +152,10 @@ int Serve(const std::vector<std::string>& args) {
   for (const auto& app : registry.All())
     std::cout << "guestpass app id=" << app->client_app_id << " name=" << app->name << "\n";
   std::cout << "guestpass listening on " << url << std::endl;
-  log::Info("serving", {{"url", url}, {"data_dir", cfg.data_dir}, {"threads", std::to_string(options.threads)}});
+  log::Info("serving", {{"url", url},
+                        {"data_dir", cfg.data_dir},
+                        {"threads", std::to_string(options.threads)},
+                        {"malloc", app::AllocatorName()}});
 
   // The inactivity policy runs beside the server; with several servers on
   // one store the job lease lets one of them run it at a time.
@@ -195,7 +199,7 @@ int main(int argc, char** argv) {
   if (command == "users") return app::UsersCommand(args);
   if (command == "audit") return app::AuditCommand(args);
   if (command == "version" || command == "--version") {
-    std::cout << "guestpass " GUESTPASS_VERSION "\n";
+    std::cout << "guestpass " GUESTPASS_VERSION " (" << app::AllocatorName() << ")\n";
     return 0;
   }
   std::fprintf(stderr, "guestpass: unknown command '%s'\n", command.c_str());
