@@ -2,7 +2,6 @@
 #include "http/router.h"
 
 #include <array>
-#include <initializer_list>
 #include <utility>
 
 namespace guestpass::http {
@@ -41,21 +40,24 @@ class Segments {
   size_t n_ = 0;
 };
 
-// The methods served on a path, and the route of each (at most four).
+// The methods served on a path, and the route of each: Methods::Of({{verb,
+// route}, ...}). A path with more than kMax methods does not compile.
 class Methods {
  public:
   using Entry = std::pair<bhttp::verb, RouteId>;
-  Methods& operator=(std::initializer_list<Entry> list) {
-    n_ = 0;
-    for (const Entry& e : list)
-      if (n_ < v_.size()) v_[n_++] = e;
-    return *this;
+  static constexpr size_t kMax = 4;
+  template <size_t N>
+  static Methods Of(const Entry (&list)[N]) {
+    static_assert(N <= kMax, "a path serves at most Methods::kMax methods: raise kMax");
+    Methods m;
+    for (const Entry& e : list) m.v_[m.n_++] = e;
+    return m;
   }
   const Entry* begin() const { return v_.data(); }
   const Entry* end() const { return v_.data() + n_; }
 
  private:
-  std::array<Entry, 4> v_{};
+  std::array<Entry, kMax> v_{};
   size_t n_ = 0;
 };
 
@@ -73,7 +75,7 @@ PathMatch MatchPath(std::string_view path) {
   using V = bhttp::verb;
   if (s.size() == 1 && s[0] == "healthz") {
     m.found = true;
-    m.methods = {{V::get, RouteId::kHealth}};
+    m.methods = Methods::Of({{V::get, RouteId::kHealth}});
     return m;
   }
   // api/client/v2.0 is three segments: "api", "client", "v2.0".
@@ -82,11 +84,11 @@ PathMatch MatchPath(std::string_view path) {
     m.app_id = std::string(s[4]);
     if (s.size() == 6 && s[5] == "location") {
       m.found = true;
-      m.methods = {{V::get, RouteId::kLocation}};
+      m.methods = Methods::Of({{V::get, RouteId::kLocation}});
     } else if (s.size() == 9 && s[5] == "auth" && s[6] == "providers" && s[8] == "login") {
       m.found = true;
       m.provider = std::string(s[7]);
-      m.methods = {{V::post, RouteId::kLogin}};
+      m.methods = Methods::Of({{V::post, RouteId::kLogin}});
     } else if ((s.size() == 9 || s.size() == 10) && s[5] == "auth" && s[6] == "providers" && s[7] == "local-userpass") {
       std::string op(s[8]);
       if (s.size() == 10) op += "/" + std::string(s[9]);
@@ -97,20 +99,20 @@ PathMatch MatchPath(std::string_view path) {
           m.found = true;
           m.provider = "local-userpass";
           m.key_id = op;
-          m.methods = {{V::post, RouteId::kUserpass}};
+          m.methods = Methods::Of({{V::post, RouteId::kUserpass}});
         }
       }
     }
   } else if (s[3] == "auth" && s.size() == 5) {
     m.found = true;
     if (s[4] == "profile") {
-      m.methods = {{V::get, RouteId::kProfile}};
+      m.methods = Methods::Of({{V::get, RouteId::kProfile}});
     } else if (s[4] == "session") {
-      m.methods = {{V::post, RouteId::kRefresh}, {V::delete_, RouteId::kLogout}};
+      m.methods = Methods::Of({{V::post, RouteId::kRefresh}, {V::delete_, RouteId::kLogout}});
     } else if (s[4] == "delete") {
-      m.methods = {{V::delete_, RouteId::kDeleteUser}};
+      m.methods = Methods::Of({{V::delete_, RouteId::kDeleteUser}});
     } else if (s[4] == "api_keys") {
-      m.methods = {{V::post, RouteId::kApiKeys}, {V::get, RouteId::kApiKeys}};
+      m.methods = Methods::Of({{V::post, RouteId::kApiKeys}, {V::get, RouteId::kApiKeys}});
     } else {
       m.found = false;
     }
@@ -118,11 +120,11 @@ PathMatch MatchPath(std::string_view path) {
     m.found = true;
     m.key_id = std::string(s[5]);
     if (s.size() == 6) {
-      m.methods = {{V::get, RouteId::kApiKey}, {V::delete_, RouteId::kApiKey}};
+      m.methods = Methods::Of({{V::get, RouteId::kApiKey}, {V::delete_, RouteId::kApiKey}});
     } else if (s[6] == "enable") {
-      m.methods = {{V::put, RouteId::kApiKeyEnable}};
+      m.methods = Methods::Of({{V::put, RouteId::kApiKeyEnable}});
     } else if (s[6] == "disable") {
-      m.methods = {{V::put, RouteId::kApiKeyDisable}};
+      m.methods = Methods::Of({{V::put, RouteId::kApiKeyDisable}});
     } else {
       m.found = false;
     }
