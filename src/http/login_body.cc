@@ -68,7 +68,9 @@ std::optional<std::string_view> PlainString(std::string_view body, size_t& i) {
 // whitespace, keys unique and not starting with '$' (no Extended JSON
 // wrapper), values plain strings, a deviceId (if any) of 24 hex digits.
 // nullopt for anything else.
-std::optional<LoginBody> ReadShort(std::string_view body) {
+}  // namespace
+
+std::optional<LoginBody> detail::ReadShortLoginBody(std::string_view body) {
   constexpr std::string_view kOpen = R"({"options":{"device":{)";
   constexpr std::string_view kClose = "}}}";
   if (body.size() < kOpen.size() + kClose.size() || body.substr(0, kOpen.size()) != kOpen ||
@@ -121,14 +123,12 @@ std::optional<LoginBody> ReadShort(std::string_view body) {
   return out;
 }
 
-}  // namespace
-
 core::Result<LoginBody> ReadLoginBody(const Request& req, bool short_path) {
   if (short_path && !req.body().empty()) {
     auto ct = req.find(bhttp::field::content_type);
     // The content type is checked by the general path (415 and its message).
     if (ct != req.end() && IsJsonContentType(Sv(ct->value()))) {
-      if (auto read = ReadShort(req.body())) return std::move(*read);
+      if (auto read = detail::ReadShortLoginBody(req.body())) return std::move(*read);
     }
   }
   return ReadGeneral(req);

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
 
 #include "auth/auth_service.h"
 #include "core/status.h"
@@ -28,5 +30,12 @@ struct LoginBody {
 // takes the general path; both give the same result (tested against each
 // other). `short_path` false forces the general path (for that test).
 core::Result<LoginBody> ReadLoginBody(const Request& req, bool short_path = true);
+
+namespace detail {
+// The short path alone, exposed so its test can tell which bodies take it:
+// the body read as ReadLoginBody would, or nullopt when it is not of the
+// short path's shape (ReadLoginBody then takes the general path).
+std::optional<LoginBody> ReadShortLoginBody(std::string_view body);
+}  // namespace detail
 
 }  // namespace guestpass::http

@@ -1,5 +1,6 @@
 // login_body_test.cc: the login body's short path answers exactly as the
-// general path (a JSON document) for every body, taken or not.
+// general path (a JSON document) for every body, taken or not, and the SDKs'
+// bodies do take it.
 #include "http/login_body.h"
 
 #include <gtest/gtest.h>
@@ -91,6 +92,38 @@ TEST(LoginBody, BothPathsAgreeOnEveryShape) {
       R"([])",                                                           // 400
   };
   for (const std::string& body : bodies) Both(Post(body));
+}
+
+// The bodies the SDKs send take the short path (else it would be dead code
+// that the differential test above could not tell from a working one); any
+// other shape is left to the general path.
+TEST(LoginBody, TheSdksBodiesTakeTheShortPath) {
+  const std::vector<std::string> taken = {
+      // realm-web / realm-js: JSON.stringify of {options: {device: deviceInfo}}
+      R"({"options":{"device":{"appId":"myapp-abcde","appVersion":"1.0","platform":"chrome",)"
+      R"("platformVersion":"120.0.0","sdkVersion":"2.0.1"}}})",
+      R"({"options":{"device":{"deviceId":"65536f0a1b2c3d4e5f601234","platform":"node","sdkVersion":"12.0.0"}}})",
+      R"({"options":{"device":{"sdkVersion":"2.0.1","platform":"node","platformVersion":"20"}}})",  // bench/lua
+      R"({"options":{"device":{}}})",
+  };
+  for (const std::string& body : taken) {
+    auto fast = detail::ReadShortLoginBody(body);
+    ASSERT_TRUE(fast.has_value()) << body;
+    auto general = ReadLoginBody(Post(body), /*short_path=*/false);
+    ASSERT_TRUE(general.ok()) << body;
+    EXPECT_EQ(fast->device.json, general->device.json) << body;
+    EXPECT_EQ(fast->device.requested_id.ToHex(), general->device.requested_id.ToHex()) << body;
+  }
+  const std::vector<std::string> general = {
+      "{}",
+      R"({"options": {"device": {"x": "1"}}})",               // whitespace
+      R"({"options":{"device":{"a":"1","a":"2"}}})",          // duplicate key
+      R"({"options":{"device":{"n":1}}})",                    // not a string
+      R"({"options":{"device":{"s":"a"b"}}})",               // an escape
+      R"({"options":{"device":{"$oid":"65536f0a1b2c3d4e5f601234"}}})",
+      R"({"options":{"device":{"x":"1"}},"extra":"credential"})",
+  };
+  for (const std::string& body : general) EXPECT_FALSE(detail::ReadShortLoginBody(body).has_value()) << body;
 }
 
 TEST(LoginBody, ContentTypes) {
