@@ -164,6 +164,7 @@ int Serve(const std::vector<std::string>& args) {
   auth::InactivityJobOptions job_options;
   job_options.holder = std::string(hostname) + ":" + std::to_string(::getpid()) + ":" + ids.Next().ToHex();
   job_options.interval_seconds = cfg.inactivity_interval_seconds;
+  job_options.audit_retention_days = cfg.audit_retention_days;
   auth::InactivityJob inactivity_job(
       **store, [&registry] { return registry.All(); }, clock, job_options);
   inactivity_job.Start();

@@ -29,6 +29,8 @@ const std::vector<OptionSpec> kServeOptions = {
     {"signup-burst", "GUESTPASS_SIGNUP_BURST", "20", "anonymous sign-ups a client address may make at once"},
     {"inactivity-interval", "GUESTPASS_INACTIVITY_INTERVAL", "3600",
      "seconds between runs of the job that deletes inactive anonymous users (1 to 604800)"},
+    {"audit-retention-days", "GUESTPASS_AUDIT_RETENTION_DAYS", "0",
+     "days an audit event is kept before that job deletes it (0: kept for good; at most 36500)"},
 };
 
 namespace {
@@ -66,7 +68,8 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
       "app-dir", po::value<std::vector<std::string>>())("threads", po::value<std::string>())(
       "log-level", po::value<std::string>())("public-url", po::value<std::string>())(
       "trusted-proxies", po::value<std::string>())("signups-per-hour", po::value<std::string>())(
-      "signup-burst", po::value<std::string>())("inactivity-interval", po::value<std::string>());
+      "signup-burst", po::value<std::string>())("inactivity-interval", po::value<std::string>())(
+      "audit-retention-days", po::value<std::string>());
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(desc).run(), vm);
@@ -126,6 +129,12 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
         std::stoll(*v) < 1 || std::stoll(*v) > 604800)
       return Bad("--inactivity-interval: expected seconds from 1 to 604800, got '" + *v + "'");
     c.inactivity_interval_seconds = std::stoll(*v);
+  }
+  if (auto v = get("audit-retention-days", "GUESTPASS_AUDIT_RETENTION_DAYS")) {
+    if (v->empty() || v->find_first_not_of("0123456789") != std::string::npos || v->size() > 5 ||
+        std::stoll(*v) > 36500)
+      return Bad("--audit-retention-days: expected days from 0 to 36500, got '" + *v + "'");
+    c.audit_retention_days = std::stoll(*v);
   }
   if (const char* v = getenv("GUESTPASS_TEST_CLOCK_OFFSET_SECONDS"); v != nullptr && *v) {
     char* end = nullptr;

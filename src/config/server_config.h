@@ -24,6 +24,7 @@ struct ServerConfig {
   double signups_per_hour = 100;  // default anonymous sign-up limit per client address; 0: unlimited
   double signup_burst = 20;
   int64_t inactivity_interval_seconds = 3600;  // how often the inactivity job runs
+  int64_t audit_retention_days = 0;            // the job deletes older audit events; 0: kept for good
   // Testing only (environment GUESTPASS_TEST_CLOCK_OFFSET_SECONDS): added to
   // the wall clock, so end-to-end tests can make days pass across restarts.
   int64_t clock_offset_seconds = 0;

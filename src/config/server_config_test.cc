@@ -71,7 +71,7 @@ TEST(ParseServeArgsTest, EveryDocumentedFlagIsAccepted) {
       {"listen", "127.0.0.1:1"},      {"data-dir", "/d"},        {"app-dir", "/a"},
       {"threads", "2"},               {"log-level", "warn"},     {"public-url", "https://x.example"},
       {"trusted-proxies", "10.0.0.0/8"}, {"signups-per-hour", "5"}, {"signup-burst", "2"},
-      {"inactivity-interval", "60"}};
+      {"inactivity-interval", "60"}, {"audit-retention-days", "365"}};
   for (const auto& o : kServeOptions) {
     auto it = sample.find(o.flag);
     ASSERT_NE(it, sample.end()) << "no sample value for --" << o.flag;
@@ -87,6 +87,14 @@ TEST(ParseServeArgsTest, TheInactivityIntervalIsBoundedSeconds) {
             604800);
   for (const char* bad : {"0", "604801", "-5", "1h", ""})
     ExpectInvalid(Parse({"--inactivity-interval", bad}), "--inactivity-interval");
+}
+
+TEST(ParseServeArgsTest, TheAuditRetentionIsDaysAndOffByDefault) {
+  EXPECT_EQ(Parse({})->audit_retention_days, 0);
+  EXPECT_EQ(Parse({"--audit-retention-days", "365"})->audit_retention_days, 365);
+  EXPECT_EQ(Parse({}, FakeEnv(Vars{{"GUESTPASS_AUDIT_RETENTION_DAYS", "36500"}}))->audit_retention_days, 36500);
+  for (const char* bad : {"36501", "-1", "1y", "", "99999999999999999999"})
+    ExpectInvalid(Parse({"--audit-retention-days", bad}), "--audit-retention-days");
 }
 
 TEST(ParseServeArgsTest, TheTestClockOffsetComesOnlyFromTheEnvironment) {
@@ -198,7 +206,7 @@ TEST(ParseListenTest, SplitsHostAndPort) {
 
 TEST(ServeHelpTest, ListsEveryOptionWithItsVariable) {
   const std::string help = ServeHelp();
-  ASSERT_EQ(kServeOptions.size(), 10u);
+  ASSERT_EQ(kServeOptions.size(), 11u);
   for (const auto& o : kServeOptions) {
     EXPECT_NE(help.find(std::string("--") + o.flag), std::string::npos) << o.flag;
     EXPECT_NE(help.find(o.env), std::string::npos) << o.env;

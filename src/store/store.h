@@ -175,6 +175,14 @@ class Store {
   // The app's events with seq > `after_seq`, oldest first, at most `limit`.
   virtual void ListAuditEvents(core::ObjectId app_id, int64_t after_seq, size_t limit,
                                Callback<std::vector<core::AuditEvent>> done) = 0;
+  // The retention of the audit log: deletes the oldest events (of every app),
+  // in seq order, while they were recorded before `before` (Unix seconds),
+  // at most `limit` in one write; returns how many went. It stops at the
+  // first event recorded at or after `before`, so an event recorded out of
+  // time order (the clock stepped back) waits for the ones before it, and a
+  // call reads at most `limit` + 1 events whatever the log's size. Fewer
+  // than `limit`: none is left to purge.
+  virtual void PurgeAuditEvents(int64_t before, size_t limit, Callback<int64_t> done) = 0;
 
   // ---- Background jobs: one run at a time across every server on the store ----
   // Claims the named job for `holder` until `now + lease_seconds` when it is

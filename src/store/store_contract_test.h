@@ -74,8 +74,11 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
   core::Result<DeleteSessionOutcome> DeleteSession(const core::Session& session, bool delete_user_if_anonymous) {
     return DeleteSession(session.user_id, session.id, delete_user_if_anonymous);
   }
-  core::Status DeleteUser(const core::ObjectId& id) {
-    return AwaitStatus([&](auto done) { store_->DeleteUser(id, core::Deletion{1, "test", "delete"}, done); });
+  core::Status DeleteUser(const core::ObjectId& id, int64_t at = 1) {
+    return AwaitStatus([&](auto done) { store_->DeleteUser(id, core::Deletion{at, "test", "delete"}, done); });
+  }
+  core::Result<int64_t> PurgeAudit(int64_t before, size_t limit) {
+    return Await<int64_t>([&](auto done) { store_->PurgeAuditEvents(before, limit, done); });
   }
   core::Status CreateSession(const core::Session& session) {
     return AwaitStatus([&](auto done) { store_->CreateSession(session, done); });
@@ -1167,6 +1170,43 @@ TEST_P(StoreContractTest, EveryUserDeletionIsAnAuditEventOfItsApp) {
   auto page = Audit(app.id, (*events)[0].seq, 1);
   ASSERT_EQ(page->size(), 1u);
   EXPECT_EQ((*page)[0].user_id, linked.id);
+}
+
+TEST_P(StoreContractTest, AuditEventsArePurgedOldestFirstUpToTheFirstNewerOne) {
+  core::App app = MakeApp("purge-abcde");
+  core::App other = MakeApp("purge-fghij");
+  ASSERT_TRUE(PutApp(app).ok());
+  ASSERT_TRUE(PutApp(other).ok());
+  // Deleted at 100, 200 (other app), 300, 250 (the clock stepped back), 400.
+  const std::vector<std::pair<core::ObjectId, int64_t>> deletions = {
+      {app.id, 100}, {other.id, 200}, {app.id, 300}, {app.id, 250}, {app.id, 400}};
+  std::vector<core::ObjectId> users;
+  for (const auto& [app_id, at] : deletions) {
+    core::User u = AnonUser(app_id);
+    ASSERT_TRUE(Create(u, MakeSession(u)).ok());
+    ASSERT_TRUE(DeleteUser(u.id, at).ok());
+    users.push_back(u.id);
+  }
+  auto ats = [&](const core::App& a) {
+    std::vector<int64_t> out;
+    for (const auto& e : *Audit(a.id)) out.push_back(e.at);
+    return out;
+  };
+  EXPECT_EQ(PurgeAudit(100, 10).value(), 0);  // nothing recorded before 100
+  EXPECT_EQ(PurgeAudit(1000, 0).value(), 0);  // a limit of 0 deletes nothing
+  EXPECT_EQ(ats(app), (std::vector<int64_t>{100, 300, 250, 400}));
+  // Every app's events; at most `limit` a call.
+  EXPECT_EQ(PurgeAudit(260, 1).value(), 1);
+  EXPECT_EQ(ats(app), (std::vector<int64_t>{300, 250, 400}));
+  EXPECT_EQ(PurgeAudit(260, 10).value(), 1);  // the other app's 200; stops at 300
+  EXPECT_TRUE(ats(other).empty());
+  // 250 is older than 260 but recorded after 300: it waits for it.
+  EXPECT_EQ(ats(app), (std::vector<int64_t>{300, 250, 400}));
+  EXPECT_EQ(PurgeAudit(350, 10).value(), 2);
+  EXPECT_EQ(ats(app), std::vector<int64_t>{400});
+  EXPECT_EQ(PurgeAudit(1000, 10).value(), 1);
+  EXPECT_TRUE(ats(app).empty());
+  EXPECT_EQ(PurgeAudit(1000, 10).value(), 0);
 }
 
 TEST_P(StoreContractTest, AJobRunsForOneHolderAtATimeAndWhenDue) {

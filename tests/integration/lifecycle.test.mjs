@@ -4,8 +4,9 @@
 // `guestpass users expire [--dry-run]` and `guestpass audit`, tokens of a user
 // deleted by the command-line tool beside a live server, the anonymous-user
 // cap, logins answering while the job deletes 100,000 expired users, and a
-// run cut short by a shutdown finished by the next start, and two servers on
-// one store running the job once between them.
+// run cut short by a shutdown finished by the next start, two servers on
+// one store running the job once between them, and audit events aged out by
+// --audit-retention-days.
 //
 // Days pass by restarting the server on the same data directory with
 // GUESTPASS_TEST_CLOCK_OFFSET_SECONDS (a testing-only clock offset).
@@ -341,4 +342,43 @@ test("two servers on one store: one of them runs the job", { timeout: 120_000 },
   assert.match(ran[0].stderr(), /deleted=50000 /);
   const events = await auditEvents(dataDir, a.apps[0].id);
   assert.equal(events.length, 50000);
+});
+
+test("with --audit-retention-days the job deletes the audit events older than that, and only those", T, async () => {
+  const appId = "retention-abcde";
+  const appDirs = [await appDir(appId)];
+  const dataDir = await makeTempDir("guestpass-data-");
+  const logout = async (server) => {
+    const body = await login(server, appId);
+    const res = await request(routes.session(server.url), { method: "DELETE", headers: bearer(body.refresh_token) });
+    assert.equal(res.status, 204, show(res));
+    return body.user_id;
+  };
+
+  let server = await startAt(0, { dataDir, appDirs });
+  try {
+    await logout(server); // two events on day 0
+    await logout(server);
+  } finally {
+    await server.stop();
+  }
+  server = await startAt(10, { dataDir, appDirs });
+  let recent;
+  try {
+    recent = await logout(server); // one on day 10
+  } finally {
+    await server.stop();
+  }
+  assert.equal((await auditEvents(dataDir, appId)).length, 3);
+
+  // Day 20 with a 15-day retention: the day-0 events go, the day-10 one stays.
+  server = await startAt(20, { dataDir, appDirs, env: { GUESTPASS_AUDIT_RETENTION_DAYS: "15" } });
+  try {
+    await eventually(() => server.stderr().includes("purged audit events past their retention"), "the retention");
+    assert.match(server.stderr(), /purged audit events past their retention.* events=2 /);
+  } finally {
+    await server.stop();
+  }
+  const events = await auditEvents(dataDir, appId);
+  assert.deepEqual(events.map((e) => e.user_id), [recent]);
 });

@@ -51,6 +51,17 @@ core::Result<int64_t> PurgeExpiredSessions(store::Store& store, int64_t now,
   }
 }
 
+core::Result<int64_t> PurgeAuditEvents(store::Store& store, int64_t before, const std::function<bool()>& keep_going) {
+  int64_t deleted = 0;
+  for (;;) {
+    auto step = store::Await<int64_t>(
+        [&](auto done) { store.PurgeAuditEvents(before, kAuditPurgeBatchSize, std::move(done)); });
+    if (!step.ok()) return step.status();
+    deleted += *step;
+    if (*step < static_cast<int64_t>(kAuditPurgeBatchSize) || !keep_going()) return deleted;
+  }
+}
+
 InactivityJob::InactivityJob(store::Store& store,
                              std::function<std::vector<std::shared_ptr<const core::App>>()> apps,
                              const core::Clock& clock, InactivityJobOptions options)
@@ -127,6 +138,16 @@ core::Result<int64_t> InactivityJob::Tick() {
       failure = purged.status();
     } else if (*purged > 0) {
       log::Info("purged expired sessions", {{"sessions", std::to_string(*purged)}});
+    }
+  }
+  if (failure.ok() && !lost_lease && !Stopping() && options_.audit_retention_days > 0) {
+    const int64_t before = clock_.NowSeconds() - options_.audit_retention_days * 86400;
+    auto purged = PurgeAuditEvents(store_, before, expire.keep_going);
+    if (!purged.ok()) {
+      failure = purged.status();
+    } else if (*purged > 0) {
+      log::Info("purged audit events past their retention",
+                {{"events", std::to_string(*purged)}, {"retention_days", std::to_string(options_.audit_retention_days)}});
     }
   }
   if (lost_lease) {

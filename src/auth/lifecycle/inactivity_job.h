@@ -2,7 +2,8 @@
 // whose recorded activity (login, refresh, any authenticated request) is
 // older than their app's `anonymous_inactive_days` are deleted for good, with
 // an audit event each. Linked (non-anonymous) users are never touched. The
-// same job then purges expired sessions.
+// same job then purges expired sessions and, when a retention is set, audit
+// events older than it.
 //
 // DESIGN: the store does the deleting in bounded batches (one atomic write
 // each), so logins queued behind a batch wait for at most one batch. Between
@@ -67,11 +68,19 @@ inline constexpr size_t kPurgeScanSize = 2000;
 core::Result<int64_t> PurgeExpiredSessions(store::Store& store, int64_t now,
                                            const std::function<bool()>& keep_going);
 
+// Audit events deleted per write by the retention.
+inline constexpr size_t kAuditPurgeBatchSize = 1000;
+
+// Deletes the audit events recorded before `before` (oldest first, see
+// Store::PurgeAuditEvents), batch by batch. Returns how many went.
+core::Result<int64_t> PurgeAuditEvents(store::Store& store, int64_t before, const std::function<bool()>& keep_going);
+
 struct InactivityJobOptions {
   std::string holder;                 // this server's name in the job lease
   int64_t interval_seconds = 3600;    // how often a run is due
   int64_t lease_seconds = 300;        // a dead holder's run is taken over after this
   size_t batch_size = kExpireBatchSize;
+  int64_t audit_retention_days = 0;   // audit events older than this are deleted; 0: kept for good
 };
 
 // The background job of `guestpass serve`.

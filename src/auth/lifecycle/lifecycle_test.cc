@@ -80,10 +80,11 @@ class Lifecycle {
     return events.ok() ? *events : std::vector<core::AuditEvent>{};
   }
   // One tick of the background job as `holder`.
-  int64_t RunJob(const std::string& holder = "server-a", int64_t interval = 3600) {
+  int64_t RunJob(const std::string& holder = "server-a", int64_t interval = 3600, int64_t audit_retention_days = 0) {
     InactivityJobOptions options;
     options.holder = holder;
     options.interval_seconds = interval;
+    options.audit_retention_days = audit_retention_days;
     InactivityJob job(
         store_, [this] { return registry_.All(); }, clock_, options);
     auto deleted = job.Tick();
@@ -325,6 +326,38 @@ TEST_F(LifecycleTest, LogoutAndSelfDeletionAreAuditedAsTheUsersOwnActs) {
   EXPECT_EQ(events[0].at, kStart + 10);
   EXPECT_EQ(events[1].user_id, b->user_id);
   EXPECT_EQ(events[1].reason, "the user deleted itself");
+}
+
+TEST_F(LifecycleTest, TheJobDeletesAuditEventsPastTheRetentionOnlyWhenOneIsSet) {
+  auto a = life_.Login();
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(life_.Logout(a->refresh_token).ok());  // an event at day 0
+  clock_.Advance(10 * kDay);
+  auto b = life_.Login();
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE(life_.Logout(b->refresh_token).ok());  // an event at day 10
+  clock_.Advance(5 * kDay);                          // day 15
+  life_.RunJob("server-a", 3600, /*audit_retention_days=*/0);
+  EXPECT_EQ(life_.Audit().size(), 2u);  // no retention: kept
+  clock_.Advance(kDay);                 // day 16: the job is due again
+  life_.RunJob("server-a", 3600, /*audit_retention_days=*/12);
+  auto events = life_.Audit();
+  ASSERT_EQ(events.size(), 1u);  // day 0 is 16 days old, day 10 only 6
+  EXPECT_EQ(events[0].user_id, b->user_id);
+}
+
+TEST_F(LifecycleTest, TheAuditRetentionDeletesInBatchesUntilNoneIsLeft) {
+  constexpr int kEvents = static_cast<int>(kAuditPurgeBatchSize) * 2 + 5;
+  for (int i = 0; i < kEvents; ++i) {
+    auto login = life_.Login();
+    ASSERT_TRUE(login.ok());
+    ASSERT_TRUE(life_.Logout(login->refresh_token).ok());
+  }
+  clock_.Advance(2 * kDay);
+  auto purged = PurgeAuditEvents(store_, clock_.NowSeconds() - kDay, [] { return true; });
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  EXPECT_EQ(*purged, kEvents);
+  EXPECT_TRUE(life_.Audit().empty());
 }
 
 }  // namespace

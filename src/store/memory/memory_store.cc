@@ -487,6 +487,18 @@ void MemoryStore::ListAuditEvents(ObjectId app_id, int64_t after_seq, size_t lim
   done(std::move(out));
 }
 
+void MemoryStore::PurgeAuditEvents(int64_t before, size_t limit, Callback<int64_t> done) {
+  int64_t deleted = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t n = 0;  // audit_events_ is in seq order
+    while (n < audit_events_.size() && n < limit && audit_events_[n].at < before) ++n;
+    audit_events_.erase(audit_events_.begin(), audit_events_.begin() + static_cast<std::ptrdiff_t>(n));
+    deleted = static_cast<int64_t>(n);
+  }
+  done(deleted);
+}
+
 void MemoryStore::ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds,
                            Callback<bool> done) {
   bool claimed = false;

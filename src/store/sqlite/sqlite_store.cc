@@ -1108,6 +1108,34 @@ void SqliteStore::PurgeExpiredSessions(SessionKey after, size_t scan_limit, int6
 
 // ---- Audit events ----
 
+void SqliteStore::PurgeAuditEvents(int64_t before, size_t limit, Callback<int64_t> done) {
+  auto deleted = std::make_shared<int64_t>(0);
+  Enqueue({[before, limit, deleted](Connection& db) {
+             *deleted = 0;
+             int64_t last = 0;  // the last seq of the prefix recorded before `before`
+             {
+               // The oldest events by seq (the rowid): no scan past the prefix.
+               Statement st = db.Prepare("SELECT seq, at FROM audit_events ORDER BY seq LIMIT ?");
+               st.Bind(1, static_cast<int64_t>(limit));
+               int rc;
+               while ((rc = st.Step()) == SQLITE_ROW && st.ColumnInt(1) < before) {
+                 last = st.ColumnInt(0);
+                 ++*deleted;
+               }
+               if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db.Error(rc, "scan audit events");
+             }
+             if (*deleted == 0) return Status::Ok();
+             Statement st = db.Prepare("DELETE FROM audit_events WHERE seq <= ?");
+             st.Bind(1, last);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete audit events");
+             return Status::Ok();
+           },
+           [deleted, done = std::move(done)](Status s) {
+             if (!s.ok()) return done(s);
+             done(*deleted);
+           }});
+}
+
 void SqliteStore::ListAuditEvents(ObjectId app_id, int64_t after_seq, size_t limit,
                                   Callback<std::vector<core::AuditEvent>> done) {
   auto events = [&]() -> Result<std::vector<core::AuditEvent>> {

@@ -76,6 +76,7 @@ class SqliteStore final : public Store {
   void PurgeExpiredSessions(SessionKey after, size_t scan_limit, int64_t now, Callback<PurgeProgress> done) override;
   void ListAuditEvents(core::ObjectId app_id, int64_t after_seq, size_t limit,
                        Callback<std::vector<core::AuditEvent>> done) override;
+  void PurgeAuditEvents(int64_t before, size_t limit, Callback<int64_t> done) override;
   void ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds,
                 Callback<bool> done) override;
   void FinishJob(std::string name, std::string holder, int64_t next_run_at, StatusCallback done) override;
