@@ -1,6 +1,8 @@
 // connection.cc: sqlite3 open/prepare/bind plumbing and error mapping.
 #include "store/sqlite/connection.h"
 
+#include "store/sqlite/wal_write_vfs.h"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -69,7 +71,9 @@ core::Result<std::unique_ptr<Connection>> Connection::Open(const std::string& pa
   sqlite3* db = nullptr;
   const int flags =
       (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  // A read-write connection writes its WAL frames through WalWriteVfs (one
+  // write per commit); it must then run with synchronous=FULL (see there).
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, read_only ? nullptr : WalWriteVfsName());
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
@@ -77,7 +81,16 @@ core::Result<std::unique_ptr<Connection>> Connection::Open(const std::string& pa
   }
   sqlite3_busy_timeout(db, 10000);
   sqlite3_extended_result_codes(db, 1);
-  return std::unique_ptr<Connection>(new Connection(db));
+  auto conn = std::unique_ptr<Connection>(new Connection(db));
+  if (!read_only) {
+    // WalWriteVfs relies on FULL (SQLite syncs the WAL before it publishes
+    // a commit): set it here, where the VFS is chosen, and check it took.
+    if (Status s = conn->Exec("PRAGMA synchronous=FULL"); !s.ok()) return s;
+    Statement st = conn->Prepare("PRAGMA synchronous");
+    if (st.Step() != SQLITE_ROW || st.ColumnInt(0) < 2)
+      return Status::Internal("cannot open database " + path + ": synchronous=FULL did not take");
+  }
+  return conn;
 }
 
 Connection::~Connection() {

@@ -55,7 +55,9 @@ class Statement {
 
 class Connection {
  public:
-  // Opens (creating if needed) the database at `path`.
+  // Opens (creating if needed) the database at `path`. A read-write
+  // connection runs with synchronous=FULL and writes its WAL through
+  // WalWriteVfs (wal_write_vfs.h); a read-only one uses SQLite's own VFS.
   static core::Result<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only);
   ~Connection();
   Connection(const Connection&) = delete;
