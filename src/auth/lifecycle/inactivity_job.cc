@@ -37,18 +37,25 @@ core::Result<ExpireReport> ExpireInactiveUsers(store::Store& store, const core::
   return report;
 }
 
-core::Result<int64_t> PurgeExpiredSessions(store::Store& store, int64_t now,
-                                           const std::function<bool()>& keep_going) {
+core::Result<int64_t> PurgeExpiredSessions(store::Store& store, int64_t now, store::Store::SessionKey* cursor,
+                                           size_t max_scan, const std::function<bool()>& keep_going) {
   int64_t deleted = 0;
-  store::Store::SessionKey after;  // zero ids: from the first session
-  for (;;) {
+  size_t scanned = 0;
+  while (scanned < max_scan) {
+    const size_t limit = std::min(kPurgeScanSize, max_scan - scanned);
     auto step = store::Await<store::Store::PurgeProgress>(
-        [&](auto done) { store.PurgeExpiredSessions(after, kPurgeScanSize, now, std::move(done)); });
+        [&](auto done) { store.PurgeExpiredSessions(*cursor, limit, now, std::move(done)); });
     if (!step.ok()) return step.status();
     deleted += step->deleted;
-    after = step->next;
-    if (step->done || !keep_going()) return deleted;
+    scanned += limit;
+    *cursor = step->next;
+    if (step->done) {
+      *cursor = store::Store::SessionKey{};  // the end: the next pass starts over
+      break;
+    }
+    if (!keep_going()) break;
   }
+  return deleted;
 }
 
 core::Result<int64_t> PurgeAuditEvents(store::Store& store, int64_t before, const std::function<bool()>& keep_going) {
@@ -133,7 +140,8 @@ core::Result<int64_t> InactivityJob::Tick() {
     }
   }
   if (failure.ok() && !lost_lease && !Stopping()) {
-    auto purged = PurgeExpiredSessions(store_, clock_.NowSeconds(), expire.keep_going);
+    auto purged = PurgeExpiredSessions(store_, clock_.NowSeconds(), &purge_cursor_, options_.purge_scan_per_run,
+                                       expire.keep_going);
     if (!purged.ok()) {
       failure = purged.status();
     } else if (*purged > 0) {

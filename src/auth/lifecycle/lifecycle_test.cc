@@ -79,6 +79,11 @@ class Lifecycle {
     EXPECT_TRUE(events.ok()) << events.status().ToString();
     return events.ok() ? *events : std::vector<core::AuditEvent>{};
   }
+  // A background job over this app (not started: the test calls Tick).
+  std::unique_ptr<InactivityJob> Job(InactivityJobOptions options) {
+    return std::make_unique<InactivityJob>(
+        store_, [this] { return registry_.All(); }, clock_, std::move(options));
+  }
   // One tick of the background job as `holder`.
   int64_t RunJob(const std::string& holder = "server-a", int64_t interval = 3600, int64_t audit_retention_days = 0) {
     InactivityJobOptions options;
@@ -159,6 +164,69 @@ TEST_F(LifecycleTest, TheJobPurgesExpiredSessionsAndKeepsTheirUsers) {
   EXPECT_TRUE(life_.GetUser(old_login->user_id).ok());
   ExpectInvalidSession(life_.Refresh(old_login->refresh_token).status());
   EXPECT_TRUE(life_.Refresh(recent->refresh_token).ok());
+}
+
+TEST_F(LifecycleTest, EachRunPurgesABoundedPartOfTheSessionsAndTheNextGoesOn) {
+  core::App app = life_.app();
+  app.settings.anonymous_session_expiry = core::AnonymousSessionExpiry::kFixed;
+  app.settings.anonymous_inactive_days = 0;  // only the purge acts
+  life_.SetApp(app);
+  std::vector<std::string> refresh_tokens;
+  for (int i = 0; i < 5; ++i) {
+    auto login = life_.Login();
+    ASSERT_TRUE(login.ok());
+    refresh_tokens.push_back(login->refresh_token);
+  }
+  clock_.Advance(61 * kDay);  // all five expired
+  auto stored = [&] {
+    int n = 0;
+    for (const std::string& token : refresh_tokens) {
+      const size_t a = token.find('.');
+      const size_t b = token.find('.', a + 1);
+      auto claims = nlohmann::json::parse(crypto::Base64UrlDecode(token.substr(a + 1, b - a - 1)).value());
+      auto id = ObjectId::FromHex(claims["baas_id"].get<std::string>());
+      auto user = ObjectId::FromHex(claims["sub"].get<std::string>());
+      n += store::Await<store::SessionWithUser>([&](auto done) { store_.GetSessionWithUser(*user, *id, done); })
+               .ok();
+    }
+    return n;
+  };
+  InactivityJobOptions options;
+  options.holder = "server-a";
+  options.interval_seconds = 1;
+  options.purge_scan_per_run = 2;
+  auto job = life_.Job(options);
+  for (int expected : {3, 1, 0}) {
+    ASSERT_TRUE(job->Tick().ok());
+    EXPECT_EQ(stored(), expected);
+    clock_.Advance(1);  // due again
+  }
+  // The pass reached the end: the next one starts over and finds new ones.
+  auto later = life_.Login();
+  ASSERT_TRUE(later.ok());
+  refresh_tokens = {later->refresh_token};
+  clock_.Advance(61 * kDay);
+  ASSERT_TRUE(job->Tick().ok());
+  EXPECT_EQ(stored(), 0);
+}
+
+TEST_F(LifecycleTest, ThePurgeCursorAdvancesWithinARunAndResetsAtTheEnd) {
+  core::App app = life_.app();
+  app.settings.anonymous_session_expiry = core::AnonymousSessionExpiry::kFixed;
+  life_.SetApp(app);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(life_.Login().ok());
+  clock_.Advance(61 * kDay);
+  store::Store::SessionKey cursor;
+  auto purge = [&](size_t max_scan) {
+    auto n = PurgeExpiredSessions(store_, clock_.NowSeconds(), &cursor, max_scan, [] { return true; });
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    return n.ok() ? *n : -1;
+  };
+  EXPECT_EQ(purge(3), 3);
+  EXPECT_NE(cursor, store::Store::SessionKey{});  // mid-table
+  EXPECT_EQ(purge(3), 2);
+  EXPECT_EQ(cursor, store::Store::SessionKey{});  // reached the end: starts over
+  EXPECT_EQ(purge(3), 0);
 }
 
 TEST_F(LifecycleTest, ByDefaultAnActiveAnonymousUsersSessionOutlivesSixtyDays) {
