@@ -1,10 +1,10 @@
 // connection.cc: sqlite3 open/prepare/bind plumbing and error mapping.
 #include "store/sqlite/connection.h"
 
-#include "store/sqlite/wal_write_vfs.h"
-
 #include <cstdio>
 #include <cstdlib>
+
+#include "store/sqlite/wal_write_vfs.h"
 
 namespace guestpass::store::sqlite {
 

@@ -105,7 +105,8 @@ int DeviceCharacteristics(sqlite3_file* f) {
 }
 
 // A WAL file has no shared memory or memory map of its own (the database
-// file has them); these only forward, for completeness.
+// file has them): the shared-memory methods only forward, for completeness,
+// and a fetch maps nothing (SQLite then reads, through Read above).
 int ShmMap(sqlite3_file* f, int page, int size, int extend, void volatile** out) {
   const sqlite3_io_methods* m = Wal(f)->real->pMethods;
   return m->iVersion >= 2 && m->xShmMap ? m->xShmMap(Wal(f)->real, page, size, extend, out) : SQLITE_IOERR;
