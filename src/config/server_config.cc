@@ -35,6 +35,17 @@ const std::vector<OptionSpec> kServeOptions = {
 
 namespace {
 Status Bad(const std::string& msg) { return Status::InvalidArgument(ErrorCode::kInvalidParameter, msg); }
+
+// `text` as a whole number from `lo` to `hi`: decimal digits only, no more
+// of them than `hi` has; nullopt otherwise.
+std::optional<int64_t> WholeNumber(const std::string& text, int64_t lo, int64_t hi) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+      text.size() > std::to_string(hi).size())
+    return std::nullopt;
+  const int64_t n = std::stoll(text);
+  if (n < lo || n > hi) return std::nullopt;
+  return n;
+}
 }  // namespace
 
 Status ParseListen(const std::string& text, std::string* host, uint16_t* port) {
@@ -98,9 +109,9 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
       if (!part.empty()) c.app_dirs.push_back(part);
   }
   if (auto v = get("threads", "GUESTPASS_THREADS")) {
-    if (v->empty() || v->find_first_not_of("0123456789") != std::string::npos || v->size() > 3 || std::stoi(*v) < 1)
-      return Bad("--threads: expected a number from 1 to 999, got '" + *v + "'");
-    c.threads = std::stoi(*v);
+    auto n = WholeNumber(*v, 1, 999);
+    if (!n) return Bad("--threads: expected a number from 1 to 999, got '" + *v + "'");
+    c.threads = static_cast<int>(*n);
   }
   if (auto v = get("log-level", "GUESTPASS_LOG_LEVEL")) {
     if (*v != "debug" && *v != "info" && *v != "warn" && *v != "error")
@@ -125,16 +136,14 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
     *out = n;
   }
   if (auto v = get("inactivity-interval", "GUESTPASS_INACTIVITY_INTERVAL")) {
-    if (v->empty() || v->find_first_not_of("0123456789") != std::string::npos || v->size() > 6 ||
-        std::stoll(*v) < 1 || std::stoll(*v) > 604800)
-      return Bad("--inactivity-interval: expected seconds from 1 to 604800, got '" + *v + "'");
-    c.inactivity_interval_seconds = std::stoll(*v);
+    auto n = WholeNumber(*v, 1, 604800);
+    if (!n) return Bad("--inactivity-interval: expected seconds from 1 to 604800, got '" + *v + "'");
+    c.inactivity_interval_seconds = *n;
   }
   if (auto v = get("audit-retention-days", "GUESTPASS_AUDIT_RETENTION_DAYS")) {
-    if (v->empty() || v->find_first_not_of("0123456789") != std::string::npos || v->size() > 5 ||
-        std::stoll(*v) > 36500)
-      return Bad("--audit-retention-days: expected days from 0 to 36500, got '" + *v + "'");
-    c.audit_retention_days = std::stoll(*v);
+    auto n = WholeNumber(*v, 0, 36500);
+    if (!n) return Bad("--audit-retention-days: expected days from 0 to 36500, got '" + *v + "'");
+    c.audit_retention_days = *n;
   }
   if (const char* v = getenv("GUESTPASS_TEST_CLOCK_OFFSET_SECONDS"); v != nullptr && *v) {
     char* end = nullptr;

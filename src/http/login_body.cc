@@ -64,12 +64,12 @@ std::optional<std::string_view> PlainString(std::string_view body, size_t& i) {
   return body.substr(start, i++ - start);
 }
 
+}  // namespace
+
 // The short path: exactly {"options":{"device":{"k":"v",...}}} without
 // whitespace, keys unique and not starting with '$' (no Extended JSON
 // wrapper), values plain strings, a deviceId (if any) of 24 hex digits.
 // nullopt for anything else.
-}  // namespace
-
 std::optional<LoginBody> detail::ReadShortLoginBody(std::string_view body) {
   constexpr std::string_view kOpen = R"({"options":{"device":{)";
   constexpr std::string_view kClose = "}}}";

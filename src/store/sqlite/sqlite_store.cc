@@ -207,9 +207,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteOptions options) {
   if (!writer.ok()) return writer.status();
   Connection& db = **writer;
   if (Status s = db.Exec("PRAGMA journal_mode=WAL"); !s.ok()) return s;
-  // FULL: the WAL is fsynced at every commit, so an acknowledged write
-  // survives power loss. Group commit amortises the fsync.
-  if (Status s = db.Exec("PRAGMA synchronous=FULL"); !s.ok()) return s;
+  // Connection::Open has set synchronous=FULL: the WAL is fsynced at every
+  // commit, so an acknowledged write survives power loss. Group commit
+  // amortises the fsync.
   if (Status s = ApplyMigrations(db); !s.ok()) return s;
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(options), std::move(*writer)));
 }
