@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/json_text.h"
+
 namespace guestpass::config {
 
 using core::Result;
@@ -27,9 +29,12 @@ Result<json> ReadJsonFile(const std::string& path) {
   if (!in) return Invalid(path, "", "cannot be read");
   std::stringstream buf;
   buf << in.rdbuf();
+  const std::string text = buf.str();
+  if (!core::JsonNestingWithin(text))
+    return Invalid(path, "", "nests arrays and objects deeper than " + std::to_string(core::kMaxJsonNesting) + " levels");
   json doc;
   try {
-    doc = json::parse(buf.str());
+    doc = json::parse(text);
   } catch (const json::parse_error& e) {
     return Invalid(path, "", std::string("is not valid JSON: ") + e.what());
   }

@@ -1,4 +1,4 @@
-// json_text.cc: RFC 8259 string escaping.
+// json_text.cc: RFC 8259 string escaping; the JSON nesting guard.
 #include "core/json_text.h"
 
 #include <array>
@@ -84,6 +84,32 @@ void AppendJsonString(std::string& out, std::string_view value) {
     --left;
   }
   out.push_back('"');
+}
+
+bool JsonNestingWithin(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;  // the escaped byte cannot end the string
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    switch (c) {
+      case '"': in_string = true; break;
+      case '[':
+      case '{':
+        if (++depth > max_depth) return false;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;  // a stray closer is the parser's to refuse
+        break;
+      default: break;
+    }
+  }
+  return true;
 }
 
 }  // namespace guestpass::core

@@ -78,5 +78,32 @@ TEST(AppendJsonStringTest, AppendsToWhatIsAlreadyThere) {
   EXPECT_EQ(out, R"({"k":"v")");
 }
 
+
+TEST(JsonNestingWithinTest, CountsArraysAndObjectsOutsideStrings) {
+  EXPECT_TRUE(JsonNestingWithin("", 1));
+  EXPECT_TRUE(JsonNestingWithin("{}", 1));
+  EXPECT_FALSE(JsonNestingWithin("{}", 0));
+  EXPECT_TRUE(JsonNestingWithin(R"({"a":[1,{"b":2}]})", 3));
+  EXPECT_FALSE(JsonNestingWithin(R"({"a":[1,{"b":2}]})", 2));
+  EXPECT_TRUE(JsonNestingWithin(R"([[]][[]])", 2));  // siblings do not add up
+  // Brackets inside strings, escaped quotes included, are text.
+  EXPECT_TRUE(JsonNestingWithin(R"({"a":"[[[{{{"})", 1));
+  EXPECT_TRUE(JsonNestingWithin(R"({"a":"\"[[[{{{"})", 1));
+  EXPECT_TRUE(JsonNestingWithin(R"({"a\"[[":"\\"})", 1));
+  // An escaped backslash does not escape the quote after it.
+  EXPECT_FALSE(JsonNestingWithin(R"({"a":"\\"[[]]})", 2));
+  EXPECT_FALSE(JsonNestingWithin(R"({"a":"\\","b":[[]]})", 2));
+}
+
+TEST(JsonNestingWithinTest, DefaultLimitAndDeepInput) {
+  const auto nested = [](int n) { return std::string(n, '[') + std::string(n, ']'); };
+  EXPECT_TRUE(JsonNestingWithin(nested(kMaxJsonNesting)));
+  EXPECT_FALSE(JsonNestingWithin(nested(kMaxJsonNesting + 1)));
+  // What crashed the server: a few hundred kilobytes of '{"a":' and '['.
+  EXPECT_FALSE(JsonNestingWithin(std::string(1 << 20, '[')));
+  // Unbalanced closers never make room for more openers than the limit.
+  EXPECT_FALSE(JsonNestingWithin("]]]]" + nested(kMaxJsonNesting + 1)));
+}
+
 }  // namespace
 }  // namespace guestpass::core

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/json_text.h"
 #include "core/object_id.h"
 
 namespace guestpass::http {
@@ -110,6 +111,9 @@ core::Result<json> ParseJsonObjectBody(const Request& req) {
   if (ct == req.end() || !IsJsonContentType(Sv(ct->value())))
     return Status::Make(core::Code::kUnsupportedMediaType, ErrorCode::kBadRequest,
                         "expected a request body with Content-Type application/json");
+  if (!core::JsonNestingWithin(req.body()))
+    return Status::InvalidArgument(ErrorCode::kBadRequest, "request body nests arrays and objects deeper than " +
+                                                               std::to_string(core::kMaxJsonNesting) + " levels");
   json doc = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Status::InvalidArgument(ErrorCode::kBadRequest, "request body is not valid JSON");
   if (!doc.is_object()) return Status::InvalidArgument(ErrorCode::kBadRequest, "request body must be a JSON object");

@@ -132,6 +132,45 @@ test("bad request bodies: malformed JSON, non-object, bad EJSON, wrong content t
   assertError(text, 415);
 });
 
+test("deeply nested bodies: 400 on every body-taking route, and the server keeps serving", T, async () => {
+  // Once a stack overflow: a small unauthenticated login whose body nested
+  // a few hundred thousand levels deep crashed the server.
+  const json = { "Content-Type": "application/json" };
+  const deep = (n) => '{"options":{"device":' + '{"a":'.repeat(n) + "1" + "}".repeat(n) + "}}";
+  const brackets = "[".repeat(30_000) + "]".repeat(30_000); // under the 64 KiB body limit
+  const userpass = (op) => `${server.url}${API}/app/${appId}/auth/providers/local-userpass/${op}`;
+  const targets = [
+    ["POST", routes.login(server.url, appId)],
+    ["POST", routes.login(server.url, appId, "local-userpass")],
+    ["POST", routes.login(server.url, appId, "api-key")],
+    ["POST", routes.login(server.url, appId, "custom-token")],
+    ["POST", routes.link(server.url, appId, "local-userpass"), bearer(tokens.access_token)],
+    ["POST", userpass("register")],
+    ["POST", userpass("confirm")],
+    ["POST", userpass("confirm/send")],
+    ["POST", userpass("reset/send")],
+    ["POST", userpass("reset")],
+    ["POST", userpass("reset/call")],
+    ["POST", routes.apiKeys(server.url), bearer(tokens.access_token)],
+  ];
+  for (const [method, url, auth] of targets) {
+    for (const body of [deep(12_000), brackets]) {
+      const res = await req(url, { method, body, headers: { ...json, ...(auth || {}) } });
+      // 400 for the nesting; a disabled provider may refuse first with its own 4xx.
+      assert.ok(res.status >= 400 && res.status < 500, `${method} ${url}: ${show(res)}`);
+      assertError(res, res.status);
+    }
+  }
+  // 64 levels (options, device and 62 more) still log in; one level more is refused.
+  const ok = await req(routes.login(server.url, appId), { method: "POST", body: deep(62), headers: json });
+  assert.equal(ok.status, 200, show(ok));
+  const over = await req(routes.login(server.url, appId), { method: "POST", body: deep(63), headers: json });
+  assertError(over, 400, "BadRequest");
+  assert.match(over.json.error, /deeper than 64 levels/);
+  const next = await req(routes.location(server.url, appId));
+  assert.equal(next.status, 200, show(next));
+});
+
 test("token problems on GET /auth/profile and POST /auth/session", T, async () => {
   const profile = routes.profile(server.url);
 

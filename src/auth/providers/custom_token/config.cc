@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
+
 namespace guestpass::auth::custom_token {
 
 using core::ErrorCode;
@@ -81,6 +83,7 @@ bool IsHttpUrl(std::string_view uri) {
 Result<std::vector<MetadataField>> ParseMetadataFields(std::string_view text) {
   std::vector<MetadataField> fields;
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return fields;
+  if (!core::JsonNestingWithin(text)) return Bad("metadata_fields", "nests too deeply");
   const json doc = json::parse(text, nullptr, false);
   if (!doc.is_array()) return Bad("metadata_fields", "must be a JSON array");
   for (size_t i = 0; i < doc.size(); ++i) {
@@ -125,6 +128,7 @@ std::vector<std::string> SplitClaimPath(std::string_view path) {
 }
 
 Result<CustomTokenConfig> ParseConfig(std::string_view config_json, std::string_view metadata_fields_json) {
+  if (!core::JsonNestingWithin(config_json)) return Bad("config", "nests too deeply");
   const json doc = config_json.find_first_not_of(" \t\r\n") == std::string_view::npos
                        ? json::object()
                        : json::parse(config_json, nullptr, false);

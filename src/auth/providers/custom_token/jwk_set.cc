@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
 #include "crypto/encoding.h"
 
 namespace guestpass::auth::custom_token {
@@ -24,6 +25,9 @@ bool HasMember(const json& object, const char* name) { return object.find(name) 
 }  // namespace
 
 Result<std::shared_ptr<const JwkSet>> JwkSet::Parse(std::string_view json_text) {
+  if (!core::JsonNestingWithin(json_text))
+    return Status::InvalidArgument(ErrorCode::kInvalidParameter, "JWK Set nests deeper than " +
+                                                                     std::to_string(core::kMaxJsonNesting) + " levels");
   const json doc = json::parse(json_text, nullptr, false);
   if (!doc.is_object()) return Status::InvalidArgument(ErrorCode::kInvalidParameter, "JWK Set is not a JSON object");
   auto keys = doc.find("keys");

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <span>
 
+#include "core/json_text.h"
 #include "crypto/digest.h"
 #include "crypto/encoding.h"
 
@@ -46,7 +47,7 @@ struct ParsedToken {
 
 std::optional<json> DecodeJsonObject(std::string_view part) {
   auto text = crypto::Base64UrlDecode(part);
-  if (!text) return std::nullopt;
+  if (!text || !core::JsonNestingWithin(*text)) return std::nullopt;
   json doc = json::parse(*text, nullptr, false);
   if (!doc.is_object()) return std::nullopt;
   return doc;

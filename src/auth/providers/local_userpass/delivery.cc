@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_text.h"
 #include "crypto/digest.h"
 #include "crypto/os_random.h"
 
@@ -327,7 +328,11 @@ Result<WebhookResponse> Post(const std::string& url, const std::string& body, co
   if (code != CURLE_OK) return Status::Unavailable("webhook request failed: " + CurlError(code, error_buffer));
   WebhookResponse response;
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
-  response.body = json::parse(download.body, nullptr, /*allow_exceptions=*/false);
+  // A reply nested deeper than any webhook needs reads as no JSON at all.
+  if (core::JsonNestingWithin(download.body))
+    response.body = json::parse(download.body, nullptr, /*allow_exceptions=*/false);
+  else
+    response.body = json::value_t::discarded;
   if (response.body.is_discarded()) response.body = nullptr;
   return response;
 }

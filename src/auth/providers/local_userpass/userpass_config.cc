@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
+
 namespace guestpass::auth::local_userpass {
 
 using core::ErrorCode;
@@ -31,6 +33,7 @@ Status ReadUrl(const json& doc, const char* key, std::string* out) {
 }  // namespace
 
 core::Result<UserpassConfig> ParseUserpassConfig(std::string_view config_json) {
+  if (!core::JsonNestingWithin(config_json)) return Bad("", "nests too deeply");
   json doc = json::parse(config_json, nullptr, false);
   if (!doc.is_object()) return Bad("", "must be an object");
   UserpassConfig c;
