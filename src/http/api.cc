@@ -1,15 +1,18 @@
-// api.cc: request dispatch and the single error-reply path.
+// api.cc: routing, authentication of the route, dispatch, and the single
+// error-reply path.
 #include "http/api.h"
 
 #include <exception>
 
+#include "http/client_routes.h"
 #include "http/cors.h"
 #include "http/error_response.h"
 #include "log/logger.h"
 
 namespace guestpass::http {
 
-Api::Api(Services services) : services_(std::move(services)) {
+Api::Api(Services services)
+    : services_(std::move(services)), router_({{kClientApiPrefix, ClientRoutes()}, {"", RootRoutes()}}) {
   // A per-process prefix keeps ids distinct across restarts and servers.
   static constexpr char kHex[] = "0123456789abcdef";
   uint64_t seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
@@ -22,41 +25,19 @@ std::string Api::NextRequestId() {
 }
 
 namespace {
-HandlerResult Ready(Response res) { co_return res; }
-HandlerResult Fail(core::Status status) { co_return status; }
-}  // namespace
-
-HandlerResult Api::Dispatch(const Exchange& ex) {
-  switch (ex.route.id) {
-    case RouteId::kHealth:
-      return Ready(JsonResponse(bhttp::status::ok, R"({"status":"ok"})", ex.request.version()));
-    case RouteId::kPreflight:
-      return Ready(PreflightResponse(ex.request));
-    case RouteId::kLocation:
-      return HandleLocation(ex);
-    case RouteId::kLogin:
-      return HandleLogin(ex);
-    case RouteId::kProfile:
-      return HandleProfile(ex);
-    case RouteId::kRefresh:
-      return HandleRefresh(ex);
-    case RouteId::kLogout:
-      return HandleLogout(ex);
-    case RouteId::kApiKeys:
-      return HandleApiKeys(ex);
-    case RouteId::kApiKey:
-      return HandleApiKey(ex);
-    case RouteId::kApiKeyEnable:
-      return HandleApiKeyEnable(ex, true);
-    case RouteId::kApiKeyDisable:
-      return HandleApiKeyEnable(ex, false);
-    case RouteId::kUserpass:
-      return HandleUserpass(ex);
-    case RouteId::kDeleteUser:
-      return HandleDeleteUser(ex);
+// The bearer token `auth` asks for, or empty for RouteAuth::kNone.
+// Unauthenticated(MissingAuthReq) when it is missing.
+core::Result<std::string_view> TokenFor(RouteAuth auth, const Request& req) {
+  switch (auth) {
+    case RouteAuth::kNone:
+      return std::string_view();
+    case RouteAuth::kUserAccess:
+    case RouteAuth::kUserRefresh:
+      return BearerToken(req);
   }
-  return Fail(core::Status::Internal("unrouted request"));
+  return core::Status::Internal("unknown route authentication");
 }
+}  // namespace
 
 void Api::Finish(const Request& req, Response& res, const std::string& request_id) {
   AddCorsHeaders(req, res);
@@ -67,13 +48,16 @@ void Api::Finish(const Request& req, Response& res, const std::string& request_i
 boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::address peer) {
   const std::string request_id = NextRequestId();
   core::Result<Response> result = core::Status::Internal("not handled");
-  auto route = Route(req.method(), Sv(req.target()));
-  if (!route.ok()) {
+  if (req.method() == bhttp::verb::options) {
+    result = PreflightResponse(req);  // on any path
+  } else if (auto route = router_.Match(req.method(), Sv(req.target())); !route.ok()) {
     result = route.status();
+  } else if (auto token = TokenFor(route->route->auth, req); !token.ok()) {
+    result = token.status();
   } else {
     try {
-      const Exchange ex{req, *route, services_, request_id, peer};
-      result = co_await Dispatch(ex);
+      const Exchange ex{req, *route, services_, request_id, peer, *token};
+      result = co_await route->route->handler(ex);
     } catch (const std::exception& e) {
       log::Error("handler threw", {{"request_id", request_id}, {"what", e.what()}});
       result = core::Status::Internal(e.what());
@@ -85,7 +69,8 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
   } else {
     const core::Status& s = result.status();
     res = ErrorResponse(s, req.version());
-    if (s.code() == core::Code::kMethodNotAllowed) res.set(bhttp::field::allow, AllowedMethods(Sv(req.target())));
+    if (s.code() == core::Code::kMethodNotAllowed)
+      res.set(bhttp::field::allow, router_.AllowedMethods(Sv(req.target())));
     if (s.code() == core::Code::kInternal || s.code() == core::Code::kUnavailable) {
       log::Error("request failed",
                  {{"request_id", request_id}, {"target", std::string(Sv(req.target()))}, {"status", s.ToString()}});

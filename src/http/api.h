@@ -1,6 +1,7 @@
-// api.h: the client API as one request -> response function: routing,
-// dispatch to handlers, error replies, CORS and request ids. The transport
-// (server.h) calls it; it never touches a socket.
+// api.h: the server's HTTP API as one request -> response function: the
+// route tables mounted by prefix (client_routes.h), each route's
+// authentication, dispatch to its handler, error replies, CORS and request
+// ids. The transport (server.h) calls it; it never touches a socket.
 #pragma once
 
 #include <utility>  // before Boost 1.74 awaitable.hpp, which needs std::exchange
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "http/handlers/handlers.h"
+#include "http/router.h"
 #include "http/types.h"
 
 namespace guestpass::http {
@@ -30,12 +32,10 @@ class Api {
 
  private:
   std::string NextRequestId();
-  // The handler's coroutine for `ex.route` (not a coroutine itself: one
-  // frame less per request). `ex` must outlive the awaitable.
-  HandlerResult Dispatch(const Exchange& ex);
   void Finish(const Request& req, Response& res, const std::string& request_id);
 
   Services services_;
+  Router router_;
   std::string id_prefix_;
   std::atomic<uint64_t> next_id_{0};
 };

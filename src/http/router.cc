@@ -1,8 +1,8 @@
-// router.cc: path parsing and the route table.
+// router.cc: compiling route tables and matching paths against them.
 #include "http/router.h"
 
-#include <array>
-#include <utility>
+#include <cstdio>
+#include <cstdlib>
 
 namespace guestpass::http {
 
@@ -12,11 +12,11 @@ using core::Status;
 namespace {
 
 // The path's segments, skipping empty ones (collapses "//"). Held in place:
-// routing allocates nothing. No route has more than kMax segments, so a
-// longer path only needs to be told apart (size() is then kMax + 1).
+// matching allocates nothing. A path with more than kMax segments matches no
+// route, so it only needs to be told apart (size() is then kMax + 1).
 class Segments {
  public:
-  static constexpr size_t kMax = 12;
+  static constexpr size_t kMax = Router::kMaxSegments;
   explicit Segments(std::string_view path) {
     size_t i = 0;
     while (i < path.size()) {
@@ -40,96 +40,20 @@ class Segments {
   size_t n_ = 0;
 };
 
-// The methods served on a path, and the route of each: Methods::Of({{verb,
-// route}, ...}). A path with more than kMax methods does not compile.
-class Methods {
- public:
-  using Entry = std::pair<bhttp::verb, RouteId>;
-  static constexpr size_t kMax = 4;
-  template <size_t N>
-  static Methods Of(const Entry (&list)[N]) {
-    static_assert(N <= kMax, "a path serves at most Methods::kMax methods: raise kMax");
-    Methods m;
-    for (const Entry& e : list) m.v_[m.n_++] = e;
-    return m;
+std::vector<std::string_view> Split(std::string_view pattern) {
+  std::vector<std::string_view> out;
+  const Segments s(pattern);
+  if (s.size() > Segments::kMax) {
+    std::fprintf(stderr, "guestpass: route pattern %.*s has too many segments\n", static_cast<int>(pattern.size()),
+                 pattern.data());
+    std::abort();
   }
-  const Entry* begin() const { return v_.data(); }
-  const Entry* end() const { return v_.data() + n_; }
+  for (size_t i = 0; i < s.size(); ++i) out.push_back(s[i]);
+  return out;
+}
 
- private:
-  std::array<Entry, kMax> v_{};
-  size_t n_ = 0;
-};
-
-struct PathMatch {
-  bool found = false;
-  Methods methods;
-  std::string app_id;
-  std::string provider;
-  std::string key_id;
-};
-
-PathMatch MatchPath(std::string_view path) {
-  PathMatch m;
-  const Segments s(path);
-  using V = bhttp::verb;
-  if (s.size() == 1 && s[0] == "healthz") {
-    m.found = true;
-    m.methods = Methods::Of({{V::get, RouteId::kHealth}});
-    return m;
-  }
-  // api/client/v2.0 is three segments: "api", "client", "v2.0".
-  if (s.size() < 4 || s[0] != "api" || s[1] != "client" || s[2] != "v2.0") return m;
-  if (s[3] == "app" && s.size() >= 6) {
-    m.app_id = std::string(s[4]);
-    if (s.size() == 6 && s[5] == "location") {
-      m.found = true;
-      m.methods = Methods::Of({{V::get, RouteId::kLocation}});
-    } else if (s.size() == 9 && s[5] == "auth" && s[6] == "providers" && s[8] == "login") {
-      m.found = true;
-      m.provider = std::string(s[7]);
-      m.methods = Methods::Of({{V::post, RouteId::kLogin}});
-    } else if ((s.size() == 9 || s.size() == 10) && s[5] == "auth" && s[6] == "providers" && s[7] == "local-userpass") {
-      std::string op(s[8]);
-      if (s.size() == 10) op += "/" + std::string(s[9]);
-      static const char* const kOps[] = {"register", "confirm",    "confirm/send", "confirm/call",
-                                         "reset",    "reset/send", "reset/call"};
-      for (const char* known : kOps) {
-        if (op == known) {
-          m.found = true;
-          m.provider = "local-userpass";
-          m.key_id = op;
-          m.methods = Methods::Of({{V::post, RouteId::kUserpass}});
-        }
-      }
-    }
-  } else if (s[3] == "auth" && s.size() == 5) {
-    m.found = true;
-    if (s[4] == "profile") {
-      m.methods = Methods::Of({{V::get, RouteId::kProfile}});
-    } else if (s[4] == "session") {
-      m.methods = Methods::Of({{V::post, RouteId::kRefresh}, {V::delete_, RouteId::kLogout}});
-    } else if (s[4] == "delete") {
-      m.methods = Methods::Of({{V::delete_, RouteId::kDeleteUser}});
-    } else if (s[4] == "api_keys") {
-      m.methods = Methods::Of({{V::post, RouteId::kApiKeys}, {V::get, RouteId::kApiKeys}});
-    } else {
-      m.found = false;
-    }
-  } else if (s[3] == "auth" && s.size() >= 6 && s.size() <= 7 && s[4] == "api_keys") {
-    m.found = true;
-    m.key_id = std::string(s[5]);
-    if (s.size() == 6) {
-      m.methods = Methods::Of({{V::get, RouteId::kApiKey}, {V::delete_, RouteId::kApiKey}});
-    } else if (s[6] == "enable") {
-      m.methods = Methods::Of({{V::put, RouteId::kApiKeyEnable}});
-    } else if (s[6] == "disable") {
-      m.methods = Methods::Of({{V::put, RouteId::kApiKeyDisable}});
-    } else {
-      m.found = false;
-    }
-  }
-  return m;
+bool IsParam(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
 std::string_view PathOf(std::string_view target, std::string_view* query) {
@@ -143,31 +67,95 @@ std::string_view PathOf(std::string_view target, std::string_view* query) {
 }
 }  // namespace
 
-std::string AllowedMethods(std::string_view target) {
-  std::string_view query;
-  PathMatch m = MatchPath(PathOf(target, &query));
-  std::string out;
-  for (const auto& [verb, id] : m.methods) {
-    out += std::string(Sv(bhttp::to_string(verb)));
-    out += ", ";
-  }
-  out += "OPTIONS";
-  return out;
+std::string_view RouteMatch::Param(std::string_view name) const {
+  for (size_t i = 0; i < param_count_; ++i)
+    if (params_[i].first == name) return params_[i].second;
+  return {};
 }
 
-core::Result<RouteMatch> Route(bhttp::verb method, std::string_view target) {
-  std::string_view query;
-  std::string_view path = PathOf(target, &query);
-  if (method == bhttp::verb::options) return RouteMatch{RouteId::kPreflight, {}, {}, std::string(query), {}};
-  PathMatch m = MatchPath(path);
-  if (!m.found) return Status::NotFound(ErrorCode::kNotFound, "no route for " + std::string(path));
-  for (const auto& [verb, id] : m.methods) {
-    if (verb == method)
-      return RouteMatch{id, std::move(m.app_id), std::move(m.provider), std::string(query), std::move(m.key_id)};
+Router::Router(std::vector<Mount> mounts) {
+  for (size_t m = 0; m < mounts.size(); ++m) {
+    mounts_.push_back({Split(mounts[m].prefix)});
+    for (const Route& route : mounts[m].routes) {
+      Compiled c{&route, m, Split(route.pattern)};
+      size_t params = 0;
+      for (auto seg : c.segments) params += IsParam(seg) ? 1 : 0;
+      if (params > RouteMatch::kMaxParams || mounts_[m].prefix.size() + c.segments.size() > kMaxSegments) {
+        std::fprintf(stderr, "guestpass: route pattern %.*s has too many parameters or segments\n",
+                     static_cast<int>(route.pattern.size()), route.pattern.data());
+        std::abort();
+      }
+      routes_.push_back(std::move(c));
+    }
   }
+}
+
+template <typename Each>
+void Router::ForEachPathMatch(std::string_view path, Each&& each) const {
+  const Segments s(path);
+  if (s.size() > Segments::kMax) return;
+  // The first mount whose prefix the path starts with owns the path.
+  size_t owner = mounts_.size();
+  for (size_t m = 0; m < mounts_.size() && owner == mounts_.size(); ++m) {
+    const auto& prefix = mounts_[m].prefix;
+    if (prefix.size() > s.size()) continue;
+    bool match = true;
+    for (size_t i = 0; i < prefix.size() && match; ++i) match = prefix[i] == s[i];
+    if (match) owner = m;
+  }
+  if (owner == mounts_.size()) return;
+  const size_t skip = mounts_[owner].prefix.size();
+  for (const Compiled& c : routes_) {
+    if (c.mount != owner || skip + c.segments.size() != s.size()) continue;
+    std::array<std::pair<std::string_view, std::string_view>, RouteMatch::kMaxParams> params;
+    size_t count = 0;
+    bool match = true;
+    for (size_t i = 0; i < c.segments.size() && match; ++i) {
+      const std::string_view want = c.segments[i];
+      const std::string_view got = s[skip + i];
+      if (IsParam(want)) {
+        params[count++] = {want.substr(1, want.size() - 2), got};
+      } else {
+        match = want == got;
+      }
+    }
+    if (match && each(c, params, count)) return;
+  }
+}
+
+core::Result<RouteMatch> Router::Match(bhttp::verb method, std::string_view target) const {
+  std::string_view query;
+  const std::string_view path = PathOf(target, &query);
+  RouteMatch found;
+  bool path_known = false;
+  ForEachPathMatch(path, [&](const Compiled& c, const auto& params, size_t count) {
+    path_known = true;
+    if (c.route->method != method) return false;
+    found.route = c.route;
+    found.params_ = params;
+    found.param_count_ = count;
+    return true;
+  });
+  if (found.route != nullptr) {
+    found.query = query;
+    return found;
+  }
+  if (!path_known) return Status::NotFound(ErrorCode::kNotFound, "no route for " + std::string(path));
   return Status::Make(
       core::Code::kMethodNotAllowed, ErrorCode::kMethodNotAllowed,
       "method " + std::string(Sv(bhttp::to_string(method))) + " is not allowed on " + std::string(path));
+}
+
+std::string Router::AllowedMethods(std::string_view target) const {
+  std::string_view query;
+  std::string out;
+  ForEachPathMatch(PathOf(target, &query), [&](const Compiled& c, const auto&, size_t) {
+    const std::string verb(Sv(bhttp::to_string(c.route->method)));
+    if (out.find(verb + ", ") == std::string::npos) out += verb + ", ";
+    return false;
+  });
+  out += "OPTIONS";
+  return out;
 }
 
 }  // namespace guestpass::http

@@ -1,44 +1,110 @@
-// router.h: the whole route table of the client API, in one place.
-// Matching is on the path (duplicate slashes collapsed, query ignored).
+// router.h: route tables and the router that matches requests against them.
+//
+// A route is one row: method, path pattern with named parameters ("{app}"),
+// what must authenticate the request, and the handler. An API is a table of
+// such rows (client_routes.cc holds the client API's); the Router mounts
+// tables under path prefixes ("/api/client/v2.0") and finds the row of a
+// request. Adding an endpoint is one row plus its handler.
+//
+// Matching is on the path: duplicate and trailing slashes are ignored, the
+// query string is set aside, literals compare case-sensitively, a parameter
+// matches any one non-empty segment. Routing allocates nothing.
 #pragma once
 
+#include <utility>  // before Boost 1.74 awaitable.hpp, which needs std::exchange
+
+#include <array>
+#include <boost/asio/awaitable.hpp>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "http/types.h"
 
 namespace guestpass::http {
 
-enum class RouteId {
-  kHealth,         // GET  /healthz
-  kLocation,       // GET  /api/client/v2.0/app/{app}/location
-  kLogin,          // POST /api/client/v2.0/app/{app}/auth/providers/{provider}/login
-  kProfile,        // GET  /api/client/v2.0/auth/profile            (access token)
-  kRefresh,        // POST /api/client/v2.0/auth/session            (refresh token)
-  kLogout,         // DELETE /api/client/v2.0/auth/session          (refresh token)
-  kDeleteUser,     // DELETE /api/client/v2.0/auth/delete           (access token)
-  kApiKeys,        // POST (create) and GET (list) /api/client/v2.0/auth/api_keys   (refresh token)
-  kApiKey,         // GET and DELETE /api/client/v2.0/auth/api_keys/{key}             (refresh token)
-  kApiKeyEnable,   // PUT /api/client/v2.0/auth/api_keys/{key}/enable                 (refresh token)
-  kApiKeyDisable,  // PUT /api/client/v2.0/auth/api_keys/{key}/disable                (refresh token)
-  kUserpass,   // POST .../app/{app}/auth/providers/local-userpass/{register,confirm[/send|/call],reset[/send|/call]}
-  kPreflight,  // OPTIONS on any path
+struct Exchange;  // handlers.h
+using HandlerResult = boost::asio::awaitable<core::Result<Response>>;
+using Handler = HandlerResult (*)(const Exchange&);
+
+// What must come with a request before its handler runs. The Api refuses a
+// request without it (401 MissingAuthReq) and hands the handler the token,
+// which the handler's AuthService call then verifies as that kind of token
+// (a refresh token where an access token is due is InvalidSession).
+enum class RouteAuth {
+  kNone,         // no token; a stray Authorization header is ignored
+  kUserAccess,   // an app user's access token (Authorization: Bearer)
+  kUserRefresh,  // an app user's refresh token (Authorization: Bearer)
 };
 
-struct RouteMatch {
-  RouteId id;
-  std::string app_id;    // kLocation, kLogin
-  std::string provider;  // kLogin
-  std::string query;     // raw query string (after '?'), may be empty
-  std::string key_id;    // kApiKey, kApiKeyEnable, kApiKeyDisable; kUserpass: the operation, e.g. "confirm/send"
+struct Route {
+  bhttp::verb method;
+  std::string_view pattern;  // below the mount's prefix, e.g. "/app/{app}/location"
+  RouteAuth auth;
+  Handler handler;
 };
 
-// NotFound(NotFound) for unknown paths, MethodNotAllowed(MethodNotAllowed)
-// with the allowed methods in the message for known paths.
-core::Result<RouteMatch> Route(bhttp::verb method, std::string_view target);
+// A table mounted under a prefix ("" for the server's root).
+struct Mount {
+  std::string_view prefix;
+  std::span<const Route> routes;
+};
 
-// "GET, POST" for the Allow header of a 405.
-std::string AllowedMethods(std::string_view target);
+// What Router::Match found: the row, its parameters and the query string.
+// Views into the request target and the route table: valid while both live.
+class RouteMatch {
+ public:
+  static constexpr size_t kMaxParams = 4;
+
+  const Route* route = nullptr;
+  std::string_view query;  // raw query string (after '?'), may be empty
+
+  // The value of "{name}" in the pattern; empty when the pattern has none.
+  std::string_view Param(std::string_view name) const;
+
+ private:
+  friend class Router;
+  std::array<std::pair<std::string_view, std::string_view>, kMaxParams> params_{};
+  size_t param_count_ = 0;
+};
+
+class Router {
+ public:
+  // The mounts in the order they are tried; a request goes to the first mount
+  // whose prefix its path starts with (by whole segments), so a root mount
+  // ("") comes last. A pattern with more than kMaxSegments segments or more
+  // than RouteMatch::kMaxParams parameters is a programming error (aborts).
+  explicit Router(std::vector<Mount> mounts);
+
+  // NotFound(NotFound) for unknown paths; MethodNotAllowed(MethodNotAllowed)
+  // for a known path and another method.
+  core::Result<RouteMatch> Match(bhttp::verb method, std::string_view target) const;
+
+  // "POST, DELETE, OPTIONS": the methods of the target's path, for the Allow
+  // header of a 405 (just "OPTIONS" for unknown paths).
+  std::string AllowedMethods(std::string_view target) const;
+
+  static constexpr size_t kMaxSegments = 16;
+
+ private:
+  struct Compiled {
+    const Route* route;
+    size_t mount;  // index into mounts_
+    std::vector<std::string_view> segments;  // literal, or "{name}" for a parameter
+  };
+  struct CompiledMount {
+    std::vector<std::string_view> prefix;
+  };
+
+  // Calls `each(compiled, params, count)` for every row whose pattern matches
+  // `path`, in table order, until it returns true.
+  template <typename Each>
+  void ForEachPathMatch(std::string_view path, Each&& each) const;
+
+  std::vector<CompiledMount> mounts_;
+  std::vector<Compiled> routes_;
+};
 
 }  // namespace guestpass::http

@@ -1,8 +1,14 @@
-// router_test.cc: the route table: every route, path normalisation, query
-// strings, unknown paths, wrong methods and preflights.
+// router_test.cc: the Router on a small table (patterns, parameters, mounts,
+// path normalisation, query strings, unknown paths, wrong methods) and the
+// client API's own table (every route, what authenticates it).
 #include "http/router.h"
 
 #include <gtest/gtest.h>
+
+#include <set>
+
+#include "http/client_routes.h"
+#include "http/handlers/handlers.h"
 
 namespace guestpass::http {
 namespace {
@@ -11,128 +17,164 @@ using bhttp::verb;
 using core::Code;
 using core::ErrorCode;
 
-RouteMatch MustRoute(verb method, std::string_view target) {
-  auto r = Route(method, target);
-  EXPECT_TRUE(r.ok()) << target << ": " << r.status().ToString();
-  return r.ok() ? *r : RouteMatch{RouteId::kHealth, "<unrouted>", "<unrouted>", "<unrouted>", "<unrouted>"};
+// Distinct handlers to tell rows apart; never called.
+HandlerResult H1(const Exchange&) { co_return core::Status::Internal("h1"); }
+HandlerResult H2(const Exchange&) { co_return core::Status::Internal("h2"); }
+HandlerResult H3(const Exchange&) { co_return core::Status::Internal("h3"); }
+
+constexpr Route kTable[] = {
+    {verb::get, "/things/{id}", RouteAuth::kNone, H1},
+    {verb::delete_, "/things/{id}", RouteAuth::kUserRefresh, H2},
+    {verb::put, "/things/{id}/parts/{part}", RouteAuth::kUserAccess, H3},
+    {verb::get, "/things/special", RouteAuth::kNone, H3},  // after {id}: the first row wins
+};
+constexpr Route kRoot[] = {{verb::get, "/healthz", RouteAuth::kNone, H1}};
+
+class RouterTest : public ::testing::Test {
+ protected:
+  Router router_{{{"/api/x/v1", kTable}, {"", kRoot}}};
+
+  RouteMatch MustMatch(verb method, std::string_view target) {
+    auto r = router_.Match(method, target);
+    EXPECT_TRUE(r.ok()) << target << ": " << r.status().ToString();
+    return r.ok() ? *r : RouteMatch{};
+  }
+};
+
+TEST_F(RouterTest, MatchesLiteralsAndNamesParameters) {
+  RouteMatch m = MustMatch(verb::get, "/api/x/v1/things/abc");
+  EXPECT_EQ(m.route, &kTable[0]);
+  EXPECT_EQ(m.Param("id"), "abc");
+  EXPECT_EQ(m.Param("other"), "");
+  m = MustMatch(verb::put, "/api/x/v1/things/abc/parts/p9");
+  EXPECT_EQ(m.route, &kTable[2]);
+  EXPECT_EQ(m.Param("id"), "abc");
+  EXPECT_EQ(m.Param("part"), "p9");
+  EXPECT_EQ(m.route->auth, RouteAuth::kUserAccess);
+  EXPECT_EQ(MustMatch(verb::get, "/api/x/v1/things/special").route, &kTable[0]);
+  EXPECT_EQ(MustMatch(verb::get, "/healthz").route, &kRoot[0]);
 }
 
-TEST(RouterTest, RoutesUserApiKeys) {
-  EXPECT_EQ(MustRoute(verb::post, "/api/client/v2.0/auth/api_keys").id, RouteId::kApiKeys);
-  EXPECT_EQ(MustRoute(verb::get, "/api/client/v2.0/auth/api_keys").id, RouteId::kApiKeys);
-  const RouteMatch one = MustRoute(verb::get, "/api/client/v2.0/auth/api_keys/5e5e6f0abe4ae2a2c2c2d329");
-  EXPECT_EQ(one.id, RouteId::kApiKey);
-  EXPECT_EQ(one.key_id, "5e5e6f0abe4ae2a2c2c2d329");
-  EXPECT_EQ(MustRoute(verb::delete_, "/api/client/v2.0/auth/api_keys/x").id, RouteId::kApiKey);
-  const RouteMatch enable = MustRoute(verb::put, "/api/client/v2.0/auth/api_keys/abc/enable");
-  EXPECT_EQ(enable.id, RouteId::kApiKeyEnable);
-  EXPECT_EQ(enable.key_id, "abc");
-  EXPECT_EQ(MustRoute(verb::put, "/api/client/v2.0/auth/api_keys/abc/disable").id, RouteId::kApiKeyDisable);
-  EXPECT_EQ(Route(verb::post, "/api/client/v2.0/auth/api_keys/abc/enable").status().code(), Code::kMethodNotAllowed);
-  EXPECT_EQ(Route(verb::put, "/api/client/v2.0/auth/api_keys/abc/other").status().code(), Code::kNotFound);
+TEST_F(RouterTest, ChoosesTheRowByMethod) {
+  EXPECT_EQ(MustMatch(verb::delete_, "/api/x/v1/things/abc").route, &kTable[1]);
 }
 
-TEST(RouterTest, RoutesHealth) {
-  const RouteMatch m = MustRoute(verb::get, "/healthz");
-  EXPECT_EQ(m.id, RouteId::kHealth);
-  EXPECT_EQ(m.app_id, "");
+TEST_F(RouterTest, IgnoresDuplicateAndTrailingSlashes) {
+  RouteMatch m = MustMatch(verb::get, "//api/x//v1/things///abc/");
+  EXPECT_EQ(m.route, &kTable[0]);
+  EXPECT_EQ(m.Param("id"), "abc");
 }
 
-TEST(RouterTest, RoutesLocationWithItsApp) {
-  const RouteMatch m = MustRoute(verb::get, "/api/client/v2.0/app/myapp-abcde/location");
-  EXPECT_EQ(m.id, RouteId::kLocation);
-  EXPECT_EQ(m.app_id, "myapp-abcde");
-  EXPECT_EQ(m.provider, "");
-  EXPECT_EQ(m.query, "");
+TEST_F(RouterTest, SeparatesTheQueryString) {
+  RouteMatch m = MustMatch(verb::get, "/api/x/v1/things/abc?link=true&x=/y");
+  EXPECT_EQ(m.Param("id"), "abc");
+  EXPECT_EQ(m.query, "link=true&x=/y");
+  EXPECT_EQ(MustMatch(verb::get, "/api/x/v1/things/abc?").query, "");
+  EXPECT_EQ(MustMatch(verb::get, "/api/x/v1/things/abc").query, "");
 }
 
-TEST(RouterTest, RoutesLoginWithAppAndProvider) {
-  const RouteMatch m = MustRoute(verb::post, "/api/client/v2.0/app/myapp-abcde/auth/providers/anon-user/login");
-  EXPECT_EQ(m.id, RouteId::kLogin);
-  EXPECT_EQ(m.app_id, "myapp-abcde");
-  EXPECT_EQ(m.provider, "anon-user");
-}
-
-TEST(RouterTest, RoutesTheSessionAndUserEndpoints) {
-  EXPECT_EQ(MustRoute(verb::get, "/api/client/v2.0/auth/profile").id, RouteId::kProfile);
-  EXPECT_EQ(MustRoute(verb::post, "/api/client/v2.0/auth/session").id, RouteId::kRefresh);
-  EXPECT_EQ(MustRoute(verb::delete_, "/api/client/v2.0/auth/session").id, RouteId::kLogout);
-  EXPECT_EQ(MustRoute(verb::delete_, "/api/client/v2.0/auth/delete").id, RouteId::kDeleteUser);
-}
-
-TEST(RouterTest, CollapsesDuplicateSlashes) {
-  EXPECT_EQ(MustRoute(verb::get, "//api/client/v2.0//auth/profile").id, RouteId::kProfile);
-  EXPECT_EQ(MustRoute(verb::get, "/api/client/v2.0/auth/profile/").id, RouteId::kProfile);
-  const RouteMatch m = MustRoute(verb::post, "/api//client/v2.0/app//a1///auth/providers/anon-user/login");
-  EXPECT_EQ(m.id, RouteId::kLogin);
-  EXPECT_EQ(m.app_id, "a1");
-}
-
-TEST(RouterTest, SeparatesTheQueryString) {
-  const RouteMatch m =
-      MustRoute(verb::post, "/api/client/v2.0/app/a1/auth/providers/local-userpass/login?link=true&x=1");
-  EXPECT_EQ(m.id, RouteId::kLogin);
-  EXPECT_EQ(m.provider, "local-userpass");
-  EXPECT_EQ(m.query, "link=true&x=1");
-  const RouteMatch p = MustRoute(verb::get, "/api/client/v2.0/auth/profile?");
-  EXPECT_EQ(p.id, RouteId::kProfile);
-  EXPECT_EQ(p.query, "");
-  const RouteMatch l = MustRoute(verb::get, "/api/client/v2.0/app/a1/location?a=/b/c");
-  EXPECT_EQ(l.id, RouteId::kLocation);
-  EXPECT_EQ(l.query, "a=/b/c");
-}
-
-TEST(RouterTest, UnknownPathsAreNotFound) {
-  for (const char* target :
-       {"/", "", "/api", "/api/client/v2.0", "/api/client/v2.0/auth", "/api/client/v2.0/auth/unknown",
-        "/api/client/v2.0/auth/profile/extra", "/api/client/v2.0/app/a1", "/api/client/v2.0/app/a1/location/x",
-        "/api/client/v2.0/app/a1/auth/providers/anon-user", "/api/client/v2.0/app/a1/auth/providers/x/logout",
-        "/api/client/v1.0/auth/profile", "/API/client/v2.0/auth/profile", "/healthz/x"}) {
-    auto r = Route(verb::get, target);
+TEST_F(RouterTest, UnknownPathsAreNotFound) {
+  for (const char* target : {"/", "", "/api", "/api/x/v1", "/api/x/v1/things", "/api/x/v1/things/a/parts",
+                             "/api/x/v1/things/a/b", "/API/x/v1/things/a", "/api/x/v2/things/a", "/healthz/x",
+                             "/api/x/v1/healthz", "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s"}) {
+    auto r = router_.Match(verb::get, target);
     ASSERT_FALSE(r.ok()) << target;
     EXPECT_EQ(r.status().code(), Code::kNotFound) << target;
     EXPECT_EQ(r.status().error_code(), ErrorCode::kNotFound) << target;
   }
 }
 
-TEST(RouterTest, WrongMethodIsMethodNotAllowed) {
+TEST_F(RouterTest, WrongMethodIsMethodNotAllowedWithTheAllowedOnes) {
+  auto r = router_.Match(verb::post, "/api/x/v1/things/abc");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kMethodNotAllowed);
+  EXPECT_EQ(r.status().error_code(), ErrorCode::kMethodNotAllowed);
+  EXPECT_EQ(r.status().message(), "method POST is not allowed on /api/x/v1/things/abc");
+  EXPECT_EQ(router_.AllowedMethods("/api/x/v1/things/abc?q=1"), "GET, DELETE, OPTIONS");
+  EXPECT_EQ(router_.AllowedMethods("/api/x/v1/things/special"), "GET, DELETE, OPTIONS");
+  EXPECT_EQ(router_.AllowedMethods("/healthz"), "GET, OPTIONS");
+  EXPECT_EQ(router_.AllowedMethods("/unknown"), "OPTIONS");
+}
+
+// The client API as mounted by the Api.
+class ClientRoutesTest : public ::testing::Test {
+ protected:
+  Router router_{{{kClientApiPrefix, ClientRoutes()}, {"", RootRoutes()}}};
+
+  const Route& MustRoute(verb method, std::string_view target) {
+    static const Route kNone{verb::unknown, "", RouteAuth::kNone, nullptr};
+    auto r = router_.Match(method, target);
+    EXPECT_TRUE(r.ok()) << target << ": " << r.status().ToString();
+    return r.ok() ? *r->route : kNone;
+  }
+};
+
+TEST_F(ClientRoutesTest, EveryEndpointHasItsHandlerAndAuthentication) {
   const struct {
     verb method;
-    const char* target;
+    const char* path;
+    Handler handler;
+    RouteAuth auth;
   } cases[] = {
-      {verb::post, "/healthz"},
-      {verb::post, "/api/client/v2.0/app/a1/location"},
-      {verb::get, "/api/client/v2.0/app/a1/auth/providers/anon-user/login"},
-      {verb::post, "/api/client/v2.0/auth/profile"},
-      {verb::get, "/api/client/v2.0/auth/session"},
-      {verb::put, "/api/client/v2.0/auth/session"},
-      {verb::get, "/api/client/v2.0/auth/delete"},
+      {verb::get, "/healthz", HandleHealth, RouteAuth::kNone},
+      {verb::get, "/api/client/v2.0/app/a1/location", HandleLocation, RouteAuth::kNone},
+      {verb::post, "/api/client/v2.0/app/a1/auth/providers/anon-user/login", HandleLogin, RouteAuth::kNone},
+      {verb::post, "/api/client/v2.0/app/a1/auth/providers/local-userpass/login", HandleLogin, RouteAuth::kNone},
+      {verb::post, "/api/client/v2.0/app/a1/auth/providers/local-userpass/register", HandleRegister, RouteAuth::kNone},
+      {verb::post, "/api/client/v2.0/app/a1/auth/providers/local-userpass/confirm", HandleConfirm, RouteAuth::kNone},
+      {verb::post, "/api/client/v2.0/app/a1/auth/providers/local-userpass/confirm/send", HandleResendConfirmation,
+       RouteAuth::kNone},
+      {verb::post, "/api/client/v2.0/app/a1/auth/providers/local-userpass/confirm/call", HandleRetryConfirmation,
+       RouteAuth::kNone},
+      {verb::post, "/api/client/v2.0/app/a1/auth/providers/local-userpass/reset/send", HandleSendReset,
+       RouteAuth::kNone},
+      {verb::post, "/api/client/v2.0/app/a1/auth/providers/local-userpass/reset", HandleReset, RouteAuth::kNone},
+      {verb::post, "/api/client/v2.0/app/a1/auth/providers/local-userpass/reset/call", HandleCallReset,
+       RouteAuth::kNone},
+      {verb::get, "/api/client/v2.0/auth/profile", HandleProfile, RouteAuth::kUserAccess},
+      {verb::post, "/api/client/v2.0/auth/session", HandleRefresh, RouteAuth::kUserRefresh},
+      {verb::delete_, "/api/client/v2.0/auth/session", HandleLogout, RouteAuth::kUserRefresh},
+      {verb::delete_, "/api/client/v2.0/auth/delete", HandleDeleteUser, RouteAuth::kUserAccess},
+      {verb::post, "/api/client/v2.0/auth/api_keys", HandleCreateApiKey, RouteAuth::kUserRefresh},
+      {verb::get, "/api/client/v2.0/auth/api_keys", HandleListApiKeys, RouteAuth::kUserRefresh},
+      {verb::get, "/api/client/v2.0/auth/api_keys/k1", HandleGetApiKey, RouteAuth::kUserRefresh},
+      {verb::delete_, "/api/client/v2.0/auth/api_keys/k1", HandleDeleteApiKey, RouteAuth::kUserRefresh},
+      {verb::put, "/api/client/v2.0/auth/api_keys/k1/enable", HandleEnableApiKey, RouteAuth::kUserRefresh},
+      {verb::put, "/api/client/v2.0/auth/api_keys/k1/disable", HandleDisableApiKey, RouteAuth::kUserRefresh},
   };
+  std::set<const Route*> seen;
   for (const auto& c : cases) {
-    auto r = Route(c.method, c.target);
-    ASSERT_FALSE(r.ok()) << c.target;
-    EXPECT_EQ(r.status().code(), Code::kMethodNotAllowed) << c.target;
-    EXPECT_EQ(r.status().error_code(), ErrorCode::kMethodNotAllowed) << c.target;
+    const Route& r = MustRoute(c.method, c.path);
+    EXPECT_EQ(r.handler, c.handler) << c.path;
+    EXPECT_EQ(r.auth, c.auth) << c.path;
+    seen.insert(&r);
   }
-  EXPECT_EQ(Route(verb::get, "/api/client/v2.0/auth/session").status().message(),
-            "method GET is not allowed on /api/client/v2.0/auth/session");
+  EXPECT_EQ(seen.size(), ClientRoutes().size() + RootRoutes().size()) << "a row without a case here";
 }
 
-TEST(RouterTest, OptionsIsAPreflightOnAnyPath) {
-  EXPECT_EQ(MustRoute(verb::options, "/api/client/v2.0/auth/session").id, RouteId::kPreflight);
-  EXPECT_EQ(MustRoute(verb::options, "/api/client/v2.0/app/a1/auth/providers/anon-user/login").id, RouteId::kPreflight);
-  EXPECT_EQ(MustRoute(verb::options, "/no/such/path").id, RouteId::kPreflight);
-  EXPECT_EQ(MustRoute(verb::options, "/x?y=1").query, "y=1");
+TEST_F(ClientRoutesTest, NamesTheAppProviderAndKey) {
+  auto login = router_.Match(verb::post, "/api/client/v2.0/app/myapp-abcde/auth/providers/anon-user/login?link=true");
+  ASSERT_TRUE(login.ok());
+  EXPECT_EQ(login->Param("app"), "myapp-abcde");
+  EXPECT_EQ(login->Param("provider"), "anon-user");
+  EXPECT_EQ(login->query, "link=true");
+  auto key = router_.Match(verb::put, "/api/client/v2.0/auth/api_keys/5e5e6f0abe4ae2a2c2c2d329/enable");
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(key->Param("key"), "5e5e6f0abe4ae2a2c2c2d329");
 }
 
-TEST(RouterTest, AllowedMethodsListsThePathsMethodsAndOptions) {
-  EXPECT_EQ(AllowedMethods("/api/client/v2.0/auth/session"), "POST, DELETE, OPTIONS");
-  EXPECT_EQ(AllowedMethods("/api/client/v2.0/auth/profile"), "GET, OPTIONS");
-  EXPECT_EQ(AllowedMethods("/api/client/v2.0/auth/delete"), "DELETE, OPTIONS");
-  EXPECT_EQ(AllowedMethods("/api/client/v2.0/app/a1/auth/providers/anon-user/login?link=true"), "POST, OPTIONS");
-  EXPECT_EQ(AllowedMethods("/api/client/v2.0/app/a1/location"), "GET, OPTIONS");
-  EXPECT_EQ(AllowedMethods("/healthz"), "GET, OPTIONS");
-  EXPECT_EQ(AllowedMethods("/unknown"), "OPTIONS");
+TEST_F(ClientRoutesTest, UnknownPathsAndMethods) {
+  for (const char* target :
+       {"/api/client/v2.0/auth/unknown", "/api/client/v2.0/auth/profile/extra", "/api/client/v2.0/app/a1",
+        "/api/client/v2.0/app/a1/location/x", "/api/client/v2.0/app/a1/auth/providers/anon-user",
+        "/api/client/v2.0/app/a1/auth/providers/x/logout", "/api/client/v2.0/app/a1/auth/providers/x/register",
+        "/api/client/v1.0/auth/profile", "/api/client/v2.0/healthz"}) {
+    EXPECT_EQ(router_.Match(verb::get, target).status().code(), Code::kNotFound) << target;
+  }
+  EXPECT_EQ(router_.AllowedMethods("/api/client/v2.0/auth/session"), "POST, DELETE, OPTIONS");
+  EXPECT_EQ(router_.AllowedMethods("/api/client/v2.0/auth/api_keys"), "POST, GET, OPTIONS");
+  EXPECT_EQ(router_.AllowedMethods("/api/client/v2.0/app/a1/auth/providers/local-userpass/login"), "POST, OPTIONS");
+  EXPECT_EQ(router_.Match(verb::get, "/api/client/v2.0/auth/session").status().code(), Code::kMethodNotAllowed);
 }
 
 }  // namespace

@@ -21,60 +21,63 @@ json KeyJson(const auth::ApiKeyView& view) {
 }
 
 core::Result<core::ObjectId> KeyIdOf(const Exchange& ex) {
-  auto id = core::ObjectId::FromHex(ex.route.key_id);
+  auto id = core::ObjectId::FromHex(ex.route.Param("key"));
   if (!id) return Status::NotFound(ErrorCode::kAPIKeyNotFound, "API key not found");
   return *id;
 }
 }  // namespace
 
-HandlerResult HandleApiKeys(const Exchange& ex) {
-  auto token = BearerToken(ex.request);
-  if (!token.ok()) co_return token.status();
-  if (ex.request.method() == bhttp::verb::get) {
-    auto keys = co_await Await<std::vector<auth::ApiKeyView>>(
-        [&](auto done) { ex.services.auth.ListApiKeys(*token, std::move(done)); });
-    if (!keys.ok()) co_return keys.status();
-    json out = json::array();
-    for (const auto& k : *keys) out.push_back(KeyJson(k));
-    co_return JsonResponse(bhttp::status::ok, out.dump(), ex.request.version());
-  }
+HandlerResult HandleListApiKeys(const Exchange& ex) {
+  auto keys = co_await Await<std::vector<auth::ApiKeyView>>(
+      [&](auto done) { ex.services.auth.ListApiKeys(ex.token, std::move(done)); });
+  if (!keys.ok()) co_return keys.status();
+  json out = json::array();
+  for (const auto& k : *keys) out.push_back(KeyJson(k));
+  co_return JsonResponse(bhttp::status::ok, out.dump(), ex.request.version());
+}
+
+HandlerResult HandleCreateApiKey(const Exchange& ex) {
   auto body = ParseJsonObjectBody(ex.request);
   if (!body.ok()) co_return body.status();
   auto name = body->find("name");
   if (name == body->end() || !name->is_string())
     co_return Status::InvalidArgument(ErrorCode::kMissingParameter, "expected the key's \"name\" as a string");
   auto created = co_await Await<auth::ApiKeyView>(
-      [&](auto done) { ex.services.auth.CreateApiKey(*token, name->get<std::string>(), std::move(done)); });
+      [&](auto done) { ex.services.auth.CreateApiKey(ex.token, name->get<std::string>(), std::move(done)); });
   if (!created.ok()) co_return created.status();
   co_return JsonResponse(bhttp::status::created, KeyJson(*created).dump(), ex.request.version());
 }
 
-HandlerResult HandleApiKey(const Exchange& ex) {
-  auto token = BearerToken(ex.request);
-  if (!token.ok()) co_return token.status();
+HandlerResult HandleGetApiKey(const Exchange& ex) {
   auto key_id = KeyIdOf(ex);
   if (!key_id.ok()) co_return key_id.status();
-  if (ex.request.method() == bhttp::verb::get) {
-    auto key = co_await Await<auth::ApiKeyView>(
-        [&](auto done) { ex.services.auth.GetApiKey(*token, *key_id, std::move(done)); });
-    if (!key.ok()) co_return key.status();
-    co_return JsonResponse(bhttp::status::ok, KeyJson(*key).dump(), ex.request.version());
-  }
+  auto key = co_await Await<auth::ApiKeyView>(
+      [&](auto done) { ex.services.auth.GetApiKey(ex.token, *key_id, std::move(done)); });
+  if (!key.ok()) co_return key.status();
+  co_return JsonResponse(bhttp::status::ok, KeyJson(*key).dump(), ex.request.version());
+}
+
+HandlerResult HandleDeleteApiKey(const Exchange& ex) {
+  auto key_id = KeyIdOf(ex);
+  if (!key_id.ok()) co_return key_id.status();
   auto deleted = co_await Await<core::ObjectId>(
-      [&](auto done) { ex.services.auth.DeleteApiKey(*token, *key_id, std::move(done)); });
+      [&](auto done) { ex.services.auth.DeleteApiKey(ex.token, *key_id, std::move(done)); });
   if (!deleted.ok()) co_return deleted.status();
   co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
 }
 
-HandlerResult HandleApiKeyEnable(const Exchange& ex, bool enable) {
-  auto token = BearerToken(ex.request);
-  if (!token.ok()) co_return token.status();
+namespace {
+HandlerResult SetApiKeyDisabled(const Exchange& ex, bool disabled) {
   auto key_id = KeyIdOf(ex);
   if (!key_id.ok()) co_return key_id.status();
   auto changed = co_await Await<core::ObjectId>(
-      [&](auto done) { ex.services.auth.SetApiKeyDisabled(*token, *key_id, !enable, std::move(done)); });
+      [&](auto done) { ex.services.auth.SetApiKeyDisabled(ex.token, *key_id, disabled, std::move(done)); });
   if (!changed.ok()) co_return changed.status();
   co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
 }
+}  // namespace
+
+HandlerResult HandleEnableApiKey(const Exchange& ex) { return SetApiKeyDisabled(ex, false); }
+HandlerResult HandleDisableApiKey(const Exchange& ex) { return SetApiKeyDisabled(ex, true); }
 
 }  // namespace guestpass::http

@@ -20,9 +20,10 @@ core::Result<std::string_view> BearerToken(const Request& req) {
 }
 
 core::Result<std::shared_ptr<const core::App>> FindApp(const Exchange& ex) {
-  auto app = ex.services.apps.FindByClientAppId(ex.route.app_id);
+  const std::string_view client_app_id = ex.route.Param("app");
+  auto app = ex.services.apps.FindByClientAppId(client_app_id);
   if (!app) {
-    std::string shown = ex.route.app_id.substr(0, 100);
+    std::string shown(client_app_id.substr(0, 100));
     return Status::NotFound(ErrorCode::kAppNotFound, "cannot find app using Client App ID '" + shown + "'");
   }
   return app;

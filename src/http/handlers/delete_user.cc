@@ -6,10 +6,8 @@
 namespace guestpass::http {
 
 HandlerResult HandleDeleteUser(const Exchange& ex) {
-  auto token = BearerToken(ex.request);
-  if (!token.ok()) co_return token.status();
   auto user_id =
-      co_await Await<core::ObjectId>([&](auto done) { ex.services.auth.DeleteUser(*token, std::move(done)); });
+      co_await Await<core::ObjectId>([&](auto done) { ex.services.auth.DeleteUser(ex.token, std::move(done)); });
   if (!user_id.ok()) co_return user_id.status();
   log::Info("deleted user at its own request", {{"user_id", user_id->ToHex()}, {"request_id", ex.request_id}});
   co_return EmptyResponse(bhttp::status::no_content, ex.request.version());

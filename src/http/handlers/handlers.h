@@ -38,30 +38,44 @@ struct Services {
 
 struct Exchange {
   const Request& request;
-  const RouteMatch& route;
+  const RouteMatch& route;  // the row, its path parameters ("app", "provider", "key") and the query
   const Services& services;
   const std::string& request_id;
   const boost::asio::ip::address& peer;  // TCP peer (see client_address.h for the client)
+  // The bearer token the route's RouteAuth asks for (not yet verified: the
+  // handler's AuthService call does that); empty for RouteAuth::kNone.
+  std::string_view token;
 };
 
-using HandlerResult = boost::asio::awaitable<core::Result<Response>>;
-
-HandlerResult HandleLocation(const Exchange& ex);                   // location.cc
-HandlerResult HandleLogin(const Exchange& ex);                      // login.cc
-HandlerResult HandleProfile(const Exchange& ex);                    // profile.cc
-HandlerResult HandleRefresh(const Exchange& ex);                    // session.cc
-HandlerResult HandleLogout(const Exchange& ex);                     // session.cc
-HandlerResult HandleDeleteUser(const Exchange& ex);                 // delete_user.cc
-HandlerResult HandleApiKeys(const Exchange& ex);                    // api_keys.cc: POST create, GET list
-HandlerResult HandleApiKey(const Exchange& ex);                     // api_keys.cc: GET one, DELETE
-HandlerResult HandleApiKeyEnable(const Exchange& ex, bool enable);  // api_keys.cc: PUT enable/disable
-HandlerResult HandleUserpass(const Exchange& ex);                   // userpass.cc
+// One handler per route row (client_routes.cc). Each parses its request,
+// calls AuthService (or UserpassService) and builds the reply.
+HandlerResult HandleHealth(const Exchange& ex);        // client_routes.cc: GET /healthz
+HandlerResult HandleLocation(const Exchange& ex);      // location.cc
+HandlerResult HandleLogin(const Exchange& ex);         // login.cc (and linking)
+HandlerResult HandleProfile(const Exchange& ex);       // profile.cc
+HandlerResult HandleRefresh(const Exchange& ex);       // session.cc
+HandlerResult HandleLogout(const Exchange& ex);        // session.cc
+HandlerResult HandleDeleteUser(const Exchange& ex);    // delete_user.cc
+HandlerResult HandleListApiKeys(const Exchange& ex);   // api_keys.cc
+HandlerResult HandleCreateApiKey(const Exchange& ex);  // api_keys.cc
+HandlerResult HandleGetApiKey(const Exchange& ex);     // api_keys.cc
+HandlerResult HandleDeleteApiKey(const Exchange& ex);  // api_keys.cc
+HandlerResult HandleEnableApiKey(const Exchange& ex);  // api_keys.cc
+HandlerResult HandleDisableApiKey(const Exchange& ex); // api_keys.cc
+// userpass.cc: the email/password operations.
+HandlerResult HandleRegister(const Exchange& ex);
+HandlerResult HandleConfirm(const Exchange& ex);
+HandlerResult HandleResendConfirmation(const Exchange& ex);
+HandlerResult HandleRetryConfirmation(const Exchange& ex);
+HandlerResult HandleSendReset(const Exchange& ex);
+HandlerResult HandleReset(const Exchange& ex);
+HandlerResult HandleCallReset(const Exchange& ex);
 
 // The token of "Authorization: Bearer <token>": a view into `req`, valid while it lives.
 // Unauthenticated(MissingAuthReq) when the header is absent or not Bearer.
 core::Result<std::string_view> BearerToken(const Request& req);
 
-// The app of an app-scoped route. NotFound(AppNotFound) when unknown.
+// The app of an app-scoped route (its "{app}" parameter). NotFound(AppNotFound) when unknown.
 core::Result<std::shared_ptr<const core::App>> FindApp(const Exchange& ex);
 
 }  // namespace guestpass::http

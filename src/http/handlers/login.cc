@@ -59,7 +59,7 @@ HandlerResult HandleLogin(const Exchange& ex) {
   auto body = ReadLoginBody(ex.request);
   if (!body.ok()) co_return body.status();
   auth::LoginRequest request;
-  request.provider_name = ex.route.provider;
+  request.provider_name = std::string(ex.route.Param("provider"));
   request.device = std::move(body->device);
   if (QueryHasLink(ex.route.query)) {
     // Linking adds the identity to the user of the access token.

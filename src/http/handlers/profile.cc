@@ -41,10 +41,8 @@ void AppendData(std::string& out, const std::string& data_json) {
 }  // namespace
 
 HandlerResult HandleProfile(const Exchange& ex) {
-  auto token = BearerToken(ex.request);
-  if (!token.ok()) co_return token.status();
   auto session = co_await Await<store::SessionWithUser>(
-      [&](auto done) { ex.services.auth.Authenticate(*token, std::move(done)); });
+      [&](auto done) { ex.services.auth.Authenticate(ex.token, std::move(done)); });
   if (!session.ok()) co_return session.status();
   const core::User& user = session->user;
   std::string body;

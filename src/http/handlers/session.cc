@@ -9,10 +9,8 @@
 namespace guestpass::http {
 
 HandlerResult HandleRefresh(const Exchange& ex) {
-  auto token = BearerToken(ex.request);
-  if (!token.ok()) co_return token.status();
   auto access =
-      co_await Await<std::string>([&](auto done) { ex.services.auth.RefreshAccessToken(*token, std::move(done)); });
+      co_await Await<std::string>([&](auto done) { ex.services.auth.RefreshAccessToken(ex.token, std::move(done)); });
   if (!access.ok()) co_return access.status();
   std::string body = R"({"access_token":)";
   core::AppendJsonString(body, *access);
@@ -21,10 +19,8 @@ HandlerResult HandleRefresh(const Exchange& ex) {
 }
 
 HandlerResult HandleLogout(const Exchange& ex) {
-  auto token = BearerToken(ex.request);
-  if (!token.ok()) co_return token.status();
   auto result =
-      co_await Await<auth::LogoutResult>([&](auto done) { ex.services.auth.Logout(*token, std::move(done)); });
+      co_await Await<auth::LogoutResult>([&](auto done) { ex.services.auth.Logout(ex.token, std::move(done)); });
   if (!result.ok()) co_return result.status();
   if (result->user_deleted) {
     log::Info("deleted anonymous user at logout: nobody can log in to it again",

@@ -12,7 +12,10 @@ namespace guestpass::http {
 using core::ErrorCode;
 using core::Status;
 
-HandlerResult HandleUserpass(const Exchange& ex) {
+namespace {
+enum class Op { kRegister, kConfirm, kResendConfirmation, kRetryConfirmation, kSendReset, kReset, kCallReset };
+
+HandlerResult Run(const Exchange& ex, Op op) {
   auto app = FindApp(ex);
   if (!app.ok()) co_return app.status();
   auto body = ParseJsonObjectBody(ex.request);
@@ -27,23 +30,34 @@ HandlerResult HandleUserpass(const Exchange& ex) {
   if (ex.services.userpass == nullptr)
     co_return Status::Unimplemented(ErrorCode::kAuthProviderNotFound, "local-userpass is not available");
   auto& userpass = *ex.services.userpass;
-  const std::string& op = ex.route.key_id;
   std::shared_ptr<const core::App> app_ref = *app;
   auto result = co_await Await<bool>([&](auto done) {
     auto finish = [done = std::move(done)](Status s) {
       if (!s.ok()) return done(s);
       done(true);
     };
-    if (op == "register") return userpass.Register(*app_ref, *provider, *body, finish);
-    if (op == "confirm") return userpass.Confirm(*app_ref, *provider, *body, finish);
-    if (op == "confirm/send") return userpass.ResendConfirmation(*app_ref, *provider, *body, finish);
-    if (op == "confirm/call") return userpass.RetryCustomConfirmation(*app_ref, *provider, *body, finish);
-    if (op == "reset/send") return userpass.SendReset(*app_ref, *provider, *body, finish);
-    if (op == "reset") return userpass.Reset(*app_ref, *provider, *body, finish);
-    return userpass.CallReset(*app_ref, *provider, *body, finish);
+    switch (op) {
+      case Op::kRegister: return userpass.Register(*app_ref, *provider, *body, finish);
+      case Op::kConfirm: return userpass.Confirm(*app_ref, *provider, *body, finish);
+      case Op::kResendConfirmation: return userpass.ResendConfirmation(*app_ref, *provider, *body, finish);
+      case Op::kRetryConfirmation: return userpass.RetryCustomConfirmation(*app_ref, *provider, *body, finish);
+      case Op::kSendReset: return userpass.SendReset(*app_ref, *provider, *body, finish);
+      case Op::kReset: return userpass.Reset(*app_ref, *provider, *body, finish);
+      case Op::kCallReset: return userpass.CallReset(*app_ref, *provider, *body, finish);
+    }
   });
   if (!result.ok()) co_return result.status();
-  co_return EmptyResponse(op == "register" ? bhttp::status::created : bhttp::status::no_content, ex.request.version());
+  co_return EmptyResponse(op == Op::kRegister ? bhttp::status::created : bhttp::status::no_content,
+                          ex.request.version());
 }
+}  // namespace
+
+HandlerResult HandleRegister(const Exchange& ex) { return Run(ex, Op::kRegister); }
+HandlerResult HandleConfirm(const Exchange& ex) { return Run(ex, Op::kConfirm); }
+HandlerResult HandleResendConfirmation(const Exchange& ex) { return Run(ex, Op::kResendConfirmation); }
+HandlerResult HandleRetryConfirmation(const Exchange& ex) { return Run(ex, Op::kRetryConfirmation); }
+HandlerResult HandleSendReset(const Exchange& ex) { return Run(ex, Op::kSendReset); }
+HandlerResult HandleReset(const Exchange& ex) { return Run(ex, Op::kReset); }
+HandlerResult HandleCallReset(const Exchange& ex) { return Run(ex, Op::kCallReset); }
 
 }  // namespace guestpass::http
