@@ -51,6 +51,14 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "InternalServerError";
     case ErrorCode::kServiceUnavailable:
       return "ServiceUnavailable";
+    case ErrorCode::kDraftAlreadyExists:
+      return "DraftAlreadyExists";
+    case ErrorCode::kDeploymentNotFound:
+      return "DeploymentNotFound";
+    case ErrorCode::kDraftNotFound:
+      return "DraftNotFound";
+    case ErrorCode::kDeploymentFailed:
+      return "DeploymentFailed";
   }
   return "InternalServerError";
 }

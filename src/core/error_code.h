@@ -31,6 +31,10 @@ enum class ErrorCode {
   kUserDisabled,
   kInternalServerError,
   kServiceUnavailable,
+  kDraftAlreadyExists,   // Admin API: POST /drafts while the app has one
+  kDeploymentNotFound,   // Admin API: no such deployment
+  kDraftNotFound,        // Admin API: no such draft (deployed or discarded)
+  kDeploymentFailed,     // Admin API: a configuration that cannot deploy
 };
 
 // Returns the wire string, e.g. "InvalidSession". kNone maps to "".

@@ -179,4 +179,35 @@ struct Session {
   std::string device_json;  // options.device as sent (minus deviceId), or ""
 };
 
+// ---- Configuration changes (the Admin API's drafts and deployments) ----
+
+// An app's undeployed changes: the whole configuration as it would deploy.
+// An app has at most one draft at a time.
+struct Draft {
+  ObjectId id;
+  ObjectId app_id;
+  ObjectId author_id;  // the admin user who opened it
+  int64_t created_at = 0;
+  App app;             // the app as the draft would deploy it
+};
+
+enum class DeploymentStatus { kSuccessful, kFailed };
+
+// One attempt to change an app's deployed configuration. A failed one
+// changed nothing; its error says why.
+struct Deployment {
+  ObjectId id;
+  ObjectId app_id;
+  std::string name;    // the deployer's name for it; defaults to the id's hex
+  ObjectId draft_id;   // the draft it deployed; zero when none
+  ObjectId author_id;  // the admin user; zero for the server itself (--app-dir import)
+  std::string origin;  // "UI", "API", "CLI", "import", "redeploy" ...
+  DeploymentStatus status = DeploymentStatus::kSuccessful;
+  std::string error;   // status_error_message of a failed deployment
+  int64_t deployed_at = 0;
+  std::string config_json;  // the configuration it deployed (store/app_codec.h), for redeploys and diffs
+};
+
+inline constexpr std::string_view kAuditAppDelete = "app.delete";
+
 }  // namespace guestpass::core

@@ -71,6 +71,35 @@ core::Result<core::AppSettings> DecodeSettings(const std::string& text) {
   return s;
 }
 
+std::string EncodeApp(const core::App& app) {
+  json out = {{"_id", app.id.ToHex()},
+              {"client_app_id", app.client_app_id},
+              {"name", app.name},
+              {"created_at", app.created_at},
+              {"providers", json::parse(EncodeProviders(app.providers))},
+              {"settings", json::parse(EncodeSettings(app.settings))}};
+  return out.dump();
+}
+
+core::Result<core::App> DecodeApp(const std::string& text) {
+  auto doc = json::parse(text, nullptr, false);
+  if (!doc.is_object()) return core::Status::Internal("stored app is not a JSON object");
+  core::App app;
+  auto id = core::ObjectId::FromHex(doc.value("_id", ""));
+  if (!id) return core::Status::Internal("stored app has a bad _id");
+  app.id = *id;
+  app.client_app_id = doc.value("client_app_id", "");
+  app.name = doc.value("name", "");
+  app.created_at = doc.value("created_at", int64_t{0});
+  auto providers = DecodeProviders(doc.contains("providers") ? doc["providers"].dump() : "[]");
+  if (!providers.ok()) return providers.status();
+  app.providers = std::move(*providers);
+  auto settings = DecodeSettings(doc.contains("settings") ? doc["settings"].dump() : "{}");
+  if (!settings.ok()) return settings.status();
+  app.settings = std::move(*settings);
+  return app;
+}
+
 std::string MergeJsonObjects(const std::string& base, const std::string& extra) {
   json merged = json::parse(base, nullptr, false);
   if (!merged.is_object()) merged = json::object();

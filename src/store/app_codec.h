@@ -16,6 +16,11 @@ core::Result<std::vector<core::ProviderConfig>> DecodeProviders(const std::strin
 std::string EncodeSettings(const core::AppSettings& settings);
 core::Result<core::AppSettings> DecodeSettings(const std::string& json);
 
+// The whole app (identity, providers, settings) as one JSON object: how
+// drafts and deployments keep a configuration.
+std::string EncodeApp(const core::App& app);
+core::Result<core::App> DecodeApp(const std::string& json);
+
 // The JSON object `base` with the top-level keys of `extra` set over it.
 // A `base` or `extra` that is not an object counts as {}.
 std::string MergeJsonObjects(const std::string& base, const std::string& extra);

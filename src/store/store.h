@@ -49,6 +49,31 @@ class Store {
   // Inserts the app or replaces the one with the same id.
   // AlreadyExists if another app has the same client_app_id.
   virtual void PutApp(core::App app, StatusCallback done) = 0;
+  // Deletes the app with its users (as DeleteUser does), sessions, API keys,
+  // email/password accounts and tokens, draft and deployments, and records
+  // `why` as an audit event, atomically. NotFound if there is no such app.
+  virtual void DeleteApp(core::ObjectId app_id, core::Deletion why, StatusCallback done) = 0;
+
+  // ---- Configuration changes: drafts and deployments ----
+  // Records `deployment` and, when it succeeded, makes `app` the deployed
+  // configuration (as PutApp; AlreadyExists when its client_app_id is
+  // another app's) and deletes the app's draft `close_draft` (zero: none),
+  // atomically. NotFound when `close_draft` is not the app's draft.
+  virtual void Deploy(core::App app, core::Deployment deployment, core::ObjectId close_draft,
+                      StatusCallback done) = 0;
+  // The app's deployments, newest first, at most `limit`.
+  virtual void ListDeployments(core::ObjectId app_id, size_t limit, Callback<std::vector<core::Deployment>> done) = 0;
+  // NotFound unless the app has that deployment.
+  virtual void GetDeployment(core::ObjectId app_id, core::ObjectId deployment_id,
+                             Callback<core::Deployment> done) = 0;
+  // With `create`, adds the app's draft: AlreadyExists if the app has one.
+  // Without, replaces the app's draft of the same id: NotFound if there is
+  // none (it was deployed or discarded meanwhile).
+  virtual void PutDraft(core::Draft draft, bool create, StatusCallback done) = 0;
+  // The app's draft, or nullopt.
+  virtual void GetDraft(core::ObjectId app_id, Callback<std::optional<core::Draft>> done) = 0;
+  // Discards the app's draft. NotFound unless it has that one.
+  virtual void DeleteDraft(core::ObjectId app_id, core::ObjectId draft_id, StatusCallback done) = 0;
 
   // ---- Users and sessions (hot paths) ----
   // Inserts a new user with its identities and its first session, atomically.

@@ -50,6 +50,40 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
   core::Status PutApp(const core::App& app) {
     return AwaitStatus([&](auto done) { store_->PutApp(app, done); });
   }
+  core::Status DeleteApp(const core::ObjectId& id) {
+    return AwaitStatus([&](auto done) { store_->DeleteApp(id, core::Deletion{5, "admin:test", "gone"}, done); });
+  }
+  core::Status Deploy(const core::App& app, const core::Deployment& d, const core::ObjectId& close = {}) {
+    return AwaitStatus([&](auto done) { store_->Deploy(app, d, close, done); });
+  }
+  core::Result<std::vector<core::Deployment>> Deployments(const core::ObjectId& app_id, size_t limit = 100) {
+    return Await<std::vector<core::Deployment>>([&](auto done) { store_->ListDeployments(app_id, limit, done); });
+  }
+  core::Result<core::Deployment> GetDeployment(const core::ObjectId& app_id, const core::ObjectId& id) {
+    return Await<core::Deployment>([&](auto done) { store_->GetDeployment(app_id, id, done); });
+  }
+  core::Status PutDraft(const core::Draft& d, bool create) {
+    return AwaitStatus([&](auto done) { store_->PutDraft(d, create, done); });
+  }
+  core::Result<std::optional<core::Draft>> GetDraft(const core::ObjectId& app_id) {
+    return Await<std::optional<core::Draft>>([&](auto done) { store_->GetDraft(app_id, done); });
+  }
+  core::Status DeleteDraft(const core::ObjectId& app_id, const core::ObjectId& id) {
+    return AwaitStatus([&](auto done) { store_->DeleteDraft(app_id, id, done); });
+  }
+  core::Deployment MakeDeployment(const core::App& app, core::DeploymentStatus status, const std::string& config) {
+    core::Deployment d;
+    d.id = ids_.Next();
+    d.app_id = app.id;
+    d.name = "deploy-" + d.id.ToHex();
+    d.author_id = ids_.Next();
+    d.origin = "API";
+    d.status = status;
+    d.error = status == core::DeploymentStatus::kFailed ? "bad config" : "";
+    d.deployed_at = clock_.NowSeconds();
+    d.config_json = config;
+    return d;
+  }
   core::Result<std::vector<core::App>> ListApps() {
     return Await<std::vector<core::App>>([&](auto done) { store_->ListApps(done); });
   }
@@ -1266,6 +1300,164 @@ TEST_P(StoreContractTest, PurgingWalksTheSessionsInRangesAndDeletesOnlyExpiredOn
   EXPECT_TRUE(GetSessionWithUser(sessions[1]).ok());
   EXPECT_TRUE(GetSessionWithUser(sessions[4]).ok());
   EXPECT_TRUE(GetUser(user.id).ok());  // users are not the purge's business
+}
+
+
+// ---- Drafts and deployments ----
+
+TEST_P(StoreContractTest, ASuccessfulDeploymentReplacesTheAppAndIsRecorded) {
+  core::App app = MakeApp("deploy-aaaaa");
+  ASSERT_TRUE(PutApp(app).ok());
+  core::App changed = app;
+  changed.providers[0].disabled = true;
+  changed.settings.anonymous_user_cap = 7;
+  const core::Deployment d = MakeDeployment(app, core::DeploymentStatus::kSuccessful, R"({"v":1})");
+  ASSERT_TRUE(Deploy(changed, d).ok());
+  auto apps = ListApps();
+  ASSERT_TRUE(apps.ok());
+  ASSERT_EQ(apps->size(), 1u);
+  ExpectSameApp(apps->front(), changed);
+  EXPECT_EQ(apps->front().settings.anonymous_user_cap, 7);
+  auto got = GetDeployment(app.id, d.id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->name, d.name);
+  EXPECT_EQ(got->author_id, d.author_id);
+  EXPECT_EQ(got->draft_id, core::ObjectId());
+  EXPECT_EQ(got->origin, "API");
+  EXPECT_EQ(got->status, core::DeploymentStatus::kSuccessful);
+  EXPECT_EQ(got->deployed_at, d.deployed_at);
+  EXPECT_EQ(got->config_json, R"({"v":1})");
+  EXPECT_EQ(GetDeployment(app.id, ids_.Next()).status().error_code(), core::ErrorCode::kDeploymentNotFound);
+  EXPECT_TRUE(GetDeployment(MakeApp("other-bbbbb").id, d.id).status().IsNotFound());
+}
+
+TEST_P(StoreContractTest, AFailedDeploymentIsRecordedAndChangesNothing) {
+  core::App app = MakeApp("deploy-ccccc");
+  ASSERT_TRUE(PutApp(app).ok());
+  core::App changed = app;
+  changed.name = "renamed";
+  const core::Deployment d = MakeDeployment(app, core::DeploymentStatus::kFailed, "{}");
+  ASSERT_TRUE(Deploy(changed, d).ok());
+  auto apps = ListApps();
+  ASSERT_TRUE(apps.ok());
+  ExpectSameApp(apps->front(), app);
+  auto got = GetDeployment(app.id, d.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->status, core::DeploymentStatus::kFailed);
+  EXPECT_EQ(got->error, "bad config");
+}
+
+TEST_P(StoreContractTest, DeploymentsAreListedNewestFirstPerApp) {
+  core::App a = MakeApp("list-aaaaa");
+  core::App b = MakeApp("list-bbbbb");
+  ASSERT_TRUE(PutApp(a).ok());
+  ASSERT_TRUE(PutApp(b).ok());
+  std::vector<core::ObjectId> ids;
+  for (int i = 0; i < 5; ++i) {
+    const core::Deployment d = MakeDeployment(a, core::DeploymentStatus::kSuccessful, "{}");
+    ids.push_back(d.id);
+    ASSERT_TRUE(Deploy(a, d).ok());
+    ASSERT_TRUE(Deploy(b, MakeDeployment(b, core::DeploymentStatus::kSuccessful, "{}")).ok());
+  }
+  auto list = Deployments(a.id, 3);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].id, ids[4]);
+  EXPECT_EQ((*list)[1].id, ids[3]);
+  EXPECT_EQ((*list)[2].id, ids[2]);
+  for (const auto& d : *list) EXPECT_EQ(d.app_id, a.id);
+  EXPECT_EQ(Deployments(a.id)->size(), 5u);
+}
+
+TEST_P(StoreContractTest, AnAppHasOneDraftThatADeploymentCloses) {
+  core::App app = MakeApp("draft-aaaaa");
+  ASSERT_TRUE(PutApp(app).ok());
+  EXPECT_FALSE(GetDraft(app.id)->has_value());
+  core::Draft draft{ids_.Next(), app.id, ids_.Next(), clock_.NowSeconds(), app};
+  ASSERT_TRUE(PutDraft(draft, /*create=*/true).ok());
+  core::Draft second = draft;
+  second.id = ids_.Next();
+  EXPECT_EQ(PutDraft(second, true).error_code(), core::ErrorCode::kDraftAlreadyExists);
+  EXPECT_EQ(PutDraft(second, false).error_code(), core::ErrorCode::kDraftNotFound);  // not the app's draft
+
+  draft.app.providers[0].disabled = true;
+  ASSERT_TRUE(PutDraft(draft, /*create=*/false).ok());
+  auto got = GetDraft(app.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->id, draft.id);
+  EXPECT_EQ((*got)->author_id, draft.author_id);
+  EXPECT_EQ((*got)->created_at, draft.created_at);
+  ExpectSameApp((*got)->app, draft.app);
+
+  // A deployment naming another draft changes nothing.
+  core::Deployment d = MakeDeployment(app, core::DeploymentStatus::kSuccessful, "{}");
+  d.draft_id = draft.id;
+  EXPECT_EQ(Deploy(draft.app, d, second.id).error_code(), core::ErrorCode::kDraftNotFound);
+  EXPECT_TRUE(GetDeployment(app.id, d.id).status().IsNotFound());
+  ExpectSameApp(ListApps()->front(), app);
+
+  ASSERT_TRUE(Deploy(draft.app, d, draft.id).ok());
+  EXPECT_FALSE(GetDraft(app.id)->has_value());
+  ExpectSameApp(ListApps()->front(), draft.app);
+  EXPECT_EQ(GetDeployment(app.id, d.id)->draft_id, draft.id);
+  EXPECT_EQ(PutDraft(draft, /*create=*/false).error_code(), core::ErrorCode::kDraftNotFound);
+  ASSERT_TRUE(PutDraft(second, /*create=*/true).ok());  // a new one may open
+}
+
+TEST_P(StoreContractTest, ADiscardedDraftIsGone) {
+  core::App app = MakeApp("draft-bbbbb");
+  ASSERT_TRUE(PutApp(app).ok());
+  core::Draft draft{ids_.Next(), app.id, ids_.Next(), clock_.NowSeconds(), app};
+  ASSERT_TRUE(PutDraft(draft, true).ok());
+  EXPECT_EQ(DeleteDraft(app.id, ids_.Next()).error_code(), core::ErrorCode::kDraftNotFound);
+  ASSERT_TRUE(DeleteDraft(app.id, draft.id).ok());
+  EXPECT_FALSE(GetDraft(app.id)->has_value());
+  EXPECT_EQ(DeleteDraft(app.id, draft.id).error_code(), core::ErrorCode::kDraftNotFound);
+}
+
+TEST_P(StoreContractTest, DeletingAnAppDeletesEverythingOfItAndSparesOtherApps) {
+  core::App app = MakeApp("gone-aaaaa");
+  core::App other = MakeApp("kept-bbbbb");
+  ASSERT_TRUE(PutApp(app).ok());
+  ASSERT_TRUE(PutApp(other).ok());
+  const core::User anon = AnonUser(app.id);
+  const core::Session anon_session = MakeSession(anon);
+  ASSERT_TRUE(Create(anon, anon_session).ok());
+  const core::User linked = MakeUser(app.id, {TokenIdentity("sub-1")});
+  const core::Session linked_session = MakeSession(linked);
+  ASSERT_TRUE(Create(linked, linked_session).ok());
+  const core::ApiKey key = MakeApiKey(linked, "k");
+  ASSERT_TRUE(CreateApiKey(key).ok());
+  const core::UserpassAccount account = MakeAccount(app.id, "a@example.com", true);
+  ASSERT_TRUE(CreateAccount(account).ok());
+  ASSERT_TRUE(PutDraft({ids_.Next(), app.id, ids_.Next(), 1, app}, true).ok());
+  ASSERT_TRUE(Deploy(app, MakeDeployment(app, core::DeploymentStatus::kSuccessful, "{}")).ok());
+  const core::User kept = AnonUser(other.id);
+  const core::Session kept_session = MakeSession(kept);
+  ASSERT_TRUE(Create(kept, kept_session).ok());
+  ASSERT_TRUE(GetSessionWithUser(anon_session).ok());  // cached, where a back end caches
+
+  ASSERT_TRUE(DeleteApp(app.id).ok());
+  auto apps = ListApps();
+  ASSERT_TRUE(apps.ok());
+  ASSERT_EQ(apps->size(), 1u);
+  EXPECT_EQ(apps->front().id, other.id);
+  EXPECT_TRUE(GetSessionWithUser(anon_session).status().IsNotFound());
+  EXPECT_TRUE(GetSessionWithUser(linked_session).status().IsNotFound());
+  EXPECT_TRUE(GetUser(anon.id).status().IsNotFound());
+  EXPECT_TRUE(FindUserByIdentity(app.id, linked.identities[0]).status().IsNotFound());
+  EXPECT_TRUE(GetApiKey(key.id).status().IsNotFound());
+  EXPECT_TRUE(GetAccount(app.id, "a@example.com").status().IsNotFound());
+  EXPECT_FALSE(GetDraft(app.id)->has_value());
+  EXPECT_TRUE(Deployments(app.id)->empty());
+  EXPECT_EQ(*CountUsers(app.id), 0);
+  EXPECT_TRUE(GetSessionWithUser(kept_session).ok());
+  auto audit = Audit(app.id);
+  ASSERT_TRUE(audit.ok());
+  ASSERT_FALSE(audit->empty());
+  EXPECT_EQ(audit->back().action, core::kAuditAppDelete);
+  EXPECT_EQ(audit->back().actor, "admin:test");
+  EXPECT_EQ(DeleteApp(app.id).error_code(), core::ErrorCode::kAppNotFound);
 }
 
 }  // namespace guestpass::store

@@ -23,17 +23,136 @@ void MemoryStore::ListApps(Callback<std::vector<core::App>> done) {
   done(std::move(out));
 }
 
+Status MemoryStore::PutAppLocked(core::App app) {
+  for (const auto& [id, other] : apps_) {
+    if (id != app.id && other.client_app_id == app.client_app_id)
+      return Status::AlreadyExists(ErrorCode::kInvalidParameter, "client app id already in use");
+  }
+  apps_[app.id] = std::move(app);
+  return Status::Ok();
+}
+
 void MemoryStore::PutApp(core::App app, StatusCallback done) {
   Status result;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, other] : apps_) {
-      if (id != app.id && other.client_app_id == app.client_app_id) {
-        result = Status::AlreadyExists(ErrorCode::kInvalidParameter, "client app id already in use");
-        break;
+    result = PutAppLocked(std::move(app));
+  }
+  done(result);
+}
+
+void MemoryStore::DeleteApp(ObjectId app_id, core::Deletion why, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!apps_.erase(app_id)) {
+      result = Status::NotFound(ErrorCode::kAppNotFound, "app not found");
+    } else {
+      std::vector<ObjectId> users;
+      for (const auto& [id, user] : users_)
+        if (user.app_id == app_id) users.push_back(id);
+      for (const auto& id : users) {
+        users_.erase(id);
+        std::erase_if(sessions_, [&](const auto& kv) { return kv.second.user_id == id; });
       }
+      std::erase_if(api_keys_, [&](const auto& kv) { return kv.second.app_id == app_id; });
+      std::vector<ObjectId> accounts;
+      for (const auto& [id, account] : userpass_accounts_)
+        if (account.app_id == app_id) accounts.push_back(id);
+      for (const auto& id : accounts) {
+        userpass_accounts_.erase(id);
+        std::erase_if(userpass_tokens_, [&](const auto& kv) { return kv.second.account_id == id; });
+      }
+      drafts_.erase(app_id);
+      std::erase_if(deployments_, [&](const core::Deployment& d) { return d.app_id == app_id; });
+      core::AuditEvent event;
+      event.seq = static_cast<int64_t>(audit_events_.size()) + 1;
+      event.app_id = app_id;
+      event.at = why.at;
+      event.action = core::kAuditAppDelete;
+      event.actor = why.actor;
+      event.reason = why.reason;
+      audit_events_.push_back(std::move(event));
     }
-    if (result.ok()) apps_[app.id] = std::move(app);
+  }
+  done(result);
+}
+
+void MemoryStore::Deploy(core::App app, core::Deployment deployment, ObjectId close_draft, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const bool succeeded = deployment.status == core::DeploymentStatus::kSuccessful;
+    if (succeeded && !close_draft.IsZero()) {
+      auto draft = drafts_.find(deployment.app_id);
+      if (draft == drafts_.end() || draft->second.id != close_draft)
+        result = Status::NotFound(ErrorCode::kDraftNotFound, "draft not found");
+    }
+    if (result.ok() && succeeded) {
+      result = PutAppLocked(std::move(app));
+      if (result.ok() && !close_draft.IsZero()) drafts_.erase(deployment.app_id);
+    }
+    if (result.ok()) deployments_.push_back(std::move(deployment));
+  }
+  done(result);
+}
+
+void MemoryStore::ListDeployments(ObjectId app_id, size_t limit, Callback<std::vector<core::Deployment>> done) {
+  std::vector<core::Deployment> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = deployments_.rbegin(); it != deployments_.rend() && out.size() < limit; ++it)
+      if (it->app_id == app_id) out.push_back(*it);
+  }
+  done(std::move(out));
+}
+
+void MemoryStore::GetDeployment(ObjectId app_id, ObjectId deployment_id, Callback<core::Deployment> done) {
+  std::optional<core::Deployment> found;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& d : deployments_)
+      if (d.app_id == app_id && d.id == deployment_id) found = d;
+  }
+  if (!found) return done(Status::NotFound(ErrorCode::kDeploymentNotFound, "deployment not found"));
+  done(std::move(*found));
+}
+
+void MemoryStore::PutDraft(core::Draft draft, bool create, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = drafts_.find(draft.app_id);
+    if (create && it != drafts_.end()) {
+      result = Status::AlreadyExists(ErrorCode::kDraftAlreadyExists, "a draft already exists");
+    } else if (!create && (it == drafts_.end() || it->second.id != draft.id)) {
+      result = Status::NotFound(ErrorCode::kDraftNotFound, "draft not found");
+    } else {
+      const ObjectId app_id = draft.app_id;
+      drafts_[app_id] = std::move(draft);
+    }
+  }
+  done(result);
+}
+
+void MemoryStore::GetDraft(ObjectId app_id, Callback<std::optional<core::Draft>> done) {
+  std::optional<core::Draft> found;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = drafts_.find(app_id); it != drafts_.end()) found = it->second;
+  }
+  done(std::move(found));
+}
+
+void MemoryStore::DeleteDraft(ObjectId app_id, ObjectId draft_id, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = drafts_.find(app_id);
+    if (it == drafts_.end() || it->second.id != draft_id)
+      result = Status::NotFound(ErrorCode::kDraftNotFound, "draft not found");
+    else
+      drafts_.erase(it);
   }
   done(result);
 }

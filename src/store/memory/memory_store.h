@@ -14,6 +14,13 @@ class MemoryStore final : public Store {
  public:
   void ListApps(Callback<std::vector<core::App>> done) override;
   void PutApp(core::App app, StatusCallback done) override;
+  void DeleteApp(core::ObjectId app_id, core::Deletion why, StatusCallback done) override;
+  void Deploy(core::App app, core::Deployment deployment, core::ObjectId close_draft, StatusCallback done) override;
+  void ListDeployments(core::ObjectId app_id, size_t limit, Callback<std::vector<core::Deployment>> done) override;
+  void GetDeployment(core::ObjectId app_id, core::ObjectId deployment_id, Callback<core::Deployment> done) override;
+  void PutDraft(core::Draft draft, bool create, StatusCallback done) override;
+  void GetDraft(core::ObjectId app_id, Callback<std::optional<core::Draft>> done) override;
+  void DeleteDraft(core::ObjectId app_id, core::ObjectId draft_id, StatusCallback done) override;
   void CreateUserWithSession(core::User user, core::Session session, int64_t anonymous_cap,
                              StatusCallback done) override;
   void CreateSession(core::Session session, StatusCallback done) override;
@@ -58,6 +65,7 @@ class MemoryStore final : public Store {
     int64_t lease_expires_at = 0;
     int64_t next_run_at = 0;
   };
+  core::Status PutAppLocked(core::App app);
   void EraseUserLocked(const core::ObjectId& user_id, const core::Deletion& why);
   int64_t CountAnonymousLocked(const core::ObjectId& app_id) const;
   std::vector<core::User> InactiveAnonymousLocked(const core::ObjectId& app_id, int64_t cutoff, size_t limit) const;
@@ -74,6 +82,8 @@ class MemoryStore final : public Store {
   std::unordered_map<core::ObjectId, core::UserpassToken> userpass_tokens_;
   std::vector<core::AuditEvent> audit_events_;
   std::map<std::string, Job> jobs_;
+  std::map<core::ObjectId, core::Draft> drafts_;  // by app id
+  std::vector<core::Deployment> deployments_;     // oldest first
 };
 
 }  // namespace guestpass::store::memory

@@ -327,6 +327,7 @@ void SqliteStore::WriterLoop() {
         if (batch[i].touched_user) session_cache_.InvalidateUser(batch[i].touched_user());
         if (batch[i].touched_users)
           for (const ObjectId& id : batch[i].touched_users()) session_cache_.InvalidateUser(id);
+        if (batch[i].touches_all_users) session_cache_.Clear();
       }
     }
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -393,18 +394,212 @@ Result<std::vector<core::App>> SqliteStore::ReadApps() {
   return apps;
 }
 
+namespace {
+Status UpsertApp(Connection& db, const core::App& app) {
+  Statement st = db.Prepare(
+      "INSERT INTO apps (id, client_app_id, name, providers, settings, created_at)"
+      " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_app_id = excluded.client_app_id,"
+      " name = excluded.name, providers = excluded.providers, settings = excluded.settings,"
+      " created_at = excluded.created_at");
+  st.Bind(1, app.id).Bind(2, app.client_app_id).Bind(3, app.name);
+  st.Bind(4, EncodeProviders(app.providers)).Bind(5, EncodeSettings(app.settings));
+  st.Bind(6, app.created_at);
+  if (int rc = st.Step(); rc != SQLITE_DONE) {
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+      return Status::AlreadyExists(ErrorCode::kInvalidParameter, "client app id already in use");
+    return db.Error(rc, "put app");
+  }
+  return Status::Ok();
+}
+
+const char* StatusName(core::DeploymentStatus s) {
+  return s == core::DeploymentStatus::kSuccessful ? "successful" : "failed";
+}
+
+core::Result<core::Draft> DraftOf(const Statement& st) {
+  // Columns: app_id, id, author_id, created_at, app.
+  core::Draft d;
+  d.app_id = st.ColumnId(0);
+  d.id = st.ColumnId(1);
+  d.author_id = st.ColumnId(2);
+  d.created_at = st.ColumnInt(3);
+  auto app = DecodeApp(st.ColumnText(4));
+  if (!app.ok()) return app.status();
+  d.app = std::move(*app);
+  return d;
+}
+}  // namespace
+
 void SqliteStore::PutApp(core::App app, StatusCallback done) {
   auto shared = std::make_shared<core::App>(std::move(app));
-  Enqueue({[shared](Connection& db) {
+  Enqueue({[shared](Connection& db) { return UpsertApp(db, *shared); }, std::move(done)});
+}
+
+void SqliteStore::DeleteApp(ObjectId app_id, core::Deletion why, StatusCallback done) {
+  auto shared_why = std::make_shared<core::Deletion>(std::move(why));
+  WriteOp op{[this, app_id, shared_why](Connection& db) {
+               if (Status s = RequireRow(db, "SELECT 1 FROM apps WHERE id = ?", app_id,
+                                         Status::NotFound(ErrorCode::kAppNotFound, "app not found"));
+                   !s.ok())
+                 return s;
+               // Sessions are keyed by user: delete them through the app's users
+               // before the users go. The rest carries the app id.
+               static const char* const kStatements[] = {
+                   "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE app_id = ?)",
+                   "DELETE FROM userpass_tokens WHERE account_id IN (SELECT id FROM userpass_accounts WHERE app_id = ?)",
+                   "DELETE FROM userpass_accounts WHERE app_id = ?",
+                   "DELETE FROM identities WHERE app_id = ?",
+                   "DELETE FROM api_keys WHERE app_id = ?",
+                   "DELETE FROM users WHERE app_id = ?",
+                   "DELETE FROM drafts WHERE app_id = ?",
+                   "DELETE FROM deployments WHERE app_id = ?",
+                   "DELETE FROM apps WHERE id = ?",
+               };
+               for (const char* sql : kStatements) {
+                 Statement st = db.Prepare(sql);
+                 st.Bind(1, app_id);
+                 if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete app");
+               }
+               Statement st = db.Prepare(
+                   "INSERT INTO audit_events (app_id, at, action, user_id, actor, reason, providers)"
+                   " VALUES (?, ?, ?, ?, ?, ?, '')");
+               st.Bind(1, app_id).Bind(2, shared_why->at).Bind(3, core::kAuditAppDelete).Bind(4, ObjectId());
+               st.Bind(5, shared_why->actor).Bind(6, shared_why->reason);
+               if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert audit event");
+               anonymous_counts_.erase(app_id);
+               return Status::Ok();
+             },
+             std::move(done)};
+  op.touches_all_users = true;
+  Enqueue(std::move(op));
+}
+
+// ---- Drafts and deployments ----
+
+void SqliteStore::Deploy(core::App app, core::Deployment deployment, ObjectId close_draft, StatusCallback done) {
+  struct Args {
+    core::App app;
+    core::Deployment deployment;
+    ObjectId close_draft;
+  };
+  auto args = std::make_shared<Args>(Args{std::move(app), std::move(deployment), close_draft});
+  Enqueue({[args](Connection& db) {
+             const core::Deployment& d = args->deployment;
+             if (d.status == core::DeploymentStatus::kSuccessful) {
+               if (!args->close_draft.IsZero()) {
+                 Statement st = db.Prepare("DELETE FROM drafts WHERE app_id = ? AND id = ?");
+                 st.Bind(1, d.app_id).Bind(2, args->close_draft);
+                 if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "close draft");
+                 if (db.Changes() == 0) return Status::NotFound(ErrorCode::kDraftNotFound, "draft not found");
+               }
+               if (Status s = UpsertApp(db, args->app); !s.ok()) return s;
+             }
              Statement st = db.Prepare(
-                 "INSERT INTO apps (id, client_app_id, name, providers, settings, created_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_app_id = excluded.client_app_id,"
-                 " name = excluded.name, providers = excluded.providers, settings = excluded.settings,"
-                 " created_at = excluded.created_at");
-             st.Bind(1, shared->id).Bind(2, shared->client_app_id).Bind(3, shared->name);
-             st.Bind(4, EncodeProviders(shared->providers)).Bind(5, EncodeSettings(shared->settings));
-             st.Bind(6, shared->created_at);
-             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "put app");
+                 "INSERT INTO deployments (app_id, id, name, draft_id, author_id, origin, status, error,"
+                 " deployed_at, config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+             st.Bind(1, d.app_id).Bind(2, d.id).Bind(3, d.name).Bind(4, d.draft_id).Bind(5, d.author_id);
+             st.Bind(6, d.origin).Bind(7, std::string_view(StatusName(d.status))).Bind(8, d.error);
+             st.Bind(9, d.deployed_at).Bind(10, d.config_json);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert deployment");
+             return Status::Ok();
+           },
+           std::move(done)});
+}
+
+Result<std::vector<core::Deployment>> SqliteStore::ReadDeployments(const ObjectId& app_id, const ObjectId* only,
+                                                                   size_t limit) {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  Connection& db = **reader;
+  Statement st = db.Prepare(
+      only != nullptr
+          ? "SELECT app_id, id, name, draft_id, author_id, origin, status, error, deployed_at, config"
+            " FROM deployments WHERE app_id = ? AND id = ?"
+          : "SELECT app_id, id, name, draft_id, author_id, origin, status, error, deployed_at, config"
+            " FROM deployments WHERE app_id = ? ORDER BY id DESC LIMIT ?");
+  st.Bind(1, app_id);
+  if (only != nullptr)
+    st.Bind(2, *only);
+  else
+    st.Bind(2, static_cast<int64_t>(limit));
+  std::vector<core::Deployment> out;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    core::Deployment d;
+    d.app_id = st.ColumnId(0);
+    d.id = st.ColumnId(1);
+    d.name = st.ColumnText(2);
+    d.draft_id = st.ColumnId(3);
+    d.author_id = st.ColumnId(4);
+    d.origin = st.ColumnText(5);
+    d.status = st.ColumnText(6) == "successful" ? core::DeploymentStatus::kSuccessful
+                                                 : core::DeploymentStatus::kFailed;
+    d.error = st.ColumnText(7);
+    d.deployed_at = st.ColumnInt(8);
+    d.config_json = st.ColumnText(9);
+    out.push_back(std::move(d));
+  }
+  if (rc != SQLITE_DONE) return db.Error(rc, "list deployments");
+  return out;
+}
+
+void SqliteStore::ListDeployments(ObjectId app_id, size_t limit, Callback<std::vector<core::Deployment>> done) {
+  done(ReadDeployments(app_id, nullptr, limit));
+}
+
+void SqliteStore::GetDeployment(ObjectId app_id, ObjectId deployment_id, Callback<core::Deployment> done) {
+  auto found = ReadDeployments(app_id, &deployment_id, 1);
+  if (!found.ok()) return done(found.status());
+  if (found->empty()) return done(Status::NotFound(ErrorCode::kDeploymentNotFound, "deployment not found"));
+  done(std::move(found->front()));
+}
+
+void SqliteStore::PutDraft(core::Draft draft, bool create, StatusCallback done) {
+  auto shared = std::make_shared<core::Draft>(std::move(draft));
+  Enqueue({[shared, create](Connection& db) {
+             const core::Draft& d = *shared;
+             if (create) {
+               Statement st = db.Prepare(
+                   "INSERT INTO drafts (app_id, id, author_id, created_at, app) VALUES (?, ?, ?, ?, ?)"
+                   " ON CONFLICT (app_id) DO NOTHING");
+               st.Bind(1, d.app_id).Bind(2, d.id).Bind(3, d.author_id).Bind(4, d.created_at).Bind(5, EncodeApp(d.app));
+               if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "create draft");
+               if (db.Changes() == 0)
+                 return Status::AlreadyExists(ErrorCode::kDraftAlreadyExists, "a draft already exists");
+               return Status::Ok();
+             }
+             Statement st = db.Prepare("UPDATE drafts SET app = ? WHERE app_id = ? AND id = ?");
+             st.Bind(1, EncodeApp(d.app)).Bind(2, d.app_id).Bind(3, d.id);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "update draft");
+             if (db.Changes() == 0) return Status::NotFound(ErrorCode::kDraftNotFound, "draft not found");
+             return Status::Ok();
+           },
+           std::move(done)});
+}
+
+void SqliteStore::GetDraft(ObjectId app_id, Callback<std::optional<core::Draft>> done) {
+  auto read = [&]() -> Result<std::optional<core::Draft>> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    Statement st = db.Prepare("SELECT app_id, id, author_id, created_at, app FROM drafts WHERE app_id = ?");
+    st.Bind(1, app_id);
+    int rc = st.Step();
+    if (rc == SQLITE_DONE) return std::optional<core::Draft>();
+    if (rc != SQLITE_ROW) return db.Error(rc, "read draft");
+    auto draft = DraftOf(st);
+    if (!draft.ok()) return draft.status();
+    return std::optional<core::Draft>(std::move(*draft));
+  }();
+  done(std::move(read));
+}
+
+void SqliteStore::DeleteDraft(ObjectId app_id, ObjectId draft_id, StatusCallback done) {
+  Enqueue({[app_id, draft_id](Connection& db) {
+             Statement st = db.Prepare("DELETE FROM drafts WHERE app_id = ? AND id = ?");
+             st.Bind(1, app_id).Bind(2, draft_id);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete draft");
+             if (db.Changes() == 0) return Status::NotFound(ErrorCode::kDraftNotFound, "draft not found");
              return Status::Ok();
            },
            std::move(done)});

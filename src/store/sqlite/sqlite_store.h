@@ -43,6 +43,13 @@ class SqliteStore final : public Store {
 
   void ListApps(Callback<std::vector<core::App>> done) override;
   void PutApp(core::App app, StatusCallback done) override;
+  void DeleteApp(core::ObjectId app_id, core::Deletion why, StatusCallback done) override;
+  void Deploy(core::App app, core::Deployment deployment, core::ObjectId close_draft, StatusCallback done) override;
+  void ListDeployments(core::ObjectId app_id, size_t limit, Callback<std::vector<core::Deployment>> done) override;
+  void GetDeployment(core::ObjectId app_id, core::ObjectId deployment_id, Callback<core::Deployment> done) override;
+  void PutDraft(core::Draft draft, bool create, StatusCallback done) override;
+  void GetDraft(core::ObjectId app_id, Callback<std::optional<core::Draft>> done) override;
+  void DeleteDraft(core::ObjectId app_id, core::ObjectId draft_id, StatusCallback done) override;
   void CreateUserWithSession(core::User user, core::Session session, int64_t anonymous_cap,
                              StatusCallback done) override;
   void CreateSession(core::Session session, StatusCallback done) override;
@@ -92,6 +99,9 @@ class SqliteStore final : public Store {
     std::function<core::ObjectId()> touched_user = nullptr;
     // The same for writes that touch many users (batch deletions).
     std::function<std::vector<core::ObjectId>()> touched_users = nullptr;
+    // The write may change any cached session (an app's deletion): the
+    // whole cache is cleared after a successful commit.
+    bool touches_all_users = false;
     // A write runs inside its own SAVEPOINT, so that its failure undoes its
     // partial writes and spares the rest of the batch. A write whose every
     // ordinary failure comes before its first change (an anonymous sign-up:
@@ -125,6 +135,8 @@ class SqliteStore final : public Store {
   // The reads behind the Store methods; they release their connection
   // before the caller's callback runs.
   core::Result<std::vector<core::App>> ReadApps();
+  core::Result<std::vector<core::Deployment>> ReadDeployments(const core::ObjectId& app_id,
+                                                              const core::ObjectId* only, size_t limit);
   core::Result<SessionWithUser> ReadSessionWithUser(const core::ObjectId& user_id, const core::ObjectId& session_id);
   core::Result<core::User> ReadUser(const core::ObjectId& user_id);
   core::Result<std::vector<core::ApiKey>> ReadApiKeys(const char* sql, const core::ObjectId& id);
