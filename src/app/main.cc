@@ -4,11 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -30,7 +27,7 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "log/logger.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open.h"
 #include "token/key_ring.h"
 #include "token/token_service.h"
 
@@ -41,15 +38,6 @@ using namespace guestpass;  // NOLINT: composition root
 int Fail(const std::string& message) {
   std::fprintf(stderr, "guestpass: %s\n", message.c_str());
   return 1;
-}
-
-core::Status EnsurePrivateDir(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return core::Status::Internal("cannot create data dir " + dir + ": " + ec.message());
-  if (::chmod(dir.c_str(), 0700) != 0)
-    return core::Status::Internal("cannot chmod 700 " + dir + ": " + std::strerror(errno));
-  return core::Status::Ok();
 }
 
 int Serve(const std::vector<std::string>& args) {
@@ -75,9 +63,7 @@ int Serve(const std::vector<std::string>& args) {
   }
 
   ::umask(077);  // the database and keys are readable by the owner only
-  if (core::Status s = EnsurePrivateDir(cfg.data_dir); !s.ok()) return Fail(s.message());
-  const std::string db_path = (std::filesystem::path(cfg.data_dir) / "guestpass.db").string();
-  const std::string key_path = (std::filesystem::path(cfg.data_dir) / "signing_keys.json").string();
+  const store::StoreLocation location{cfg.data_dir};
 
   core::OffsetClock clock(cfg.clock_offset_seconds);
   if (cfg.clock_offset_seconds != 0)
@@ -86,9 +72,9 @@ int Serve(const std::vector<std::string>& args) {
   crypto::OsRandom random;
   core::ObjectIdGenerator ids(clock, random);
 
-  auto store = store::sqlite::SqliteStore::Open({db_path});
+  auto store = store::OpenStore(location);  // creates the data dir (0700)
   if (!store.ok()) return Fail(store.status().message());
-  auto keys = token::KeyRing::LoadOrCreate(key_path, random, clock);
+  auto keys = token::KeyRing::LoadOrCreate(store::SigningKeysPath(location), random, clock);
   if (!keys.ok()) return Fail(keys.status().message());
 
   // One verifier per implemented provider type.

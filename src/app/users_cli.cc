@@ -8,14 +8,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <filesystem>
 #include <iostream>
 #include <variant>
 
 #include "auth/lifecycle/inactivity_job.h"
 #include "core/clock.h"
 #include "core/json_text.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open.h"
 #include "store/sync.h"
 
 namespace guestpass::app {
@@ -52,14 +51,14 @@ std::string ParseArgs(const std::vector<std::string>& args, const po::options_de
 }
 
 // The data directory's store, which must exist (these commands never create one).
-core::Result<std::unique_ptr<store::sqlite::SqliteStore>> OpenStore(const po::variables_map& vm) {
-  std::string dir = "./guestpass-data";
-  if (const char* env = std::getenv("GUESTPASS_DATA_DIR"); env != nullptr && *env) dir = env;
-  if (vm.count("data-dir")) dir = vm["data-dir"].as<std::string>();
-  const std::string path = (std::filesystem::path(dir) / "guestpass.db").string();
-  if (!std::filesystem::exists(path))
-    return core::Status::NotFound(core::ErrorCode::kNone, "no guestpass database at " + path + " (see --data-dir)");
-  return store::sqlite::SqliteStore::Open({path});
+core::Result<std::unique_ptr<store::Store>> OpenStore(const po::variables_map& vm) {
+  store::StoreLocation location{"./guestpass-data"};
+  if (const char* env = std::getenv("GUESTPASS_DATA_DIR"); env != nullptr && *env) location.data_dir = env;
+  if (vm.count("data-dir")) location.data_dir = vm["data-dir"].as<std::string>();
+  auto store = store::OpenStore(location, store::OpenMode::kExisting);
+  if (!store.ok() && store.status().IsNotFound())
+    return core::Status::NotFound(core::ErrorCode::kNone, store.status().message() + " (see --data-dir)");
+  return store;
 }
 
 core::Result<core::App> FindApp(store::Store& store, const std::string& client_app_id) {
@@ -77,7 +76,7 @@ core::Result<core::App> FindApp(store::Store& store, const std::string& client_a
 // What both commands start with: their options parsed (--help printed), the
 // data directory's store opened and --app found in it.
 struct Target {
-  std::unique_ptr<store::sqlite::SqliteStore> store;
+  std::unique_ptr<store::Store> store;
   core::App app;
 };
 // Returns the target, or the exit code to stop with.

@@ -10,9 +10,10 @@
 // --idle-days D makes the users' creation and last activity D days old (the
 // inactivity job's workload: bench workload (6), the 100k deletion test).
 //
-// Opens DIR/guestpass.db (creating it and the default app as `guestpass
-// serve` would if there is none), takes the first app, and keeps K writes in
-// flight through the store's group-commit writer. Prints the rate.
+// Opens DIR's store with store::OpenStore (creating DIR, guestpass.db and the
+// default app as `guestpass serve` would if there is none), takes the first
+// app, and keeps K writes in flight through the store's group-commit writer.
+// Prints the rate.
 #include <sys/stat.h>
 
 #include <array>
@@ -21,7 +22,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -34,7 +34,7 @@
 #include "crypto/digest.h"
 #include "crypto/encoding.h"
 #include "crypto/os_random.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open.h"
 #include "store/sync.h"
 
 namespace {
@@ -104,24 +104,17 @@ int main(int argc, char** argv) {
   if (data_dir.empty() || users < 0 || in_flight < 1 || idle_days < 0) return Usage();
 
   ::umask(077);  // as guestpass serve: the database is readable by its owner only
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) {
-    std::fprintf(stderr, "guestpass-seed: cannot create %s: %s\n", data_dir.c_str(), ec.message().c_str());
-    return 1;
-  }
-  const std::string db_path = (std::filesystem::path(data_dir) / "guestpass.db").string();
 
   core::SystemClock clock;
   crypto::OsRandom random;
   core::ObjectIdGenerator ids(clock, random);
 
-  auto opened = store::sqlite::SqliteStore::Open({db_path});
+  auto opened = store::OpenStore({data_dir});  // creates the data dir (0700) as guestpass serve does
   if (!opened.ok()) {
     std::fprintf(stderr, "guestpass-seed: %s\n", opened.status().message().c_str());
     return 1;
   }
-  store::sqlite::SqliteStore& store = **opened;
+  store::Store& store = **opened;
 
   // The first app, created as `guestpass serve` would on an empty store.
   auto report = app::ImportApps(store, {}, ids, random, clock);
