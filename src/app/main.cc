@@ -15,10 +15,11 @@
 #include "auth/app_registry.h"
 #include "auth/auth_service.h"
 #include "auth/lifecycle/inactivity_job.h"
-#include "auth/providers/anon_user/anon_user_verifier.h"
-#include "auth/providers/api_key/api_key_verifier.h"
+#include "auth/providers/anon_user/anon_user_provider.h"
+#include "auth/providers/api_key/api_key_provider.h"
 #include "auth/providers/custom_token/custom_token_provider.h"
 #include "auth/providers/local_userpass/userpass_service.h"
+#include "auth/providers/provider_registry.h"
 #include "config/app_dir.h"
 #include "config/server_config.h"
 #include "core/clock.h"
@@ -77,49 +78,35 @@ int Serve(const std::vector<std::string>& args) {
   auto keys = token::KeyRing::LoadOrCreate(store::SigningKeysPath(location), random, clock);
   if (!keys.ok()) return Fail(keys.status().message());
 
-  // One verifier per implemented provider type.
-  auth::AnonUserVerifier anon_user(ids, random);
-  auth::ApiKeyVerifier api_key(**store);
+  // One Provider per implemented provider type.
+  auth::AnonUserProvider anon_user(ids, random);
+  auth::ApiKeyProvider api_key(**store);
   auth::custom_token::JwkCache jwks;
   auth::custom_token::Verifier jwt_verifier(clock, jwks);
-  auth::CustomTokenVerifier custom_token(jwt_verifier);
+  auth::CustomTokenProvider custom_token(jwt_verifier);
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   crypto::PasswordHasher password_hasher(crypto::PasswordHashCost::Interactive(), cores);
   auth::local_userpass::Delivery delivery;
   auth::local_userpass::UserpassService userpass(**store, password_hasher, delivery, clock, ids, random);
-  std::map<std::string, auth::CredentialVerifier*, std::less<>> verifiers = {
-      {std::string(core::kAnonUser), &anon_user},
-      {std::string(core::kApiKey), &api_key},
-      {std::string(core::kCustomToken), &custom_token},
-      {std::string(core::kLocalUserpass), &userpass},
-  };
+  const auth::ProviderRegistry providers{&anon_user, &api_key, &custom_token, &userpass};
 
   auto report = app::ImportApps(**store, definitions, ids, random, clock);
   if (!report.ok()) return Fail(report.status().message());
   for (const auto& app : report->apps) {
-    for (const auto& p : app.providers) {
-      if (p.type == core::kLocalUserpass) {
-        auto parsed = auth::local_userpass::ParseUserpassConfig(p.config_json);
-        if (!parsed.ok())
-          return Fail("app " + app.client_app_id + ": provider local-userpass: " + parsed.status().message());
-      }
-      if (p.type == core::kCustomToken) {
-        // A custom-token config that cannot verify anything stops the start.
-        auto parsed = auth::custom_token::ParseConfig(p.config_json, p.metadata_fields_json);
-        if (!parsed.ok())
-          return Fail("app " + app.client_app_id + ": provider custom-token: " + parsed.status().message());
-      }
-      if (!verifiers.count(p.type))
-        log::Warn("provider is configured but not implemented yet; its logins are refused",
-                  {{"app", app.client_app_id}, {"provider", p.name}});
-    }
+    // A provider config that cannot work (a custom-token config that can
+    // verify nothing, say) stops the start.
+    if (core::Status s = providers.ValidateApp(app); !s.ok())
+      return Fail("app " + app.client_app_id + ": " + s.message());
+    for (const auto& name : providers.Unimplemented(app))
+      log::Warn("provider is configured but not implemented yet; its logins are refused",
+                {{"app", app.client_app_id}, {"provider", name}});
   }
   for (const auto& id : report->created) log::Info("created app", {{"app", id}});
 
   auth::AppRegistry registry;
   registry.Replace(report->apps);
   token::TokenService tokens(*keys, clock);
-  auth::AuthService auth_service(**store, tokens, registry, clock, ids, random, verifiers);
+  auth::AuthService auth_service(**store, tokens, registry, clock, ids, random, providers);
   auto trusted_proxies = http::TrustedProxies::Parse(cfg.trusted_proxies);
   if (!trusted_proxies.ok()) return Fail("--trusted-proxies: " + trusted_proxies.status().message());
   http::RateLimiter signup_limiter;

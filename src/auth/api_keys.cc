@@ -2,7 +2,7 @@
 // 12): create (the key is shown once), list, get, enable, disable, delete,
 // all authorised by the owner's refresh token.
 #include "auth/auth_service.h"
-#include "auth/providers/api_key/api_key_verifier.h"
+#include "auth/providers/api_key/api_key_provider.h"
 #include "crypto/digest.h"
 
 namespace guestpass::auth {

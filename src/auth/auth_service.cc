@@ -23,14 +23,14 @@ core::SecretHash HashSecret(std::string_view secret) { return crypto::Sha256(sec
 
 AuthService::AuthService(store::Store& store, const token::TokenService& tokens, const AppRegistry& apps,
                          const core::Clock& clock, core::ObjectIdGenerator& ids, core::Random& random,
-                         std::map<std::string, CredentialVerifier*, std::less<>> verifiers)
+                         const ProviderRegistry& providers)
     : store_(store),
       tokens_(tokens),
       apps_(apps),
       clock_(clock),
       ids_(ids),
       random_(random),
-      verifiers_(std::move(verifiers)) {}
+      providers_(providers) {}
 
 void AuthService::Login(std::shared_ptr<const core::App> app, LoginRequest request, store::Callback<LoginResult> done) {
   const core::ProviderConfig* provider = app->FindProvider(request.provider_name);
@@ -43,15 +43,15 @@ void AuthService::Login(std::shared_ptr<const core::App> app, LoginRequest reque
     return done(Status::PermissionDenied(ErrorCode::kAuthProviderNotFound,
                                          "authentication provider '" + provider->name + "' is disabled"));
   }
-  auto verifier = verifiers_.find(provider->type);
-  if (verifier == verifiers_.end()) {
+  Provider* implementation = providers_.Find(provider->type);
+  if (implementation == nullptr) {
     return done(Status::Unimplemented(
         ErrorCode::kAuthProviderNotFound,
         "authentication provider type '" + provider->type + "' is not supported by this guestpass version"));
   }
-  if (request.link_access_token) return Link(app, *provider, *verifier->second, std::move(request), std::move(done));
+  if (request.link_access_token) return Link(app, *provider, *implementation, std::move(request), std::move(done));
 
-  verifier->second->Verify(
+  implementation->Verify(
       *app, *provider, request.credentials,
       [this, app, device = std::move(request.device), done = std::move(done)](core::Result<VerifiedIdentity> v) mutable {
         if (!v.ok()) return done(v.status());
@@ -86,14 +86,14 @@ void AuthService::Login(std::shared_ptr<const core::App> app, LoginRequest reque
 }
 
 void AuthService::Link(std::shared_ptr<const core::App> app, const core::ProviderConfig& provider,
-                       CredentialVerifier& verifier, LoginRequest request, store::Callback<LoginResult> done) {
+                       Provider& implementation, LoginRequest request, store::Callback<LoginResult> done) {
   if (provider.type == core::kAnonUser) {
     return done(Status::InvalidArgument(ErrorCode::kInvalidParameter,
                                         "invalid user link request: cannot link an anonymous identity to a user"));
   }
   const std::string provider_name = provider.name;
   auto credentials = std::make_shared<nlohmann::json>(std::move(request.credentials));
-  Authenticate(*request.link_access_token, [this, app, provider_name, &verifier, credentials,
+  Authenticate(*request.link_access_token, [this, app, provider_name, &implementation, credentials,
                                             done = std::move(done)](core::Result<store::SessionWithUser> sw) {
     if (!sw.ok()) return done(sw.status());
     if (sw->user.app_id != app->id) {
@@ -102,22 +102,22 @@ void AuthService::Link(std::shared_ptr<const core::App> app, const core::Provide
     }
     auto current = std::make_shared<store::SessionWithUser>(std::move(*sw));
     // `app` (held by this callback) owns the provider config; Login found it.
-    verifier.Verify(*app, *app->FindProvider(provider_name), *credentials,
-                    [this, current, done](core::Result<VerifiedIdentity> v) {
-                      if (!v.ok()) return done(v.status());
-                      const core::User& user = current->user;
-                      if (!v->owner.IsZero() && v->owner != user.id)
-                        return done(LinkConflict(std::string(store::kLinkedToAnotherUser)));
-                      store_.LinkIdentity(user.id, v->identity, v->data_json, [this, current, done](Status s) {
-                        if (!s.ok()) {
-                          if (s.code() == core::Code::kAlreadyExists) return done(LinkConflict(s.message()));
-                          if (s.IsNotFound()) return done(InvalidSession("invalid session: user not found"));
-                          return done(s);
-                        }
-                        done(LoginResult{IssueAccessToken(current->session, current->user), "", current->user.id,
-                                         current->session.device_id});
-                      });
-                    });
+    implementation.Verify(*app, *app->FindProvider(provider_name), *credentials,
+                          [this, current, done](core::Result<VerifiedIdentity> v) {
+                            if (!v.ok()) return done(v.status());
+                            const core::User& user = current->user;
+                            if (!v->owner.IsZero() && v->owner != user.id)
+                              return done(LinkConflict(std::string(store::kLinkedToAnotherUser)));
+                            store_.LinkIdentity(user.id, v->identity, v->data_json, [this, current, done](Status s) {
+                              if (!s.ok()) {
+                                if (s.code() == core::Code::kAlreadyExists) return done(LinkConflict(s.message()));
+                                if (s.IsNotFound()) return done(InvalidSession("invalid session: user not found"));
+                                return done(s);
+                              }
+                              done(LoginResult{IssueAccessToken(current->session, current->user), "", current->user.id,
+                                               current->session.device_id});
+                            });
+                          });
   });
 }
 

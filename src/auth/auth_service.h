@@ -2,12 +2,11 @@
 // link an identity to the current user, refresh the access token,
 // authenticate a request, log out, delete the user, and manage user API keys.
 // Knows nothing of HTTP or SQL: it applies the rules and talks to
-// store::Store, TokenService and the providers' CredentialVerifiers.
+// store::Store, TokenService and the Providers of a ProviderRegistry.
 // Results arrive through callbacks (see store.h for the threading contract);
 // errors are Status values carrying the App Services error_code.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -16,7 +15,8 @@
 #include <vector>
 
 #include "auth/app_registry.h"
-#include "auth/providers/credential_verifier.h"
+#include "auth/providers/provider.h"
+#include "auth/providers/provider_registry.h"
 #include "core/clock.h"
 #include "core/object_id.h"
 #include "core/random.h"
@@ -60,15 +60,15 @@ struct ApiKeyView {
 
 class AuthService {
  public:
-  // All references must outlive the service. `verifiers` maps provider types
-  // to their implementation; types without one are refused as unimplemented.
+  // All references must outlive the service. `providers` holds the
+  // implemented provider types; logins through any other type are refused as
+  // unimplemented.
   AuthService(store::Store& store, const token::TokenService& tokens, const AppRegistry& apps, const core::Clock& clock,
-              core::ObjectIdGenerator& ids, core::Random& random,
-              std::map<std::string, CredentialVerifier*, std::less<>> verifiers);
+              core::ObjectIdGenerator& ids, core::Random& random, const ProviderRegistry& providers);
 
   // Logs in through the named provider of `app`, or links (request.link_access_token).
   // Errors: NotFound / PermissionDenied / Unimplemented (AuthProviderNotFound)
-  // for unknown, disabled or unimplemented providers; the verifier's errors;
+  // for unknown, disabled or unimplemented providers; the Provider's errors;
   // for links, InvalidSession for the access token, PermissionDenied
   // (UserAppDomainMismatch) for a user of another app, InvalidArgument for an
   // anon-user identity and AlreadyExists (InvalidParameter) when the identity
@@ -109,7 +109,7 @@ class AuthService {
   void DeleteApiKey(std::string_view refresh_token, core::ObjectId key_id, store::Callback<core::ObjectId> done);
 
  private:
-  void Link(std::shared_ptr<const core::App> app, const core::ProviderConfig& provider, CredentialVerifier& verifier,
+  void Link(std::shared_ptr<const core::App> app, const core::ProviderConfig& provider, Provider& implementation,
             LoginRequest request, store::Callback<LoginResult> done);
   // Creates a user with `verified`'s identity and a first session.
   void CreateUserAndSession(std::shared_ptr<const core::App> app, VerifiedIdentity verified, DeviceInfo device,
@@ -135,7 +135,7 @@ class AuthService {
   const core::Clock& clock_;
   core::ObjectIdGenerator& ids_;
   core::Random& random_;
-  std::map<std::string, CredentialVerifier*, std::less<>> verifiers_;
+  const ProviderRegistry& providers_;
 };
 
 }  // namespace guestpass::auth

@@ -1,8 +1,8 @@
 // auth_service_test.cc: the client-API use cases over a MemoryStore with a
 // ManualClock: anonymous login, refresh, authenticate, logout, delete user.
 #include "auth/auth_service.h"
-#include "auth/providers/anon_user/anon_user_verifier.h"
-#include "auth/providers/api_key/api_key_verifier.h"
+#include "auth/providers/anon_user/anon_user_provider.h"
+#include "auth/providers/api_key/api_key_provider.h"
 
 #include <gtest/gtest.h>
 
@@ -94,10 +94,10 @@ class AuthServiceTest : public ::testing::Test {
   std::shared_ptr<token::KeyRing> keys_ = std::make_shared<token::KeyRing>();
   token::TokenService tokens_{keys_, clock_};
   AppRegistry registry_;
-  AnonUserVerifier anon_user_{ids_, random_};
-  ApiKeyVerifier api_key_{store_};
-  AuthService auth_{
-      store_, tokens_, registry_, clock_, ids_, random_, {{"anon-user", &anon_user_}, {"api-key", &api_key_}}};
+  AnonUserProvider anon_user_{ids_, random_};
+  ApiKeyProvider api_key_{store_};
+  ProviderRegistry providers_{&anon_user_, &api_key_};
+  AuthService auth_{store_, tokens_, registry_, clock_, ids_, random_, providers_};
   core::App app_;
 };
 

@@ -12,7 +12,7 @@
 
 #include "auth/app_registry.h"
 #include "auth/auth_service.h"
-#include "auth/providers/anon_user/anon_user_verifier.h"
+#include "auth/providers/anon_user/anon_user_provider.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "store/memory/memory_store.h"
@@ -118,8 +118,9 @@ class ApiTest : public ::testing::Test {
   std::shared_ptr<token::KeyRing> keys_ = std::make_shared<token::KeyRing>();
   token::TokenService tokens_{keys_, clock_};
   auth::AppRegistry registry_;
-  auth::AnonUserVerifier anon_user_{ids_, random_};
-  auth::AuthService auth_{store_, tokens_, registry_, clock_, ids_, random_, {{"anon-user", &anon_user_}}};
+  auth::AnonUserProvider anon_user_{ids_, random_};
+  auth::ProviderRegistry providers_{&anon_user_};
+  auth::AuthService auth_{store_, tokens_, registry_, clock_, ids_, random_, providers_};
   Api api_{Services{auth_, registry_, nullptr, "", nullptr, nullptr, {}}};
   core::ObjectId app_id_;
   core::ObjectId anon_provider_id_;

@@ -12,7 +12,7 @@
 
 #include "auth/auth_service.h"
 #include "auth/lifecycle/inactivity_job.h"
-#include "auth/providers/anon_user/anon_user_verifier.h"
+#include "auth/providers/anon_user/anon_user_provider.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "crypto/encoding.h"
@@ -106,8 +106,9 @@ class Lifecycle {
   std::shared_ptr<token::KeyRing> keys_ = std::make_shared<token::KeyRing>();
   token::TokenService tokens_{keys_, clock_};
   AppRegistry registry_;
-  AnonUserVerifier anon_user_{ids_, random_};
-  AuthService auth_{store_, tokens_, registry_, clock_, ids_, random_, {{"anon-user", &anon_user_}}};
+  AnonUserProvider anon_user_{ids_, random_};
+  ProviderRegistry providers_{&anon_user_};
+  AuthService auth_{store_, tokens_, registry_, clock_, ids_, random_, providers_};
   std::shared_ptr<const core::App> app_;
 };
 

@@ -6,7 +6,7 @@ namespace guestpass::auth {
 using core::ErrorCode;
 using core::Status;
 
-core::Result<std::shared_ptr<const custom_token::CustomTokenConfig>> CustomTokenVerifier::ConfigFor(
+core::Result<std::shared_ptr<const custom_token::CustomTokenConfig>> CustomTokenProvider::ConfigFor(
     const core::ProviderConfig& provider) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = configs_.find(provider.id);
@@ -20,7 +20,11 @@ core::Result<std::shared_ptr<const custom_token::CustomTokenConfig>> CustomToken
   return shared;
 }
 
-void CustomTokenVerifier::Verify(const core::App&, const core::ProviderConfig& provider,
+Status CustomTokenProvider::ValidateConfig(const core::ProviderConfig& config) const {
+  return custom_token::ParseConfig(config.config_json, config.metadata_fields_json).status();
+}
+
+void CustomTokenProvider::Verify(const core::App&, const core::ProviderConfig& provider,
                                  const nlohmann::json& credentials, store::Callback<VerifiedIdentity> done) {
   auto token = credentials.find("token");
   if (token == credentials.end() || !token->is_string())

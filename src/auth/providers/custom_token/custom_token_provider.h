@@ -1,23 +1,28 @@
 // custom_token_provider.h: the custom-token (Custom JWT) provider's login:
 // `{"token": JWT}` verified by custom_token::Verifier against the provider's
 // config; the identity id is the token's `sub`, the user data the mapped
-// metadata fields. Parsed configs are cached per provider.
+// metadata fields. Its config is checked by custom_token::ParseConfig; parsed
+// configs are cached per provider.
 #pragma once
 
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 
-#include "auth/providers/credential_verifier.h"
 #include "auth/providers/custom_token/config.h"
 #include "auth/providers/custom_token/verifier.h"
+#include "auth/providers/provider.h"
 
 namespace guestpass::auth {
 
-class CustomTokenVerifier final : public CredentialVerifier {
+class CustomTokenProvider final : public Provider {
  public:
   // `verifier` must outlive this object.
-  explicit CustomTokenVerifier(custom_token::Verifier& verifier) : verifier_(verifier) {}
+  explicit CustomTokenProvider(custom_token::Verifier& verifier) : verifier_(verifier) {}
+  std::string_view type() const override { return core::kCustomToken; }
+  // custom_token::ParseConfig of `config` and `metadata_fields`: its
+  // InvalidArgument names the field ("signingKeys must list ...").
+  core::Status ValidateConfig(const core::ProviderConfig& config) const override;
   void Verify(const core::App& app, const core::ProviderConfig& provider, const nlohmann::json& credentials,
               store::Callback<VerifiedIdentity> done) override;
 

@@ -1,7 +1,7 @@
 // custom_token_test.cc: the Custom JWT provider: config parsing, HS256 and
 // RS256 (PEM and JWK URI) verification, algorithm confusion, time, audience,
-// issuer and subject claims, metadata mapping, and the JWK Set cache against a
-// small Beast HTTP server on 127.0.0.1.
+// issuer and subject claims, metadata mapping, the provider's ValidateConfig,
+// and the JWK Set cache against a small Beast HTTP server on 127.0.0.1.
 #include <gtest/gtest.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "auth/providers/custom_token/config.h"
+#include "auth/providers/custom_token/custom_token_provider.h"
 #include "auth/providers/custom_token/jwk_cache.h"
 #include "auth/providers/custom_token/jwk_set.h"
 #include "auth/providers/custom_token/verifier.h"
@@ -604,6 +605,45 @@ std::vector<BadConfig> BadConfigs() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Malformed, ParseConfigErrorTest, ::testing::ValuesIn(BadConfigs()), TestName);
+
+// ---- CustomTokenProvider::ValidateConfig ----
+
+class CustomTokenProviderTest : public ::testing::Test {
+ protected:
+  static core::ProviderConfig WithConfig(std::string config_json, std::string metadata_fields_json = "[]") {
+    core::ProviderConfig p;
+    p.name = p.type = std::string(core::kCustomToken);
+    p.config_json = std::move(config_json);
+    p.metadata_fields_json = std::move(metadata_fields_json);
+    return p;
+  }
+
+  core::ManualClock clock_{kNow};
+  JwkCache jwks_{600, 30, &clock_};
+  Verifier verifier_{clock_, jwks_};
+  CustomTokenProvider provider_{verifier_};
+};
+
+TEST_F(CustomTokenProviderTest, IsTheCustomTokenType) { EXPECT_EQ(provider_.type(), "custom-token"); }
+
+TEST_F(CustomTokenProviderTest, ValidateConfigAcceptsAConfigThatCanVerify) {
+  EXPECT_TRUE(provider_.ValidateConfig(WithConfig(json{{"signingKeys", {kSecret}}}.dump())).ok());
+  const core::Status jwk_uri = provider_.ValidateConfig(
+      WithConfig(R"({"signingAlgorithm":"RS256","useJWKURI":true,"jwkURI":"https://x.example/jwks"})",
+                 R"([{"required":true,"name":"user.name"}])"));
+  EXPECT_TRUE(jwk_uri.ok()) << jwk_uri.ToString();
+}
+
+TEST_F(CustomTokenProviderTest, ValidateConfigNamesTheBadFieldOfConfigOrMetadata) {
+  const core::Status no_keys = provider_.ValidateConfig(WithConfig(R"({"signingAlgorithm":"HS256"})"));
+  EXPECT_EQ(no_keys.code(), Code::kInvalidArgument);
+  EXPECT_EQ(no_keys.error_code(), ErrorCode::kInvalidParameter);
+  EXPECT_EQ(no_keys.message().rfind("signingKeys ", 0), 0u) << no_keys.message();
+  const core::Status metadata =
+      provider_.ValidateConfig(WithConfig(json{{"signingKeys", {kSecret}}}.dump(), R"([{"name":"a..b"}])"));
+  EXPECT_EQ(metadata.code(), Code::kInvalidArgument);
+  EXPECT_EQ(metadata.message().rfind("metadata_fields[0].name ", 0), 0u) << metadata.message();
+}
 
 // ---- JwkSet ----
 

@@ -59,6 +59,10 @@ UserpassService::UserpassService(store::Store& store, crypto::PasswordHasher& ha
                                  const core::Clock& clock, core::ObjectIdGenerator& ids, core::Random& random)
     : store_(store), hasher_(hasher), delivery_(delivery), clock_(clock), ids_(ids), random_(random) {}
 
+Status UserpassService::ValidateConfig(const core::ProviderConfig& config) const {
+  return ParseUserpassConfig(config.config_json).status();
+}
+
 core::Result<std::shared_ptr<const UserpassConfig>> UserpassService::ConfigFor(const core::ProviderConfig& provider) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = configs_.find(provider.id);

@@ -17,9 +17,9 @@
 #include <string>
 #include <unordered_map>
 
-#include "auth/providers/credential_verifier.h"
 #include "auth/providers/local_userpass/delivery.h"
 #include "auth/providers/local_userpass/userpass_config.h"
+#include "auth/providers/provider.h"
 #include "core/clock.h"
 #include "core/object_id.h"
 #include "core/random.h"
@@ -33,10 +33,15 @@ std::string NormalizeEmail(std::string_view email);
 // 6 to 128 characters (Unicode code points).
 bool IsAcceptablePassword(std::string_view password);
 
-class UserpassService final : public CredentialVerifier {
+class UserpassService final : public Provider {
  public:
   UserpassService(store::Store& store, crypto::PasswordHasher& hasher, Delivery& delivery, const core::Clock& clock,
                   core::ObjectIdGenerator& ids, core::Random& random);
+
+  std::string_view type() const override { return core::kLocalUserpass; }
+  // ParseUserpassConfig of `config`: its InvalidArgument names the field
+  // ("config.autoConfirm is false, so ...").
+  core::Status ValidateConfig(const core::ProviderConfig& config) const override;
 
   // Login: {"username": email, "password": P}. Unknown email or wrong password:
   // Unauthenticated(InvalidPassword); unconfirmed: Unauthenticated(AuthError).

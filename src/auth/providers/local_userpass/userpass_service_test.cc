@@ -1,6 +1,7 @@
 // userpass_service_test.cc: email/password accounts without the network:
-// autoConfirm apps, tokens made through the store, config checks. Delivery by
-// SMTP and webhooks is tested end to end in tests/integration/userpass.test.mjs.
+// autoConfirm apps, tokens made through the store, config checks (also as
+// the Provider's ValidateConfig). Delivery by SMTP and webhooks is tested end
+// to end in tests/integration/userpass.test.mjs.
 #include "auth/providers/local_userpass/userpass_service.h"
 
 #include <gtest/gtest.h>
@@ -114,6 +115,30 @@ class UserpassServiceTest : public ::testing::Test {
   core::App app_;
   core::ProviderConfig provider_;
 };
+
+TEST_F(UserpassServiceTest, IsTheLocalUserpassProvider) { EXPECT_EQ(service_.type(), "local-userpass"); }
+
+TEST_F(UserpassServiceTest, ValidateConfigAcceptsAConfigThatCanConfirmAccounts) {
+  EXPECT_TRUE(service_.ValidateConfig(provider_).ok());
+  core::ProviderConfig webhook = provider_;
+  webhook.config_json = R"({"confirmationWebhookUrl": "https://hooks.example.org/confirm"})";
+  EXPECT_TRUE(service_.ValidateConfig(webhook).ok());
+}
+
+TEST_F(UserpassServiceTest, ValidateConfigNamesTheBadField) {
+  core::ProviderConfig bad = provider_;
+  bad.config_json = R"({"autoConfirm": false})";
+  core::Status s = service_.ValidateConfig(bad);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.error_code(), ErrorCode::kInvalidParameter);
+  EXPECT_EQ(s.message().rfind("config.autoConfirm ", 0), 0u) << s.message();
+  bad.config_json = R"({"autoConfirm": true, "resetPasswordUrl": "ftp://x"})";
+  s = service_.ValidateConfig(bad);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.message(), "config.resetPasswordUrl must be an http:// or https:// URL");
+  bad.config_json = "[]";
+  EXPECT_EQ(service_.ValidateConfig(bad).code(), Code::kInvalidArgument);
+}
 
 TEST_F(UserpassServiceTest, AutoConfirmedRegistrationLogsInWithTheNormalisedEmail) {
   ASSERT_TRUE(Register(" Ada@Example.org ", "secret123").ok());

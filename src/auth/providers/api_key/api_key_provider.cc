@@ -1,5 +1,5 @@
-// api_key_verifier.cc: API key format and verification.
-#include "auth/providers/api_key/api_key_verifier.h"
+// api_key_provider.cc: API key format and verification.
+#include "auth/providers/api_key/api_key_provider.h"
 
 #include <array>
 
@@ -27,7 +27,11 @@ std::optional<core::ObjectId> ApiKeyIdOf(std::string_view key) {
   return core::ObjectId::FromHex(key.substr(0, 24));
 }
 
-void ApiKeyVerifier::Verify(const core::App& app, const core::ProviderConfig& provider,
+Status ApiKeyProvider::ValidateConfig(const core::ProviderConfig& config) const {
+  return ValidateConfigWithoutOptions(config);
+}
+
+void ApiKeyProvider::Verify(const core::App& app, const core::ProviderConfig& provider,
                             const nlohmann::json& credentials, store::Callback<VerifiedIdentity> done) {
   auto it = credentials.find("key");
   if (it == credentials.end() || !it->is_string())

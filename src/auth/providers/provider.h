@@ -1,13 +1,16 @@
-// credential_verifier.h: what every authentication provider does: turn the
-// credentials of a login request into a verified identity. One implementation
-// per provider type (anon_user, api_key, custom_token, ...); AuthService
+// provider.h: what every authentication provider does: check its `config`
+// and turn the credentials of a login request into a verified identity. One
+// implementation per provider type (anon_user, api_key, custom_token,
+// local_userpass), registered by type in a ProviderRegistry; AuthService
 // decides what to do with the identity (new user, new session, link).
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "core/model.h"
+#include "core/status.h"
 #include "store/store.h"
 
 namespace guestpass::auth {
@@ -19,9 +22,19 @@ struct VerifiedIdentity {
   bool always_new_user = false;  // anon-user: every login is a new user
 };
 
-class CredentialVerifier {
+class Provider {
  public:
-  virtual ~CredentialVerifier() = default;
+  virtual ~Provider() = default;
+
+  // The provider type this implements, e.g. core::kAnonUser.
+  virtual std::string_view type() const = 0;
+
+  // Checks a provider's `config` (and `metadata_fields`) for this type: the
+  // one check for an app's providers, wherever their configs come from
+  // (start-up, app import; the Admin API later). OK, or InvalidArgument whose
+  // message names the offending field. Reads nothing but `config`; thread-safe.
+  virtual core::Status ValidateConfig(const core::ProviderConfig& config) const = 0;
+
   // Verifies `credentials` (the login body, Extended JSON already relaxed) for
   // `provider` of `app`. Failures: InvalidArgument/MissingParameter for a
   // malformed body, Unauthenticated with a non-session code (InvalidPassword,
@@ -33,5 +46,10 @@ class CredentialVerifier {
   virtual void Verify(const core::App& app, const core::ProviderConfig& provider, const nlohmann::json& credentials,
                       store::Callback<VerifiedIdentity> done) = 0;
 };
+
+// ValidateConfig for a type without options: `config` must be a JSON object
+// (empty text counts as {}); its keys are ignored. InvalidArgument
+// "config must be a JSON object" otherwise.
+core::Status ValidateConfigWithoutOptions(const core::ProviderConfig& config);
 
 }  // namespace guestpass::auth
