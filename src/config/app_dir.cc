@@ -24,12 +24,7 @@ Status Invalid(const std::string& file, const std::string& field, const std::str
   return Status::InvalidArgument(core::ErrorCode::kInvalidParameter, msg);
 }
 
-Result<json> ReadJsonFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Invalid(path, "", "cannot be read");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  const std::string text = buf.str();
+Result<json> ParseJsonText(const std::string& text, const std::string& path) {
   if (!core::JsonNestingWithin(text))
     return Invalid(path, "", "nests arrays and objects deeper than " + std::to_string(core::kMaxJsonNesting) + " levels");
   json doc;
@@ -111,18 +106,15 @@ bool IsValidClientAppId(std::string_view id) {
   return true;
 }
 
-Result<AppDefinition> LoadAppDir(const std::string& dir) {
+Result<AppDefinition> ParseAppFiles(const AppFiles& files, const std::string& where) {
   AppDefinition def;
-  def.source_dir = dir;
-  if (!fs::is_directory(dir)) return Invalid(dir, "", "is not a directory");
-  std::string root = (fs::path(dir) / "root_config.json").string();
-  if (!fs::exists(root)) {
-    std::string legacy = (fs::path(dir) / "realm_config.json").string();
-    if (!fs::exists(legacy))
-      return Invalid(root, "", "missing (neither root_config.json nor realm_config.json exists)");
-    root = legacy;
-  }
-  auto doc = ReadJsonFile(root);
+  def.source_dir = where;
+  const auto path_of = [&](const char* rel) { return where.empty() ? std::string(rel) : (fs::path(where) / rel).string(); };
+  const char* root_name = files.count("root_config.json") ? "root_config.json" : "realm_config.json";
+  const std::string root = path_of(root_name);
+  if (!files.count(root_name))
+    return Invalid(path_of("root_config.json"), "", "missing (neither root_config.json nor realm_config.json exists)");
+  auto doc = ParseJsonText(files.at(root_name), root);
   if (!doc.ok()) return doc.status();
   const json& r = *doc;
   if (!r.contains("name")) return Invalid(root, "name", "is required");
@@ -140,16 +132,17 @@ Result<AppDefinition> LoadAppDir(const std::string& dir) {
   def.deployment_model = r.value("deployment_model", "");
   def.location = r.value("location", "");
 
-  const std::string settings_path = (fs::path(dir) / "guestpass.json").string();
-  if (fs::exists(settings_path)) {
-    auto sdoc = ReadJsonFile(settings_path);
+  if (auto it = files.find("guestpass.json"); it != files.end()) {
+    const std::string settings_path = path_of("guestpass.json");
+    auto sdoc = ParseJsonText(it->second, settings_path);
     if (!sdoc.ok()) return sdoc.status();
     if (Status s = ReadSettings(settings_path, *sdoc, &def.settings); !s.ok()) return s;
   }
 
-  const std::string providers_path = (fs::path(dir) / "auth" / "providers.json").string();
-  if (!fs::exists(providers_path)) return def;  // no providers: every login is refused
-  auto pdoc = ReadJsonFile(providers_path);
+  auto providers_file = files.find("auth/providers.json");
+  if (providers_file == files.end()) return def;  // no providers: every login is refused
+  const std::string providers_path = path_of("auth/providers.json");
+  auto pdoc = ParseJsonText(providers_file->second, providers_path);
   if (!pdoc.ok()) return pdoc.status();
   for (const auto& [key, value] : pdoc->items()) {
     const std::string where = key + ".";
@@ -182,6 +175,66 @@ Result<AppDefinition> LoadAppDir(const std::string& dir) {
     def.providers.push_back(std::move(p));
   }
   return def;
+}
+
+Result<AppFiles> ReadAppDir(const std::string& dir) {
+  if (!fs::is_directory(dir)) return Invalid(dir, "", "is not a directory");
+  AppFiles files;
+  for (const char* rel : kAppFileNames) {
+    const fs::path path = fs::path(dir) / rel;
+    if (!fs::exists(path)) continue;
+    std::ifstream in(path);
+    if (!in) return Invalid(path.string(), "", "cannot be read");
+    std::stringstream buf;
+    buf << in.rdbuf();
+    files[rel] = buf.str();
+  }
+  return files;
+}
+
+Result<AppDefinition> LoadAppDir(const std::string& dir) {
+  auto files = ReadAppDir(dir);
+  if (!files.ok()) return files.status();
+  return ParseAppFiles(*files, dir);
+}
+
+namespace {
+std::string Pretty(const json& doc) { return doc.dump(4) + "\n"; }
+}  // namespace
+
+AppFiles ExportAppFiles(const core::App& app) {
+  AppFiles files;
+  files["realm_config.json"] = Pretty({{"app_id", app.client_app_id},
+                                       {"config_version", 20210101},
+                                       {"name", app.name},
+                                       {"location", app.settings.location},
+                                       {"deployment_model", app.settings.deployment_model},
+                                       {"environment", ""},
+                                       {"allowed_request_origins", json::array()}});
+  json providers = json::object();
+  for (const auto& p : app.providers) {
+    json entry = {{"name", p.name}, {"type", p.type}, {"disabled", p.disabled}};
+    json config = json::parse(p.config_json, nullptr, false);
+    if (config.is_object() && !config.empty()) entry["config"] = config;
+    json fields = json::parse(p.metadata_fields_json, nullptr, false);
+    if (fields.is_array() && !fields.empty()) entry["metadata_fields"] = fields;
+    providers[p.name] = entry;
+  }
+  files["auth/providers.json"] = Pretty(providers);
+  files["auth/custom_user_data.json"] = Pretty({{"enabled", false}});
+  const core::AppSettings& s = app.settings;
+  json anonymous = {
+      {"session_expiry", s.anonymous_session_expiry == core::AnonymousSessionExpiry::kFixed ? "fixed" : "while_active"},
+      {"max_users", s.anonymous_user_cap}};
+  if (s.anonymous_inactive_days == 0)
+    anonymous["delete_after_inactive_days"] = "never";
+  else
+    anonymous["delete_after_inactive_days"] = s.anonymous_inactive_days;
+  if (s.anonymous_signups_per_hour) anonymous["signups_per_hour"] = *s.anonymous_signups_per_hour;
+  if (s.anonymous_signup_burst) anonymous["signup_burst"] = *s.anonymous_signup_burst;
+  files["guestpass.json"] =
+      Pretty({{"refresh_token_expiration_seconds", s.refresh_token_ttl_seconds}, {"anonymous", anonymous}});
+  return files;
 }
 
 }  // namespace guestpass::config

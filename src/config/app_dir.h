@@ -5,6 +5,7 @@
 // the file, the field and what is wrong.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,31 @@ struct AppDefinition {
   core::AppSettings settings;
 };
 
+// An app's configuration files: path relative to the app root (e.g.
+// "auth/providers.json") -> contents. How apps travel: app directories, the
+// Admin API's pull, push and import, and the diffs of drafts.
+using AppFiles = std::map<std::string, std::string>;
+
+// The files guestpass reads and writes; any other file of a directory is
+// left alone (and kept by the CLI).
+inline constexpr const char* kAppFileNames[] = {"root_config.json", "realm_config.json", "auth/providers.json",
+                                                "auth/custom_user_data.json", "guestpass.json"};
+
+// Parses and validates an app's files. `where` (a directory, or empty) is
+// put before file names in error messages.
+core::Result<AppDefinition> ParseAppFiles(const AppFiles& files, const std::string& where);
+
+// Reads the files of kAppFileNames that exist under `dir`.
+core::Result<AppFiles> ReadAppDir(const std::string& dir);
+
+// ReadAppDir, then ParseAppFiles.
 core::Result<AppDefinition> LoadAppDir(const std::string& dir);
+
+// The app as files in the realm-cli 20210101 layout (realm_config.json,
+// auth/providers.json, auth/custom_user_data.json) plus guestpass.json with
+// every setting spelled out. Deterministic: the same app gives the same
+// bytes, and ParseAppFiles of them gives the same configuration back.
+AppFiles ExportAppFiles(const core::App& app);
 
 // True for a valid client app id: 1-64 of [a-z0-9-], starting with a letter or digit.
 bool IsValidClientAppId(std::string_view id);

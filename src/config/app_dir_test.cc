@@ -187,5 +187,49 @@ TEST(ClientAppIdTest, AcceptsLowercaseLettersDigitsAndDashes) {
   EXPECT_FALSE(IsValidClientAppId("app/../x"));
 }
 
+
+TEST(AppFilesTest, AnExportParsesBackToTheSameConfiguration) {
+  core::App app;
+  app.client_app_id = "round-abcde";
+  app.name = "round";
+  app.settings.refresh_token_ttl_seconds = 7200;
+  app.settings.location = "IE";
+  app.settings.deployment_model = "LOCAL";
+  app.settings.anonymous_session_expiry = core::AnonymousSessionExpiry::kFixed;
+  app.settings.anonymous_signups_per_hour = 12.5;
+  app.settings.anonymous_inactive_days = 0;
+  app.settings.anonymous_user_cap = 1000;
+  app.providers.push_back({core::ObjectId(), "anon-user", "anon-user", true, "{}", "[]"});
+  app.providers.push_back({core::ObjectId(), "custom-token", "custom-token", false,
+                           R"({"audience":["a"],"signingAlgorithm":"HS256"})",
+                           R"([{"name":"email","required":true}])"});
+  const AppFiles files = ExportAppFiles(app);
+  EXPECT_EQ(ExportAppFiles(app), files);  // deterministic
+  auto def = ParseAppFiles(files, "");
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  EXPECT_EQ(def->client_app_id, app.client_app_id);
+  EXPECT_EQ(def->name, app.name);
+  EXPECT_EQ(def->location, "IE");
+  EXPECT_EQ(def->deployment_model, "LOCAL");
+  EXPECT_EQ(def->settings.refresh_token_ttl_seconds, 7200);
+  EXPECT_EQ(def->settings.anonymous_session_expiry, core::AnonymousSessionExpiry::kFixed);
+  EXPECT_EQ(def->settings.anonymous_signups_per_hour, 12.5);
+  EXPECT_FALSE(def->settings.anonymous_signup_burst.has_value());
+  EXPECT_EQ(def->settings.anonymous_inactive_days, 0);
+  EXPECT_EQ(def->settings.anonymous_user_cap, 1000);
+  ASSERT_EQ(def->providers.size(), 2u);
+  EXPECT_EQ(def->providers[0].name, "anon-user");
+  EXPECT_TRUE(def->providers[0].disabled);
+  EXPECT_EQ(def->providers[1].config_json, app.providers[1].config_json);
+  EXPECT_EQ(def->providers[1].metadata_fields_json, app.providers[1].metadata_fields_json);
+  EXPECT_NE(files.at("auth/providers.json").find("\"anon-user\": {"), std::string::npos);
+}
+
+TEST(AppFilesTest, ErrorsNameTheFileWithoutADirectory) {
+  auto def = ParseAppFiles({{"realm_config.json", R"({"name": "x", "app_id": "BAD"})"}}, "");
+  ASSERT_FALSE(def.ok());
+  EXPECT_EQ(def.status().message().rfind("realm_config.json: field 'app_id'", 0), 0u) << def.status().message();
+}
+
 }  // namespace
 }  // namespace guestpass::config
