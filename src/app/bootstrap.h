@@ -1,26 +1,26 @@
-// bootstrap.h: start-up steps of `guestpass serve` that need several modules:
-// importing app directories into the store and creating the first app.
+// bootstrap.h: start-up steps of `guestpass serve` (and guestpass-seed) that
+// need several modules: importing app directories through the same path as
+// the Admin API's push, and creating the first app on an empty store.
 #pragma once
 
+#include <string>
 #include <vector>
 
+#include "admin/config_service.h"
 #include "config/app_dir.h"
-#include "core/clock.h"
-#include "core/object_id.h"
-#include "core/random.h"
-#include "store/store.h"
 
 namespace guestpass::app {
 
 struct ImportReport {
-  std::vector<core::App> apps;       // every app in the store, after the import
-  std::vector<std::string> created;  // client app ids created now
+  std::vector<std::string> created;   // client app ids created now
+  std::vector<std::string> deployed;  // client app ids whose directory changed their configuration
 };
 
-// Creates or updates one app per definition (matched by client app id; the
-// provider list is replaced, keeping the ids of providers that stay). If the
-// store then has no app at all, creates "application-0" with anon-user on.
-core::Result<ImportReport> ImportApps(store::Store& store, const std::vector<config::AppDefinition>& definitions,
-                                      core::ObjectIdGenerator& ids, core::Random& random, const core::Clock& clock);
+// Imports each definition (ConfigService::Import: validated, replace-by-name,
+// an unchanged directory deploys nothing). If no app exists then, creates
+// "application-0" with anon-user enabled. Stops at the first error, naming
+// the directory. Call before the server serves (no worker needed then).
+core::Result<ImportReport> ImportApps(admin::ConfigService& config,
+                                      const std::vector<config::AppDefinition>& definitions);
 
 }  // namespace guestpass::app

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "admin/config_service.h"
 #include "app/allocator.h"
 #include "app/bootstrap.h"
 #include "app/users_cli.h"
@@ -90,11 +91,16 @@ int Serve(const std::vector<std::string>& args) {
   auth::local_userpass::UserpassService userpass(**store, password_hasher, delivery, clock, ids, random);
   const auth::ProviderRegistry providers{&anon_user, &api_key, &custom_token, &userpass};
 
-  auto report = app::ImportApps(**store, definitions, ids, random, clock);
-  if (!report.ok()) return Fail(report.status().message());
-  for (const auto& app : report->apps) {
-    // A provider config that cannot work (a custom-token config that can
-    // verify nothing, say) stops the start.
+  // Configuration is data: --app-dir imports through the path the Admin
+  // API's push takes, and the registry holds the deployed snapshot.
+  auth::AppRegistry registry;
+  admin::ConfigService config(**store, registry, providers, clock, ids, random);
+  if (core::Status s = config.Reload(); !s.ok()) return Fail(s.message());
+  auto report = app::ImportApps(config, definitions);
+  if (!report.ok()) return Fail("invalid app directory: " + report.status().message());
+  for (const auto& app : config.Apps()) {
+    // A stored provider config that cannot work (a custom-token config that
+    // can verify nothing, say) stops the start.
     if (core::Status s = providers.ValidateApp(app); !s.ok())
       return Fail("app " + app.client_app_id + ": " + s.message());
     for (const auto& name : providers.Unimplemented(app))
@@ -102,9 +108,8 @@ int Serve(const std::vector<std::string>& args) {
                 {{"app", app.client_app_id}, {"provider", name}});
   }
   for (const auto& id : report->created) log::Info("created app", {{"app", id}});
+  for (const auto& id : report->deployed) log::Info("deployed app directory", {{"app", id}});
 
-  auth::AppRegistry registry;
-  registry.Replace(report->apps);
   token::TokenService tokens(*keys, clock);
   auth::AuthService auth_service(**store, tokens, registry, clock, ids, random, providers);
   auto trusted_proxies = http::TrustedProxies::Parse(cfg.trusted_proxies);

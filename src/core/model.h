@@ -71,6 +71,11 @@ struct AppSettings {
   int64_t SessionTtlSeconds(std::string_view provider_type) const;
 };
 
+// The client app id of the admin domain: the app whose users are the
+// Admin API's administrators. Not a valid client app id ('_'), so no import
+// or create can take it, and the client API never serves it.
+inline constexpr std::string_view kAdminDomainClientAppId = "__guestpass_admin";
+
 struct App {
   ObjectId id;                // internal id; the tokens' `baas_domain_id`
   std::string client_app_id;  // the id clients put in URLs, e.g. "myapp-abcde"

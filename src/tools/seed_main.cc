@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "app/bootstrap.h"
+#include "auth/providers/anon_user/anon_user_provider.h"
 #include "core/clock.h"
 #include "core/model.h"
 #include "core/object_id.h"
@@ -117,12 +118,17 @@ int main(int argc, char** argv) {
   store::Store& store = **opened;
 
   // The first app, created as `guestpass serve` would on an empty store.
-  auto report = app::ImportApps(store, {}, ids, random, clock);
-  if (!report.ok() || report->apps.empty()) {
+  auth::AppRegistry registry;
+  auth::AnonUserProvider anon_user(ids, random);
+  const auth::ProviderRegistry providers{&anon_user};
+  admin::ConfigService config(store, registry, providers, clock, ids, random);
+  core::Status loaded = config.Reload();
+  auto report = loaded.ok() ? app::ImportApps(config, {}) : core::Result<app::ImportReport>(loaded);
+  if (!report.ok() || config.Apps().empty()) {
     std::fprintf(stderr, "guestpass-seed: no app: %s\n", report.ok() ? "" : report.status().message().c_str());
     return 1;
   }
-  const core::App app = report->apps.front();
+  const core::App app = config.Apps().front();
   const core::ProviderConfig* provider = app.FindProvider(core::kAnonUser);
   if (provider == nullptr) {
     std::fprintf(stderr, "guestpass-seed: app %s has no anon-user provider\n", app.client_app_id.c_str());

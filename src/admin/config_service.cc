@@ -1,0 +1,284 @@
+// config_service.cc: drafts, deployments and imports over the store.
+#include "admin/config_service.h"
+
+#include <cctype>
+#include <set>
+
+#include "admin/diff.h"
+#include "store/app_codec.h"
+#include "store/sync.h"
+
+namespace guestpass::admin {
+
+using core::ErrorCode;
+using core::ObjectId;
+using core::Result;
+using core::Status;
+
+namespace {
+bool SameConfiguration(const core::App& a, const core::App& b) { return store::EncodeApp(a) == store::EncodeApp(b); }
+
+bool IsAdminDomain(const core::App& app) { return app.client_app_id == core::kAdminDomainClientAppId; }
+
+// `def` over `base`: the directory is the source of truth for everything it
+// configures; providers that stay keep their ids.
+core::App Merge(const config::AppDefinition& def, core::App base, core::ObjectIdGenerator& ids) {
+  base.client_app_id = def.client_app_id;
+  base.name = def.name;
+  base.settings = def.settings;
+  if (!def.deployment_model.empty()) base.settings.deployment_model = def.deployment_model;
+  if (!def.location.empty()) base.settings.location = def.location;
+  std::vector<core::ProviderConfig> providers;
+  for (auto p : def.providers) {
+    const core::ProviderConfig* old = base.FindProvider(p.name);
+    p.id = old ? old->id : ids.Next();
+    providers.push_back(std::move(p));
+  }
+  base.providers = std::move(providers);
+  return base;
+}
+}  // namespace
+
+ConfigService::ConfigService(store::Store& store, auth::AppRegistry& apps, const auth::ProviderRegistry& providers,
+                             const core::Clock& clock, core::ObjectIdGenerator& ids, core::Random& random)
+    : store_(store), apps_(apps), providers_(providers), clock_(clock), ids_(ids), random_(random) {}
+
+Status ConfigService::Reload() {
+  auto apps = store::Await<std::vector<core::App>>([&](auto done) { store_.ListApps(done); });
+  if (!apps.ok()) return apps.status();
+  std::erase_if(*apps, IsAdminDomain);
+  apps_.Replace(std::move(*apps));
+  return Status::Ok();
+}
+
+Status ConfigService::Validate(const core::App& app) const {
+  std::set<std::string> names;
+  for (const auto& p : app.providers) {
+    if (!names.insert(p.name).second)
+      return Status::InvalidArgument(ErrorCode::kInvalidParameter,
+                                     "provider " + p.name + ": an app has at most one provider of each type");
+  }
+  // The files the app exports parse back: one check for names, ids,
+  // provider names and types, and settings within their bounds.
+  auto parsed = config::ParseAppFiles(config::ExportAppFiles(app), "");
+  if (!parsed.ok()) return parsed.status();
+  return providers_.ValidateApp(app);
+}
+
+std::vector<core::App> ConfigService::Apps() const {
+  std::vector<core::App> out;
+  for (const auto& app : apps_.All()) out.push_back(*app);
+  return out;
+}
+
+Result<core::App> ConfigService::StoredApp(const ObjectId& app_id) const {
+  auto apps = store::Await<std::vector<core::App>>([&](auto done) { store_.ListApps(done); });
+  if (!apps.ok()) return apps.status();
+  for (auto& app : *apps)
+    if (app.id == app_id && !IsAdminDomain(app)) return std::move(app);
+  return Status::NotFound(ErrorCode::kAppNotFound, "app not found");
+}
+
+Result<core::App> ConfigService::App(const ObjectId& app_id) const {
+  if (auto app = apps_.FindById(app_id)) return *app;
+  return Status::NotFound(ErrorCode::kAppNotFound, "app not found");
+}
+
+Result<core::App> ConfigService::CreateApp(const std::string& name, const Actor& actor) {
+  core::App app;
+  app.id = ids_.Next();
+  app.created_at = clock_.NowSeconds();
+  app.name = name;
+  std::string prefix;
+  for (char c : name) prefix += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  app.client_app_id = prefix + "-" + core::RandomLowercase(random_, 5);
+  app.providers.push_back({ids_.Next(), std::string(core::kApiKey), std::string(core::kApiKey), true, "{}", "[]"});
+  for (const auto& other : Apps()) {
+    if (other.name == name)
+      return Status::AlreadyExists(ErrorCode::kInvalidParameter, "an app named '" + name + "' already exists");
+  }
+  if (Status s = Validate(app); !s.ok()) {
+    if (s.message().find("field 'name'") != std::string::npos)
+      return Status::InvalidArgument(ErrorCode::kInvalidParameter,
+                                     "app name must be 1-32 ASCII letters, digits, '_' or '-'");
+    return s;
+  }
+  (void)actor;  // creating an app is not a deployment: its first change is
+  if (Status s = store::AwaitStatus([&](auto done) { store_.PutApp(app, done); }); !s.ok()) return s;
+  if (Status s = Reload(); !s.ok()) return s;
+  return app;
+}
+
+Status ConfigService::DeleteApp(const ObjectId& app_id, const Actor& actor) {
+  if (auto app = App(app_id); !app.ok()) return app.status();
+  Status s = store::AwaitStatus([&](auto done) {
+    store_.DeleteApp(app_id, core::Deletion{clock_.NowSeconds(), actor.label, "the app was deleted"}, done);
+  });
+  if (!s.ok()) return s;
+  return Reload();
+}
+
+Result<core::App> ConfigService::Editable(const ObjectId& app_id) const {
+  auto app = App(app_id);
+  if (!app.ok()) return app.status();
+  auto draft = Draft(app_id);
+  if (!draft.ok()) return draft.status();
+  if (draft->has_value()) return (*draft)->app;
+  return app;
+}
+
+Result<ChangeOutcome> ConfigService::Change(const ObjectId& app_id, const Actor& actor,
+                                            const std::function<Status(core::App&)>& edit) {
+  auto deployed = App(app_id);
+  if (!deployed.ok()) return deployed.status();
+  auto draft = Draft(app_id);
+  if (!draft.ok()) return draft.status();
+  ChangeOutcome out;
+  out.app = draft->has_value() ? (*draft)->app : *deployed;
+  const core::App before = out.app;
+  if (Status s = edit(out.app); !s.ok()) return s;
+  out.app.id = before.id;  // what identifies the app is not the edit's to change
+  out.app.client_app_id = before.client_app_id;
+  out.app.created_at = before.created_at;
+  for (auto& p : out.app.providers)
+    if (p.id.IsZero()) p.id = ids_.Next();  // a provider the edit added
+  if (SameConfiguration(out.app, before)) {
+    out.changed = false;
+    return out;
+  }
+  if (Status s = Validate(out.app); !s.ok()) return s;
+  if (draft->has_value()) {
+    core::Draft changed = **draft;
+    changed.app = out.app;
+    if (Status s = store::AwaitStatus([&](auto done) { store_.PutDraft(changed, /*create=*/false, done); }); !s.ok())
+      return s;
+    return out;
+  }
+  auto deployment = DeployApp(out.app, ObjectId(), actor, "");
+  if (!deployment.ok()) return deployment.status();
+  out.deployment = std::move(*deployment);
+  return out;
+}
+
+Result<core::Deployment> ConfigService::DeployApp(const core::App& app, const ObjectId& draft_id, const Actor& actor,
+                                                  std::string name) {
+  core::Deployment d;
+  d.id = ids_.Next();
+  d.app_id = app.id;
+  d.name = name.empty() ? d.id.ToHex() : std::move(name);
+  d.draft_id = draft_id;
+  d.author_id = actor.admin_id;
+  d.origin = actor.origin;
+  d.deployed_at = clock_.NowSeconds();
+  d.config_json = store::EncodeApp(app);
+  if (Status v = Validate(app); !v.ok()) {
+    d.status = core::DeploymentStatus::kFailed;
+    d.error = v.message();
+  }
+  const ObjectId close = d.status == core::DeploymentStatus::kSuccessful ? draft_id : ObjectId();
+  if (Status s = store::AwaitStatus([&](auto done) { store_.Deploy(app, d, close, done); }); !s.ok()) return s;
+  if (d.status == core::DeploymentStatus::kSuccessful) {
+    if (Status s = Reload(); !s.ok()) return s;
+  }
+  return d;
+}
+
+Result<core::Draft> ConfigService::CreateDraft(const ObjectId& app_id, const Actor& actor) {
+  auto app = App(app_id);
+  if (!app.ok()) return app.status();
+  core::Draft draft{ids_.Next(), app_id, actor.admin_id, clock_.NowSeconds(), *app};
+  if (Status s = store::AwaitStatus([&](auto done) { store_.PutDraft(draft, /*create=*/true, done); }); !s.ok())
+    return s;
+  return draft;
+}
+
+Result<std::optional<core::Draft>> ConfigService::Draft(const ObjectId& app_id) const {
+  return store::Await<std::optional<core::Draft>>([&](auto done) { store_.GetDraft(app_id, done); });
+}
+
+Status ConfigService::DiscardDraft(const ObjectId& app_id, const ObjectId& draft_id) {
+  if (auto app = App(app_id); !app.ok()) return app.status();
+  return store::AwaitStatus([&](auto done) { store_.DeleteDraft(app_id, draft_id, done); });
+}
+
+Result<std::vector<std::string>> ConfigService::DraftDiff(const ObjectId& app_id, const ObjectId& draft_id) const {
+  auto app = App(app_id);
+  if (!app.ok()) return app.status();
+  auto draft = Draft(app_id);
+  if (!draft.ok()) return draft.status();
+  if (!draft->has_value() || (*draft)->id != draft_id)
+    return Status::NotFound(ErrorCode::kDraftNotFound, "draft not found");
+  return DiffFiles(config::ExportAppFiles(*app), config::ExportAppFiles((*draft)->app));
+}
+
+Result<core::Deployment> ConfigService::DeployDraft(const ObjectId& app_id, const ObjectId& draft_id,
+                                                    const Actor& actor, const std::string& name) {
+  auto draft = Draft(app_id);
+  if (!draft.ok()) return draft.status();
+  if (!draft->has_value() || (*draft)->id != draft_id)
+    return Status::NotFound(ErrorCode::kDraftNotFound, "draft not found");
+  return DeployApp((*draft)->app, draft_id, actor, name);
+}
+
+Result<std::vector<core::Deployment>> ConfigService::Deployments(const ObjectId& app_id, size_t limit) const {
+  if (auto app = App(app_id); !app.ok()) return app.status();
+  return store::Await<std::vector<core::Deployment>>(
+      [&](auto done) { store_.ListDeployments(app_id, limit, done); });
+}
+
+Result<core::Deployment> ConfigService::Deployment(const ObjectId& app_id, const ObjectId& id) const {
+  if (auto app = App(app_id); !app.ok()) return app.status();
+  return store::Await<core::Deployment>([&](auto done) { store_.GetDeployment(app_id, id, done); });
+}
+
+Result<core::Deployment> ConfigService::Redeploy(const ObjectId& app_id, const ObjectId& id, const Actor& actor) {
+  auto earlier = Deployment(app_id, id);
+  if (!earlier.ok()) return earlier.status();
+  if (earlier->status != core::DeploymentStatus::kSuccessful)
+    return Status::InvalidArgument(ErrorCode::kInvalidParameter, "only a successful deployment can be deployed again");
+  auto app = store::DecodeApp(earlier->config_json);
+  if (!app.ok()) return app.status();
+  auto current = App(app_id);
+  if (!current.ok()) return current.status();
+  app->id = current->id;
+  app->client_app_id = current->client_app_id;
+  app->created_at = current->created_at;
+  return DeployApp(*app, ObjectId(), actor, "redeploy of " + earlier->name);
+}
+
+Result<ImportOutcome> ConfigService::Import(const config::AppDefinition& def, const Actor& actor, bool dry_run) {
+  ImportOutcome out;
+  std::optional<core::App> existing;
+  for (auto& app : Apps())
+    if (app.client_app_id == def.client_app_id) existing = std::move(app);
+  if (!existing) {
+    core::App fresh;
+    fresh.id = ids_.Next();
+    fresh.created_at = clock_.NowSeconds();
+    out.app = Merge(def, fresh, ids_);
+    out.created = true;
+    out.diffs = DiffFiles({}, config::ExportAppFiles(out.app));
+    if (dry_run) return out;
+    if (Status s = Validate(out.app); !s.ok()) return s;
+    if (Status s = store::AwaitStatus([&](auto done) { store_.PutApp(out.app, done); }); !s.ok()) return s;
+    auto deployment = DeployApp(out.app, ObjectId(), actor, "");
+    if (!deployment.ok()) return deployment.status();
+    out.deployment = std::move(*deployment);
+    return out;
+  }
+  auto base = Editable(existing->id);
+  if (!base.ok()) return base.status();
+  out.app = Merge(def, *base, ids_);
+  out.diffs = DiffFiles(config::ExportAppFiles(*base), config::ExportAppFiles(out.app));
+  if (dry_run || SameConfiguration(out.app, *base)) return out;
+  const core::App merged = out.app;
+  auto changed = Change(existing->id, actor, [&merged](core::App& app) {
+    app = merged;
+    return Status::Ok();
+  });
+  if (!changed.ok()) return changed.status();
+  out.deployment = std::move(changed->deployment);
+  return out;
+}
+
+}  // namespace guestpass::admin
