@@ -198,6 +198,10 @@ std::string AuthService::IssueAccessToken(const core::Session& session, const co
 void AuthService::AuthenticateRefresh(std::string_view refresh_token, store::Callback<store::SessionWithUser> done) {
   auto claims = tokens_.VerifyRefreshToken(refresh_token);
   if (!claims.ok()) return done(claims.status());
+  // Only tokens of this service's apps: an admin token is no app user's, and
+  // an app user's token opens no Admin API door.
+  if (apps_.FindById(claims->app_id) == nullptr)
+    return done(InvalidSession("invalid session: failed to find refresh token"));
   const ObjectId user_id = claims->user_id;
   const ObjectId session_id = claims->session_id;
   store_.GetSessionWithUser(user_id, session_id, [this, c = std::move(*claims),
@@ -238,6 +242,8 @@ void AuthService::RefreshAccessToken(std::string_view refresh_token, store::Call
 void AuthService::Authenticate(std::string_view access_token, store::Callback<store::SessionWithUser> done) {
   auto claims = tokens_.VerifyAccessToken(access_token);
   if (!claims.ok()) return done(claims.status());
+  if (apps_.FindById(claims->app_id) == nullptr)  // see AuthenticateRefresh
+    return done(InvalidSession("invalid session: the token's app is not served here"));
   const token::AccessClaims c = *claims;
   store_.GetSessionWithUser(c.user_id, c.session_id,
                             [this, c, done = std::move(done)](core::Result<store::SessionWithUser> r) {

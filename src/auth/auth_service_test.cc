@@ -53,6 +53,7 @@ class AuthServiceTest : public ::testing::Test {
     app_.providers = {{ids_.Next(), "anon-user", "anon-user", false, "{}"},
                       {ids_.Next(), "api-key", "api-key", true, "{}"},
                       {ids_.Next(), "local-userpass", "local-userpass", false, "{}"}};
+    registry_.Replace({app_});  // tokens of apps the registry does not hold are refused
   }
 
   core::Result<LoginResult> Login(const std::string& provider, DeviceInfo device = {}) {
@@ -554,6 +555,20 @@ TEST_F(LinkingTest, ATokenOfAnotherAppCannotLink) {
   });
   EXPECT_EQ(r.status().code(), Code::kPermissionDenied);
   EXPECT_EQ(r.status().error_code(), ErrorCode::kUserAppDomainMismatch);
+}
+
+
+TEST_F(AuthServiceTest, TokensOfAnAppThisServiceDoesNotServeAreRefused) {
+  // An admin token is a user token of the admin domain, which the client
+  // API's service does not serve (and the reverse): neither opens the other's doors.
+  const LoginResult login = LoginAnonymously();
+  ASSERT_TRUE(Authenticate(login.access_token).ok());
+  registry_.Replace({});
+  auto r = Authenticate(login.access_token);
+  EXPECT_EQ(r.status().error_code(), ErrorCode::kInvalidSession);
+  EXPECT_EQ(Refresh(login.refresh_token).status().error_code(), ErrorCode::kInvalidSession);
+  registry_.Replace({app_});
+  EXPECT_TRUE(Authenticate(login.access_token).ok());
 }
 
 }  // namespace

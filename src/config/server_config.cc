@@ -31,6 +31,9 @@ const std::vector<OptionSpec> kServeOptions = {
      "seconds between runs of the job that deletes inactive anonymous users (1 to 604800)"},
     {"audit-retention-days", "GUESTPASS_AUDIT_RETENTION_DAYS", "0",
      "days an audit event is kept before that job deletes it (0: kept for good; at most 36500)"},
+    {"admin-password-file", "GUESTPASS_ADMIN_PASSWORD_FILE", "(none)",
+     "file whose first line is the admin user's password at the first start (else GUESTPASS_ADMIN_PASSWORD; "
+     "neither: one is generated and printed once)"},
 };
 
 namespace {
@@ -80,10 +83,12 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
       "log-level", po::value<std::string>())("public-url", po::value<std::string>())(
       "trusted-proxies", po::value<std::string>())("signups-per-hour", po::value<std::string>())(
       "signup-burst", po::value<std::string>())("inactivity-interval", po::value<std::string>())(
-      "audit-retention-days", po::value<std::string>());
+      "audit-retention-days", po::value<std::string>())("admin-password-file", po::value<std::string>());
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    // No abbreviations: --admin-password must not pass for --admin-password-file.
+    const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(args).options(desc).style(style).run(), vm);
   } catch (const po::error& e) {
     return Bad(std::string(e.what()) + " (see guestpass serve --help)");
   }
@@ -145,6 +150,8 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
     if (!n) return Bad("--audit-retention-days: expected days from 0 to 36500, got '" + *v + "'");
     c.audit_retention_days = *n;
   }
+  if (auto v = get("admin-password-file", "GUESTPASS_ADMIN_PASSWORD_FILE")) c.admin_password_file = *v;
+  if (const char* v = getenv("GUESTPASS_ADMIN_PASSWORD"); v != nullptr) c.admin_password = v;
   if (const char* v = getenv("GUESTPASS_TEST_CLOCK_OFFSET_SECONDS"); v != nullptr && *v) {
     char* end = nullptr;
     const long long n = std::strtoll(v, &end, 10);

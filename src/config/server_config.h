@@ -25,6 +25,11 @@ struct ServerConfig {
   double signup_burst = 20;
   int64_t inactivity_interval_seconds = 3600;  // how often the inactivity job runs
   int64_t audit_retention_days = 0;            // the job deletes older audit events; 0: kept for good
+  // The first start's password for the admin user "admin": the file's first
+  // line (--admin-password-file), else GUESTPASS_ADMIN_PASSWORD (environment
+  // only: a flag would show in `ps`); neither: generated and printed once.
+  std::string admin_password_file;
+  std::string admin_password;
   // Testing only (environment GUESTPASS_TEST_CLOCK_OFFSET_SECONDS): added to
   // the wall clock, so end-to-end tests can make days pass across restarts.
   int64_t clock_offset_seconds = 0;

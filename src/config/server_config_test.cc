@@ -71,7 +71,7 @@ TEST(ParseServeArgsTest, EveryDocumentedFlagIsAccepted) {
       {"listen", "127.0.0.1:1"},      {"data-dir", "/d"},        {"app-dir", "/a"},
       {"threads", "2"},               {"log-level", "warn"},     {"public-url", "https://x.example"},
       {"trusted-proxies", "10.0.0.0/8"}, {"signups-per-hour", "5"}, {"signup-burst", "2"},
-      {"inactivity-interval", "60"}, {"audit-retention-days", "365"}};
+      {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"admin-password-file", "/p"}};
   for (const auto& o : kServeOptions) {
     auto it = sample.find(o.flag);
     ASSERT_NE(it, sample.end()) << "no sample value for --" << o.flag;
@@ -206,11 +206,28 @@ TEST(ParseListenTest, SplitsHostAndPort) {
 
 TEST(ServeHelpTest, ListsEveryOptionWithItsVariable) {
   const std::string help = ServeHelp();
-  ASSERT_EQ(kServeOptions.size(), 11u);
+  ASSERT_EQ(kServeOptions.size(), 12u);
   for (const auto& o : kServeOptions) {
     EXPECT_NE(help.find(std::string("--") + o.flag), std::string::npos) << o.flag;
     EXPECT_NE(help.find(o.env), std::string::npos) << o.env;
   }
+}
+
+
+TEST(ServerConfigTest, TheAdminPasswordComesFromAFileFlagOrTheEnvironmentOnly) {
+  auto env = [](const char* name) -> const char* {
+    if (std::string(name) == "GUESTPASS_ADMIN_PASSWORD") return "from-env";
+    if (std::string(name) == "GUESTPASS_ADMIN_PASSWORD_FILE") return "/env/file";
+    return nullptr;
+  };
+  auto c = ParseServeArgs({"--admin-password-file", "/flag/file"}, env);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->admin_password_file, "/flag/file");
+  EXPECT_EQ(c->admin_password, "from-env");
+  c = ParseServeArgs({}, env);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->admin_password_file, "/env/file");
+  EXPECT_FALSE(ParseServeArgs({"--admin-password", "x"}, env).ok());  // never a flag: it would show in ps
 }
 
 }  // namespace
