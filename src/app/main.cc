@@ -6,10 +6,13 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
+#include "admin/admin_domain.h"
 #include "admin/config_service.h"
+#include "admin/worker.h"
 #include "app/allocator.h"
 #include "app/bootstrap.h"
 #include "app/users_cli.h"
@@ -112,11 +115,29 @@ int Serve(const std::vector<std::string>& args) {
 
   token::TokenService tokens(*keys, clock);
   auth::AuthService auth_service(**store, tokens, registry, clock, ids, random, providers);
+
+  // The Admin API: administrators are users of the admin domain, served by
+  // their own AuthService (admin/admin_domain.h).
+  std::string first_password = cfg.admin_password;
+  if (!cfg.admin_password_file.empty()) {
+    std::ifstream in(cfg.admin_password_file);
+    if (!in || !std::getline(in, first_password))
+      return Fail("--admin-password-file: cannot read " + cfg.admin_password_file);
+  }
+  auto domain = admin::EnsureAdminDomain(**store, password_hasher, clock, ids, random, first_password);
+  if (!domain.ok()) return Fail("admin domain: " + domain.status().message());
+  auth::AppRegistry admin_apps;
+  admin_apps.Replace({domain->app});
+  admin::AdminPasswordProvider admin_password(**store, password_hasher);
+  const auth::ProviderRegistry admin_providers{&admin_password, &api_key};
+  auth::AuthService admin_auth(**store, tokens, admin_apps, clock, ids, random, admin_providers);
+  admin::Worker admin_worker;
+  http::AdminServices admin_services{admin_auth, config, admin_worker, domain->app};
   auto trusted_proxies = http::TrustedProxies::Parse(cfg.trusted_proxies);
   if (!trusted_proxies.ok()) return Fail("--trusted-proxies: " + trusted_proxies.status().message());
   http::RateLimiter signup_limiter;
   http::Api api({auth_service, registry, &userpass, cfg.public_url, &signup_limiter, &*trusted_proxies,
-                 http::RateLimit{cfg.signups_per_hour, cfg.signup_burst}});
+                 http::RateLimit{cfg.signups_per_hour, cfg.signup_burst}, &admin_services});
 
   http::ServerOptions options;
   options.host = cfg.listen_host;
@@ -129,6 +150,10 @@ int Serve(const std::vector<std::string>& args) {
   const std::string url = "http://" + host + ":" + std::to_string(server.port());
   for (const auto& app : registry.All())
     std::cout << "guestpass app id=" << app->client_app_id << " name=" << app->name << "\n";
+  std::cout << "guestpass admin api " << url << "/api/admin/v3.0 group=" << domain->app.id.ToHex() << "\n";
+  if (domain->generated_password)
+    std::cout << "guestpass admin user=" << admin::kFirstAdminUsername << " password=" << *domain->generated_password
+              << " (generated at this first start and shown only now; change it with guestpass admin passwd)\n";
   std::cout << "guestpass listening on " << url << std::endl;
   log::Info("serving", {{"url", url},
                         {"data_dir", cfg.data_dir},

@@ -4,6 +4,8 @@
 
 #include <exception>
 
+#include "http/admin_routes.h"
+#include "http/await.h"
 #include "http/client_routes.h"
 #include "http/cors.h"
 #include "http/error_response.h"
@@ -12,7 +14,8 @@
 namespace guestpass::http {
 
 Api::Api(Services services)
-    : services_(std::move(services)), router_({{kClientApiPrefix, ClientRoutes()}, {"", RootRoutes()}}) {
+    : services_(std::move(services)),
+      router_({{kClientApiPrefix, ClientRoutes()}, {kAdminApiPrefix, AdminRoutes()}, {"", RootRoutes()}}) {
   // A per-process prefix keeps ids distinct across restarts and servers.
   static constexpr char kHex[] = "0123456789abcdef";
   uint64_t seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
@@ -33,6 +36,8 @@ core::Result<std::string_view> TokenFor(RouteAuth auth, const Request& req) {
       return std::string_view();
     case RouteAuth::kUserAccess:
     case RouteAuth::kUserRefresh:
+    case RouteAuth::kAdminAccess:
+    case RouteAuth::kAdminRefresh:
       return BearerToken(req);
   }
   return core::Status::Internal("unknown route authentication");
@@ -56,8 +61,23 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
     result = token.status();
   } else {
     try {
-      const Exchange ex{req, *route, services_, request_id, peer, *token};
-      result = co_await route->route->handler(ex);
+      // An administrator's access token is verified before the handler runs
+      // (by the admin domain's AuthService: an app user's token fails here).
+      std::optional<core::Result<store::SessionWithUser>> admin;
+      if (route->route->auth == RouteAuth::kAdminAccess) {
+        if (services_.admin == nullptr) {
+          admin = core::Status::NotFound(core::ErrorCode::kNotFound, "this server has no Admin API");
+        } else {
+          admin = co_await Await<store::SessionWithUser>(
+              [&](auto done) { services_.admin->auth.Authenticate(*token, std::move(done)); });
+        }
+      }
+      if (admin && !admin->ok()) {
+        result = admin->status();
+      } else {
+        const Exchange ex{req, *route, services_, request_id, peer, *token, admin ? &**admin : nullptr};
+        result = co_await route->route->handler(ex);
+      }
     } catch (const std::exception& e) {
       log::Error("handler threw", {{"request_id", request_id}, {"what", e.what()}});
       result = core::Status::Internal(e.what());

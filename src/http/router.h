@@ -37,6 +37,10 @@ enum class RouteAuth {
   kNone,         // no token; a stray Authorization header is ignored
   kUserAccess,   // an app user's access token (Authorization: Bearer)
   kUserRefresh,  // an app user's refresh token (Authorization: Bearer)
+  // An administrator's access token: the Api verifies it (the admin domain's
+  // AuthService) before the handler runs and hands the handler its user.
+  kAdminAccess,
+  kAdminRefresh,  // an administrator's refresh token, verified by the handler's call
 };
 
 struct Route {

@@ -9,6 +9,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <string>
 
+#include "admin/config_service.h"
+#include "admin/worker.h"
 #include "auth/app_registry.h"
 #include "auth/auth_service.h"
 #include "auth/providers/local_userpass/userpass_service.h"
@@ -19,6 +21,14 @@
 #include "http/types.h"
 
 namespace guestpass::http {
+
+// The Admin API's services (nullptr in Services: no Admin API).
+struct AdminServices {
+  auth::AuthService& auth;       // the admin domain's: administrators' sessions and tokens
+  admin::ConfigService& config;  // call only on `worker`
+  admin::Worker& worker;
+  core::App domain;              // the admin domain; its id is the Admin API's group id
+};
 
 struct Services {
   auth::AuthService& auth;
@@ -34,6 +44,7 @@ struct Services {
   const TrustedProxies* trusted_proxies = nullptr;
   // The sign-up limit of apps that set none (--signups-per-hour, --signup-burst).
   RateLimit default_signup_limit;
+  AdminServices* admin = nullptr;
 };
 
 struct Exchange {
@@ -45,6 +56,8 @@ struct Exchange {
   // The bearer token the route's RouteAuth asks for (not yet verified: the
   // handler's AuthService call does that); empty for RouteAuth::kNone.
   std::string_view token;
+  // RouteAuth::kAdminAccess: the administrator, verified; else nullptr.
+  const store::SessionWithUser* admin = nullptr;
 };
 
 // One handler per route row (client_routes.cc). Each parses its request,

@@ -1,0 +1,50 @@
+// admin_routes.cc: every endpoint of the Admin API, one row each: method,
+// path below /api/admin/v3.0, what authenticates it, handler (handlers/admin_*.cc).
+// {group} is the Admin API's one group (the admin domain's id), {app} an
+// app's internal id (`_id`), {provider} a provider's `_id`.
+#include "http/admin_routes.h"
+
+#include "http/handlers/admin.h"
+
+namespace guestpass::http {
+
+namespace {
+using V = bhttp::verb;
+using A = RouteAuth;
+
+constexpr Route kAdminRoutes[] = {
+    // Administrators' sessions (admin-api.md section 1).
+    {V::post, "/auth/providers/local-userpass/login", A::kNone, HandleAdminPasswordLogin},
+    {V::post, "/auth/providers/mongodb-cloud/login", A::kNone, HandleAdminKeyLogin},
+    {V::get, "/auth/providers", A::kNone, HandleAdminLoginProviders},
+    {V::get, "/auth/profile", A::kAdminAccess, HandleAdminProfile},
+    {V::post, "/auth/session", A::kAdminRefresh, HandleAdminRefresh},
+    {V::delete_, "/auth/session", A::kAdminRefresh, HandleAdminLogout},
+    // Apps (section 2).
+    {V::get, "/groups/{group}/apps", A::kAdminAccess, HandleListApps},
+    {V::post, "/groups/{group}/apps", A::kAdminAccess, HandleCreateApp},
+    {V::get, "/groups/{group}/apps/{app}", A::kAdminAccess, HandleGetApp},
+    {V::delete_, "/groups/{group}/apps/{app}", A::kAdminAccess, HandleDeleteApp},
+    // Authentication providers (section 3).
+    {V::get, "/groups/{group}/apps/{app}/auth_providers", A::kAdminAccess, HandleListProviders},
+    {V::post, "/groups/{group}/apps/{app}/auth_providers", A::kAdminAccess, HandleCreateProvider},
+    {V::get, "/groups/{group}/apps/{app}/auth_providers/{provider}", A::kAdminAccess, HandleGetProvider},
+    {V::patch, "/groups/{group}/apps/{app}/auth_providers/{provider}", A::kAdminAccess, HandleUpdateProvider},
+    {V::delete_, "/groups/{group}/apps/{app}/auth_providers/{provider}", A::kAdminAccess, HandleDeleteProvider},
+    {V::put, "/groups/{group}/apps/{app}/auth_providers/{provider}/enable", A::kAdminAccess, HandleEnableProvider},
+    {V::put, "/groups/{group}/apps/{app}/auth_providers/{provider}/disable", A::kAdminAccess, HandleDisableProvider},
+    // Drafts and deployments (section 6).
+    {V::get, "/groups/{group}/apps/{app}/drafts", A::kAdminAccess, HandleListDrafts},
+    {V::post, "/groups/{group}/apps/{app}/drafts", A::kAdminAccess, HandleCreateDraft},
+    {V::delete_, "/groups/{group}/apps/{app}/drafts/{draft}", A::kAdminAccess, HandleDiscardDraft},
+    {V::get, "/groups/{group}/apps/{app}/drafts/{draft}/diff", A::kAdminAccess, HandleDraftDiff},
+    {V::post, "/groups/{group}/apps/{app}/drafts/{draft}/deployment", A::kAdminAccess, HandleDeployDraft},
+    {V::get, "/groups/{group}/apps/{app}/deployments", A::kAdminAccess, HandleListDeployments},
+    {V::get, "/groups/{group}/apps/{app}/deployments/{deployment}", A::kAdminAccess, HandleGetDeployment},
+    {V::post, "/groups/{group}/apps/{app}/deployments/{deployment}/redeploy", A::kAdminAccess, HandleRedeploy},
+};
+}  // namespace
+
+std::span<const Route> AdminRoutes() { return kAdminRoutes; }
+
+}  // namespace guestpass::http

@@ -1,0 +1,16 @@
+// admin_routes.h: the route table of the Admin API (App Services Admin API
+// v3.0, mounted at /api/admin/v3.0; shared/spec/admin-api.md).
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "http/router.h"
+
+namespace guestpass::http {
+
+inline constexpr std::string_view kAdminApiPrefix = "/api/admin/v3.0";
+
+std::span<const Route> AdminRoutes();
+
+}  // namespace guestpass::http

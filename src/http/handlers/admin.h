@@ -1,0 +1,81 @@
+// admin.h: the Admin API's handlers (admin_*.cc) and what they share: the
+// administrator behind a request, the group and app it names, running
+// configuration work on the admin worker thread, and the JSON shapes of apps,
+// providers, drafts and deployments (shared/spec/admin-api.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "http/await.h"
+#include "http/handlers/handlers.h"
+
+namespace guestpass::http {
+
+// admin_auth.cc: administrators' sessions.
+HandlerResult HandleAdminPasswordLogin(const Exchange& ex);
+HandlerResult HandleAdminKeyLogin(const Exchange& ex);
+HandlerResult HandleAdminLoginProviders(const Exchange& ex);
+HandlerResult HandleAdminProfile(const Exchange& ex);
+HandlerResult HandleAdminRefresh(const Exchange& ex);
+HandlerResult HandleAdminLogout(const Exchange& ex);
+// admin_apps.cc: apps and their authentication providers.
+HandlerResult HandleListApps(const Exchange& ex);
+HandlerResult HandleCreateApp(const Exchange& ex);
+HandlerResult HandleGetApp(const Exchange& ex);
+HandlerResult HandleDeleteApp(const Exchange& ex);
+HandlerResult HandleListProviders(const Exchange& ex);
+HandlerResult HandleCreateProvider(const Exchange& ex);
+HandlerResult HandleGetProvider(const Exchange& ex);
+HandlerResult HandleUpdateProvider(const Exchange& ex);
+HandlerResult HandleDeleteProvider(const Exchange& ex);
+HandlerResult HandleEnableProvider(const Exchange& ex);
+HandlerResult HandleDisableProvider(const Exchange& ex);
+// admin_deploy.cc: drafts and deployments.
+HandlerResult HandleListDrafts(const Exchange& ex);
+HandlerResult HandleCreateDraft(const Exchange& ex);
+HandlerResult HandleDiscardDraft(const Exchange& ex);
+HandlerResult HandleDraftDiff(const Exchange& ex);
+HandlerResult HandleDeployDraft(const Exchange& ex);
+HandlerResult HandleListDeployments(const Exchange& ex);
+HandlerResult HandleGetDeployment(const Exchange& ex);
+HandlerResult HandleRedeploy(const Exchange& ex);
+
+// ---- Shared by the handlers (admin_common.cc) ----
+
+// The Admin API's services; Unimplemented when the server has none.
+core::Result<AdminServices*> AdminOf(const Exchange& ex);
+
+// Who acts: the verified administrator, and the origin of the request
+// (X-BAAS-Request-Origin: realm-cli's "mongodb-baas-cli" is "CLI").
+admin::Actor ActorOf(const Exchange& ex);
+
+// The app named by {group} and {app}: NotFound unless {group} is this
+// server's group and {app} the `_id` of one of its apps. Run on the worker.
+core::Result<core::ObjectId> AppIdOf(const Exchange& ex);
+
+// The ObjectId in path parameter `name`; NotFound(`code`, `what` + " not found").
+core::Result<core::ObjectId> IdParam(const Exchange& ex, std::string_view name, core::ErrorCode code,
+                                     const std::string& what);
+
+// Runs `*job` (returning core::Result<T>) on the admin worker thread and
+// resumes the request with its result. `job` is a named local of the
+// calling coroutine (it outlives the wait); nothing with a destructor is
+// passed by value, because GCC 12 may destroy a temporary in a co_await
+// expression twice.
+template <typename T, typename Job>
+boost::asio::awaitable<core::Result<T>> OnAdminWorker(AdminServices& admin, Job* job) {
+  return Await<T>([&admin, job](auto done) {
+    admin.worker.Post([job, done = std::move(done)]() mutable { done((*job)()); });
+  });
+}
+
+// JSON shapes.
+nlohmann::json AppJson(const core::App& app, const core::ObjectId& group_id);
+nlohmann::json ProviderJson(const core::ProviderConfig& p);
+nlohmann::json DeploymentJson(const core::Deployment& d);
+nlohmann::json DraftJson(const core::Draft& d, const core::ObjectId& group_id);
+
+// 200/201 with `body` as JSON.
+Response JsonOk(const Exchange& ex, const nlohmann::json& body, bhttp::status status = bhttp::status::ok);
+
+}  // namespace guestpass::http

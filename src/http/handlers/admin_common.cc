@@ -1,0 +1,95 @@
+// admin_common.cc: what the Admin API's handlers share.
+#include "http/handlers/admin.h"
+
+namespace guestpass::http {
+
+using core::ErrorCode;
+using core::ObjectId;
+using core::Status;
+using nlohmann::json;
+
+core::Result<AdminServices*> AdminOf(const Exchange& ex) {
+  if (ex.services.admin == nullptr)
+    return Status::Unimplemented(ErrorCode::kNotFound, "this server has no Admin API");
+  return ex.services.admin;
+}
+
+admin::Actor ActorOf(const Exchange& ex) {
+  admin::Actor actor;
+  actor.origin = "API";
+  if (auto it = ex.request.find("X-BAAS-Request-Origin"); it != ex.request.end()) {
+    const std::string_view origin = Sv(it->value());
+    if (origin == "mongodb-baas-cli" || origin == "guestpass-cli") actor.origin = "CLI";
+    if (origin == "guestpass-ui") actor.origin = "UI";
+  }
+  if (ex.admin != nullptr) {
+    actor.admin_id = ex.admin->user.id;
+    json data = json::parse(ex.admin->user.data_json, nullptr, false);
+    const std::string name = data.is_object() ? data.value("name", "") : "";
+    actor.label = "admin:" + (name.empty() ? actor.admin_id.ToHex() : name);
+  }
+  return actor;
+}
+
+core::Result<ObjectId> IdParam(const Exchange& ex, std::string_view name, ErrorCode code, const std::string& what) {
+  auto id = ObjectId::FromHex(ex.route.Param(name));
+  if (!id) return Status::NotFound(code, what + " not found");
+  return *id;
+}
+
+core::Result<ObjectId> AppIdOf(const Exchange& ex) {
+  auto admin = AdminOf(ex);
+  if (!admin.ok()) return admin.status();
+  if (ex.route.Param("group") != (*admin)->domain.id.ToHex())
+    return Status::NotFound(ErrorCode::kNotFound, "group not found");
+  return IdParam(ex, "app", ErrorCode::kAppNotFound, "app");
+}
+
+json AppJson(const core::App& app, const ObjectId& group_id) {
+  return {{"_id", app.id.ToHex()},
+          {"client_app_id", app.client_app_id},
+          {"name", app.name},
+          {"group_id", group_id.ToHex()},
+          {"domain_id", app.id.ToHex()},
+          {"location", app.settings.location},
+          {"deployment_model", app.settings.deployment_model},
+          {"provider_region", "local"},
+          {"environment", ""},
+          {"product", "standard"},
+          {"last_used", app.created_at},
+          {"last_modified", app.created_at}};
+}
+
+json ProviderJson(const core::ProviderConfig& p) {
+  json out = {{"_id", p.id.ToHex()}, {"name", p.name}, {"type", p.type}, {"disabled", p.disabled}};
+  json config = json::parse(p.config_json, nullptr, false);
+  out["config"] = config.is_object() ? config : json::object();
+  json fields = json::parse(p.metadata_fields_json, nullptr, false);
+  if (fields.is_array() && !fields.empty()) out["metadata_fields"] = fields;
+  return out;
+}
+
+json DeploymentJson(const core::Deployment& d) {
+  return {{"_id", d.id.ToHex()},
+          {"name", d.name},
+          {"app_id", d.app_id.ToHex()},
+          {"draft_id", d.draft_id.IsZero() ? "" : d.draft_id.ToHex()},
+          {"user_id", d.author_id.IsZero() ? "" : d.author_id.ToHex()},
+          {"deployed_at", d.deployed_at},
+          {"origin", d.origin},
+          {"commit", ""},
+          {"status", d.status == core::DeploymentStatus::kSuccessful ? "successful" : "failed"},
+          {"status_error_message", d.error},
+          {"diff_url", ""},
+          {"remote_location", "local"}};
+}
+
+json DraftJson(const core::Draft& d, const ObjectId& group_id) {
+  return {{"_id", d.id.ToHex()}, {"user_id", d.author_id.ToHex()}, {"app", AppJson(d.app, group_id)}};
+}
+
+Response JsonOk(const Exchange& ex, const json& body, bhttp::status status) {
+  return JsonResponse(status, body.dump(-1, ' ', false, json::error_handler_t::replace), ex.request.version());
+}
+
+}  // namespace guestpass::http

@@ -1,0 +1,310 @@
+// End-to-end tests of the Admin API (/api/admin/v3.0) against the real
+// server, with raw HTTP for the operator's side and the real realm-web
+// client for an app's users: administrators' sessions and every refusal,
+// apps, providers switched on and off without a restart, drafts that change
+// nothing until deployed, diffs, the deployment history, redeploys, and a
+// restart that keeps what was deployed.
+//
+// Run: GUESTPASS_BIN=/path/to/guestpass node --test admin_api.test.mjs
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import * as Realm from "realm-web";
+
+import { API, makeTempDir, request, routes, show, startServer } from "./lib/server.mjs";
+
+const ADMIN = "/api/admin/v3.0";
+const PASSWORD = "admin-password-for-tests";
+const T = { timeout: 60_000 };
+const MemoryStorage = Realm.getEnvironment().defaultStorage.constructor;
+
+let server;
+let dataDir;
+let session; // the administrator's {access_token, refresh_token}
+let group;
+
+const bearer = (token) => ({ Authorization: `Bearer ${token}` });
+const admin = (path) => `${server.url}${ADMIN}${path}`;
+
+async function call(method, path, { json, token = session.access_token, headers = {} } = {}) {
+  return request(admin(path), { method, json, headers: { ...bearer(token), ...headers } });
+}
+
+function assertError(res, status, errorCode) {
+  assert.equal(res.status, status, show(res));
+  assert.equal(res.contentType, "application/json", show(res));
+  assert.equal(typeof res.json.error, "string", show(res));
+  if (errorCode !== undefined) assert.equal(res.json.error_code, errorCode, show(res));
+}
+
+async function adminLogin(username = "admin", password = PASSWORD) {
+  return request(admin("/auth/providers/local-userpass/login"), { method: "POST", json: { username, password } });
+}
+
+function realmApp(clientAppId) {
+  return new Realm.App({ id: clientAppId, baseUrl: server.url, storage: new MemoryStorage() });
+}
+
+/** Whether realm-web can log in anonymously to the app right now. */
+async function anonLoginWorks(clientAppId) {
+  try {
+    const user = await realmApp(clientAppId).logIn(Realm.Credentials.anonymous());
+    return typeof user.id === "string";
+  } catch (err) {
+    assert.ok(err instanceof Realm.MongoDBRealmError, `unexpected error: ${err}`);
+    return false;
+  }
+}
+
+async function createApp(name) {
+  const res = await call("POST", `/groups/${group}/apps`, { json: { name } });
+  assert.equal(res.status, 201, show(res));
+  return res.json;
+}
+
+async function providers(app) {
+  const res = await call("GET", `/groups/${group}/apps/${app._id}/auth_providers`);
+  assert.equal(res.status, 200, show(res));
+  return res.json;
+}
+
+before(async () => {
+  dataDir = await makeTempDir();
+  server = await startServer({ dataDir, env: { GUESTPASS_ADMIN_PASSWORD: PASSWORD } });
+  const res = await adminLogin();
+  assert.equal(res.status, 200, show(res));
+  session = res.json;
+  const profile = await call("GET", "/auth/profile");
+  assert.equal(profile.status, 200, show(profile));
+  group = profile.json.roles[0].group_id;
+});
+
+after(async () => {
+  if (server) await server.stop();
+});
+
+test("the start prints the Admin API's address and group", T, () => {
+  assert.match(server.stdout(), new RegExp(`guestpass admin api ${server.url}/api/admin/v3.0 group=${group}`));
+  assert.doesNotMatch(server.stdout(), /password=/, "a password given at start is never printed");
+});
+
+test("admin login, profile with roles, refresh (201) and logout (204)", T, async () => {
+  const login = await adminLogin();
+  assert.equal(login.status, 200, show(login));
+  for (const key of ["access_token", "refresh_token", "user_id", "device_id"]) assert.equal(typeof login.json[key], "string");
+  const profile = await call("GET", "/auth/profile", { token: login.json.access_token });
+  assert.equal(profile.status, 200, show(profile));
+  assert.equal(profile.json.data.name, "admin");
+  assert.deepEqual(profile.json.roles, [{ role_name: "GROUP_OWNER", group_id: group }]);
+  assert.match(group, /^[0-9a-f]{24}$/);
+
+  const refreshed = await call("POST", "/auth/session", { token: login.json.refresh_token });
+  assert.equal(refreshed.status, 201, show(refreshed));
+  assert.equal(typeof refreshed.json.access_token, "string");
+  const again = await call("GET", "/auth/profile", { token: refreshed.json.access_token });
+  assert.equal(again.status, 200, show(again));
+
+  const out = await call("DELETE", "/auth/session", { token: login.json.refresh_token });
+  assert.equal(out.status, 204, show(out));
+  assertError(await call("POST", "/auth/session", { token: login.json.refresh_token }), 401, "InvalidSession");
+  assertError(await call("GET", "/auth/profile", { token: login.json.access_token }), 401, "InvalidSession");
+
+  const providersRes = await request(admin("/auth/providers"));
+  assert.equal(providersRes.status, 200, show(providersRes));
+  assert.deepEqual(providersRes.json.map((p) => p.type).sort(), ["local-userpass", "mongodb-cloud"]);
+});
+
+test("admin routes refuse missing, garbled, wrong-kind and app-user tokens", T, async () => {
+  const path = `/groups/${group}/apps`;
+  assertError(await request(admin(path)), 401, "MissingAuthReq");
+  assertError(await call("GET", path, { token: "garbage" }), 401, "InvalidSession");
+  assertError(await call("GET", path, { token: session.refresh_token }), 401, "InvalidSession");
+  assertError(await call("POST", "/auth/session", { token: session.access_token }), 401, "InvalidSession");
+
+  // An app user's tokens open no Admin API door, and an admin's open no client API door.
+  const app = server.apps[0].id;
+  const user = await request(routes.login(server.url, app), { method: "POST", json: {} });
+  assert.equal(user.status, 200, show(user));
+  assertError(await call("GET", path, { token: user.json.access_token }), 401, "InvalidSession");
+  assertError(await call("GET", "/auth/profile", { token: user.json.access_token }), 401, "InvalidSession");
+  assertError(await call("POST", "/auth/session", { token: user.json.refresh_token }), 401, "InvalidSession");
+  const asUser = await request(`${server.url}${API}/auth/profile`, { headers: bearer(session.access_token) });
+  assertError(asUser, 401, "InvalidSession");
+  const refreshAsUser = await request(`${server.url}${API}/auth/session`, {
+    method: "POST",
+    headers: bearer(session.refresh_token),
+  });
+  assertError(refreshAsUser, 401, "InvalidSession");
+
+  // Wrong credentials: one answer, whichever part was wrong.
+  assertError(await adminLogin("admin", "wrong-password"), 401, "InvalidPassword");
+  assertError(await adminLogin("nobody", PASSWORD), 401, "InvalidPassword");
+  const key = await request(admin("/auth/providers/mongodb-cloud/login"), {
+    method: "POST",
+    json: { username: "0123456789abcdef01234567", apiKey: "x".repeat(40) },
+  });
+  assertError(key, 401, "InvalidPassword");
+
+  // Another group, an unknown app: 404.
+  assertError(await call("GET", "/groups/0123456789abcdef01234567/apps"), 404);
+  assertError(await call("GET", `/groups/${group}/apps/0123456789abcdef01234567`), 404, "AppNotFound");
+  assertError(await call("GET", `/groups/${group}/apps/not-an-id`), 404, "AppNotFound");
+});
+
+test("a new app lists, has a disabled api-key provider, and realm-cli's product queries answer", T, async () => {
+  const app = await createApp("catalog");
+  assert.match(app.client_app_id, /^catalog-[a-z]{5}$/);
+  assert.equal(app.group_id, group);
+  const list = await call("GET", `/groups/${group}/apps`);
+  assert.ok(list.json.some((a) => a._id === app._id), show(list));
+  const atlas = await call("GET", `/groups/${group}/apps?product=atlas`);
+  assert.deepEqual(atlas.json, []);
+  const got = await call("GET", `/groups/${group}/apps/${app._id}`);
+  assert.equal(got.json.client_app_id, app.client_app_id);
+  const ps = await providers(app);
+  assert.deepEqual(ps.map((p) => [p.type, p.disabled]), [["api-key", true]]);
+  assertError(await call("POST", `/groups/${group}/apps`, { json: { name: "catalog" } }), 409);
+  assertError(await call("POST", `/groups/${group}/apps`, { json: { name: "bad name!" } }), 400);
+  assertError(await call("POST", `/groups/${group}/apps`, { json: {} }), 400, "MissingParameter");
+});
+
+test("without a draft, enabling and disabling anon-user applies to realm-web at once", T, async () => {
+  const app = await createApp("toggle");
+  assert.equal(await anonLoginWorks(app.client_app_id), false, "no anon-user provider yet");
+  const created = await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, {
+    json: { type: "anon-user", disabled: true },
+  });
+  assert.equal(created.status, 201, show(created));
+  assert.equal(created.json.name, "anon-user");
+  const id = created.json._id;
+  assert.equal(await anonLoginWorks(app.client_app_id), false, "created disabled");
+
+  let res = await call("PUT", `/groups/${group}/apps/${app._id}/auth_providers/${id}/enable`);
+  assert.equal(res.status, 204, show(res));
+  assert.equal(await anonLoginWorks(app.client_app_id), true, "enabled without a restart");
+  res = await call("PUT", `/groups/${group}/apps/${app._id}/auth_providers/${id}/disable`);
+  assert.equal(res.status, 204, show(res));
+  assert.equal(await anonLoginWorks(app.client_app_id), false, "disabled without a restart");
+
+  const one = await call("GET", `/groups/${group}/apps/${app._id}/auth_providers/${id}`);
+  assert.equal(one.status, 200, show(one));
+  assert.equal(one.json.disabled, true);
+  const history = await call("GET", `/groups/${group}/apps/${app._id}/deployments`);
+  assert.equal(history.json.length, 3, show(history)); // create, enable, disable
+  assert.equal(history.json[0].status, "successful");
+  assert.equal(history.json[0].origin, "API");
+  assert.equal(history.json[0].user_id, session.user_id);
+  assertError(await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, { json: { type: "anon-user" } }), 409);
+  assertError(await call("PUT", `/groups/${group}/apps/${app._id}/auth_providers/0123456789abcdef01234567/enable`), 404);
+});
+
+test("in a draft nothing changes for clients until Deploy; diff, history and redeploy", T, async () => {
+  const app = await createApp("drafted");
+  const created = await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, {
+    json: { type: "anon-user", disabled: true },
+  });
+  const anonId = created.json._id;
+  const draft = await call("POST", `/groups/${group}/apps/${app._id}/drafts`, { json: {} });
+  assert.equal(draft.status, 201, show(draft));
+  assert.equal(draft.json.user_id, session.user_id);
+  assertError(await call("POST", `/groups/${group}/apps/${app._id}/drafts`), 409, "DraftAlreadyExists");
+  const drafts = await call("GET", `/groups/${group}/apps/${app._id}/drafts`);
+  assert.deepEqual(drafts.json.map((d) => d._id), [draft.json._id]);
+
+  let res = await call("PUT", `/groups/${group}/apps/${app._id}/auth_providers/${anonId}/enable`);
+  assert.equal(res.status, 204, show(res));
+  assert.equal(await anonLoginWorks(app.client_app_id), false, "a saved draft changes nothing for clients");
+  const seen = await call("GET", `/groups/${group}/apps/${app._id}/auth_providers/${anonId}`);
+  assert.equal(seen.json.disabled, false, "the admin sees the draft's state");
+
+  const diff = await call("GET", `/groups/${group}/apps/${app._id}/drafts/${draft.json._id}/diff`);
+  assert.equal(diff.status, 200, show(diff));
+  assert.equal(diff.json.diffs.length, 1, show(diff));
+  assert.match(diff.json.diffs[0], /^--- a\/auth\/providers\.json\n\+\+\+ b\/auth\/providers\.json\n@@/);
+  assert.match(diff.json.diffs[0], /\n-        "disabled": true,?\n\+        "disabled": false/);
+
+  const deployed = await call("POST", `/groups/${group}/apps/${app._id}/drafts/${draft.json._id}/deployment`, {
+    json: { name: "turn anonymous on" },
+    headers: { "X-BAAS-Request-Origin": "guestpass-ui" },
+  });
+  assert.equal(deployed.status, 201, show(deployed));
+  assert.equal(deployed.json.status, "successful");
+  assert.equal(deployed.json.name, "turn anonymous on");
+  assert.equal(deployed.json.draft_id, draft.json._id);
+  assert.equal(deployed.json.origin, "UI");
+  assert.equal(await anonLoginWorks(app.client_app_id), true, "deployed");
+  assert.deepEqual((await call("GET", `/groups/${group}/apps/${app._id}/drafts`)).json, []);
+  const one = await call("GET", `/groups/${group}/apps/${app._id}/deployments/${deployed.json._id}`);
+  assert.equal(one.json.name, "turn anonymous on");
+
+  // Redeploying the first deployment (anon-user created disabled) rolls back.
+  const history = await call("GET", `/groups/${group}/apps/${app._id}/deployments`);
+  assert.equal(history.json.length, 2, show(history));
+  assert.equal(history.json[0]._id, deployed.json._id, "newest first");
+  const first = history.json[1];
+  res = await call("POST", `/groups/${group}/apps/${app._id}/deployments/${first._id}/redeploy`);
+  assert.equal(res.status, 204, show(res));
+  assert.equal(await anonLoginWorks(app.client_app_id), false, "rolled back");
+  assertError(
+    await call("POST", `/groups/${group}/apps/${app._id}/deployments/0123456789abcdef01234567/redeploy`),
+    404,
+    "DeploymentNotFound",
+  );
+});
+
+test("a discarded draft changes nothing; an invalid change is refused and changes nothing", T, async () => {
+  const app = await createApp("discarded");
+  const created = await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, {
+    json: { type: "anon-user", disabled: false },
+  });
+  assert.equal(created.status, 201, show(created));
+  const draft = await call("POST", `/groups/${group}/apps/${app._id}/drafts`);
+  await call("PUT", `/groups/${group}/apps/${app._id}/auth_providers/${created.json._id}/disable`);
+  const gone = await call("DELETE", `/groups/${group}/apps/${app._id}/drafts/${draft.json._id}`);
+  assert.equal(gone.status, 204, show(gone));
+  assert.equal(await anonLoginWorks(app.client_app_id), true, "the discarded change never applied");
+  const seen = await call("GET", `/groups/${group}/apps/${app._id}/auth_providers/${created.json._id}`);
+  assert.equal(seen.json.disabled, false);
+  assertError(await call("DELETE", `/groups/${group}/apps/${app._id}/drafts/${draft.json._id}`), 404, "DraftNotFound");
+
+  const before = (await call("GET", `/groups/${group}/apps/${app._id}/deployments`)).json.length;
+  const bad = await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, {
+    json: { type: "custom-token", config: { signingAlgorithm: "none" } },
+  });
+  assertError(bad, 400, "InvalidParameter");
+  assert.match(bad.json.error, /custom-token/);
+  assertError(await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, { json: { type: "nope" } }), 400);
+  const patch = await call("PATCH", `/groups/${group}/apps/${app._id}/auth_providers/${created.json._id}`, {
+    json: { type: "api-key" },
+  });
+  assertError(patch, 400);
+  assert.equal((await call("GET", `/groups/${group}/apps/${app._id}/deployments`)).json.length, before);
+  assert.equal(await anonLoginWorks(app.client_app_id), true);
+});
+
+test("deleting an app ends its users' sessions and its client API", T, async () => {
+  const app = await createApp("doomed");
+  await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, { json: { type: "anon-user" } });
+  const user = await request(routes.login(server.url, app.client_app_id), { method: "POST", json: {} });
+  assert.equal(user.status, 200, show(user));
+  const res = await call("DELETE", `/groups/${group}/apps/${app._id}`);
+  assert.equal(res.status, 204, show(res));
+  const profile = await request(`${server.url}${API}/auth/profile`, { headers: bearer(user.json.access_token) });
+  assertError(profile, 401, "InvalidSession");
+  const login = await request(routes.login(server.url, app.client_app_id), { method: "POST", json: {} });
+  assertError(login, 404, "AppNotFound");
+  assertError(await call("DELETE", `/groups/${group}/apps/${app._id}`), 404, "AppNotFound");
+});
+
+test("a restart keeps what was deployed and the administrator's password", T, async () => {
+  const app = await createApp("durable");
+  await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, { json: { type: "anon-user" } });
+  assert.equal(await anonLoginWorks(app.client_app_id), true);
+  await server.stop();
+  server = await startServer({ dataDir, env: { GUESTPASS_ADMIN_PASSWORD: "ignored-after-the-first-start" } });
+  assert.equal(await anonLoginWorks(app.client_app_id), true, "the deployed provider survived the restart");
+  const login = await adminLogin();
+  assert.equal(login.status, 200, show(login));
+  session = login.json;
+  assert.equal((await call("GET", `/groups/${group}/apps/${app._id}/deployments`)).json.length, 1);
+});
