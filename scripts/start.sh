@@ -13,8 +13,13 @@ guestpass is starting (data in ./guestpass-data, config: docs/configuration.md).
 Log in anonymously (replace URL and APP_ID with the lines printed below):
   curl -X POST URL/api/client/v2.0/app/APP_ID/auth/providers/anon-user/login
 Or point a Realm SDK at it: new Realm.App({ id: APP_ID, baseUrl: URL }).
-Admin: there is no admin API or web UI yet; apps and providers are configured
-from app directories with --app-dir (docs/configuration.md).
+Admin API (docs/admin-api.md) at URL/api/admin/v3.0: the first start creates
+the admin user "admin" and prints its generated password once (or set it first
+with GUESTPASS_ADMIN_PASSWORD=...). Log in as admin:
+  curl -X POST -H 'Content-Type: application/json' \
+    -d '{"username":"admin","password":"PASSWORD"}' \
+    URL/api/admin/v3.0/auth/providers/local-userpass/login
+There is no web UI yet; apps can also come from app directories (--app-dir).
 -----------------------------------------------------------------------------
 TXT
 exec ./build/guestpass serve --data-dir ./guestpass-data "$@"
