@@ -38,7 +38,7 @@ server_threads=""   # empty: guestpass's default (number of cores)
 seeded=""           # comma-separated user counts for workload (5)
 expire=""          # idle users for workload (6)
 parse=0             # workload (7): Parse Server's anonymous sign-up
-workloads="login,refresh,profile,mix"
+workloads="login,refresh,profile,mix,deploy"
 smoke=0
 do_build=1
 out=""
@@ -52,8 +52,10 @@ usage: bash bench/run.sh [options]
   --connections C     wrk connections (default 64)
   --wrk-threads T     wrk threads (default 1)
   --pool N            sessions in the token pool of refresh/profile/mix (default 1000)
-  --workloads LIST    comma-separated subset of login,refresh,profile,mix (default all;
-                      the nginx baseline always runs)
+  --workloads LIST    comma-separated subset of login,refresh,profile,mix,deploy (default
+                      all; the nginx baseline always runs). deploy is (8): login while an
+                      administrator deploys a configuration change every 100 ms through the
+                      Admin API, compared with (1) (target >= 0.9x, no failed login)
   --seeded N[,M..]    also run workload (5): login with N users seeded into a fresh
                       store by build/guestpass-seed (e.g. 1000000; 0: none)
   --expire N          also run workload (6): N users idle for 100 days are seeded, and the
@@ -319,6 +321,7 @@ start_guestpass() {
   shift 2
   # The load comes from one address: the anonymous sign-up limit would refuse it.
   local args=(serve --listen 127.0.0.1:0 --data-dir "$data" --signups-per-hour 0 "$@")
+  export GUESTPASS_ADMIN_PASSWORD=$admin_password  # the first start's admin user, for workload (8)
   [[ -z "$server_threads" ]] || args+=(--threads "$server_threads")
   : >"$work/$name.out"
   "$server_bin" "${args[@]}" >"$work/$name.out" 2>"$work/$name.err" &
@@ -515,6 +518,64 @@ make_pool() {
 
 has_workload() { [[ ",$workloads," == *",$1,"* ]]; }
 
+# ---- workload (8): deployments while logins run ----
+# json_pick EXPR [ARG]: EXPR (JavaScript over the JSON on stdin as `d`, and
+# ARG as `arg`) printed.
+json_pick() {
+  node -e 'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => {
+    const d = JSON.parse(s); const arg = process.argv[2]; const v = eval(process.argv[1]);
+    console.log(v === undefined ? "" : v); })' \
+    "$1" "${2:-}" 2>/dev/null
+}
+admin_password="bench-admin-$RANDOM$RANDOM$RANDOM"
+deployer_pid=""
+# start_deployer: as the administrator, toggles the app's api-key provider
+# (enable, disable, ...) every 100 ms through the Admin API: each toggle is a
+# deployment that swaps the server's configuration snapshot. Counts them in
+# $work/deploys.ok and failures in $work/deploys.failed.
+start_deployer() {
+  local admin="$gp_url/api/admin/v3.0" login token group app provider
+  login=$(curl -fsS -m 10 -H 'Content-Type: application/json' \
+    -d "{\"username\":\"admin\",\"password\":\"$admin_password\"}" "$admin/auth/providers/local-userpass/login") ||
+    die "deploy: admin login failed"
+  token=$(json_pick 'd.access_token' <<<"$login")
+  group=$(curl -fsS -m 10 -H "Authorization: Bearer $token" "$admin/auth/profile" | json_pick 'd.roles[0].group_id')
+  app=$(curl -fsS -m 10 -H "Authorization: Bearer $token" "$admin/groups/$group/apps" | json_pick \
+    'd.find((a) => a.client_app_id === arg)?._id' "$gp_app")
+  [[ -n "$app" ]] || die "deploy: app $gp_app not found through the Admin API"
+  # The api-key provider: added (disabled) if the app has none.
+  provider=$(curl -fsS -m 10 -H "Authorization: Bearer $token" "$admin/groups/$group/apps/$app/auth_providers" |
+    json_pick 'd.find((p) => p.type === "api-key")?._id')
+  if [[ -z "$provider" ]]; then
+    provider=$(curl -fsS -m 10 -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+      -d '{"type":"api-key","disabled":true}' "$admin/groups/$group/apps/$app/auth_providers" | json_pick 'd._id')
+  fi
+  [[ -n "$provider" ]] || die "deploy: no api-key provider"
+  : >"$work/deploys.ok"
+  : >"$work/deploys.failed"
+  (
+    state=enable
+    while :; do
+      code=$(curl -sS -m 5 -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $token" \
+        "$admin/groups/$group/apps/$app/auth_providers/$provider/$state" 2>/dev/null) || code=000
+      if [[ $code == 204 ]]; then echo >>"$work/deploys.ok"; else echo "$code" >>"$work/deploys.failed"; fi
+      [[ $state == enable ]] && state=disable || state=enable
+      sleep 0.1
+    done
+  ) &
+  deployer_pid=$!
+  pids+=("$deployer_pid")
+}
+stop_deployer() {
+  kill "$deployer_pid" 2>/dev/null || true
+  wait "$deployer_pid" 2>/dev/null || true
+  forget_pid "$deployer_pid"
+  deploys_ok=$((deploys_ok + $(wc -l <"$work/deploys.ok")))
+  deploys_failed=$((deploys_failed + $(wc -l <"$work/deploys.failed")))
+}
+deploys_ok=0
+deploys_failed=0
+
 # ---- the run ----
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 start_nginx
@@ -532,6 +593,11 @@ for ((run = 1; run <= runs; run++)); do
   ! has_workload profile || run_wrk profile profile.lua "$gp_url/api/client/v2.0/auth/profile" "$run" \
     GP_POOL_FILE="$pool_file"
   ! has_workload mix || run_wrk mix mix.lua "$gp_url" "$run" GP_POOL_FILE="$pool_file" GP_APP_ID="$gp_app"
+  if has_workload deploy; then
+    start_deployer
+    run_wrk login-deploy login.lua "$login_url" "$run"
+    stop_deployer
+  fi
 done
 main_rss=$(peak_rss_mb "$gp_pid")
 stop_guestpass
@@ -714,6 +780,20 @@ table="$work/table.md"
     label=$(mark "$label" "$bad" "$sock")
     echo "| $label | $med | $mn-$mx | ${ratio}x | $(ms "$p50") | $(ms "$p99") | $(ms "$p999") | $bad | $sock | $(target "$row" "$ratio" "$p99") |"
   done
+  if has_workload deploy; then
+    read -r med mn mx p50 p99 p999 bad sock < <(row_stats login-deploy)
+    ratio=$(ratio "$med" "$ng_med")
+    label=$(mark "(8) login while a deployment lands every 100 ms ($deploys_ok deployed, $deploys_failed failed)" "$bad" "$sock")
+    tgt="-"
+    if has_workload login; then
+      read -r login_med _ < <(row_stats login)
+      vs=$(ratio "$med" "$login_med")
+      if ((smoke)); then tgt="${vs}x of (1)"
+      elif at_least "$vs" 0.9 && ((bad == 0 && deploys_failed == 0)); then tgt="${vs}x of (1); >= 0.9x, none failed: met"
+      else tgt="${vs}x of (1); >= 0.9x, none failed: MISSED"; fi
+    fi
+    echo "| $label | $med | $mn-$mx | ${ratio}x | $(ms "$p50") | $(ms "$p99") | $(ms "$p999") | $bad | $sock | $tgt |"
+  fi
   for n in ${seeded//,/ }; do
     read -r ng_med_n _ < <(row_stats "nginx-seeded-$n")
     read -r med mn mx p50 p99 p999 bad sock < <(row_stats "login-seeded-$n")
@@ -822,4 +902,6 @@ if [[ -n "$out" ]]; then
 fi
 
 if ((failures)); then die "$failures run(s) had non-2xx responses (marked in the table)"; fi
+if ((deploys_failed)); then die "workload (8): $deploys_failed deployment(s) through the Admin API failed"; fi
+if has_workload deploy && ((deploys_ok == 0)); then die "workload (8): no deployment landed"; fi
 log "done"

@@ -131,8 +131,9 @@ int Serve(const std::vector<std::string>& args) {
   admin::AdminPasswordProvider admin_password(**store, password_hasher);
   const auth::ProviderRegistry admin_providers{&admin_password, &api_key};
   auth::AuthService admin_auth(**store, tokens, admin_apps, clock, ids, random, admin_providers);
+  admin::UserAdmin user_admin(**store, clock);
   admin::Worker admin_worker;
-  http::AdminServices admin_services{admin_auth, config, admin_worker, domain->app};
+  http::AdminServices admin_services{admin_auth, config, user_admin, admin_worker, domain->app};
   auto trusted_proxies = http::TrustedProxies::Parse(cfg.trusted_proxies);
   if (!trusted_proxies.ok()) return Fail("--trusted-proxies: " + trusted_proxies.status().message());
   http::RateLimiter signup_limiter;

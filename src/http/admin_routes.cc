@@ -33,6 +33,14 @@ constexpr Route kAdminRoutes[] = {
     {V::delete_, "/groups/{group}/apps/{app}/auth_providers/{provider}", A::kAdminAccess, HandleDeleteProvider},
     {V::put, "/groups/{group}/apps/{app}/auth_providers/{provider}/enable", A::kAdminAccess, HandleEnableProvider},
     {V::put, "/groups/{group}/apps/{app}/auth_providers/{provider}/disable", A::kAdminAccess, HandleDisableProvider},
+    // Users (section 4). /users/count is guestpass's, for the UI and `users count`.
+    {V::get, "/groups/{group}/apps/{app}/users", A::kAdminAccess, HandleListUsers},
+    {V::get, "/groups/{group}/apps/{app}/users/count", A::kAdminAccess, HandleCountUsers},
+    {V::get, "/groups/{group}/apps/{app}/users/{user}", A::kAdminAccess, HandleGetUser},
+    {V::delete_, "/groups/{group}/apps/{app}/users/{user}", A::kAdminAccess, HandleDeleteAppUser},
+    {V::put, "/groups/{group}/apps/{app}/users/{user}/enable", A::kAdminAccess, HandleEnableUser},
+    {V::put, "/groups/{group}/apps/{app}/users/{user}/disable", A::kAdminAccess, HandleDisableUser},
+    {V::put, "/groups/{group}/apps/{app}/users/{user}/logout", A::kAdminAccess, HandleLogoutUser},
     // Drafts and deployments (section 6).
     {V::get, "/groups/{group}/apps/{app}/drafts", A::kAdminAccess, HandleListDrafts},
     {V::post, "/groups/{group}/apps/{app}/drafts", A::kAdminAccess, HandleCreateDraft},

@@ -161,6 +161,26 @@ class Store {
   // audit event, atomically. NotFound if the user does not exist.
   virtual void DeleteUser(core::ObjectId user_id, core::Deletion why, StatusCallback done) = 0;
 
+  // ---- Users, as administrators see them ----
+  // A page of an app's users in id order (keyset paging: never an offset).
+  struct UserQuery {
+    core::ObjectId app_id;
+    core::ObjectId after;  // zero: from the start; else strictly after (before, with `desc`) this id
+    bool desc = false;
+    size_t limit = 50;
+    std::optional<bool> disabled;             // only enabled (false) or disabled (true) users
+    std::vector<std::string> provider_types;  // only users with an identity of one of these types
+  };
+  virtual void ListUsers(UserQuery query, Callback<std::vector<core::User>> done) = 0;
+  // How many users the query's filters match (after, desc and limit ignored).
+  virtual void CountMatchingUsers(UserQuery query, Callback<int64_t> done) = 0;
+  // Disables or enables the user: a disabled user's tokens are refused at
+  // once and it cannot log in. NotFound(UserNotFound).
+  virtual void SetUserDisabled(core::ObjectId user_id, bool disabled, StatusCallback done) = 0;
+  // Ends every session of the user (logout everywhere); returns how many.
+  // NotFound(UserNotFound) if the user does not exist.
+  virtual void DeleteUserSessions(core::ObjectId user_id, Callback<int64_t> done) = 0;
+
   // Number of users of the app (operations and tests).
   virtual void CountUsers(core::ObjectId app_id, Callback<int64_t> done) = 0;
   // Number of anonymous users of the app (kept as a counter: cheap).

@@ -50,6 +50,18 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
   core::Status PutApp(const core::App& app) {
     return AwaitStatus([&](auto done) { store_->PutApp(app, done); });
   }
+  core::Result<std::vector<core::User>> ListUsers(const Store::UserQuery& q) {
+    return Await<std::vector<core::User>>([&](auto done) { store_->ListUsers(q, done); });
+  }
+  core::Result<int64_t> CountMatching(const Store::UserQuery& q) {
+    return Await<int64_t>([&](auto done) { store_->CountMatchingUsers(q, done); });
+  }
+  core::Status SetUserDisabled(const core::ObjectId& id, bool disabled) {
+    return AwaitStatus([&](auto done) { store_->SetUserDisabled(id, disabled, done); });
+  }
+  core::Result<int64_t> DeleteUserSessions(const core::ObjectId& id) {
+    return Await<int64_t>([&](auto done) { store_->DeleteUserSessions(id, done); });
+  }
   core::Status DeleteApp(const core::ObjectId& id) {
     return AwaitStatus([&](auto done) { store_->DeleteApp(id, core::Deletion{5, "admin:test", "gone"}, done); });
   }
@@ -1458,6 +1470,106 @@ TEST_P(StoreContractTest, DeletingAnAppDeletesEverythingOfItAndSparesOtherApps) 
   EXPECT_EQ(audit->back().action, core::kAuditAppDelete);
   EXPECT_EQ(audit->back().actor, "admin:test");
   EXPECT_EQ(DeleteApp(app.id).error_code(), core::ErrorCode::kAppNotFound);
+}
+
+
+// ---- Users, as administrators see them ----
+
+TEST_P(StoreContractTest, UsersArePagedByIdInEitherOrderAndFiltered) {
+  const core::App app = MakeApp("users-aaaaa");
+  const core::App other = MakeApp("users-bbbbb");
+  std::vector<core::User> users;
+  for (int i = 0; i < 7; ++i) {
+    core::User u = i % 3 == 0 ? MakeUser(app.id, {TokenIdentity("sub-" + std::to_string(i))}) : AnonUser(app.id);
+    ASSERT_TRUE(Create(u, MakeSession(u)).ok());
+    users.push_back(u);
+    const core::User noise = AnonUser(other.id);
+    ASSERT_TRUE(Create(noise, MakeSession(noise)).ok());
+  }
+  Store::UserQuery q;
+  q.app_id = app.id;
+  q.limit = 3;
+  std::vector<core::ObjectId> seen;
+  for (;;) {
+    auto page = ListUsers(q);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const auto& u : *page) {
+      EXPECT_EQ(u.app_id, app.id);
+      seen.push_back(u.id);
+    }
+    if (page->size() < q.limit) break;
+    q.after = page->back().id;
+  }
+  ASSERT_EQ(seen.size(), users.size());
+  for (size_t i = 0; i < users.size(); ++i) EXPECT_EQ(seen[i], users[i].id) << i;
+  Store::UserQuery one;
+  one.app_id = app.id;
+  one.limit = 1;
+  ExpectSameUser(ListUsers(one)->front(), users[0]);  // identities included
+
+  q = Store::UserQuery();
+  q.app_id = app.id;
+  q.desc = true;
+  q.limit = 2;
+  auto newest = ListUsers(q);
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].id, users[6].id);
+  EXPECT_EQ((*newest)[1].id, users[5].id);
+  q.after = users[5].id;
+  EXPECT_EQ(ListUsers(q)->front().id, users[4].id);
+
+  Store::UserQuery tokens;
+  tokens.app_id = app.id;
+  tokens.provider_types = {"custom-token"};
+  auto linked = ListUsers(tokens);
+  ASSERT_EQ(linked->size(), 3u);  // users 0, 3, 6
+  EXPECT_EQ(*CountMatching(tokens), 3);
+  Store::UserQuery all;
+  all.app_id = app.id;
+  EXPECT_EQ(*CountMatching(all), 7);
+  tokens.provider_types = {"anon-user", "custom-token"};
+  EXPECT_EQ(*CountMatching(tokens), 7);
+
+  ASSERT_TRUE(SetUserDisabled(users[1].id, true).ok());
+  Store::UserQuery disabled;
+  disabled.app_id = app.id;
+  disabled.disabled = true;
+  auto off = ListUsers(disabled);
+  ASSERT_EQ(off->size(), 1u);
+  EXPECT_EQ(off->front().id, users[1].id);
+  EXPECT_TRUE(off->front().disabled);
+  disabled.disabled = false;
+  EXPECT_EQ(*CountMatching(disabled), 6);
+}
+
+TEST_P(StoreContractTest, ADisabledUsersSessionsReadAsDisabledAtOnceAndEnableRestoresThem) {
+  const core::App app = MakeApp("disable-aaaaa");
+  const core::User user = AnonUser(app.id);
+  const core::Session session = MakeSession(user);
+  ASSERT_TRUE(Create(user, session).ok());
+  ASSERT_FALSE(GetSessionWithUser(session)->user.disabled);  // cached, where a back end caches
+  ASSERT_TRUE(SetUserDisabled(user.id, true).ok());
+  EXPECT_TRUE(GetSessionWithUser(session)->user.disabled);
+  ASSERT_TRUE(SetUserDisabled(user.id, false).ok());
+  EXPECT_FALSE(GetSessionWithUser(session)->user.disabled);
+  EXPECT_EQ(SetUserDisabled(ids_.Next(), true).error_code(), core::ErrorCode::kUserNotFound);
+}
+
+TEST_P(StoreContractTest, DeletingAUsersSessionsEndsThemAllAtOnceAndKeepsTheUser) {
+  const core::App app = MakeApp("revoke-aaaaa");
+  const core::User user = MakeUser(app.id, {TokenIdentity("sub-r")});
+  const core::Session first = MakeSession(user);
+  ASSERT_TRUE(Create(user, first).ok());
+  const core::Session second = MakeSession(user);
+  ASSERT_TRUE(CreateSession(second).ok());
+  ASSERT_TRUE(GetSessionWithUser(first).ok());
+  auto n = DeleteUserSessions(user.id);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 2);
+  EXPECT_TRUE(GetSessionWithUser(first).status().IsNotFound());
+  EXPECT_TRUE(GetSessionWithUser(second).status().IsNotFound());
+  EXPECT_TRUE(GetUser(user.id).ok());
+  EXPECT_EQ(DeleteUserSessions(ids_.Next()).status().error_code(), core::ErrorCode::kUserNotFound);
 }
 
 }  // namespace guestpass::store

@@ -282,6 +282,70 @@ test("a discarded draft changes nothing; an invalid change is refused and change
   assert.equal(await anonLoginWorks(app.client_app_id), true);
 });
 
+test("users: keyset pages, filters, count, disable (tokens refused at once), enable, logout, delete", T, async () => {
+  const app = await createApp("people");
+  await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, { json: { type: "anon-user" } });
+  const logins = [];
+  for (let i = 0; i < 5; i++) {
+    const res = await request(routes.login(server.url, app.client_app_id), { method: "POST", json: {} });
+    assert.equal(res.status, 200, show(res));
+    logins.push(res.json);
+  }
+  const base = `/groups/${group}/apps/${app._id}/users`;
+  const ids = [];
+  let after = "";
+  for (;;) {
+    const page = await call("GET", `${base}?limit=2${after ? `&after=${after}` : ""}`);
+    assert.equal(page.status, 200, show(page));
+    ids.push(...page.json.map((u) => u._id));
+    if (page.json.length < 2) break;
+    after = page.json[page.json.length - 1]._id;
+  }
+  assert.deepEqual(ids, logins.map((l) => l.user_id), "every user once, oldest first");
+  const first = (await call("GET", `${base}?limit=1`)).json[0];
+  assert.equal(first.identities[0].provider_type, "anon-user");
+  assert.equal(typeof first.creation_date, "number");
+  assert.equal(first.disabled, false);
+  const newest = await call("GET", `${base}?desc=true&limit=1`);
+  assert.equal(newest.json[0]._id, logins[4].user_id);
+  assert.equal((await call("GET", `${base}/count`)).json.count, 5);
+  assert.equal((await call("GET", `${base}/count?provider_types=local-userpass`)).json.count, 0);
+  assert.equal((await call("GET", `${base}?provider_types=anon-user%2Clocal-userpass`)).json.length, 5);
+  assertError(await call("GET", `${base}?status=maybe`), 400);
+  assertError(await call("GET", `${base}?limit=51`), 400);
+  assertError(await call("GET", `${base}?after=nope`), 400);
+
+  const target = logins[1];
+  const profile = () => request(`${server.url}${API}/auth/profile`, { headers: bearer(target.access_token) });
+  assert.equal((await profile()).status, 200);
+  let res = await call("PUT", `${base}/${target.user_id}/disable`);
+  assert.equal(res.status, 204, show(res));
+  assertError(await profile(), 401, "InvalidSession");
+  assert.equal((await call("GET", `${base}/count?status=disabled`)).json.count, 1);
+  assert.equal((await call("GET", `${base}/${target.user_id}`)).json.disabled, true);
+  res = await call("PUT", `${base}/${target.user_id}/enable`);
+  assert.equal(res.status, 204, show(res));
+  assert.equal((await profile()).status, 200, "enabled again");
+
+  res = await call("PUT", `${base}/${target.user_id}/logout`);
+  assert.equal(res.status, 204, show(res));
+  assertError(await profile(), 401, "InvalidSession");
+  const refresh = await request(`${server.url}${API}/auth/session`, {
+    method: "POST",
+    headers: bearer(target.refresh_token),
+  });
+  assertError(refresh, 401, "InvalidSession");
+
+  res = await call("DELETE", `${base}/${logins[2].user_id}`);
+  assert.equal(res.status, 204, show(res));
+  assertError(await call("GET", `${base}/${logins[2].user_id}`), 404, "UserNotFound");
+  assert.equal((await call("GET", `${base}/count`)).json.count, 4);
+  // A user of another app is not this app's.
+  const other = await request(routes.login(server.url, server.apps[0].id), { method: "POST", json: {} });
+  assertError(await call("GET", `${base}/${other.json.user_id}`), 404, "UserNotFound");
+  assertError(await call("PUT", `${base}/${other.json.user_id}/disable`), 404, "UserNotFound");
+});
+
 test("deleting an app ends its users' sessions and its client API", T, async () => {
   const app = await createApp("doomed");
   await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, { json: { type: "anon-user" } });

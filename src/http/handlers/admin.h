@@ -30,6 +30,14 @@ HandlerResult HandleUpdateProvider(const Exchange& ex);
 HandlerResult HandleDeleteProvider(const Exchange& ex);
 HandlerResult HandleEnableProvider(const Exchange& ex);
 HandlerResult HandleDisableProvider(const Exchange& ex);
+// admin_users.cc: an app's users.
+HandlerResult HandleListUsers(const Exchange& ex);
+HandlerResult HandleCountUsers(const Exchange& ex);
+HandlerResult HandleGetUser(const Exchange& ex);
+HandlerResult HandleDeleteAppUser(const Exchange& ex);
+HandlerResult HandleEnableUser(const Exchange& ex);
+HandlerResult HandleDisableUser(const Exchange& ex);
+HandlerResult HandleLogoutUser(const Exchange& ex);
 // admin_deploy.cc: drafts and deployments.
 HandlerResult HandleListDrafts(const Exchange& ex);
 HandlerResult HandleCreateDraft(const Exchange& ex);
@@ -52,6 +60,10 @@ admin::Actor ActorOf(const Exchange& ex);
 // The app named by {group} and {app}: NotFound unless {group} is this
 // server's group and {app} the `_id` of one of its apps. Run on the worker.
 core::Result<core::ObjectId> AppIdOf(const Exchange& ex);
+
+// The percent-decoded value of query parameter `name` ('+' is a space), or
+// nullopt when absent.
+std::optional<std::string> QueryParam(std::string_view query, std::string_view name);
 
 // The ObjectId in path parameter `name`; NotFound(`code`, `what` + " not found").
 core::Result<core::ObjectId> IdParam(const Exchange& ex, std::string_view name, core::ErrorCode code,

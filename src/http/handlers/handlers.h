@@ -10,6 +10,7 @@
 #include <string>
 
 #include "admin/config_service.h"
+#include "admin/user_admin.h"
 #include "admin/worker.h"
 #include "auth/app_registry.h"
 #include "auth/auth_service.h"
@@ -26,6 +27,7 @@ namespace guestpass::http {
 struct AdminServices {
   auth::AuthService& auth;       // the admin domain's: administrators' sessions and tokens
   admin::ConfigService& config;  // call only on `worker`
+  admin::UserAdmin& users;       // call only on `worker`
   admin::Worker& worker;
   core::App domain;              // the admin domain; its id is the Admin API's group id
 };

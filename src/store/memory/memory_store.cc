@@ -649,4 +649,69 @@ void MemoryStore::FinishJob(std::string name, std::string holder, int64_t next_r
   done(result);
 }
 
+// ---- Users, as administrators see them ----
+
+namespace {
+bool Matches(const core::User& u, const Store::UserQuery& q) {
+  if (u.app_id != q.app_id) return false;
+  if (q.disabled && u.disabled != *q.disabled) return false;
+  if (q.provider_types.empty()) return true;
+  for (const auto& i : u.identities)
+    for (const auto& t : q.provider_types)
+      if (i.provider_type == t) return true;
+  return false;
+}
+}  // namespace
+
+void MemoryStore::ListUsers(UserQuery q, Callback<std::vector<core::User>> done) {
+  std::vector<core::User> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, user] : users_) {
+      if (!Matches(user, q)) continue;
+      if (!q.after.IsZero() && (q.desc ? !(id < q.after) : !(q.after < id))) continue;
+      out.push_back(user);
+    }
+  }
+  std::sort(out.begin(), out.end(), [&q](const core::User& a, const core::User& b) {
+    return q.desc ? b.id < a.id : a.id < b.id;
+  });
+  if (out.size() > q.limit) out.resize(q.limit);
+  done(std::move(out));
+}
+
+void MemoryStore::CountMatchingUsers(UserQuery q, Callback<int64_t> done) {
+  int64_t n = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, user] : users_) n += Matches(user, q) ? 1 : 0;
+  }
+  done(n);
+}
+
+void MemoryStore::SetUserDisabled(ObjectId user_id, bool disabled, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = users_.find(user_id);
+    if (it == users_.end())
+      result = Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+    else
+      it->second.disabled = disabled;
+  }
+  done(result);
+}
+
+void MemoryStore::DeleteUserSessions(ObjectId user_id, Callback<int64_t> done) {
+  int64_t n = 0;
+  bool found = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    found = users_.count(user_id) > 0;
+    n = static_cast<int64_t>(std::erase_if(sessions_, [&](const auto& kv) { return kv.second.user_id == user_id; }));
+  }
+  if (!found) return done(Status::NotFound(ErrorCode::kUserNotFound, "user not found"));
+  done(n);
+}
+
 }  // namespace guestpass::store::memory

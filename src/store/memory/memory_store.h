@@ -45,6 +45,10 @@ class MemoryStore final : public Store {
   void DeleteSession(core::ObjectId user_id, core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
                      Callback<DeleteSessionOutcome> done) override;
   void DeleteUser(core::ObjectId user_id, core::Deletion why, StatusCallback done) override;
+  void ListUsers(UserQuery query, Callback<std::vector<core::User>> done) override;
+  void CountMatchingUsers(UserQuery query, Callback<int64_t> done) override;
+  void SetUserDisabled(core::ObjectId user_id, bool disabled, StatusCallback done) override;
+  void DeleteUserSessions(core::ObjectId user_id, Callback<int64_t> done) override;
   void CountUsers(core::ObjectId app_id, Callback<int64_t> done) override;
   void CountAnonymousUsers(core::ObjectId app_id, Callback<int64_t> done) override;
   void ListInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit,

@@ -1062,7 +1062,10 @@ void SqliteStore::GetUser(ObjectId user_id, Callback<core::User> done) { done(Re
 Result<core::User> SqliteStore::ReadUser(const ObjectId& user_id) {
   auto reader = AcquireReader();
   if (!reader.ok()) return reader.status();
-  Connection& db = **reader;
+  return ReadUserOn(**reader, user_id);
+}
+
+Result<core::User> SqliteStore::ReadUserOn(Connection& db, const ObjectId& user_id) {
   Statement st = db.Prepare(
       "SELECT u.app_id, u.type, u.data, u.created_at, u.last_active_at, u.disabled,"
       " i.provider_type, i.provider_id, i.identity_id, u.anon_identity, u.anon_provider_id"
@@ -1411,6 +1414,110 @@ void SqliteStore::FinishJob(std::string name, std::string holder, int64_t next_r
              return Status::Ok();
            },
            std::move(done)});
+}
+
+// ---- Users, as administrators see them ----
+
+namespace {
+// The filters of a UserQuery, as one literal each (Prepare caches statements
+// by their text's address): ?1 app, ?2 and ?3 the disabled flag or NULL,
+// ?4 ",type,type," or "" for any provider (a user's inline anonymous
+// identity, then its identities rows by primary key: not the
+// user_identities view, which SQLite would scan for a correlated subquery).
+// Served by users_by_app.
+#define GP_USER_FILTERS                                                                \
+  "app_id = ?1 AND (?2 IS NULL OR disabled = ?3) AND (?4 = ''"                      \
+  " OR (anon_identity IS NOT NULL AND instr(?4, ',anon-user,') > 0)"                 \
+  " OR EXISTS (SELECT 1 FROM identities i WHERE i.user_id = users.id"                 \
+  " AND instr(?4, ',' || i.provider_type || ',') > 0))"
+constexpr const char* kUsersAscSql = "SELECT id FROM users WHERE " GP_USER_FILTERS " AND id > ?5 ORDER BY app_id, id LIMIT ?6";
+constexpr const char* kUsersDescSql =
+    "SELECT id FROM users WHERE " GP_USER_FILTERS " AND id < ?5 ORDER BY app_id DESC, id DESC LIMIT ?6";
+constexpr const char* kCountUsersSql = "SELECT COUNT(*) FROM users WHERE " GP_USER_FILTERS;
+#undef GP_USER_FILTERS
+
+void BindUserFilters(Statement& st, const Store::UserQuery& q) {
+  st.Bind(1, q.app_id);
+  if (q.disabled) {
+    st.Bind(2, int64_t{1}).Bind(3, static_cast<int64_t>(*q.disabled ? 1 : 0));
+  } else {
+    st.BindNull(2).BindNull(3);
+  }
+  std::string types;
+  for (const auto& t : q.provider_types) types += "," + t;
+  if (!types.empty()) types += ",";
+  st.Bind(4, std::string_view(types));
+}
+}  // namespace
+
+void SqliteStore::ListUsers(UserQuery q, Callback<std::vector<core::User>> done) {
+  auto users = [&]() -> Result<std::vector<core::User>> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    std::vector<ObjectId> ids;
+    {
+      Statement st = db.Prepare(q.desc ? kUsersDescSql : kUsersAscSql);
+      BindUserFilters(st, q);
+      // No `after`: from the first id (zero) or, descending, from past the last.
+      ObjectId from = q.after;
+      if (from.IsZero() && q.desc) from = *ObjectId::FromHex("ffffffffffffffffffffffff");
+      st.Bind(5, from).Bind(6, static_cast<int64_t>(q.limit));
+      int rc;
+      while ((rc = st.Step()) == SQLITE_ROW) ids.push_back(st.ColumnId(0));
+      if (rc != SQLITE_DONE) return db.Error(rc, "list users");
+    }
+    std::vector<core::User> out;
+    out.reserve(ids.size());
+    for (const auto& id : ids) {
+      auto user = ReadUserOn(db, id);
+      if (!user.ok()) return user.status();
+      out.push_back(std::move(*user));
+    }
+    return out;
+  }();
+  done(std::move(users));
+}
+
+void SqliteStore::CountMatchingUsers(UserQuery q, Callback<int64_t> done) {
+  auto count = [&]() -> Result<int64_t> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    Statement st = db.Prepare(kCountUsersSql);
+    BindUserFilters(st, q);
+    if (int rc = st.Step(); rc != SQLITE_ROW) return db.Error(rc, "count users");
+    return st.ColumnInt(0);
+  }();
+  done(std::move(count));
+}
+
+void SqliteStore::SetUserDisabled(ObjectId user_id, bool disabled, StatusCallback done) {
+  Enqueue({[user_id, disabled](Connection& db) {
+             Statement st = db.Prepare("UPDATE users SET disabled = ? WHERE id = ?");
+             st.Bind(1, static_cast<int64_t>(disabled ? 1 : 0)).Bind(2, user_id);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "set user disabled");
+             if (db.Changes() == 0) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+             return Status::Ok();
+           },
+           std::move(done), [user_id] { return user_id; }});
+}
+
+void SqliteStore::DeleteUserSessions(ObjectId user_id, Callback<int64_t> done) {
+  auto deleted = std::make_shared<int64_t>(0);
+  Enqueue({[user_id, deleted](Connection& db) {
+             if (Status s = RequireUser(db, user_id); !s.ok()) return s;
+             Statement st = db.Prepare("DELETE FROM sessions WHERE user_id = ?");
+             st.Bind(1, user_id);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete sessions");
+             *deleted = db.Changes();
+             return Status::Ok();
+           },
+           [deleted, done = std::move(done)](Status s) {
+             if (!s.ok()) return done(s);
+             done(*deleted);
+           },
+           [user_id] { return user_id; }});
 }
 
 }  // namespace guestpass::store::sqlite

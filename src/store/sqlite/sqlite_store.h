@@ -74,6 +74,10 @@ class SqliteStore final : public Store {
   void DeleteSession(core::ObjectId user_id, core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
                      Callback<DeleteSessionOutcome> done) override;
   void DeleteUser(core::ObjectId user_id, core::Deletion why, StatusCallback done) override;
+  void ListUsers(UserQuery query, Callback<std::vector<core::User>> done) override;
+  void CountMatchingUsers(UserQuery query, Callback<int64_t> done) override;
+  void SetUserDisabled(core::ObjectId user_id, bool disabled, StatusCallback done) override;
+  void DeleteUserSessions(core::ObjectId user_id, Callback<int64_t> done) override;
   void CountUsers(core::ObjectId app_id, Callback<int64_t> done) override;
   void CountAnonymousUsers(core::ObjectId app_id, Callback<int64_t> done) override;
   void ListInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit,
@@ -139,6 +143,7 @@ class SqliteStore final : public Store {
                                                               const core::ObjectId* only, size_t limit);
   core::Result<SessionWithUser> ReadSessionWithUser(const core::ObjectId& user_id, const core::ObjectId& session_id);
   core::Result<core::User> ReadUser(const core::ObjectId& user_id);
+  static core::Result<core::User> ReadUserOn(Connection& db, const core::ObjectId& user_id);
   core::Result<std::vector<core::ApiKey>> ReadApiKeys(const char* sql, const core::ObjectId& id);
   static core::Result<int64_t> CountAnonymous(Connection& db, const core::ObjectId& app_id);
   // The app's anonymous users as the writer sees them: counted once (only

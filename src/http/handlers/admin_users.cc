@@ -1,0 +1,194 @@
+// admin_users.cc: an app's users under /api/admin/v3.0/groups/{group}/apps/{app}/users
+// (admin-api.md section 4): keyset pages of at most 50 (`after`, `desc`,
+// and realm-cli's `status` and `provider_types` filters), a count with the
+// same filters (for the UI and `users count`), one user, deletion, disable
+// and enable (a disabled user's tokens are refused at once), and logout
+// everywhere.
+#include "http/handlers/admin.h"
+
+namespace guestpass::http {
+
+using core::ErrorCode;
+using core::ObjectId;
+using core::Result;
+using core::Status;
+using nlohmann::json;
+
+namespace {
+json UserJson(const core::User& u) {
+  json identities = json::array();
+  for (const auto& i : u.identities)
+    identities.push_back({{"id", i.id},
+                          {"provider_type", i.provider_type},
+                          {"provider_id", i.provider_id.ToHex()},
+                          {"provider_data", json::object()}});
+  json data = json::parse(u.data_json, nullptr, false);
+  return {{"_id", u.id.ToHex()},
+          {"identities", identities},
+          {"type", u.type},
+          {"data", data.is_object() ? data : json::object()},
+          {"creation_date", u.created_at},
+          {"last_authentication_date", u.last_active_at},
+          {"disabled", u.disabled}};
+}
+
+// The filters of ?status=enabled|disabled&provider_types=a,b (and, for
+// pages, after, desc and limit).
+Result<store::Store::UserQuery> QueryOf(const Exchange& ex, const ObjectId& app_id) {
+  store::Store::UserQuery q;
+  q.app_id = app_id;
+  q.limit = admin::kUserPageLimit;
+  const std::string_view query = ex.route.query;
+  if (auto after = QueryParam(query, "after"); after && !after->empty()) {
+    auto id = ObjectId::FromHex(*after);
+    if (!id) return Status::InvalidArgument(ErrorCode::kInvalidParameter, "'after' must be a user id");
+    q.after = *id;
+  }
+  if (auto sort = QueryParam(query, "sort"); sort && !sort->empty() && *sort != "_id")
+    return Status::InvalidArgument(ErrorCode::kInvalidParameter, "users sort by '_id' only");
+  if (auto desc = QueryParam(query, "desc")) q.desc = *desc == "true" || *desc == "1";
+  if (auto status = QueryParam(query, "status"); status && !status->empty()) {
+    if (*status != "enabled" && *status != "disabled")
+      return Status::InvalidArgument(ErrorCode::kInvalidParameter, "'status' is 'enabled' or 'disabled'");
+    q.disabled = *status == "disabled";
+  }
+  if (auto types = QueryParam(query, "provider_types"); types && !types->empty()) {
+    size_t i = 0;
+    while (i <= types->size()) {
+      size_t j = types->find(',', i);
+      if (j == std::string::npos) j = types->size();
+      std::string type = types->substr(i, j - i);
+      if (!type.empty()) {
+        if (!core::IsKnownProviderType(type))
+          return Status::InvalidArgument(ErrorCode::kInvalidParameter, "unknown provider type '" + type + "'");
+        q.provider_types.push_back(std::move(type));
+      }
+      i = j + 1;
+    }
+  }
+  if (auto limit = QueryParam(query, "limit"); limit && !limit->empty()) {
+    size_t n = 0;
+    for (char c : *limit) {
+      if (c < '0' || c > '9' || n > 1000) return Status::InvalidArgument(ErrorCode::kInvalidParameter, "bad 'limit'");
+      n = n * 10 + static_cast<size_t>(c - '0');
+    }
+    if (n < 1 || n > admin::kUserPageLimit)
+      return Status::InvalidArgument(ErrorCode::kInvalidParameter, "'limit' is 1 to 50");
+    q.limit = n;
+  }
+  return q;
+}
+
+struct UserTarget {
+  AdminServices* admin;
+  ObjectId app_id;
+  ObjectId user_id;
+};
+
+Result<UserTarget> UserTargetOf(const Exchange& ex) {
+  auto admin = AdminOf(ex);
+  if (!admin.ok()) return admin.status();
+  auto app_id = AppIdOf(ex);
+  if (!app_id.ok()) return app_id.status();
+  auto user_id = IdParam(ex, "user", ErrorCode::kUserNotFound, "user");
+  if (!user_id.ok()) return user_id.status();
+  return UserTarget{*admin, *app_id, *user_id};
+}
+
+// Runs `*job` (a Status) for the user named by the path on the worker; 204.
+template <typename Job>
+HandlerResult UserChange(const Exchange& ex, const UserTarget& t, Job* job) {
+  auto done = co_await OnAdminWorker<bool>(*t.admin, job);
+  if (!done.ok()) co_return done.status();
+  co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
+}
+}  // namespace
+
+HandlerResult HandleListUsers(const Exchange& ex) {
+  auto admin = AdminOf(ex);
+  if (!admin.ok()) co_return admin.status();
+  auto app_id = AppIdOf(ex);
+  if (!app_id.ok()) co_return app_id.status();
+  auto query = QueryOf(ex, *app_id);
+  if (!query.ok()) co_return query.status();
+  auto& config = (*admin)->config;
+  auto& users = (*admin)->users;
+  auto job = [&config, &users, q = *query]() -> Result<std::vector<core::User>> {
+    if (auto app = config.App(q.app_id); !app.ok()) return app.status();
+    return users.List(q);
+  };
+  auto page = co_await OnAdminWorker<std::vector<core::User>>(**admin, &job);
+  if (!page.ok()) co_return page.status();
+  json out = json::array();
+  for (const auto& u : *page) out.push_back(UserJson(u));
+  co_return JsonOk(ex, out);
+}
+
+HandlerResult HandleCountUsers(const Exchange& ex) {
+  auto admin = AdminOf(ex);
+  if (!admin.ok()) co_return admin.status();
+  auto app_id = AppIdOf(ex);
+  if (!app_id.ok()) co_return app_id.status();
+  auto query = QueryOf(ex, *app_id);
+  if (!query.ok()) co_return query.status();
+  auto& config = (*admin)->config;
+  auto& users = (*admin)->users;
+  auto job = [&config, &users, q = *query]() -> Result<int64_t> {
+    if (auto app = config.App(q.app_id); !app.ok()) return app.status();
+    return users.Count(q);
+  };
+  auto count = co_await OnAdminWorker<int64_t>(**admin, &job);
+  if (!count.ok()) co_return count.status();
+  co_return JsonOk(ex, {{"count", *count}});
+}
+
+HandlerResult HandleGetUser(const Exchange& ex) {
+  auto t = UserTargetOf(ex);
+  if (!t.ok()) co_return t.status();
+  auto& users = t->admin->users;
+  auto job = [&users, app = t->app_id, user = t->user_id] { return users.Get(app, user); };
+  auto user = co_await OnAdminWorker<core::User>(*t->admin, &job);
+  if (!user.ok()) co_return user.status();
+  co_return JsonOk(ex, UserJson(*user));
+}
+
+HandlerResult HandleDeleteAppUser(const Exchange& ex) {
+  auto t = UserTargetOf(ex);
+  if (!t.ok()) co_return t.status();
+  auto& users = t->admin->users;
+  auto job = [&users, app = t->app_id, user = t->user_id, actor = ActorOf(ex)]() -> Result<bool> {
+    if (Status s = users.Delete(app, user, actor); !s.ok()) return s;
+    return true;
+  };
+  co_return co_await UserChange(ex, *t, &job);
+}
+
+namespace {
+HandlerResult SetUserDisabled(const Exchange& ex, bool disabled) {
+  auto t = UserTargetOf(ex);
+  if (!t.ok()) co_return t.status();
+  auto& users = t->admin->users;
+  auto job = [&users, app = t->app_id, user = t->user_id, disabled]() -> Result<bool> {
+    if (Status s = users.SetDisabled(app, user, disabled); !s.ok()) return s;
+    return true;
+  };
+  co_return co_await UserChange(ex, *t, &job);
+}
+}  // namespace
+
+HandlerResult HandleEnableUser(const Exchange& ex) { return SetUserDisabled(ex, false); }
+HandlerResult HandleDisableUser(const Exchange& ex) { return SetUserDisabled(ex, true); }
+
+HandlerResult HandleLogoutUser(const Exchange& ex) {
+  auto t = UserTargetOf(ex);
+  if (!t.ok()) co_return t.status();
+  auto& users = t->admin->users;
+  auto job = [&users, app = t->app_id, user = t->user_id]() -> Result<bool> {
+    auto n = users.Logout(app, user);
+    if (!n.ok()) return n.status();
+    return true;
+  };
+  co_return co_await UserChange(ex, *t, &job);
+}
+
+}  // namespace guestpass::http
