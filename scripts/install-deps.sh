@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libboost-dev libboost-program-options-dev
-          nlohmann-json3-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev libjemalloc-dev libdtl-dev
+          nlohmann-json3-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev libjemalloc-dev libdtl-dev libzip-dev
           ca-certificates)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev curl sqlite3)

@@ -1,6 +1,7 @@
 // config_service.cc: drafts, deployments and imports over the store.
 #include "admin/config_service.h"
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -16,16 +17,23 @@ using core::Result;
 using core::Status;
 
 namespace {
-bool SameConfiguration(const core::App& a, const core::App& b) { return store::EncodeApp(a) == store::EncodeApp(b); }
+// Equal as configurations: providers are keyed by name, so their order
+// (files list them sorted, an app in the order they were added) is not a change.
+bool SameConfiguration(core::App a, core::App b) {
+  const auto by_name = [](const core::ProviderConfig& x, const core::ProviderConfig& y) { return x.name < y.name; };
+  std::sort(a.providers.begin(), a.providers.end(), by_name);
+  std::sort(b.providers.begin(), b.providers.end(), by_name);
+  return store::EncodeApp(a) == store::EncodeApp(b);
+}
 
 bool IsAdminDomain(const core::App& app) { return app.client_app_id == core::kAdminDomainClientAppId; }
 
 // `def` over `base`: the directory is the source of truth for everything it
 // configures; providers that stay keep their ids.
-core::App Merge(const config::AppDefinition& def, core::App base, core::ObjectIdGenerator& ids) {
+core::App Merge(const config::AppDefinition& def, core::App base, core::ObjectIdGenerator& ids, bool keep_settings) {
   base.client_app_id = def.client_app_id;
   base.name = def.name;
-  base.settings = def.settings;
+  if (def.settings_given || !keep_settings) base.settings = def.settings;
   if (!def.deployment_model.empty()) base.settings.deployment_model = def.deployment_model;
   if (!def.location.empty()) base.settings.location = def.location;
   std::vector<core::ProviderConfig> providers;
@@ -246,7 +254,9 @@ Result<core::Deployment> ConfigService::Redeploy(const ObjectId& app_id, const O
   return DeployApp(*app, ObjectId(), actor, "redeploy of " + earlier->name);
 }
 
-Result<ImportOutcome> ConfigService::Import(const config::AppDefinition& def, const Actor& actor, bool dry_run) {
+Result<ImportOutcome> ConfigService::Import(const config::AppDefinition& def, const Actor& actor,
+                                            ImportOptions options) {
+  const bool dry_run = options.dry_run;
   ImportOutcome out;
   std::optional<core::App> existing;
   for (auto& app : Apps())
@@ -255,7 +265,7 @@ Result<ImportOutcome> ConfigService::Import(const config::AppDefinition& def, co
     core::App fresh;
     fresh.id = ids_.Next();
     fresh.created_at = clock_.NowSeconds();
-    out.app = Merge(def, fresh, ids_);
+    out.app = Merge(def, fresh, ids_, options.keep_settings);
     out.created = true;
     out.diffs = DiffFiles({}, config::ExportAppFiles(out.app));
     if (dry_run) return out;
@@ -268,7 +278,7 @@ Result<ImportOutcome> ConfigService::Import(const config::AppDefinition& def, co
   }
   auto base = Editable(existing->id);
   if (!base.ok()) return base.status();
-  out.app = Merge(def, *base, ids_);
+  out.app = Merge(def, *base, ids_, options.keep_settings);
   out.diffs = DiffFiles(config::ExportAppFiles(*base), config::ExportAppFiles(out.app));
   if (dry_run || SameConfiguration(out.app, *base)) return out;
   const core::App merged = out.app;

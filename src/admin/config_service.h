@@ -41,6 +41,14 @@ struct ChangeOutcome {
   bool changed = true;                         // false: the change changed nothing
 };
 
+struct ImportOptions {
+  bool dry_run = false;  // only report the diffs
+  // Keep the app's settings when the files have no guestpass.json (realm-cli
+  // knows nothing of it); otherwise an app directory is the whole truth and
+  // a missing guestpass.json means the defaults.
+  bool keep_settings = false;
+};
+
 struct ImportOutcome {
   core::App app;
   bool created = false;                        // a new app
@@ -102,9 +110,9 @@ class ConfigService {
   // ---- Whole apps (--app-dir, push, import) ----
   // Makes `def` the app's configuration (replace-by-name: providers matched
   // by name keep their ids; the app is created when no app has its client
-  // app id). With `dry_run`, only reports the diffs. An unchanged
-  // configuration deploys nothing.
-  core::Result<ImportOutcome> Import(const config::AppDefinition& def, const Actor& actor, bool dry_run);
+  // app id). With `options.dry_run`, only reports the diffs. An unchanged
+  // configuration deploys nothing; with a draft open, the change goes into it.
+  core::Result<ImportOutcome> Import(const config::AppDefinition& def, const Actor& actor, ImportOptions options);
 
  private:
   core::Result<core::Deployment> DeployApp(const core::App& app, const core::ObjectId& draft_id, const Actor& actor,

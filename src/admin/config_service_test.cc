@@ -195,12 +195,12 @@ TEST_F(ConfigServiceTest, ARedeployRollsBackToAnEarlierConfiguration) {
 
 TEST_F(ConfigServiceTest, AnImportCreatesOnceAndAnUnchangedOneDeploysNothing) {
   const auto def = Definition(R"({"anon-user": {"name": "anon-user", "type": "anon-user", "disabled": false}})");
-  auto first = service_.Import(def, Actor{{}, "server", "import"}, /*dry_run=*/false);
+  auto first = service_.Import(def, Actor{{}, "server", "import"}, ImportOptions{});
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_TRUE(first->created);
   ASSERT_TRUE(first->deployment.has_value());
   EXPECT_TRUE(AnonEnabledForClients(first->app));
-  auto second = service_.Import(def, Actor{{}, "server", "import"}, false);
+  auto second = service_.Import(def, Actor{{}, "server", "import"}, ImportOptions{});
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->created);
   EXPECT_FALSE(second->deployment.has_value());
@@ -208,12 +208,12 @@ TEST_F(ConfigServiceTest, AnImportCreatesOnceAndAnUnchangedOneDeploysNothing) {
   EXPECT_EQ(service_.Deployments(first->app.id, 25)->size(), 1u);
   // A changed directory: its dry run shows the diff and deploys nothing; then it deploys.
   const auto off = Definition(R"({"anon-user": {"name": "anon-user", "type": "anon-user", "disabled": true}})");
-  auto dry = service_.Import(off, actor_, /*dry_run=*/true);
+  auto dry = service_.Import(off, actor_, ImportOptions{.dry_run = true});
   ASSERT_TRUE(dry.ok());
   ASSERT_EQ(dry->diffs.size(), 1u);
   EXPECT_NE(dry->diffs[0].find("+        \"disabled\": true"), std::string::npos) << dry->diffs[0];
   EXPECT_TRUE(AnonEnabledForClients(first->app));
-  auto applied = service_.Import(off, actor_, false);
+  auto applied = service_.Import(off, actor_, ImportOptions{});
   ASSERT_TRUE(applied.ok());
   ASSERT_TRUE(applied->deployment.has_value());
   EXPECT_FALSE(AnonEnabledForClients(first->app));
@@ -225,6 +225,27 @@ TEST_F(ConfigServiceTest, DeletingAnAppStopsServingIt) {
   ASSERT_TRUE(service_.DeleteApp(app.id, actor_).ok());
   EXPECT_EQ(registry_.FindById(app.id), nullptr);
   EXPECT_EQ(service_.DeleteApp(app.id, actor_).error_code(), ErrorCode::kAppNotFound);
+}
+
+
+TEST_F(ConfigServiceTest, AnImportWithoutGuestpassJsonKeepsTheSettingsWhenAsked) {
+  const core::App app = MakeApp();
+  ASSERT_TRUE(service_.Change(app.id, actor_, [](core::App& a) {
+    a.settings.anonymous_user_cap = 42;
+    return Status::Ok();
+  }).ok());
+  auto def = config::ParseAppFiles({{"realm_config.json", R"({"name": "myapp", "app_id": ")" + app.client_app_id + R"("})"},
+                                    {"auth/providers.json", R"({"api-key": {"name": "api-key", "type": "api-key"}})"}},
+                                   "");
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  EXPECT_FALSE(def->settings_given);
+  auto kept = service_.Import(*def, actor_, ImportOptions{.dry_run = false, .keep_settings = true});
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(kept->app.settings.anonymous_user_cap, 42);
+  EXPECT_FALSE(kept->app.providers[0].disabled);  // the provider itself did change
+  auto replaced = service_.Import(*def, actor_, ImportOptions{});
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(replaced->app.settings.anonymous_user_cap, 0);  // an app directory is the whole truth
 }
 
 }  // namespace

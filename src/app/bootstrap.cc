@@ -17,7 +17,7 @@ core::Result<ImportReport> ImportApps(admin::ConfigService& config,
       return Status::InvalidArgument(
           core::ErrorCode::kInvalidParameter,
           def.source_dir + ": app_id '" + def.client_app_id + "' is also used by another --app-dir");
-    auto imported = config.Import(def, server, /*dry_run=*/false);
+    auto imported = config.Import(def, server, admin::ImportOptions{});
     if (!imported.ok())
       return Status::InvalidArgument(imported.status().error_code(), def.source_dir + ": " + imported.status().message());
     if (imported->created)

@@ -137,6 +137,7 @@ Result<AppDefinition> ParseAppFiles(const AppFiles& files, const std::string& wh
     auto sdoc = ParseJsonText(it->second, settings_path);
     if (!sdoc.ok()) return sdoc.status();
     if (Status s = ReadSettings(settings_path, *sdoc, &def.settings); !s.ok()) return s;
+    def.settings_given = true;
   }
 
   auto providers_file = files.find("auth/providers.json");

@@ -24,6 +24,7 @@ struct AppDefinition {
   // From guestpass.json (defaults where absent); deployment_model and
   // location above override the settings' own.
   core::AppSettings settings;
+  bool settings_given = false;  // guestpass.json was among the files
 };
 
 // An app's configuration files: path relative to the app root (e.g.

@@ -41,6 +41,11 @@ constexpr Route kAdminRoutes[] = {
     {V::put, "/groups/{group}/apps/{app}/users/{user}/enable", A::kAdminAccess, HandleEnableUser},
     {V::put, "/groups/{group}/apps/{app}/users/{user}/disable", A::kAdminAccess, HandleDisableUser},
     {V::put, "/groups/{group}/apps/{app}/users/{user}/logout", A::kAdminAccess, HandleLogoutUser},
+    // Whole apps (sections 6.4, 7.7, 14): realm-cli pulls the export and pushes by import.
+    {V::get, "/groups/{group}/apps/{app}/export", A::kAdminAccess, HandleExportApp},
+    {V::get, "/groups/{group}/apps/{app}/pull", A::kAdminAccess, HandlePullApp},
+    {V::patch, "/groups/{group}/apps/{app}/push", A::kAdminAccess, HandlePushApp},
+    {V::post, "/groups/{group}/apps/{app}/import", A::kAdminAccess, HandleImportApp},
     // Drafts and deployments (section 6).
     {V::get, "/groups/{group}/apps/{app}/drafts", A::kAdminAccess, HandleListDrafts},
     {V::post, "/groups/{group}/apps/{app}/drafts", A::kAdminAccess, HandleCreateDraft},

@@ -346,6 +346,71 @@ test("users: keyset pages, filters, count, disable (tokens refused at once), ena
   assertError(await call("PUT", `${base}/${other.json.user_id}/disable`), 404, "UserNotFound");
 });
 
+test("pull, push, export and realm-cli's import: round trips deploy nothing, changes deploy", T, async () => {
+  const app = await createApp("moving");
+  await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, { json: { type: "anon-user" } });
+  const base = `/groups/${group}/apps/${app._id}`;
+  const deployments = async () => (await call("GET", `${base}/deployments`)).json.length;
+
+  const pulled = await call("GET", `${base}/pull`);
+  assert.equal(pulled.status, 200, show(pulled));
+  assert.equal(pulled.json.name, "moving");
+  assert.deepEqual(pulled.json.auth_providers.map((p) => [p.type, p.disabled]), [["api-key", true], ["anon-user", false]]);
+  assert.equal(typeof pulled.json.guestpass.refresh_token_expiration_seconds, "number");
+  assert.ok(!JSON.stringify(pulled.json).includes('"_id"'), "no ids in a pull");
+  const before = await deployments();
+  let res = await call("PATCH", `${base}/push`, { json: pulled.json });
+  assert.equal(res.status, 204, show(res));
+  assert.equal(await deployments(), before, "pushing what was pulled deploys nothing");
+  assert.equal((await call("GET", `${base}/pull`)).text, pulled.text, "a pull is byte-stable");
+
+  const changed = structuredClone(pulled.json);
+  changed.auth_providers.find((p) => p.type === "anon-user").disabled = true;
+  changed.guestpass.anonymous.max_users = 77;
+  res = await call("PATCH", `${base}/push`, { json: changed });
+  assert.equal(res.status, 204, show(res));
+  assert.equal(await deployments(), before + 1);
+  assert.equal(await anonLoginWorks(app.client_app_id), false, "the push deployed");
+  assert.equal((await call("GET", `${base}/pull`)).json.guestpass.anonymous.max_users, 77);
+
+  const zip = await call("GET", `${base}/export?source_control=true&version=20210101`);
+  assert.equal(zip.status, 200, show(zip));
+  assert.equal(zip.headers.get("content-type"), "application/zip");
+  assert.equal(zip.headers.get("content-disposition"), "attachment; filename=moving.zip");
+  assert.ok(zip.text.startsWith("PK"), "a zip archive");
+  const again = await call("GET", `${base}/pull`, { headers: { Accept: "application/zip" } });
+  assert.equal(again.headers.get("content-type"), "application/zip");
+  assert.equal(again.text, zip.text, "the same app, the same archive bytes");
+
+  // realm-cli's push: a diff first (nothing changes), then the import.
+  const cliApp = {
+    config_version: 20210101,
+    app_id: app.client_app_id,
+    name: "moving",
+    location: "US-VA",
+    deployment_model: "GLOBAL",
+    auth: { providers: { "anon-user": { name: "anon-user", type: "anon-user", disabled: false } }, custom_user_data: { enabled: false } },
+  };
+  const diff = await call("POST", `${base}/import?diff=true&strategy=replace-by-name`, { json: cliApp });
+  assert.equal(diff.status, 200, show(diff));
+  assert.equal(diff.json.length, 1, show(diff));
+  assert.match(diff.json[0], /auth\/providers\.json/);
+  assert.match(diff.json[0], /-    "api-key": \{/, "replace-by-name drops the provider the import leaves out");
+  assert.equal(await anonLoginWorks(app.client_app_id), false, "a diff changes nothing");
+  res = await call("POST", `${base}/import?strategy=replace-by-name`, { json: cliApp });
+  assert.equal(res.status, 204, show(res));
+  assert.equal(await anonLoginWorks(app.client_app_id), true, "the import deployed");
+  assert.equal((await call("GET", `${base}/pull`)).json.guestpass.anonymous.max_users, 77, "settings kept");
+  const none = await call("POST", `${base}/import?diff=true&strategy=replace-by-name`, { json: cliApp });
+  assert.deepEqual(none.json, [], "nothing left to push");
+
+  assertError(await call("POST", `${base}/import?strategy=merge`, { json: cliApp }), 400);
+  assertError(await call("POST", `${base}/import`, { json: { ...cliApp, app_id: "someone-else" } }), 400);
+  const bad = { ...cliApp, auth: { providers: { "anon-user": { name: "anon-user", type: "custom-token" } } } };
+  assertError(await call("POST", `${base}/import`, { json: bad }), 400);
+  assertError(await call("PATCH", `${base}/push`, { json: { auth_providers: "no" } }), 400);
+});
+
 test("deleting an app ends its users' sessions and its client API", T, async () => {
   const app = await createApp("doomed");
   await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, { json: { type: "anon-user" } });

@@ -38,6 +38,11 @@ HandlerResult HandleDeleteAppUser(const Exchange& ex);
 HandlerResult HandleEnableUser(const Exchange& ex);
 HandlerResult HandleDisableUser(const Exchange& ex);
 HandlerResult HandleLogoutUser(const Exchange& ex);
+// admin_transfer.cc: whole apps in and out.
+HandlerResult HandleExportApp(const Exchange& ex);
+HandlerResult HandlePullApp(const Exchange& ex);
+HandlerResult HandlePushApp(const Exchange& ex);
+HandlerResult HandleImportApp(const Exchange& ex);
 // admin_deploy.cc: drafts and deployments.
 HandlerResult HandleListDrafts(const Exchange& ex);
 HandlerResult HandleCreateDraft(const Exchange& ex);
