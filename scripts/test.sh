@@ -2,7 +2,8 @@
 # test.sh: the README's second command, and what CI runs (.ci/run).
 # Installs every dependency, builds, and runs all tests: GoogleTest unit
 # tests (ctest) and the end-to-end tests that drive the real server with
-# realm-web from npm in Node. Idempotent; leaves no server running.
+# realm-web from npm in Node and with MongoDB's realm-cli (built here from its
+# npm package's Go source). Idempotent; leaves no server running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -13,6 +14,9 @@ bash scripts/install-deps.sh --test
 echo "== build"
 bash scripts/build.sh -DGUESTPASS_BUILD_TESTS=ON
 
+echo "== realm-cli 2.6.2 from its npm package's Go source (tests/realm-cli/build.sh)"
+realm_cli=$(bash tests/realm-cli/build.sh | tail -n1)
+
 echo "== unit tests"
 ctest --test-dir build -L unit --output-on-failure -j2 --timeout 120
 
@@ -22,4 +26,4 @@ bash bench/run.sh --smoke --no-build
 echo "== end-to-end tests (realm-web in Node against build/guestpass)"
 cd "$root/tests/integration"
 npm ci --no-audit --no-fund --loglevel=error
-GUESTPASS_BIN="$root/build/guestpass" node --test realm_web.test.mjs http_errors.test.mjs durability.test.mjs linking.test.mjs userpass.test.mjs rate_limit.test.mjs lifecycle.test.mjs admin_api.test.mjs
+GUESTPASS_BIN="$root/build/guestpass" REALM_CLI_BIN="$realm_cli" node --test realm_web.test.mjs http_errors.test.mjs durability.test.mjs linking.test.mjs userpass.test.mjs rate_limit.test.mjs lifecycle.test.mjs admin_api.test.mjs realm_cli.test.mjs

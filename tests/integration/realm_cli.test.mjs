@@ -1,0 +1,128 @@
+// End-to-end tests with MongoDB's own realm-cli 2.6.2 (built from its npm
+// package's Go source by tests/realm-cli/build.sh) against the real server:
+// login as the admin user, whoami, apps list, pull into a directory, push it
+// back (nothing to do, a dry run, a change that deploys), users list, the
+// refresh-and-retry on an expired admin token, and logout. Teams leaving App
+// Services keep their realm-cli scripts; these are the commands they run.
+//
+// Run: GUESTPASS_BIN=... REALM_CLI_BIN=build/realm-cli/bin/realm-cli node --test realm_cli.test.mjs
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs/promises";
+import path from "node:path";
+
+import { REPO_ROOT, makeTempDir, request, routes, show, startServer } from "./lib/server.mjs";
+
+const REALM_CLI = process.env.REALM_CLI_BIN || path.join(REPO_ROOT, "build", "realm-cli", "bin", "realm-cli");
+const PASSWORD = "realm-cli-admin-password";
+const T = { timeout: 60_000 };
+
+let server;
+let home; // realm-cli's $HOME: its profile lives in $HOME/.config/realm-cli
+let group;
+let appId; // the default app's client app id
+
+/** Runs realm-cli with the server's URLs; returns {status, out} (stdout and stderr together). */
+function cli(...args) {
+  const r = spawnSync(
+    REALM_CLI,
+    [...args, "--realm-url", server.url, "--atlas-url", server.url, "--telemetry", "off", "-y", "--disable-colors"],
+    { env: { PATH: process.env.PATH, HOME: home }, encoding: "utf8", timeout: 30_000, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  if (r.error) throw r.error;
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+function ok(result, what) {
+  assert.equal(result.status, 0, `${what} failed:\n${result.out}`);
+  return result.out;
+}
+
+async function anonLogin() {
+  return request(routes.login(server.url, appId), { method: "POST", json: {} });
+}
+
+before(async () => {
+  await fs.access(REALM_CLI).catch(() => {
+    throw new Error(`realm-cli is not built at ${REALM_CLI}: run bash tests/realm-cli/build.sh`);
+  });
+  home = await makeTempDir("guestpass-realm-cli-");
+  server = await startServer({ dataDir: await makeTempDir(), env: { GUESTPASS_ADMIN_PASSWORD: PASSWORD } });
+  appId = server.apps[0].id;
+  group = server.stdout().match(/guestpass admin api \S+ group=([0-9a-f]{24})/)[1];
+});
+
+after(async () => {
+  if (server) await server.stop();
+});
+
+test("login as the admin user (--auth-type local), whoami, apps list", T, () => {
+  const wrong = cli("login", "--auth-type", "local", "--username", "admin", "--password", "not-it");
+  assert.notEqual(wrong.status, 0, wrong.out);
+  assert.match(wrong.out, /invalid username\/password/);
+  assert.match(ok(cli("login", "--auth-type", "local", "--username", "admin", "--password", PASSWORD), "login"),
+    /Successfully logged in/);
+  assert.match(ok(cli("whoami"), "whoami"), /Currently logged in user: admin/);
+  const apps = ok(cli("apps", "list"), "apps list");
+  assert.match(apps, /Found 1 apps/);
+  assert.ok(apps.includes(appId), apps);
+});
+
+test("pull, then push: nothing to do; a change shows in a dry run and deploys with push", T, async () => {
+  const dir = path.join(home, "app");
+  assert.match(ok(cli("pull", "--remote", appId, "--project", group, "--local", dir), "pull"), /Successfully pulled app down/);
+  const realmConfig = JSON.parse(await fs.readFile(path.join(dir, "realm_config.json"), "utf8"));
+  assert.equal(realmConfig.app_id, appId);
+  const providersPath = path.join(dir, "auth", "providers.json");
+  const providers = JSON.parse(await fs.readFile(providersPath, "utf8"));
+  assert.equal(providers["anon-user"].disabled, false);
+
+  assert.match(ok(cli("push", "--remote", appId, "--project", group, "--local", dir), "push"), /nothing to do/);
+
+  providers["anon-user"].disabled = true;
+  await fs.writeFile(providersPath, JSON.stringify(providers, null, 4));
+  const dry = ok(cli("push", "--remote", appId, "--project", group, "--local", dir, "--dry-run"), "push --dry-run");
+  assert.match(dry, /omit the 'dry-run' flag/);
+  assert.equal((await anonLogin()).status, 200, "a dry run changes nothing");
+
+  const pushed = ok(cli("push", "--remote", appId, "--project", group, "--local", dir), "push");
+  assert.match(pushed, /Deployment complete/);
+  assert.match(pushed, /Successfully pushed app up/);
+  const refused = await anonLogin();
+  assert.equal(refused.status, 403, show(refused)); // disabled: AuthProviderNotFound
+
+  providers["anon-user"].disabled = false;
+  await fs.writeFile(providersPath, JSON.stringify(providers, null, 4));
+  ok(cli("push", "--remote", appId, "--project", group, "--local", dir), "push back");
+  assert.equal((await anonLogin()).status, 200, "enabled again");
+});
+
+test("users list shows the app's users", T, async () => {
+  const users = [];
+  for (let i = 0; i < 3; i++) users.push((await anonLogin()).json.user_id);
+  const out = ok(cli("users", "list", "--app", appId, "--project", group), "users list");
+  for (const id of users) assert.ok(out.includes(id), `${id} missing from:\n${out}`);
+  assert.match(out, /Provider type: Anonymous/);
+});
+
+test("an expired admin access token is refreshed and the command retried", T, async () => {
+  const profileDir = path.join(home, ".config", "realm-cli");
+  const [file] = (await fs.readdir(profileDir)).filter((f) => f.endsWith(".yaml"));
+  const profilePath = path.join(profileDir, file);
+  const profile = await fs.readFile(profilePath, "utf8");
+  assert.match(profile, /access_token: /);
+  // A token the server refuses with InvalidSession: realm-cli must refresh it.
+  await fs.writeFile(profilePath, profile.replace(/access_token: .*/, "access_token: not-a-token"));
+  const apps = ok(cli("apps", "list"), "apps list with a bad access token");
+  assert.ok(apps.includes(appId), apps);
+  assert.doesNotMatch(await fs.readFile(profilePath, "utf8"), /access_token: not-a-token/, "the new token was saved");
+});
+
+test("logout ends the session", T, () => {
+  assert.match(ok(cli("logout"), "logout"), /Successfully logged out/);
+  assert.match(cli("whoami").out, /No user is currently logged in/);
+  const apps = cli("apps", "list");
+  assert.notEqual(apps.status, 0, apps.out);
+});
