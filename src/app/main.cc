@@ -29,6 +29,7 @@
 #include "core/clock.h"
 #include "crypto/os_random.h"
 #include "crypto/password_hasher.h"
+#include "crypto/secret_box.h"
 #include "http/api.h"
 #include "http/server.h"
 #include "log/logger.h"
@@ -132,8 +133,29 @@ int Serve(const std::vector<std::string>& args) {
   const auth::ProviderRegistry admin_providers{&admin_password, &api_key};
   auth::AuthService admin_auth(**store, tokens, admin_apps, clock, ids, random, admin_providers);
   admin::UserAdmin user_admin(**store, clock);
+  // The master key that seals secrets: never in the database.
+  core::Result<std::array<uint8_t, crypto::kMasterKeyBytes>> master_key = core::Status::Internal("unset");
+  if (!cfg.master_key_file.empty()) {
+    master_key = crypto::ReadMasterKeyFile(cfg.master_key_file);
+  } else if (!cfg.master_key.empty()) {
+    master_key = crypto::ParseMasterKey(cfg.master_key);
+  } else {
+    const std::string path = (std::filesystem::path(cfg.data_dir) / "master.key").string();
+    if (std::filesystem::exists(path)) {
+      master_key = crypto::ReadMasterKeyFile(path);
+    } else {
+      master_key = crypto::CreateMasterKeyFile(path, random);
+      if (master_key.ok())
+        log::Info("created the master key that seals secrets; keep a copy apart from the database's backups, "
+                  "or give it with --master-key-file",
+                  {{"file", path}});
+    }
+  }
+  if (!master_key.ok()) return Fail("master key: " + master_key.status().message());
+  crypto::SecretBox secret_box(*master_key);
+  admin::SecretAdmin secret_admin(**store, secret_box, clock, ids, random);
   admin::Worker admin_worker;
-  http::AdminServices admin_services{admin_auth, config, user_admin, admin_worker, domain->app};
+  http::AdminServices admin_services{admin_auth, config, user_admin, secret_admin, admin_worker, domain->app};
   auto trusted_proxies = http::TrustedProxies::Parse(cfg.trusted_proxies);
   if (!trusted_proxies.ok()) return Fail("--trusted-proxies: " + trusted_proxies.status().message());
   http::RateLimiter signup_limiter;

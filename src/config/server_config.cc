@@ -34,6 +34,9 @@ const std::vector<OptionSpec> kServeOptions = {
     {"admin-password-file", "GUESTPASS_ADMIN_PASSWORD_FILE", "(none)",
      "file whose first line is the admin user's password at the first start (else GUESTPASS_ADMIN_PASSWORD; "
      "neither: one is generated and printed once)"},
+    {"master-key-file", "GUESTPASS_MASTER_KEY_FILE", "DATA_DIR/master.key (created at the first start)",
+     "file (mode 0600) holding the 64-hex-digit key that seals secrets at rest; GUESTPASS_MASTER_KEY may "
+     "hold the key itself instead"},
 };
 
 namespace {
@@ -83,7 +86,8 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
       "log-level", po::value<std::string>())("public-url", po::value<std::string>())(
       "trusted-proxies", po::value<std::string>())("signups-per-hour", po::value<std::string>())(
       "signup-burst", po::value<std::string>())("inactivity-interval", po::value<std::string>())(
-      "audit-retention-days", po::value<std::string>())("admin-password-file", po::value<std::string>());
+      "audit-retention-days", po::value<std::string>())("admin-password-file", po::value<std::string>())(
+      "master-key-file", po::value<std::string>());
   po::variables_map vm;
   try {
     // No abbreviations: --admin-password must not pass for --admin-password-file.
@@ -152,6 +156,8 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
   }
   if (auto v = get("admin-password-file", "GUESTPASS_ADMIN_PASSWORD_FILE")) c.admin_password_file = *v;
   if (const char* v = getenv("GUESTPASS_ADMIN_PASSWORD"); v != nullptr) c.admin_password = v;
+  if (auto v = get("master-key-file", "GUESTPASS_MASTER_KEY_FILE")) c.master_key_file = *v;
+  if (const char* v = getenv("GUESTPASS_MASTER_KEY"); v != nullptr) c.master_key = v;
   if (const char* v = getenv("GUESTPASS_TEST_CLOCK_OFFSET_SECONDS"); v != nullptr && *v) {
     char* end = nullptr;
     const long long n = std::strtoll(v, &end, 10);

@@ -30,6 +30,11 @@ struct ServerConfig {
   // only: a flag would show in `ps`); neither: generated and printed once.
   std::string admin_password_file;
   std::string admin_password;
+  // The master key that seals secrets at rest: the file (mode 0600) of
+  // --master-key-file, else GUESTPASS_MASTER_KEY (64 hex digits; environment
+  // only), else DATA_DIR/master.key, created on the first start.
+  std::string master_key_file;
+  std::string master_key;
   // Testing only (environment GUESTPASS_TEST_CLOCK_OFFSET_SECONDS): added to
   // the wall clock, so end-to-end tests can make days pass across restarts.
   int64_t clock_offset_seconds = 0;

@@ -71,7 +71,7 @@ TEST(ParseServeArgsTest, EveryDocumentedFlagIsAccepted) {
       {"listen", "127.0.0.1:1"},      {"data-dir", "/d"},        {"app-dir", "/a"},
       {"threads", "2"},               {"log-level", "warn"},     {"public-url", "https://x.example"},
       {"trusted-proxies", "10.0.0.0/8"}, {"signups-per-hour", "5"}, {"signup-burst", "2"},
-      {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"admin-password-file", "/p"}};
+      {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"admin-password-file", "/p"}, {"master-key-file", "/k"}};
   for (const auto& o : kServeOptions) {
     auto it = sample.find(o.flag);
     ASSERT_NE(it, sample.end()) << "no sample value for --" << o.flag;
@@ -206,7 +206,7 @@ TEST(ParseListenTest, SplitsHostAndPort) {
 
 TEST(ServeHelpTest, ListsEveryOptionWithItsVariable) {
   const std::string help = ServeHelp();
-  ASSERT_EQ(kServeOptions.size(), 12u);
+  ASSERT_EQ(kServeOptions.size(), 13u);
   for (const auto& o : kServeOptions) {
     EXPECT_NE(help.find(std::string("--") + o.flag), std::string::npos) << o.flag;
     EXPECT_NE(help.find(o.env), std::string::npos) << o.env;

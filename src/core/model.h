@@ -215,4 +215,16 @@ struct Deployment {
 
 inline constexpr std::string_view kAuditAppDelete = "app.delete";
 
+// A named secret of an app (the Admin API's /secrets): provider configs
+// refer to it by name. Its value is stored sealed (crypto/secret_box.h)
+// and never shown again.
+struct Secret {
+  ObjectId id;
+  ObjectId app_id;
+  std::string name;
+  std::string sealed_value;  // nonce || ciphertext || tag, bound to app and id
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
 }  // namespace guestpass::core

@@ -41,6 +41,11 @@ constexpr Route kAdminRoutes[] = {
     {V::put, "/groups/{group}/apps/{app}/users/{user}/enable", A::kAdminAccess, HandleEnableUser},
     {V::put, "/groups/{group}/apps/{app}/users/{user}/disable", A::kAdminAccess, HandleDisableUser},
     {V::put, "/groups/{group}/apps/{app}/users/{user}/logout", A::kAdminAccess, HandleLogoutUser},
+    // Secrets (section 7.6): values go in, never out.
+    {V::get, "/groups/{group}/apps/{app}/secrets", A::kAdminAccess, HandleListSecrets},
+    {V::post, "/groups/{group}/apps/{app}/secrets", A::kAdminAccess, HandleCreateSecret},
+    {V::put, "/groups/{group}/apps/{app}/secrets/{secret}", A::kAdminAccess, HandleUpdateSecret},
+    {V::delete_, "/groups/{group}/apps/{app}/secrets/{secret}", A::kAdminAccess, HandleDeleteSecret},
     // Whole apps (sections 6.4, 7.7, 14): realm-cli pulls the export and pushes by import.
     {V::get, "/groups/{group}/apps/{app}/export", A::kAdminAccess, HandleExportApp},
     {V::get, "/groups/{group}/apps/{app}/pull", A::kAdminAccess, HandlePullApp},

@@ -50,9 +50,20 @@ class Store {
   // AlreadyExists if another app has the same client_app_id.
   virtual void PutApp(core::App app, StatusCallback done) = 0;
   // Deletes the app with its users (as DeleteUser does), sessions, API keys,
-  // email/password accounts and tokens, draft and deployments, and records
+  // email/password accounts and tokens, secrets, draft and deployments, and records
   // `why` as an audit event, atomically. NotFound if there is no such app.
   virtual void DeleteApp(core::ObjectId app_id, core::Deletion why, StatusCallback done) = 0;
+
+  // ---- Secrets ----
+  // The app's secrets in name order.
+  virtual void ListSecrets(core::ObjectId app_id, Callback<std::vector<core::Secret>> done) = 0;
+  // With `create`, adds the secret: AlreadyExists when the app has one of
+  // that name. Without, replaces name, value and updated_at of the app's
+  // secret with that id: NotFound if there is none, AlreadyExists when
+  // another of its secrets has the new name.
+  virtual void PutSecret(core::Secret secret, bool create, StatusCallback done) = 0;
+  // NotFound unless the app has that secret.
+  virtual void DeleteSecret(core::ObjectId app_id, core::ObjectId secret_id, StatusCallback done) = 0;
 
   // ---- Configuration changes: drafts and deployments ----
   // Records `deployment` and, when it succeeded, makes `app` the deployed

@@ -62,6 +62,15 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
   core::Result<int64_t> DeleteUserSessions(const core::ObjectId& id) {
     return Await<int64_t>([&](auto done) { store_->DeleteUserSessions(id, done); });
   }
+  core::Result<std::vector<core::Secret>> Secrets(const core::ObjectId& app_id) {
+    return Await<std::vector<core::Secret>>([&](auto done) { store_->ListSecrets(app_id, done); });
+  }
+  core::Status PutSecret(const core::Secret& s, bool create) {
+    return AwaitStatus([&](auto done) { store_->PutSecret(s, create, done); });
+  }
+  core::Status DeleteSecret(const core::ObjectId& app_id, const core::ObjectId& id) {
+    return AwaitStatus([&](auto done) { store_->DeleteSecret(app_id, id, done); });
+  }
   core::Status DeleteApp(const core::ObjectId& id) {
     return AwaitStatus([&](auto done) { store_->DeleteApp(id, core::Deletion{5, "admin:test", "gone"}, done); });
   }
@@ -1570,6 +1579,55 @@ TEST_P(StoreContractTest, DeletingAUsersSessionsEndsThemAllAtOnceAndKeepsTheUser
   EXPECT_TRUE(GetSessionWithUser(second).status().IsNotFound());
   EXPECT_TRUE(GetUser(user.id).ok());
   EXPECT_EQ(DeleteUserSessions(ids_.Next()).status().error_code(), core::ErrorCode::kUserNotFound);
+}
+
+
+// ---- Secrets ----
+
+TEST_P(StoreContractTest, SecretsAreKeptPerAppByUniqueNameAndTheirBytesExactly) {
+  const core::App app = MakeApp("secret-aaaaa");
+  const core::App other = MakeApp("secret-bbbbb");
+  const std::string bytes("\x00\xff sealed \x01", 12);
+  core::Secret jwt{ids_.Next(), app.id, "jwt-key", bytes, 10, 10};
+  core::Secret smtp{ids_.Next(), app.id, "smtp", "x", 11, 11};
+  ASSERT_TRUE(PutSecret(jwt, true).ok());
+  ASSERT_TRUE(PutSecret(smtp, true).ok());
+  ASSERT_TRUE(PutSecret({ids_.Next(), other.id, "jwt-key", "y", 12, 12}, true).ok());  // another app may
+  core::Secret twin{ids_.Next(), app.id, "jwt-key", "z", 13, 13};
+  EXPECT_EQ(PutSecret(twin, true).code(), core::Code::kAlreadyExists);
+  auto list = Secrets(app.id);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "jwt-key");
+  EXPECT_EQ((*list)[0].sealed_value, bytes);
+  EXPECT_EQ((*list)[0].created_at, 10);
+  EXPECT_EQ((*list)[1].name, "smtp");
+
+  core::Secret renamed = smtp;
+  renamed.name = "mail";
+  renamed.sealed_value = "new";
+  renamed.updated_at = 20;
+  ASSERT_TRUE(PutSecret(renamed, false).ok());
+  list = Secrets(app.id);
+  EXPECT_EQ((*list)[0].name, "jwt-key");
+  EXPECT_EQ((*list)[1].name, "mail");
+  EXPECT_EQ((*list)[1].sealed_value, "new");
+  EXPECT_EQ((*list)[1].created_at, 11);
+  EXPECT_EQ((*list)[1].updated_at, 20);
+  renamed.name = "jwt-key";
+  EXPECT_EQ(PutSecret(renamed, false).code(), core::Code::kAlreadyExists);
+  core::Secret missing = smtp;
+  missing.id = ids_.Next();
+  EXPECT_TRUE(PutSecret(missing, false).IsNotFound());
+
+  EXPECT_TRUE(DeleteSecret(other.id, jwt.id).IsNotFound()) << "not the other app's";
+  ASSERT_TRUE(DeleteSecret(app.id, jwt.id).ok());
+  EXPECT_EQ(Secrets(app.id)->size(), 1u);
+  EXPECT_TRUE(DeleteSecret(app.id, jwt.id).IsNotFound());
+  ASSERT_TRUE(PutApp(app).ok());
+  ASSERT_TRUE(DeleteApp(app.id).ok());
+  EXPECT_TRUE(Secrets(app.id)->empty()) << "an app's deletion takes its secrets";
+  EXPECT_EQ(Secrets(other.id)->size(), 1u);
 }
 
 }  // namespace guestpass::store

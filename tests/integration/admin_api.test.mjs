@@ -9,6 +9,8 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import path from "node:path";
 import * as Realm from "realm-web";
 
 import { API, makeTempDir, request, routes, show, startServer } from "./lib/server.mjs";
@@ -409,6 +411,38 @@ test("pull, push, export and realm-cli's import: round trips deploy nothing, cha
   const bad = { ...cliApp, auth: { providers: { "anon-user": { name: "anon-user", type: "custom-token" } } } };
   assertError(await call("POST", `${base}/import`, { json: bad }), 400);
   assertError(await call("PATCH", `${base}/push`, { json: { auth_providers: "no" } }), 400);
+});
+
+test("secrets: values go in sealed and never come out; the database file holds no plaintext", T, async () => {
+  const app = await createApp("vault");
+  const base = `/groups/${group}/apps/${app._id}/secrets`;
+  const value = "s3cret-signing-key-" + "x".repeat(20);
+  const created = await call("POST", base, { json: { name: "jwt-key", value } });
+  assert.equal(created.status, 201, show(created));
+  assert.deepEqual(Object.keys(created.json).sort(), ["_id", "name"]);
+  const list = await call("GET", base);
+  assert.deepEqual(list.json, [{ _id: created.json._id, name: "jwt-key" }]);
+  assert.ok(!list.text.includes(value));
+  assertError(await call("POST", base, { json: { name: "jwt-key", value: "other" } }), 409);
+  assertError(await call("POST", base, { json: { name: "bad name", value: "v" } }), 400, "InvalidParameter");
+  assertError(await call("POST", base, { json: { name: "novalue" } }), 400, "MissingParameter");
+  let res = await call("PUT", `${base}/${created.json._id}`, { json: { name: "jwt-key-2", value: "rotated-value" } });
+  assert.equal(res.status, 204, show(res));
+  assert.deepEqual((await call("GET", base)).json.map((s) => s.name), ["jwt-key-2"]);
+
+  // Nothing in the data directory but the master key file holds the values.
+  for (const file of ["guestpass.db", "guestpass.db-wal"]) {
+    const bytes = await fs.readFile(path.join(dataDir, file)).catch(() => Buffer.alloc(0));
+    assert.equal(bytes.indexOf(value), -1, `${file} holds a secret in plain text`);
+    assert.equal(bytes.indexOf("rotated-value"), -1, `${file} holds a secret in plain text`);
+  }
+  const key = await fs.stat(path.join(dataDir, "master.key"));
+  assert.equal(key.mode & 0o777, 0o600);
+
+  res = await call("DELETE", `${base}/${created.json._id}`);
+  assert.equal(res.status, 204, show(res));
+  assert.deepEqual((await call("GET", base)).json, []);
+  assertError(await call("DELETE", `${base}/${created.json._id}`), 404);
 });
 
 test("deleting an app ends its users' sessions and its client API", T, async () => {

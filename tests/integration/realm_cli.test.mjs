@@ -107,6 +107,21 @@ test("users list shows the app's users", T, async () => {
   assert.match(out, /Provider type: Anonymous/);
 });
 
+test("secrets create, list, update and delete", T, () => {
+  ok(cli("secrets", "create", "--app", appId, "--project", group, "--name", "smtp-password", "--value", "v4lue"),
+    "secrets create");
+  let list = ok(cli("secrets", "list", "--app", appId, "--project", group), "secrets list");
+  assert.match(list, /smtp-password/);
+  assert.doesNotMatch(list, /v4lue/);
+  ok(cli("secrets", "update", "--app", appId, "--project", group, "--secret", "smtp-password", "--name", "mail-password",
+    "--value", "n3w"), "secrets update");
+  list = ok(cli("secrets", "list", "--app", appId, "--project", group), "secrets list");
+  assert.match(list, /mail-password/);
+  ok(cli("secrets", "delete", "--app", appId, "--project", group, "--secret", "mail-password"), "secrets delete");
+  list = cli("secrets", "list", "--app", appId, "--project", group);
+  assert.doesNotMatch(list.out, /mail-password/);
+});
+
 test("an expired admin access token is refreshed and the command retried", T, async () => {
   const profileDir = path.join(home, ".config", "realm-cli");
   const [file] = (await fs.readdir(profileDir)).filter((f) => f.endsWith(".yaml"));

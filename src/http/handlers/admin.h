@@ -38,6 +38,11 @@ HandlerResult HandleDeleteAppUser(const Exchange& ex);
 HandlerResult HandleEnableUser(const Exchange& ex);
 HandlerResult HandleDisableUser(const Exchange& ex);
 HandlerResult HandleLogoutUser(const Exchange& ex);
+// admin_secrets.cc: an app's secrets.
+HandlerResult HandleListSecrets(const Exchange& ex);
+HandlerResult HandleCreateSecret(const Exchange& ex);
+HandlerResult HandleUpdateSecret(const Exchange& ex);
+HandlerResult HandleDeleteSecret(const Exchange& ex);
 // admin_transfer.cc: whole apps in and out.
 HandlerResult HandleExportApp(const Exchange& ex);
 HandlerResult HandlePullApp(const Exchange& ex);

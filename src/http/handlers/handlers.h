@@ -10,6 +10,7 @@
 #include <string>
 
 #include "admin/config_service.h"
+#include "admin/secret_admin.h"
 #include "admin/user_admin.h"
 #include "admin/worker.h"
 #include "auth/app_registry.h"
@@ -28,6 +29,7 @@ struct AdminServices {
   auth::AuthService& auth;       // the admin domain's: administrators' sessions and tokens
   admin::ConfigService& config;  // call only on `worker`
   admin::UserAdmin& users;       // call only on `worker`
+  admin::SecretAdmin& secrets;   // call only on `worker`
   admin::Worker& worker;
   core::App domain;              // the admin domain; its id is the Admin API's group id
 };

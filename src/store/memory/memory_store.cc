@@ -64,6 +64,7 @@ void MemoryStore::DeleteApp(ObjectId app_id, core::Deletion why, StatusCallback 
         std::erase_if(userpass_tokens_, [&](const auto& kv) { return kv.second.account_id == id; });
       }
       drafts_.erase(app_id);
+      std::erase_if(secrets_, [&](const auto& kv) { return kv.second.app_id == app_id; });
       std::erase_if(deployments_, [&](const core::Deployment& d) { return d.app_id == app_id; });
       core::AuditEvent event;
       event.seq = static_cast<int64_t>(audit_events_.size()) + 1;
@@ -712,6 +713,54 @@ void MemoryStore::DeleteUserSessions(ObjectId user_id, Callback<int64_t> done) {
   }
   if (!found) return done(Status::NotFound(ErrorCode::kUserNotFound, "user not found"));
   done(n);
+}
+
+// ---- Secrets ----
+
+void MemoryStore::ListSecrets(ObjectId app_id, Callback<std::vector<core::Secret>> done) {
+  std::vector<core::Secret> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, secret] : secrets_)
+      if (secret.app_id == app_id) out.push_back(secret);
+  }
+  std::sort(out.begin(), out.end(), [](const core::Secret& a, const core::Secret& b) { return a.name < b.name; });
+  done(std::move(out));
+}
+
+void MemoryStore::PutSecret(core::Secret secret, bool create, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = secrets_.find(secret.id);
+    if (!create && (it == secrets_.end() || it->second.app_id != secret.app_id)) {
+      result = Status::NotFound(ErrorCode::kNotFound, "secret not found");
+    } else {
+      for (const auto& [id, other] : secrets_)
+        if (id != secret.id && other.app_id == secret.app_id && other.name == secret.name)
+          result = Status::AlreadyExists(ErrorCode::kInvalidParameter, "a secret named '" + secret.name + "' exists");
+      if (result.ok() && create && it != secrets_.end())
+        result = Status::AlreadyExists(ErrorCode::kInvalidParameter, "secret id already exists");
+      if (result.ok()) {
+        if (!create) secret.created_at = it->second.created_at;
+        secrets_[secret.id] = std::move(secret);
+      }
+    }
+  }
+  done(result);
+}
+
+void MemoryStore::DeleteSecret(ObjectId app_id, ObjectId secret_id, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = secrets_.find(secret_id);
+    if (it == secrets_.end() || it->second.app_id != app_id)
+      result = Status::NotFound(ErrorCode::kNotFound, "secret not found");
+    else
+      secrets_.erase(it);
+  }
+  done(result);
 }
 
 }  // namespace guestpass::store::memory

@@ -452,6 +452,7 @@ void SqliteStore::DeleteApp(ObjectId app_id, core::Deletion why, StatusCallback 
                    "DELETE FROM api_keys WHERE app_id = ?",
                    "DELETE FROM users WHERE app_id = ?",
                    "DELETE FROM drafts WHERE app_id = ?",
+                   "DELETE FROM secrets WHERE app_id = ?",
                    "DELETE FROM deployments WHERE app_id = ?",
                    "DELETE FROM apps WHERE id = ?",
                };
@@ -1518,6 +1519,69 @@ void SqliteStore::DeleteUserSessions(ObjectId user_id, Callback<int64_t> done) {
              done(*deleted);
            },
            [user_id] { return user_id; }});
+}
+
+// ---- Secrets ----
+
+void SqliteStore::ListSecrets(ObjectId app_id, Callback<std::vector<core::Secret>> done) {
+  auto secrets = [&]() -> Result<std::vector<core::Secret>> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    Statement st = db.Prepare(
+        "SELECT id, name, value, created_at, updated_at FROM secrets WHERE app_id = ? ORDER BY name");
+    st.Bind(1, app_id);
+    std::vector<core::Secret> out;
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      core::Secret s;
+      s.app_id = app_id;
+      s.id = st.ColumnId(0);
+      s.name = st.ColumnText(1);
+      const auto value = st.ColumnBlob(2);
+      s.sealed_value.assign(reinterpret_cast<const char*>(value.data()), value.size());
+      s.created_at = st.ColumnInt(3);
+      s.updated_at = st.ColumnInt(4);
+      out.push_back(std::move(s));
+    }
+    if (rc != SQLITE_DONE) return db.Error(rc, "list secrets");
+    return out;
+  }();
+  done(std::move(secrets));
+}
+
+void SqliteStore::PutSecret(core::Secret secret, bool create, StatusCallback done) {
+  auto shared = std::make_shared<core::Secret>(std::move(secret));
+  Enqueue({[shared, create](Connection& db) {
+             const core::Secret& s = *shared;
+             const std::span<const uint8_t> value(reinterpret_cast<const uint8_t*>(s.sealed_value.data()),
+                                                  s.sealed_value.size());
+             Statement st = db.Prepare(create ? "INSERT INTO secrets (app_id, id, name, value, created_at, updated_at)"
+                                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                                              : "UPDATE secrets SET name = ?3, value = ?4, updated_at = ?6"
+                                                " WHERE app_id = ?1 AND id = ?2 AND ?5 = ?5");
+             st.Bind(1, s.app_id).Bind(2, s.id).Bind(3, s.name).Bind(4, value).Bind(5, s.created_at);
+             st.Bind(6, s.updated_at);
+             if (int rc = st.Step(); rc != SQLITE_DONE) {
+               if ((rc & 0xff) == SQLITE_CONSTRAINT)
+                 return Status::AlreadyExists(ErrorCode::kInvalidParameter, "a secret named '" + s.name + "' exists");
+               return db.Error(rc, "put secret");
+             }
+             if (!create && db.Changes() == 0) return Status::NotFound(ErrorCode::kNotFound, "secret not found");
+             return Status::Ok();
+           },
+           std::move(done)});
+}
+
+void SqliteStore::DeleteSecret(ObjectId app_id, ObjectId secret_id, StatusCallback done) {
+  Enqueue({[app_id, secret_id](Connection& db) {
+             Statement st = db.Prepare("DELETE FROM secrets WHERE app_id = ? AND id = ?");
+             st.Bind(1, app_id).Bind(2, secret_id);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete secret");
+             if (db.Changes() == 0) return Status::NotFound(ErrorCode::kNotFound, "secret not found");
+             return Status::Ok();
+           },
+           std::move(done)});
 }
 
 }  // namespace guestpass::store::sqlite

@@ -44,6 +44,9 @@ class SqliteStore final : public Store {
   void ListApps(Callback<std::vector<core::App>> done) override;
   void PutApp(core::App app, StatusCallback done) override;
   void DeleteApp(core::ObjectId app_id, core::Deletion why, StatusCallback done) override;
+  void ListSecrets(core::ObjectId app_id, Callback<std::vector<core::Secret>> done) override;
+  void PutSecret(core::Secret secret, bool create, StatusCallback done) override;
+  void DeleteSecret(core::ObjectId app_id, core::ObjectId secret_id, StatusCallback done) override;
   void Deploy(core::App app, core::Deployment deployment, core::ObjectId close_draft, StatusCallback done) override;
   void ListDeployments(core::ObjectId app_id, size_t limit, Callback<std::vector<core::Deployment>> done) override;
   void GetDeployment(core::ObjectId app_id, core::ObjectId deployment_id, Callback<core::Deployment> done) override;
