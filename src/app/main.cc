@@ -24,6 +24,7 @@
 #include "auth/providers/custom_token/custom_token_provider.h"
 #include "auth/providers/local_userpass/userpass_service.h"
 #include "auth/providers/provider_registry.h"
+#include "cli/cli.h"
 #include "config/app_dir.h"
 #include "config/server_config.h"
 #include "core/clock.h"
@@ -209,7 +210,9 @@ void Usage() {
                "  serve     run the server (guestpass serve --help)\n"
                "  users     users expire --app ID [--dry-run]: apply the inactivity policy now\n"
                "  audit     audit --app ID: list the audit events (user deletions)\n"
-               "  version   print the version\n";
+               "  version   print the version\n\n"
+               "admin commands (a running server's Admin API):\n"
+            << cli::CommandsUsage();
 }
 
 }  // namespace
@@ -223,7 +226,10 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "serve") return Serve(args);
-  if (command == "users") return app::UsersCommand(args);
+  // `users expire` works on a data directory; every other `users` command
+  // is the admin CLI's.
+  if (command == "users" && !args.empty() && args[0] == "expire") return app::UsersCommand(args);
+  if (cli::IsCommand(command)) return cli::RunFromMain(command, args);
   if (command == "audit") return app::AuditCommand(args);
   if (command == "version" || command == "--version") {
     std::cout << "guestpass " GUESTPASS_VERSION " (" << app::AllocatorName() << ")\n";
