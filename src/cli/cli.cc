@@ -129,7 +129,8 @@ const char* CommandsUsage() {
          "  whoami    show the server, user and group of a profile\n"
          "  apps      apps list|create|describe|delete: the server's apps\n"
          "  users     users list|count|delete|disable|enable|revoke --app APP: an app's users\n"
-         "  deployments  deployments list|redeploy --app APP: an app's deployment history\n"
+         "  deployments\n"
+         "            deployments list|redeploy --app APP: an app's deployment history\n"
          "            (these six talk to a running server's Admin API; see docs/cli.md)\n";
 }
 
