@@ -1,0 +1,272 @@
+// End-to-end tests of the admin CLI (`guestpass login|whoami|apps|users|
+// deployments|logout`) against the real server: the binary runs with its
+// own HOME and XDG_CONFIG_HOME, logs in with --password-stdin, and drives
+// apps, users (created with raw anonymous logins) and deployments through the
+// Admin API; failures are one line on stderr with a non-zero exit; an
+// expired or garbled access token is refreshed without the user noticing.
+//
+// Run: GUESTPASS_BIN=/path/to/guestpass node --test cli.test.mjs
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+import { API, GUESTPASS_BIN, makeTempDir, request, routes, show, startServer } from "./lib/server.mjs";
+
+const ADMIN = "/api/admin/v3.0";
+const PASSWORD = "cli-admin-password";
+const T = { timeout: 60_000 };
+
+let server;
+let home;
+let configDir; // $XDG_CONFIG_HOME/guestpass
+let group;
+let adminToken; // a raw admin session's access token, for checks beside the CLI
+let app; // the app the CLI creates: {_id, client_app_id, ...}
+
+/** Runs the CLI; resolves nothing, returns {status, stdout, stderr}. */
+function cli(args, { input = "", env = {} } = {}) {
+  const res = spawnSync(GUESTPASS_BIN, args, {
+    input,
+    encoding: "utf8",
+    timeout: 30_000,
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, "cfg"), ...env },
+  });
+  if (res.error) throw res.error;
+  return res;
+}
+
+function ok(res) {
+  assert.equal(res.status, 0, `exit ${res.status}\nstdout: ${res.stdout}\nstderr: ${res.stderr}`);
+  return res.stdout;
+}
+
+function okJson(args) {
+  return JSON.parse(ok(cli([...args, "--json"])));
+}
+
+/** A failure: non-zero exit and exactly one line "guestpass: ..." on stderr. */
+function fails(res, pattern, status) {
+  assert.notEqual(res.status, 0, `expected a failure; stdout: ${res.stdout}`);
+  if (status !== undefined) assert.equal(res.status, status, res.stderr);
+  const lines = res.stderr.split("\n").filter((l) => l.length > 0);
+  assert.equal(lines.length, 1, `one line on stderr: ${JSON.stringify(res.stderr)}`);
+  assert.match(lines[0], /^guestpass: /);
+  if (pattern) assert.match(lines[0], pattern);
+  return lines[0];
+}
+
+const profilePath = (name = "default") => path.join(configDir, `${name}.json`);
+const readProfile = (name) => JSON.parse(fs.readFileSync(profilePath(name), "utf8"));
+const mode = (p) => fs.statSync(p).mode & 0o777;
+
+async function admin(method, p, json) {
+  return request(`${server.url}${ADMIN}${p}`, { method, json, headers: { Authorization: `Bearer ${adminToken}` } });
+}
+
+function login(extra = []) {
+  return cli(["login", "--url", server.url, "--username", "admin", "--password-stdin", ...extra], {
+    input: `${PASSWORD}\n`,
+  });
+}
+
+before(async () => {
+  server = await startServer({ env: { GUESTPASS_ADMIN_PASSWORD: PASSWORD } });
+  home = await makeTempDir("guestpass-cli-home-");
+  configDir = path.join(home, "cfg", "guestpass");
+  const res = await request(`${server.url}${ADMIN}/auth/providers/local-userpass/login`, {
+    method: "POST",
+    json: { username: "admin", password: PASSWORD },
+  });
+  assert.equal(res.status, 200, show(res));
+  adminToken = res.json.access_token;
+  const profile = await admin("GET", "/auth/profile");
+  group = profile.json.roles[0].group_id;
+});
+
+after(async () => {
+  if (server) await server.stop();
+});
+
+test("usage lists the admin commands", T, () => {
+  const out = ok(cli(["help"]));
+  for (const command of ["login", "logout", "whoami", "apps", "users", "deployments"])
+    assert.match(out, new RegExp(`^  ${command}( |$)`, "m"));
+});
+
+test("a command before any login says to run guestpass login", T, () => {
+  fails(cli(["apps", "list"]), /run guestpass login/, 1);
+  fails(cli(["whoami"]), /run guestpass login/, 1);
+});
+
+test("a wrong password fails with one line and saves nothing", T, () => {
+  const res = cli(["login", "--url", server.url, "--username", "admin", "--password-stdin"], { input: "wrong\n" });
+  fails(res, /login failed: /, 1);
+  assert.equal(fs.existsSync(profilePath()), false);
+  fails(cli(["login", "--url", server.url, "--username", "admin", "--password", PASSWORD]), /--password-stdin/, 2);
+});
+
+test("a server that is not there is said in words", T, () => {
+  const res = cli(["login", "--url", "http://127.0.0.1:1", "--username", "admin", "--password-stdin"], {
+    input: `${PASSWORD}\n`,
+  });
+  fails(res, /cannot reach http:\/\/127\.0\.0\.1:1: connection refused/, 1);
+});
+
+test("login with --password-stdin keeps the session in a 0600 profile in a 0700 directory", T, () => {
+  const out = ok(login());
+  assert.match(out, new RegExp(`logged in to ${server.url} as admin \\(group ${group}\\)`));
+  assert.equal(mode(profilePath()), 0o600);
+  assert.equal(mode(configDir), 0o700);
+  const profile = readProfile();
+  assert.equal(profile.url, server.url);
+  assert.equal(profile.group_id, group);
+  assert.equal(profile.username, "admin");
+  assert.equal(typeof profile.access_token, "string");
+  assert.equal(typeof profile.refresh_token, "string");
+  assert.ok(!fs.readFileSync(profilePath(), "utf8").includes(PASSWORD), "the password is never stored");
+  assert.deepEqual(fs.readdirSync(configDir), ["default.json"], "no temporary file is left");
+});
+
+test("whoami prints the server, the user and the group", T, () => {
+  const out = ok(cli(["whoami"]));
+  assert.match(out, new RegExp(`^URL +${server.url}$`, "m"));
+  assert.match(out, /^USER +admin$/m);
+  assert.match(out, new RegExp(`^GROUP +${group}$`, "m"));
+  assert.deepEqual(okJson(["whoami"]), { profile: "default", url: server.url, group_id: group, username: "admin" });
+});
+
+test("apps create, list and describe", T, async () => {
+  app = okJson(["apps", "create", "--name", "cli_shop"]);
+  assert.match(app.client_app_id, /^cli-shop-[a-z]{5}$/);
+  const list = ok(cli(["apps", "list"]));
+  assert.match(list, /^CLIENT APP ID +NAME +_ID +CREATED$/m);
+  assert.match(list, new RegExp(`^${app.client_app_id} +cli_shop +${app._id} `, "m"));
+  assert.ok(okJson(["apps", "list"]).some((a) => a._id === app._id));
+  fails(cli(["apps", "create", "--name", "cli_shop"]), /./, 1); // the name is taken: the server's words
+
+  // anon-user on (through the raw API: a deployment of origin API).
+  const provider = await admin("POST", `/groups/${group}/apps/${app._id}/auth_providers`, { type: "anon-user" });
+  assert.equal(provider.status, 201, show(provider));
+
+  const described = ok(cli(["apps", "describe", "--app", app.client_app_id]));
+  assert.match(described, new RegExp(`^CLIENT APP ID +${app.client_app_id}$`, "m"));
+  assert.match(described, /^api-key +api-key +no /m);
+  assert.match(described, /^anon-user +anon-user +yes /m);
+  assert.match(described, /recent deployments/);
+  const json = okJson(["apps", "describe", "--app", app.client_app_id]);
+  assert.equal(json.app._id, app._id);
+  assert.deepEqual(json.auth_providers.map((p) => p.type).sort(), ["anon-user", "api-key"]);
+  assert.ok(Array.isArray(json.deployments) && json.deployments.length >= 1);
+  fails(cli(["apps", "describe", "--app", "no-such-app"]), /no app 'no-such-app'/, 1);
+});
+
+test("users list, count, disable, enable, revoke and delete", T, async () => {
+  const logins = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await request(routes.login(server.url, app.client_app_id), { method: "POST", json: {} });
+    assert.equal(res.status, 200, show(res));
+    logins.push(res.json);
+  }
+  const ids = logins.map((l) => l.user_id);
+  const a = ["--app", app.client_app_id];
+  assert.deepEqual(okJson(["users", "list", ...a]).map((u) => u._id), ids);
+  assert.deepEqual(okJson(["users", "list", ...a, "--limit", "2"]).map((u) => u._id), ids.slice(0, 2));
+  assert.equal(okJson(["users", "list", ...a, "--all", "--provider", "anon-user"]).length, 3);
+  const table = ok(cli(["users", "list", ...a]));
+  assert.match(table, /^ID +TYPE +PROVIDERS +STATUS +CREATED +LAST AUTHENTICATED$/m);
+  assert.match(table, new RegExp(`^${ids[0]} +normal +anon-user +enabled `, "m"));
+  assert.equal(ok(cli(["users", "count", ...a])), "3\n");
+  assert.deepEqual(okJson(["users", "count", ...a, "--provider", "local-userpass"]), { count: 0 });
+
+  const profileOf = (login) =>
+    request(`${server.url}${API}/auth/profile`, { headers: { Authorization: `Bearer ${login.access_token}` } });
+  assert.match(ok(cli(["users", "disable", ...a, "--user", ids[0]])), new RegExp(`^disabled user ${ids[0]}$`, "m"));
+  assert.equal((await profileOf(logins[0])).status, 401, "a disabled user's token is refused");
+  assert.equal(ok(cli(["users", "count", ...a, "--status", "disabled"])), "1\n");
+  assert.deepEqual(okJson(["users", "enable", ...a, "--user", ids[0]]), { enabled: [ids[0]] });
+  assert.equal(ok(cli(["users", "count", ...a, "--status", "disabled"])), "0\n");
+
+  assert.equal((await profileOf(logins[1])).status, 200);
+  ok(cli(["users", "revoke", ...a, "--user", ids[1]]));
+  assert.equal((await profileOf(logins[1])).status, 401, "revoked sessions end");
+
+  // No terminal and no --yes: refused, nothing deleted.
+  fails(cli(["users", "delete", ...a, "--user", ids[2]]), /--yes/, 2);
+  assert.equal(ok(cli(["users", "count", ...a])), "3\n");
+  assert.deepEqual(okJson(["users", "delete", ...a, "--user", `${ids[1]},${ids[2]}`, "--yes"]), {
+    deleted: [ids[1], ids[2]],
+  });
+  assert.equal(ok(cli(["users", "count", ...a])), "1\n");
+  fails(cli(["users", "disable", ...a, "--user", ids[2]]), new RegExp(`user ${ids[2]}: `), 1);
+});
+
+test("deployments list and redeploy (recorded with origin CLI)", T, async () => {
+  const a = ["--app", app.client_app_id];
+  const history = okJson(["deployments", "list", ...a]);
+  assert.ok(history.length >= 1);
+  assert.equal(history[0].origin, "API");
+  assert.match(ok(cli(["deployments", "list", ...a])), /^ID +STATUS +ORIGIN +DEPLOYED AT +ERROR$/m);
+  const redeployed = okJson(["deployments", "redeploy", ...a, "--deployment", history[0]._id]);
+  assert.notEqual(redeployed._id, history[0]._id);
+  assert.equal(redeployed.status, "successful");
+  assert.equal(redeployed.origin, "CLI", "X-BAAS-Request-Origin: guestpass-cli");
+  const after = await admin("GET", `/groups/${group}/apps/${app._id}/deployments`);
+  assert.equal(after.json[0]._id, redeployed._id);
+  fails(cli(["deployments", "redeploy", ...a, "--deployment", "0123456789abcdef01234567"]), /./, 1);
+});
+
+test("a garbled access token in the profile is refreshed transparently", T, () => {
+  const profile = readProfile();
+  fs.writeFileSync(profilePath(), JSON.stringify({ ...profile, access_token: "garbage" }), { mode: 0o600 });
+  assert.ok(okJson(["apps", "list"]).some((a) => a._id === app._id));
+  const refreshed = readProfile();
+  assert.notEqual(refreshed.access_token, "garbage");
+  assert.equal(refreshed.refresh_token, profile.refresh_token);
+  assert.equal(mode(profilePath()), 0o600);
+  ok(cli(["apps", "list"])); // the saved token works as it is
+  assert.equal(readProfile().access_token, refreshed.access_token);
+});
+
+test("profiles are separate, and a refused refresh says to log in again", T, async () => {
+  ok(login(["--profile", "second"]));
+  assert.equal(mode(profilePath("second")), 0o600);
+  const second = readProfile("second");
+  // End the session behind the CLI's back, then garble its access token.
+  const out = await request(`${server.url}${ADMIN}/auth/session`, {
+    method: "DELETE",
+    headers: { Authorization: `Bearer ${second.refresh_token}` },
+  });
+  assert.equal(out.status, 204, show(out));
+  fs.writeFileSync(profilePath("second"), JSON.stringify({ ...second, access_token: "garbage" }), { mode: 0o600 });
+  fails(cli(["apps", "list", "--profile", "second"]), /session expired: run guestpass login/, 1);
+  assert.equal(readProfile("second").refresh_token, "", "the tokens are cleared");
+  fails(cli(["apps", "list", "--profile", "second"]), /run guestpass login --profile second/, 1);
+  ok(cli(["apps", "list"])); // the default profile is untouched
+});
+
+test("apps delete needs --yes without a terminal", T, () => {
+  fails(cli(["apps", "delete", "--app", app.client_app_id]), /--yes/, 2);
+  assert.ok(okJson(["apps", "list"]).some((a) => a._id === app._id));
+  assert.match(ok(cli(["apps", "delete", "--app", app.client_app_id, "--yes"])), /^deleted app /m);
+  assert.ok(!okJson(["apps", "list"]).some((a) => a._id === app._id));
+});
+
+test("logout ends the session; then commands say to log in", T, async () => {
+  const { refresh_token } = readProfile();
+  assert.match(ok(cli(["logout"])), /^logged out of /);
+  const profile = readProfile();
+  assert.equal(profile.access_token, "");
+  assert.equal(profile.refresh_token, "");
+  assert.equal(mode(profilePath()), 0o600);
+  const refresh = await request(`${server.url}${ADMIN}/auth/session`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${refresh_token}` },
+  });
+  assert.equal(refresh.status, 401, "the server ended the session");
+  fails(cli(["apps", "list"]), /not logged in .*run guestpass login/, 1);
+  fails(cli(["whoami"]), /run guestpass login/, 1);
+  ok(cli(["logout"])); // twice is fine
+});
