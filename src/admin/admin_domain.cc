@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/providers/api_key/api_key_provider.h"
+#include "crypto/digest.h"
 #include "crypto/encoding.h"
 #include "store/sync.h"
 
@@ -127,6 +129,51 @@ Result<AdminDomain> EnsureAdminDomain(store::Store& store, crypto::PasswordHashe
       !s.ok())
     return s;
   return out;
+}
+
+Result<AdminApiKey> CreateAdminApiKey(store::Store& store, const core::App& domain, const ObjectId& admin_user,
+                                      const std::string& name, const core::Clock& clock,
+                                      core::ObjectIdGenerator& ids, core::Random& random) {
+  bool ok = !name.empty() && name.size() <= 128;
+  for (char c : name) ok = ok && static_cast<unsigned char>(c) >= 0x20;
+  if (!ok) return Status::InvalidArgument(ErrorCode::kInvalidParameter, "an API key's name is 1 to 128 characters");
+  AdminApiKey key;
+  key.record.id = ids.Next();
+  key.record.app_id = domain.id;
+  key.record.user_id = admin_user;
+  key.record.name = name;
+  key.record.created_at = clock.NowSeconds();
+  const std::string whole = auth::MakeApiKeySecret(key.record.id, random);
+  key.record.key_hash = crypto::Sha256(whole);
+  key.public_key = whole.substr(0, 24);
+  key.private_key = whole.substr(24);
+  if (Status s = store::AwaitStatus([&](auto done) { store.CreateApiKey(key.record, done); }); !s.ok()) return s;
+  return key;
+}
+
+Result<std::vector<core::ApiKey>> AdminKeys::List(const ObjectId& admin_user) const {
+  return store::Await<std::vector<core::ApiKey>>([&](auto done) { store_.ListApiKeys(admin_user, done); });
+}
+
+Status AdminKeys::Delete(const ObjectId& admin_user, const ObjectId& key_id) {
+  Status s = store::AwaitStatus([&](auto done) { store_.DeleteApiKey(key_id, admin_user, done); });
+  if (s.IsNotFound()) return Status::NotFound(ErrorCode::kAPIKeyNotFound, "API key not found");
+  return s;
+}
+
+Result<ObjectId> FindAdminUser(store::Store& store, const core::App& domain, const std::string& username) {
+  const std::string name = NormalizeAdminUsername(username);
+  auto account = store::Await<core::UserpassAccount>(
+      [&](auto done) { store.GetUserpassAccount(domain.id, name, done); });
+  if (!account.ok()) {
+    if (account.status().IsNotFound()) return Status::NotFound(ErrorCode::kUserNotFound, "no administrator '" + name + "'");
+    return account.status();
+  }
+  auto user = store::Await<core::User>([&](auto done) {
+    store.FindUserByIdentity(domain.id, std::string(core::kLocalUserpass), account->id.ToHex(), done);
+  });
+  if (!user.ok()) return user.status();
+  return user->id;
 }
 
 Status AdminPasswordProvider::ValidateConfig(const core::ProviderConfig& config) const {

@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "auth/providers/provider.h"
 #include "core/clock.h"
@@ -42,6 +43,50 @@ core::Result<AdminDomain> EnsureAdminDomain(store::Store& store, crypto::Passwor
 core::Status SetAdminPassword(store::Store& store, crypto::PasswordHasher& hasher, const core::App& domain,
                               const core::Clock& clock, core::ObjectIdGenerator& ids, core::Random& random,
                               const std::string& username, const std::string& password);
+
+// An admin API key as created: the public part is the key's id (24 hex
+// digits) and the private part its 40-character secret; the store keeps the
+// SHA-256 of both together (the key of the domain's api-key provider).
+struct AdminApiKey {
+  core::ApiKey record;
+  std::string public_key;
+  std::string private_key;  // only at creation
+};
+
+// A new admin API key of `admin_user` (a user of the admin domain) named
+// `name`. InvalidArgument for a name that is not 1-128 characters without
+// controls; AlreadyExists for a name the administrator already uses;
+// InvalidArgument past core::kMaxApiKeysPerUser keys.
+core::Result<AdminApiKey> CreateAdminApiKey(store::Store& store, const core::App& domain,
+                                            const core::ObjectId& admin_user, const std::string& name,
+                                            const core::Clock& clock, core::ObjectIdGenerator& ids,
+                                            core::Random& random);
+
+// The administrator of `username` (its user id), for the offline tools.
+// NotFound when there is none.
+core::Result<core::ObjectId> FindAdminUser(store::Store& store, const core::App& domain, const std::string& username);
+
+// Administrators' own API keys, for the Admin API's /auth/api_keys (and
+// the UI and CLI on it). Blocks on the store: run it on admin::Worker.
+class AdminKeys {
+ public:
+  AdminKeys(store::Store& store, const core::App& domain, const core::Clock& clock, core::ObjectIdGenerator& ids,
+            core::Random& random)
+      : store_(store), domain_(domain), clock_(clock), ids_(ids), random_(random) {}
+  core::Result<AdminApiKey> Create(const core::ObjectId& admin_user, const std::string& name) {
+    return CreateAdminApiKey(store_, domain_, admin_user, name, clock_, ids_, random_);
+  }
+  core::Result<std::vector<core::ApiKey>> List(const core::ObjectId& admin_user) const;
+  // NotFound unless the key is `admin_user`'s.
+  core::Status Delete(const core::ObjectId& admin_user, const core::ObjectId& key_id);
+
+ private:
+  store::Store& store_;
+  const core::App domain_;
+  const core::Clock& clock_;
+  core::ObjectIdGenerator& ids_;
+  core::Random& random_;
+};
 
 // An administrator's username as stored: trimmed, lowercase; empty when it is
 // not 1-64 of [a-z0-9._@-].

@@ -13,6 +13,7 @@
 #include "admin/admin_domain.h"
 #include "admin/config_service.h"
 #include "admin/worker.h"
+#include "app/admin_cli.h"
 #include "app/allocator.h"
 #include "app/bootstrap.h"
 #include "app/users_cli.h"
@@ -155,8 +156,10 @@ int Serve(const std::vector<std::string>& args) {
   if (!master_key.ok()) return Fail("master key: " + master_key.status().message());
   crypto::SecretBox secret_box(*master_key);
   admin::SecretAdmin secret_admin(**store, secret_box, clock, ids, random);
+  admin::AdminKeys admin_keys(**store, domain->app, clock, ids, random);
   admin::Worker admin_worker;
-  http::AdminServices admin_services{admin_auth, config, user_admin, secret_admin, admin_worker, domain->app};
+  http::AdminServices admin_services{admin_auth,   config,       user_admin, secret_admin,
+                                     admin_keys,   admin_worker, domain->app};
   auto trusted_proxies = http::TrustedProxies::Parse(cfg.trusted_proxies);
   if (!trusted_proxies.ok()) return Fail("--trusted-proxies: " + trusted_proxies.status().message());
   http::RateLimiter signup_limiter;
@@ -210,6 +213,7 @@ void Usage() {
                "  serve     run the server (guestpass serve --help)\n"
                "  users     users expire --app ID [--dry-run]: apply the inactivity policy now\n"
                "  audit     audit --app ID: list the audit events (user deletions)\n"
+               "  admin     admin passwd | admin keys create: administrators, offline (guestpass admin --help)\n"
                "  version   print the version\n\n"
                "admin commands (a running server's Admin API):\n"
             << cli::CommandsUsage();
@@ -231,6 +235,7 @@ int main(int argc, char** argv) {
   if (command == "users" && !args.empty() && args[0] == "expire") return app::UsersCommand(args);
   if (cli::IsCommand(command)) return cli::RunFromMain(command, args);
   if (command == "audit") return app::AuditCommand(args);
+  if (command == "admin") return app::AdminCommand(args);
   if (command == "version" || command == "--version") {
     std::cout << "guestpass " GUESTPASS_VERSION " (" << app::AllocatorName() << ")\n";
     return 0;

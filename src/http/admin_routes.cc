@@ -20,6 +20,10 @@ constexpr Route kAdminRoutes[] = {
     {V::get, "/auth/profile", A::kAdminAccess, HandleAdminProfile},
     {V::post, "/auth/session", A::kAdminRefresh, HandleAdminRefresh},
     {V::delete_, "/auth/session", A::kAdminRefresh, HandleAdminLogout},
+    // Administrators' own API keys (guestpass's; the mongodb-cloud login takes them).
+    {V::get, "/auth/api_keys", A::kAdminAccess, HandleListAdminKeys},
+    {V::post, "/auth/api_keys", A::kAdminAccess, HandleCreateAdminKey},
+    {V::delete_, "/auth/api_keys/{key}", A::kAdminAccess, HandleDeleteAdminKey},
     // Apps (section 2).
     {V::get, "/groups/{group}/apps", A::kAdminAccess, HandleListApps},
     {V::post, "/groups/{group}/apps", A::kAdminAccess, HandleCreateApp},

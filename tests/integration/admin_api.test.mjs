@@ -459,6 +459,60 @@ test("deleting an app ends its users' sessions and its client API", T, async () 
   assertError(await call("DELETE", `/groups/${group}/apps/${app._id}`), 404, "AppNotFound");
 });
 
+test("admin API keys: created once, log in through mongodb-cloud, listed without the private part, deleted", T, async () => {
+  const created = await call("POST", "/auth/api_keys", { json: { name: "ci" } });
+  assert.equal(created.status, 201, show(created));
+  const { public_key: pub, private_key: priv } = created.json;
+  assert.match(pub, /^[0-9a-f]{24}$/);
+  assert.equal(priv.length, 40);
+  const keyLogin = (p = priv) =>
+    request(admin("/auth/providers/mongodb-cloud/login"), { method: "POST", json: { username: pub, apiKey: p } });
+  const login = await keyLogin();
+  assert.equal(login.status, 200, show(login));
+  const profile = await call("GET", "/auth/profile", { token: login.json.access_token });
+  assert.equal(profile.json.user_id, session.user_id, "the key logs in as its administrator");
+  assertError(await keyLogin("y".repeat(40)), 401, "InvalidPassword");
+  const list = await call("GET", "/auth/api_keys");
+  assert.deepEqual(list.json.map((k) => [k.public_key, k.name]), [[pub, "ci"]]);
+  assert.ok(!list.text.includes(priv), "the private part is shown only at creation");
+  assertError(await call("POST", "/auth/api_keys", { json: { name: "ci" } }), 409);
+  const gone = await call("DELETE", `/auth/api_keys/${pub}`);
+  assert.equal(gone.status, 204, show(gone));
+  assertError(await keyLogin(), 401, "InvalidPassword");
+  // An app user's API key is no admin key.
+  assertError(await call("POST", "/auth/api_keys", { json: {} }), 400, "MissingParameter");
+});
+
+test("guestpass admin passwd and admin keys create work offline on the data directory", T, async () => {
+  const { spawnSync } = await import("node:child_process");
+  const bin = process.env.GUESTPASS_BIN;
+  const passwd = spawnSync(bin, ["admin", "passwd", "--password-stdin", "--data-dir", dataDir], {
+    input: "a-new-admin-password\n",
+    encoding: "utf8",
+  });
+  assert.equal(passwd.status, 0, passwd.stderr);
+  assertError(await adminLogin("admin", PASSWORD), 401, "InvalidPassword");
+  const login = await adminLogin("admin", "a-new-admin-password");
+  assert.equal(login.status, 200, show(login));
+  session = login.json;
+  const short = spawnSync(bin, ["admin", "passwd", "--password-stdin", "--data-dir", dataDir], { input: "short\n", encoding: "utf8" });
+  assert.notEqual(short.status, 0);
+  assert.match(short.stderr, /^guestpass: .*8 to 128/);
+
+  const keys = spawnSync(bin, ["admin", "keys", "create", "--name", "automation", "--data-dir", dataDir], { encoding: "utf8" });
+  assert.equal(keys.status, 0, keys.stderr);
+  const pub = keys.stdout.match(/public key:\s+([0-9a-f]{24})/)[1];
+  const priv = keys.stdout.match(/private key:\s+(\S{40})/)[1];
+  const keyLogin = await request(admin("/auth/providers/mongodb-cloud/login"), {
+    method: "POST",
+    json: { username: pub, apiKey: priv },
+  });
+  assert.equal(keyLogin.status, 200, show(keyLogin));
+  // Put the password back for the tests after this one.
+  const back = spawnSync(bin, ["admin", "passwd", "--password-stdin", "--data-dir", dataDir], { input: PASSWORD + "\n", encoding: "utf8" });
+  assert.equal(back.status, 0, back.stderr);
+});
+
 test("a restart keeps what was deployed and the administrator's password", T, async () => {
   const app = await createApp("durable");
   await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, { json: { type: "anon-user" } });

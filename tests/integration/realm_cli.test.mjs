@@ -135,6 +135,23 @@ test("an expired admin access token is refreshed and the command retried", T, as
   assert.doesNotMatch(await fs.readFile(profilePath, "utf8"), /access_token: not-a-token/, "the new token was saved");
 });
 
+test("login with an admin API key (mongodb-cloud), whoami shows the public key", T, async () => {
+  const login = await request(`${server.url}/api/admin/v3.0/auth/providers/local-userpass/login`, {
+    method: "POST",
+    json: { username: "admin", password: PASSWORD },
+  });
+  const key = await request(`${server.url}/api/admin/v3.0/auth/api_keys`, {
+    method: "POST",
+    json: { name: "realm-cli" },
+    headers: { Authorization: `Bearer ${login.json.access_token}` },
+  });
+  assert.equal(key.status, 201, show(key));
+  assert.match(ok(cli("login", "--api-key", key.json.public_key, "--private-api-key", key.json.private_key), "login"),
+    /Successfully logged in/);
+  assert.ok(ok(cli("whoami"), "whoami").includes(key.json.public_key));
+  assert.ok(ok(cli("apps", "list"), "apps list").includes(appId));
+});
+
 test("logout ends the session", T, () => {
   assert.match(ok(cli("logout"), "logout"), /Successfully logged out/);
   assert.match(cli("whoami").out, /No user is currently logged in/);

@@ -18,6 +18,9 @@ HandlerResult HandleAdminLoginProviders(const Exchange& ex);
 HandlerResult HandleAdminProfile(const Exchange& ex);
 HandlerResult HandleAdminRefresh(const Exchange& ex);
 HandlerResult HandleAdminLogout(const Exchange& ex);
+HandlerResult HandleListAdminKeys(const Exchange& ex);
+HandlerResult HandleCreateAdminKey(const Exchange& ex);
+HandlerResult HandleDeleteAdminKey(const Exchange& ex);
 // admin_apps.cc: apps and their authentication providers.
 HandlerResult HandleListApps(const Exchange& ex);
 HandlerResult HandleCreateApp(const Exchange& ex);

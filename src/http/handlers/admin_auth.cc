@@ -134,4 +134,55 @@ HandlerResult HandleAdminLogout(const Exchange& ex) {
   co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
 }
 
+// ---- Administrators' own API keys (guestpass's: Atlas manages these elsewhere) ----
+
+namespace {
+json AdminKeyJson(const core::ApiKey& k) {
+  return {{"_id", k.id.ToHex()}, {"public_key", k.id.ToHex()}, {"name", k.name}, {"disabled", k.disabled}};
+}
+}  // namespace
+
+HandlerResult HandleListAdminKeys(const Exchange& ex) {
+  auto admin = AdminOf(ex);
+  if (!admin.ok()) co_return admin.status();
+  auto& keys = (*admin)->keys;
+  auto job = [&keys, user = ex.admin->user.id] { return keys.List(user); };
+  auto list = co_await OnAdminWorker<std::vector<core::ApiKey>>(**admin, &job);
+  if (!list.ok()) co_return list.status();
+  json out = json::array();
+  for (const auto& k : *list) out.push_back(AdminKeyJson(k));
+  co_return JsonOk(ex, out);
+}
+
+HandlerResult HandleCreateAdminKey(const Exchange& ex) {
+  auto admin = AdminOf(ex);
+  if (!admin.ok()) co_return admin.status();
+  auto body = ParseJsonObjectBody(ex.request);
+  if (!body.ok()) co_return body.status();
+  auto name = StringMember(*body, "name");
+  if (!name) co_return Status::InvalidArgument(ErrorCode::kMissingParameter, "expected the key's \"name\"");
+  auto& keys = (*admin)->keys;
+  auto job = [&keys, user = ex.admin->user.id, name = *name] { return keys.Create(user, name); };
+  auto created = co_await OnAdminWorker<admin::AdminApiKey>(**admin, &job);
+  if (!created.ok()) co_return created.status();
+  json out = AdminKeyJson(created->record);
+  out["private_key"] = created->private_key;  // shown once
+  co_return JsonOk(ex, out, bhttp::status::created);
+}
+
+HandlerResult HandleDeleteAdminKey(const Exchange& ex) {
+  auto admin = AdminOf(ex);
+  if (!admin.ok()) co_return admin.status();
+  auto key_id = IdParam(ex, "key", ErrorCode::kAPIKeyNotFound, "API key");
+  if (!key_id.ok()) co_return key_id.status();
+  auto& keys = (*admin)->keys;
+  auto job = [&keys, user = ex.admin->user.id, key = *key_id]() -> core::Result<bool> {
+    if (Status s = keys.Delete(user, key); !s.ok()) return s;
+    return true;
+  };
+  auto done = co_await OnAdminWorker<bool>(**admin, &job);
+  if (!done.ok()) co_return done.status();
+  co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
+}
+
 }  // namespace guestpass::http

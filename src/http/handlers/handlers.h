@@ -9,6 +9,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <string>
 
+#include "admin/admin_domain.h"
 #include "admin/config_service.h"
 #include "admin/secret_admin.h"
 #include "admin/user_admin.h"
@@ -30,6 +31,7 @@ struct AdminServices {
   admin::ConfigService& config;  // call only on `worker`
   admin::UserAdmin& users;       // call only on `worker`
   admin::SecretAdmin& secrets;   // call only on `worker`
+  admin::AdminKeys& keys;        // call only on `worker`
   admin::Worker& worker;
   core::App domain;              // the admin domain; its id is the Admin API's group id
 };
