@@ -164,7 +164,7 @@ int Serve(const std::vector<std::string>& args) {
   if (!trusted_proxies.ok()) return Fail("--trusted-proxies: " + trusted_proxies.status().message());
   http::RateLimiter signup_limiter;
   http::Api api({auth_service, registry, &userpass, cfg.public_url, &signup_limiter, &*trusted_proxies,
-                 http::RateLimit{cfg.signups_per_hour, cfg.signup_burst}, &admin_services});
+                 http::RateLimit{cfg.signups_per_hour, cfg.signup_burst}, &admin_services, cfg.admin_origins});
 
   http::ServerOptions options;
   options.host = cfg.listen_host;

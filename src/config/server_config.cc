@@ -37,6 +37,8 @@ const std::vector<OptionSpec> kServeOptions = {
     {"master-key-file", "GUESTPASS_MASTER_KEY_FILE", "DATA_DIR/master.key (created at the first start)",
      "file (mode 0600) holding the 64-hex-digit key that seals secrets at rest; GUESTPASS_MASTER_KEY may "
      "hold the key itself instead"},
+    {"admin-origins", "GUESTPASS_ADMIN_ORIGINS", "(none)",
+     "comma-separated origins (https://admin.example.com) whose browser pages may call the Admin API"},
 };
 
 namespace {
@@ -87,7 +89,7 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
       "trusted-proxies", po::value<std::string>())("signups-per-hour", po::value<std::string>())(
       "signup-burst", po::value<std::string>())("inactivity-interval", po::value<std::string>())(
       "audit-retention-days", po::value<std::string>())("admin-password-file", po::value<std::string>())(
-      "master-key-file", po::value<std::string>());
+      "master-key-file", po::value<std::string>())("admin-origins", po::value<std::string>());
   po::variables_map vm;
   try {
     // No abbreviations: --admin-password must not pass for --admin-password-file.
@@ -158,6 +160,24 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
   if (const char* v = getenv("GUESTPASS_ADMIN_PASSWORD"); v != nullptr) c.admin_password = v;
   if (auto v = get("master-key-file", "GUESTPASS_MASTER_KEY_FILE")) c.master_key_file = *v;
   if (const char* v = getenv("GUESTPASS_MASTER_KEY"); v != nullptr) c.master_key = v;
+  if (auto v = get("admin-origins", "GUESTPASS_ADMIN_ORIGINS")) {
+    size_t i = 0;
+    while (i <= v->size()) {
+      size_t j = v->find(',', i);
+      if (j == std::string::npos) j = v->size();
+      std::string origin = v->substr(i, j - i);
+      while (!origin.empty() && origin.front() == ' ') origin.erase(origin.begin());
+      while (!origin.empty() && (origin.back() == ' ' || origin.back() == '/')) origin.pop_back();
+      if (!origin.empty()) {
+        if (origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0)
+          return Bad("--admin-origins: '" + origin + "' is not an origin (http:// or https://, host, port)");
+        if (origin.find('/', origin.find("//") + 2) != std::string::npos)
+          return Bad("--admin-origins: '" + origin + "' has a path; an origin is scheme://host[:port]");
+        c.admin_origins.push_back(origin);
+      }
+      i = j + 1;
+    }
+  }
   if (const char* v = getenv("GUESTPASS_TEST_CLOCK_OFFSET_SECONDS"); v != nullptr && *v) {
     char* end = nullptr;
     const long long n = std::strtoll(v, &end, 10);

@@ -35,6 +35,9 @@ struct ServerConfig {
   // only), else DATA_DIR/master.key, created on the first start.
   std::string master_key_file;
   std::string master_key;
+  // Origins (scheme://host[:port]) whose browser pages may call the Admin
+  // API; none by default (the server's own pages are same-origin).
+  std::vector<std::string> admin_origins;
   // Testing only (environment GUESTPASS_TEST_CLOCK_OFFSET_SECONDS): added to
   // the wall clock, so end-to-end tests can make days pass across restarts.
   int64_t clock_offset_seconds = 0;

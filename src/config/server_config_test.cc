@@ -71,7 +71,8 @@ TEST(ParseServeArgsTest, EveryDocumentedFlagIsAccepted) {
       {"listen", "127.0.0.1:1"},      {"data-dir", "/d"},        {"app-dir", "/a"},
       {"threads", "2"},               {"log-level", "warn"},     {"public-url", "https://x.example"},
       {"trusted-proxies", "10.0.0.0/8"}, {"signups-per-hour", "5"}, {"signup-burst", "2"},
-      {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"admin-password-file", "/p"}, {"master-key-file", "/k"}};
+      {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"admin-password-file", "/p"}, {"master-key-file", "/k"},
+      {"admin-origins", "https://admin.example.com"}};
   for (const auto& o : kServeOptions) {
     auto it = sample.find(o.flag);
     ASSERT_NE(it, sample.end()) << "no sample value for --" << o.flag;
@@ -206,7 +207,7 @@ TEST(ParseListenTest, SplitsHostAndPort) {
 
 TEST(ServeHelpTest, ListsEveryOptionWithItsVariable) {
   const std::string help = ServeHelp();
-  ASSERT_EQ(kServeOptions.size(), 13u);
+  ASSERT_EQ(kServeOptions.size(), 14u);
   for (const auto& o : kServeOptions) {
     EXPECT_NE(help.find(std::string("--") + o.flag), std::string::npos) << o.flag;
     EXPECT_NE(help.find(o.env), std::string::npos) << o.env;
@@ -228,6 +229,17 @@ TEST(ServerConfigTest, TheAdminPasswordComesFromAFileFlagOrTheEnvironmentOnly) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->admin_password_file, "/env/file");
   EXPECT_FALSE(ParseServeArgs({"--admin-password", "x"}, env).ok());  // never a flag: it would show in ps
+}
+
+
+TEST(ServerConfigTest, AdminOriginsAreOriginsOnly) {
+  auto none = [](const char*) -> const char* { return nullptr; };
+  auto c = ParseServeArgs({"--admin-origins", "https://a.example.com, http://localhost:3000/"}, none);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->admin_origins, (std::vector<std::string>{"https://a.example.com", "http://localhost:3000"}));
+  EXPECT_FALSE(ParseServeArgs({"--admin-origins", "a.example.com"}, none).ok());
+  EXPECT_FALSE(ParseServeArgs({"--admin-origins", "https://a.example.com/ui"}, none).ok());
+  EXPECT_TRUE(ParseServeArgs({}, none)->admin_origins.empty());
 }
 
 }  // namespace

@@ -44,8 +44,17 @@ core::Result<std::string_view> TokenFor(RouteAuth auth, const Request& req) {
 }
 }  // namespace
 
+namespace {
+constexpr size_t kAdminMount = 1;  // the Router's mounts: client API, Admin API, root
+}  // namespace
+
+bool Api::IsAdmin(const Request& req) const { return router_.MountOf(Sv(req.target())) == kAdminMount; }
+
 void Api::Finish(const Request& req, Response& res, const std::string& request_id) {
-  AddCorsHeaders(req, res);
+  if (IsAdmin(req))
+    AddAdminCorsHeaders(req, res, services_.admin_origins);
+  else
+    AddCorsHeaders(req, res);
   res.set("X-Request-Id", request_id);
   res.keep_alive(req.keep_alive());
 }
@@ -54,7 +63,7 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
   const std::string request_id = NextRequestId();
   core::Result<Response> result = core::Status::Internal("not handled");
   if (req.method() == bhttp::verb::options) {
-    result = PreflightResponse(req);  // on any path
+    result = IsAdmin(req) ? AdminPreflightResponse(req, services_.admin_origins) : PreflightResponse(req);
   } else if (auto route = router_.Match(req.method(), Sv(req.target())); !route.ok()) {
     result = route.status();
   } else if (auto token = TokenFor(route->route->auth, req); !token.ok()) {

@@ -33,6 +33,8 @@ class Api {
  private:
   std::string NextRequestId();
   void Finish(const Request& req, Response& res, const std::string& request_id);
+  // Whether the target belongs to the Admin API's mount (its CORS rule).
+  bool IsAdmin(const Request& req) const;
 
   Services services_;
   Router router_;

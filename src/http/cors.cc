@@ -27,4 +27,28 @@ Response PreflightResponse(const Request& req) {
   return res;
 }
 
+namespace {
+bool Allowed(const Request& req, const std::vector<std::string>& allowed) {
+  auto origin = req.find(bhttp::field::origin);
+  if (origin == req.end()) return false;
+  const std::string_view value = Sv(origin->value());
+  for (const auto& a : allowed)
+    if (a == value) return true;
+  return false;
+}
+}  // namespace
+
+void AddAdminCorsHeaders(const Request& req, Response& res, const std::vector<std::string>& allowed) {
+  res.set(bhttp::field::vary, "Origin");
+  if (!Allowed(req, allowed)) return;
+  res.set(bhttp::field::access_control_allow_origin, req[bhttp::field::origin]);
+  res.set(bhttp::field::access_control_allow_credentials, "true");
+  res.set(bhttp::field::access_control_expose_headers, "X-Request-Id");
+}
+
+Response AdminPreflightResponse(const Request& req, const std::vector<std::string>& allowed) {
+  if (!Allowed(req, allowed)) return EmptyResponse(bhttp::status::no_content, req.version());
+  return PreflightResponse(req);
+}
+
 }  // namespace guestpass::http

@@ -48,5 +48,32 @@ TEST(CorsTest, PreflightWithoutRequestedHeadersAllowsTheSdkHeaders) {
   EXPECT_EQ(Sv(res[field::access_control_allow_headers]), "Authorization, Content-Type, Accept");
 }
 
+
+TEST(AdminCorsTest, OnlyAllowedOriginsGetHeaders) {
+  const std::vector<std::string> allowed = {"https://admin.example.com"};
+  Request req{bhttp::verb::get, "/api/admin/v3.0/auth/profile", 11};
+  req.set(bhttp::field::origin, "https://admin.example.com");
+  Response res = EmptyResponse(bhttp::status::ok);
+  AddAdminCorsHeaders(req, res, allowed);
+  EXPECT_EQ(Sv(res[bhttp::field::access_control_allow_origin]), "https://admin.example.com");
+  EXPECT_EQ(Sv(res[bhttp::field::access_control_allow_credentials]), "true");
+
+  req.set(bhttp::field::origin, "https://evil.example.com");
+  Response refused = EmptyResponse(bhttp::status::ok);
+  AddAdminCorsHeaders(req, refused, allowed);
+  EXPECT_EQ(refused.find(bhttp::field::access_control_allow_origin), refused.end());
+  EXPECT_EQ(Sv(refused[bhttp::field::vary]), "Origin");
+  req.method(bhttp::verb::options);
+  req.set(bhttp::field::access_control_request_headers, "authorization");
+  Response preflight = AdminPreflightResponse(req, allowed);
+  EXPECT_EQ(preflight.find(bhttp::field::access_control_allow_methods), preflight.end());
+  EXPECT_EQ(preflight.find(bhttp::field::access_control_allow_headers), preflight.end());
+  req.set(bhttp::field::origin, "https://admin.example.com");
+  Response ok = AdminPreflightResponse(req, allowed);
+  EXPECT_NE(ok.find(bhttp::field::access_control_allow_methods), ok.end());
+  Response none = AdminPreflightResponse(req, {});
+  EXPECT_EQ(none.find(bhttp::field::access_control_allow_methods), none.end()) << "none allowed by default";
+}
+
 }  // namespace
 }  // namespace guestpass::http

@@ -1,6 +1,7 @@
 // router.cc: compiling route tables and matching paths against them.
 #include "http/router.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -90,19 +91,32 @@ Router::Router(std::vector<Mount> mounts) {
   }
 }
 
+size_t Router::OwnerOf(std::string_view path) const {
+  const Segments s(path);
+  // The first mount whose prefix the path starts with owns the path (a path
+  // too long for any route still has a first kMax segments to tell by).
+  for (size_t m = 0; m < mounts_.size(); ++m) {
+    const auto& prefix = mounts_[m].prefix;
+    if (prefix.size() > std::min(s.size(), Segments::kMax)) continue;
+    bool match = true;
+    for (size_t i = 0; i < prefix.size() && match; ++i) match = prefix[i] == s[i];
+    if (match) return m;
+  }
+  return mounts_.size();
+}
+
+std::optional<size_t> Router::MountOf(std::string_view target) const {
+  std::string_view query;
+  const size_t owner = OwnerOf(PathOf(target, &query));
+  if (owner == mounts_.size()) return std::nullopt;
+  return owner;
+}
+
 template <typename Each>
 void Router::ForEachPathMatch(std::string_view path, Each&& each) const {
   const Segments s(path);
   if (s.size() > Segments::kMax) return;
-  // The first mount whose prefix the path starts with owns the path.
-  size_t owner = mounts_.size();
-  for (size_t m = 0; m < mounts_.size() && owner == mounts_.size(); ++m) {
-    const auto& prefix = mounts_[m].prefix;
-    if (prefix.size() > s.size()) continue;
-    bool match = true;
-    for (size_t i = 0; i < prefix.size() && match; ++i) match = prefix[i] == s[i];
-    if (match) owner = m;
-  }
+  const size_t owner = OwnerOf(path);
   if (owner == mounts_.size()) return;
   const size_t skip = mounts_[owner].prefix.size();
   for (const Compiled& c : routes_) {

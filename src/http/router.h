@@ -14,6 +14,7 @@
 #include <utility>  // before Boost 1.74 awaitable.hpp, which needs std::exchange
 
 #include <array>
+#include <optional>
 #include <boost/asio/awaitable.hpp>
 #include <span>
 #include <string>
@@ -90,6 +91,11 @@ class Router {
   // header of a 405 (just "OPTIONS" for unknown paths).
   std::string AllowedMethods(std::string_view target) const;
 
+  // The index (in the constructor's order) of the mount that owns the
+  // target's path, matched as Match does (so "//api//admin" is the admin
+  // mount's too); nullopt when none does.
+  std::optional<size_t> MountOf(std::string_view target) const;
+
   static constexpr size_t kMaxSegments = 16;
 
  private:
@@ -102,6 +108,7 @@ class Router {
     std::vector<std::string_view> prefix;
   };
 
+  size_t OwnerOf(std::string_view path) const;  // mounts_.size() when none
   // Calls `each(compiled, params, count)` for every row whose pattern matches
   // `path`, in table order, until it returns true.
   template <typename Each>

@@ -153,6 +153,25 @@ test("admin routes refuse missing, garbled, wrong-kind and app-user tokens", T, 
   assertError(await call("GET", `/groups/${group}/apps/not-an-id`), 404, "AppNotFound");
 });
 
+test("CORS: the Admin API answers no other origin (none allowed by default); the client API echoes any", T, async () => {
+  const evil = { Origin: "https://evil.example" };
+  const profile = await call("GET", "/auth/profile", { headers: evil });
+  assert.equal(profile.status, 200, show(profile));
+  assert.equal(profile.headers.get("access-control-allow-origin"), null);
+  const sneaky = await request(`${server.url}//api//admin/v3.0/auth/profile`, {
+    headers: { ...evil, ...bearer(session.access_token) },
+  });
+  assert.equal(sneaky.headers.get("access-control-allow-origin"), null, "a path spelled otherwise is still the Admin API's");
+  const preflight = await request(admin("/auth/profile"), {
+    method: "OPTIONS",
+    headers: { ...evil, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization" },
+  });
+  assert.equal(preflight.headers.get("access-control-allow-origin"), null);
+  assert.equal(preflight.headers.get("access-control-allow-headers"), null);
+  const client = await request(`${server.url}${API}/app/${server.apps[0].id}/location`, { headers: evil });
+  assert.equal(client.headers.get("access-control-allow-origin"), "https://evil.example");
+});
+
 test("a new app lists, has a disabled api-key provider, and realm-cli's product queries answer", T, async () => {
   const app = await createApp("catalog");
   assert.match(app.client_app_id, /^catalog-[a-z]{5}$/);

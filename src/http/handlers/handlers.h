@@ -51,6 +51,8 @@ struct Services {
   // The sign-up limit of apps that set none (--signups-per-hour, --signup-burst).
   RateLimit default_signup_limit;
   AdminServices* admin = nullptr;
+  // Origins whose browser pages may call the Admin API (--admin-origins).
+  std::vector<std::string> admin_origins = {};
 };
 
 struct Exchange {
