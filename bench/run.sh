@@ -519,59 +519,36 @@ make_pool() {
 has_workload() { [[ ",$workloads," == *",$1,"* ]]; }
 
 # ---- workload (8): deployments while logins run ----
-# json_pick EXPR [ARG]: EXPR (JavaScript over the JSON on stdin as `d`, and
-# ARG as `arg`) printed.
-json_pick() {
-  node -e 'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => {
-    const d = JSON.parse(s); const arg = process.argv[2]; const v = eval(process.argv[1]);
-    console.log(v === undefined ? "" : v); })' \
-    "$1" "${2:-}" 2>/dev/null
-}
 admin_password="bench-admin-$RANDOM$RANDOM$RANDOM"
 deployer_pid=""
 # start_deployer: as the administrator, toggles the app's api-key provider
-# (enable, disable, ...) every 100 ms through the Admin API: each toggle is a
-# deployment that swaps the server's configuration snapshot. Counts them in
-# $work/deploys.ok and failures in $work/deploys.failed.
+# (enable, disable, ...) every 100 ms through the Admin API (bench/deployer.mjs,
+# one node process): each toggle is a deployment that swaps the server's
+# configuration snapshot. stop_deployer adds up deploys_ok, deploys_failed.
 start_deployer() {
-  local admin="$gp_url/api/admin/v3.0" login token group app provider
-  login=$(curl -fsS -m 10 -H 'Content-Type: application/json' \
-    -d "{\"username\":\"admin\",\"password\":\"$admin_password\"}" "$admin/auth/providers/local-userpass/login") ||
-    die "deploy: admin login failed"
-  token=$(json_pick 'd.access_token' <<<"$login")
-  group=$(curl -fsS -m 10 -H "Authorization: Bearer $token" "$admin/auth/profile" | json_pick 'd.roles[0].group_id')
-  app=$(curl -fsS -m 10 -H "Authorization: Bearer $token" "$admin/groups/$group/apps" | json_pick \
-    'd.find((a) => a.client_app_id === arg)?._id' "$gp_app")
-  [[ -n "$app" ]] || die "deploy: app $gp_app not found through the Admin API"
-  # The api-key provider: added (disabled) if the app has none.
-  provider=$(curl -fsS -m 10 -H "Authorization: Bearer $token" "$admin/groups/$group/apps/$app/auth_providers" |
-    json_pick 'd.find((p) => p.type === "api-key")?._id')
-  if [[ -z "$provider" ]]; then
-    provider=$(curl -fsS -m 10 -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-      -d '{"type":"api-key","disabled":true}' "$admin/groups/$group/apps/$app/auth_providers" | json_pick 'd._id')
-  fi
-  [[ -n "$provider" ]] || die "deploy: no api-key provider"
-  : >"$work/deploys.ok"
-  : >"$work/deploys.failed"
-  (
-    state=enable
-    while :; do
-      code=$(curl -sS -m 5 -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $token" \
-        "$admin/groups/$group/apps/$app/auth_providers/$provider/$state" 2>/dev/null) || code=000
-      if [[ $code == 204 ]]; then echo >>"$work/deploys.ok"; else echo "$code" >>"$work/deploys.failed"; fi
-      [[ $state == enable ]] && state=disable || state=enable
-      sleep 0.1
-    done
-  ) &
+  rm -f "$work/deploys.txt"
+  node "$here/deployer.mjs" "$gp_url" "$admin_password" "$gp_app" "$work/deploys.txt" 100 \
+    >"$work/deployer.out" 2>"$work/deployer.err" &
   deployer_pid=$!
   pids+=("$deployer_pid")
+  local i
+  for ((i = 0; i < 100; i++)); do
+    grep -q '^deployer: ready' "$work/deployer.out" 2>/dev/null && return 0
+    kill -0 "$deployer_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$work/deployer.err" >&2
+  die "deploy: the deployer did not start"
 }
 stop_deployer() {
-  kill "$deployer_pid" 2>/dev/null || true
+  local ok failed i
+  kill -TERM "$deployer_pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do [[ -s "$work/deploys.txt" ]] && break; sleep 0.1; done
   wait "$deployer_pid" 2>/dev/null || true
   forget_pid "$deployer_pid"
-  deploys_ok=$((deploys_ok + $(wc -l <"$work/deploys.ok")))
-  deploys_failed=$((deploys_failed + $(wc -l <"$work/deploys.failed")))
+  read -r ok failed <"$work/deploys.txt" || die "deploy: the deployer wrote no counts"
+  deploys_ok=$((deploys_ok + ok))
+  deploys_failed=$((deploys_failed + failed))
 }
 deploys_ok=0
 deploys_failed=0
