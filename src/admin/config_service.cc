@@ -33,7 +33,11 @@ bool IsAdminDomain(const core::App& app) { return app.client_app_id == core::kAd
 core::App Merge(const config::AppDefinition& def, core::App base, core::ObjectIdGenerator& ids, bool keep_settings) {
   base.client_app_id = def.client_app_id;
   base.name = def.name;
-  if (def.settings_given || !keep_settings) base.settings = def.settings;
+  if (def.settings_given || !keep_settings) {
+    const bool ui_drafts_disabled = base.settings.ui_drafts_disabled;  // not the files' (SetUiDraftsDisabled)
+    base.settings = def.settings;
+    base.settings.ui_drafts_disabled = ui_drafts_disabled;
+  }
   if (!def.deployment_model.empty()) base.settings.deployment_model = def.deployment_model;
   if (!def.location.empty()) base.settings.location = def.location;
   std::vector<core::ProviderConfig> providers;
@@ -168,8 +172,11 @@ Result<ChangeOutcome> ConfigService::Change(const ObjectId& app_id, const Actor&
   return out;
 }
 
-Result<core::Deployment> ConfigService::DeployApp(const core::App& app, const ObjectId& draft_id, const Actor& actor,
-                                                  std::string name) {
+Result<core::Deployment> ConfigService::DeployApp(const core::App& deploying, const ObjectId& draft_id,
+                                                  const Actor& actor, std::string name) {
+  core::App app = deploying;
+  // Not the deployment's to change (see SetUiDraftsDisabled).
+  if (auto current = apps_.FindById(app.id)) app.settings.ui_drafts_disabled = current->settings.ui_drafts_disabled;
   core::Deployment d;
   d.id = ids_.Next();
   d.app_id = app.id;
@@ -189,6 +196,16 @@ Result<core::Deployment> ConfigService::DeployApp(const core::App& app, const Ob
     if (Status s = Reload(); !s.ok()) return s;
   }
   return d;
+}
+
+Result<core::App> ConfigService::SetUiDraftsDisabled(const ObjectId& app_id, bool disabled) {
+  auto app = App(app_id);
+  if (!app.ok()) return app.status();
+  if (app->settings.ui_drafts_disabled == disabled) return app;
+  app->settings.ui_drafts_disabled = disabled;
+  if (Status s = store::AwaitStatus([&](auto done) { store_.PutApp(*app, done); }); !s.ok()) return s;
+  if (Status s = Reload(); !s.ok()) return s;
+  return app;
 }
 
 Result<core::Draft> ConfigService::CreateDraft(const ObjectId& app_id, const Actor& actor) {

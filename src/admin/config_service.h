@@ -107,6 +107,11 @@ class ConfigService {
   core::Result<core::Deployment> Redeploy(const core::ObjectId& app_id, const core::ObjectId& id,
                                           const Actor& actor);
 
+  // The deployment configuration's "Disable Drafts" (GET/PATCH
+  // .../deploy/config): stored with the app, outside its configuration
+  // files and deployments (a redeploy or import keeps the current value).
+  core::Result<core::App> SetUiDraftsDisabled(const core::ObjectId& app_id, bool disabled);
+
   // ---- Whole apps (--app-dir, push, import) ----
   // Makes `def` the app's configuration (replace-by-name: providers matched
   // by name keep their ids; the app is created when no app has its client

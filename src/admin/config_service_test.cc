@@ -248,5 +248,26 @@ TEST_F(ConfigServiceTest, AnImportWithoutGuestpassJsonKeepsTheSettingsWhenAsked)
   EXPECT_EQ(replaced->app.settings.anonymous_user_cap, 0);  // an app directory is the whole truth
 }
 
+
+TEST_F(ConfigServiceTest, DisablingDraftsIsNoDeploymentAndSurvivesImportsAndRedeploys) {
+  const core::App app = MakeApp();
+  auto on = service_.Change(app.id, actor_, [](core::App& a) { return EnableAnon(a, true); });
+  ASSERT_TRUE(on.ok());
+  auto set = service_.SetUiDraftsDisabled(app.id, true);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_TRUE(registry_.FindById(app.id)->settings.ui_drafts_disabled);
+  EXPECT_EQ(service_.Deployments(app.id, 25)->size(), 1u);
+  ASSERT_TRUE(service_.Redeploy(app.id, on->deployment->id, actor_).ok());
+  EXPECT_TRUE(registry_.FindById(app.id)->settings.ui_drafts_disabled) << "a redeploy keeps it";
+  const auto files = config::ExportAppFiles(*registry_.FindById(app.id));
+  EXPECT_EQ(files.at("guestpass.json").find("draft"), std::string::npos) << "not in the app's files";
+  auto def = config::ParseAppFiles(files, "");
+  ASSERT_TRUE(def.ok());
+  auto imported = service_.Import(*def, actor_, ImportOptions{});
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_FALSE(imported->deployment.has_value()) << "an unchanged import deploys nothing";
+  EXPECT_TRUE(registry_.FindById(app.id)->settings.ui_drafts_disabled);
+}
+
 }  // namespace
 }  // namespace guestpass::admin

@@ -66,6 +66,9 @@ struct AppSettings {
   int64_t anonymous_inactive_days = 90;
   // Most anonymous users the app may have alive at once; 0 = no cap.
   int64_t anonymous_user_cap = 0;
+  // The deployment configuration's "Disable Drafts": the UI then deploys each
+  // Save at once. Not part of the app's configuration files or deployments.
+  bool ui_drafts_disabled = false;
 
   // The lifetime of a new session whose login identity has `provider_type`.
   int64_t SessionTtlSeconds(std::string_view provider_type) const;

@@ -64,6 +64,8 @@ constexpr Route kAdminRoutes[] = {
     {V::get, "/groups/{group}/apps/{app}/deployments", A::kAdminAccess, HandleListDeployments},
     {V::get, "/groups/{group}/apps/{app}/deployments/{deployment}", A::kAdminAccess, HandleGetDeployment},
     {V::post, "/groups/{group}/apps/{app}/deployments/{deployment}/redeploy", A::kAdminAccess, HandleRedeploy},
+    {V::get, "/groups/{group}/apps/{app}/deploy/config", A::kAdminAccess, HandleGetDeployConfig},
+    {V::patch, "/groups/{group}/apps/{app}/deploy/config", A::kAdminAccess, HandleSetDeployConfig},
 };
 }  // namespace
 

@@ -50,6 +50,7 @@ std::string EncodeSettings(const core::AppSettings& s) {
               {"anonymous_user_cap", s.anonymous_user_cap}};
   if (s.anonymous_signups_per_hour) out["anonymous_signups_per_hour"] = *s.anonymous_signups_per_hour;
   if (s.anonymous_signup_burst) out["anonymous_signup_burst"] = *s.anonymous_signup_burst;
+  if (s.ui_drafts_disabled) out["ui_drafts_disabled"] = true;
   return out.dump();
 }
 
@@ -68,6 +69,7 @@ core::Result<core::AppSettings> DecodeSettings(const std::string& text) {
     s.anonymous_signups_per_hour = doc["anonymous_signups_per_hour"].get<double>();
   if (doc.contains("anonymous_signup_burst") && doc["anonymous_signup_burst"].is_number())
     s.anonymous_signup_burst = doc["anonymous_signup_burst"].get<double>();
+  s.ui_drafts_disabled = doc.value("ui_drafts_disabled", false);
   return s;
 }
 

@@ -273,6 +273,25 @@ test("in a draft nothing changes for clients until Deploy; diff, history and red
   );
 });
 
+test("the deploy configuration: Disable Drafts is kept apart from deployments", T, async () => {
+  const app = await createApp("nodrafts");
+  const base = `/groups/${group}/apps/${app._id}`;
+  let cfg = await call("GET", `${base}/deploy/config`);
+  assert.equal(cfg.status, 200, show(cfg));
+  assert.equal(cfg.json.ui_drafts_disabled, false);
+  assert.equal(cfg.json.automatic_deployment.enabled, false);
+  const res = await call("PATCH", `${base}/deploy/config`, { json: { ui_drafts_disabled: true } });
+  assert.equal(res.status, 204, show(res));
+  cfg = await call("GET", `${base}/deploy/config`);
+  assert.equal(cfg.json.ui_drafts_disabled, true);
+  assert.equal((await call("GET", `${base}/deployments`)).json.length, 0, "no deployment");
+  assertError(await call("PATCH", `${base}/deploy/config`, { json: {} }), 400, "MissingParameter");
+  assertError(
+    await call("PATCH", `${base}/deploy/config`, { json: { ui_drafts_disabled: false, automatic_deployment: { enabled: true } } }),
+    400,
+  );
+});
+
 test("a discarded draft changes nothing; an invalid change is refused and changes nothing", T, async () => {
   const app = await createApp("discarded");
   const created = await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, {

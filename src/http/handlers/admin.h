@@ -60,6 +60,8 @@ HandlerResult HandleDeployDraft(const Exchange& ex);
 HandlerResult HandleListDeployments(const Exchange& ex);
 HandlerResult HandleGetDeployment(const Exchange& ex);
 HandlerResult HandleRedeploy(const Exchange& ex);
+HandlerResult HandleGetDeployConfig(const Exchange& ex);
+HandlerResult HandleSetDeployConfig(const Exchange& ex);
 
 // ---- Shared by the handlers (admin_common.cc) ----
 

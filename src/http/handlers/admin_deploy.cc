@@ -148,4 +148,42 @@ HandlerResult HandleRedeploy(const Exchange& ex) {
   co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
 }
 
+// ---- The deployment configuration ----
+
+namespace {
+json DeployConfigJson(const core::App& app) {
+  return {{"ui_drafts_disabled", app.settings.ui_drafts_disabled},
+          {"automatic_deployment", {{"enabled", false}, {"provider", "github"}, {"installation_ids", json::array()}}},
+          {"last_modified", app.created_at}};
+}
+}  // namespace
+
+HandlerResult HandleGetDeployConfig(const Exchange& ex) {
+  auto t = TargetOf(ex);
+  if (!t.ok()) co_return t.status();
+  auto& config = t->admin->config;
+  auto job = [&config, id = t->app_id] { return config.App(id); };
+  auto app = co_await OnAdminWorker<core::App>(*t->admin, &job);
+  if (!app.ok()) co_return app.status();
+  co_return JsonOk(ex, DeployConfigJson(*app));
+}
+
+HandlerResult HandleSetDeployConfig(const Exchange& ex) {
+  auto t = TargetOf(ex);
+  if (!t.ok()) co_return t.status();
+  auto body = ParseJsonObjectBody(ex.request);
+  if (!body.ok()) co_return body.status();
+  auto flag = body->find("ui_drafts_disabled");
+  if (flag == body->end() || !flag->is_boolean())
+    co_return Status::InvalidArgument(ErrorCode::kMissingParameter, "expected \"ui_drafts_disabled\" as a boolean");
+  if (auto automatic = body->find("automatic_deployment"); automatic != body->end() && automatic->is_object() &&
+                                                           automatic->value("enabled", false))
+    co_return Status::InvalidArgument(ErrorCode::kInvalidParameter, "automatic deployment from GitHub is not supported");
+  auto& config = t->admin->config;
+  auto job = [&config, id = t->app_id, disabled = flag->get<bool>()] { return config.SetUiDraftsDisabled(id, disabled); };
+  auto app = co_await OnAdminWorker<core::App>(*t->admin, &job);
+  if (!app.ok()) co_return app.status();
+  co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
+}
+
 }  // namespace guestpass::http
