@@ -101,11 +101,11 @@ std::string UrlEncode(const std::string& value) {
 }
 
 core::Result<HttpResponse> AdminClient::Send(const std::string& method, const std::string& path, const json& body,
-                                             const std::string& bearer) {
+                                             const std::string& bearer, const std::string& accept) {
   HttpRequest request;
   request.method = method;
   request.url = profile_.url + kAdminApiPath + path;
-  request.headers = {{"Accept", "application/json"}, {"X-BAAS-Request-Origin", kRequestOrigin}};
+  request.headers = {{"Accept", accept}, {"X-BAAS-Request-Origin", kRequestOrigin}};
   if (!bearer.empty()) request.headers.emplace_back("Authorization", "Bearer " + bearer);
   if (!body.is_null()) {
     request.headers.emplace_back("Content-Type", "application/json");
@@ -119,7 +119,7 @@ core::Result<HttpResponse> AdminClient::Send(const std::string& method, const st
 Status AdminClient::Refresh() {
   const Status rejected = Status::Unauthenticated(ErrorCode::kNone, "session expired: run guestpass login");
   if (profile_.refresh_token.empty()) return rejected;
-  auto response = Send("POST", "/auth/session", nullptr, profile_.refresh_token);
+  auto response = Send("POST", "/auth/session", nullptr, profile_.refresh_token, "application/json");
   if (!response.ok()) return response.status();
   if (response->status != 201) return rejected;
   json j = ParseBody(*response);
@@ -130,8 +130,8 @@ Status AdminClient::Refresh() {
   return Status::Ok();
 }
 
-core::Result<json> AdminClient::Call(const std::string& method, const std::string& path, const json& body,
-                                     Auth auth) {
+core::Result<HttpResponse> AdminClient::Exchange(const std::string& method, const std::string& path,
+                                                 const json& body, Auth auth, const std::string& accept) {
   auto bearer = [&] {
     switch (auth) {
       case Auth::kAccess:
@@ -143,7 +143,7 @@ core::Result<json> AdminClient::Call(const std::string& method, const std::strin
     }
     return std::string();
   };
-  auto response = Send(method, path, body, bearer());
+  auto response = Send(method, path, body, bearer(), accept);
   if (!response.ok()) return response.status();
   if (auth == Auth::kAccess && IsInvalidSession(*response)) {
     if (Status refreshed = Refresh(); !refreshed.ok()) {
@@ -155,14 +155,27 @@ core::Result<json> AdminClient::Call(const std::string& method, const std::strin
       (void)save_(profile_);
       return refreshed;
     }
-    response = Send(method, path, body, profile_.access_token);
+    response = Send(method, path, body, profile_.access_token, accept);
     if (!response.ok()) return response.status();
   }
   if (response->status < 200 || response->status >= 300) return ErrorStatus(*response);
+  return response;
+}
+
+core::Result<json> AdminClient::Call(const std::string& method, const std::string& path, const json& body,
+                                     Auth auth) {
+  auto response = Exchange(method, path, body, auth, "application/json");
+  if (!response.ok()) return response.status();
   if (response->body.empty()) return json(nullptr);
   json j = ParseBody(*response);
   if (j.is_discarded()) return Status::Internal("the server's answer to " + method + " " + path + " is not JSON");
   return j;
+}
+
+core::Result<std::string> AdminClient::GetBytes(const std::string& path, const std::string& accept) {
+  auto response = Exchange("GET", path, nullptr, Auth::kAccess, accept);
+  if (!response.ok()) return response.status();
+  return std::move(response->body);
 }
 
 }  // namespace guestpass::cli

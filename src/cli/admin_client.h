@@ -72,9 +72,18 @@ class AdminClient {
   core::Result<nlohmann::json> Call(const std::string& method, const std::string& path,
                                     const nlohmann::json& body = nullptr, Auth auth = Auth::kAccess);
 
+  // GET `path` with the access token (refreshed and retried as Call does)
+  // and `Accept: accept`; the 2xx answer's body as bytes, whatever it holds
+  // (the export's zip). Errors as Call's.
+  core::Result<std::string> GetBytes(const std::string& path, const std::string& accept);
+
  private:
   core::Result<HttpResponse> Send(const std::string& method, const std::string& path, const nlohmann::json& body,
-                                  const std::string& bearer);
+                                  const std::string& bearer, const std::string& accept);
+  // Send with the token of `auth`, refreshed and sent again once on
+  // InvalidSession; ErrorStatus for an answer that is not 2xx.
+  core::Result<HttpResponse> Exchange(const std::string& method, const std::string& path, const nlohmann::json& body,
+                                      Auth auth, const std::string& accept);
   // POST /auth/session: Ok with the new access token in the profile (and
   // saved); Unavailable when no answer came; Unauthenticated "session
   // expired: run guestpass login" when the server refused.
