@@ -1,5 +1,5 @@
-// apps_commands.cc: `guestpass apps list|create|describe|delete`: the
-// server's apps, named by their client app id.
+// apps_commands.cc: `guestpass apps list|create|describe|delete|diff`: the
+// server's apps, named by their client app id (diff is transfer_commands.cc's).
 #include "cli/commands.h"
 #include "cli/output.h"
 
@@ -14,10 +14,13 @@ constexpr const char* kAppsUsage =
     "       guestpass apps create --name NAME [--json]\n"
     "       guestpass apps describe --app APP [--json]\n"
     "       guestpass apps delete --app APP [--yes] [--json]\n"
+    "       guestpass apps diff --remote APP --local DIR [--json]\n"
     "  APP is the client app id (myapp-abcde). Every command takes --profile P.\n"
     "  describe shows the app, its authentication providers and its recent deployments.\n"
     "  delete removes the app with all its users and sessions; it asks first on a terminal,\n"
-    "  and needs --yes otherwise.\n";
+    "  and needs --yes otherwise.\n"
+    "  diff prints the unified diffs guestpass push --local DIR would deploy (guestpass.json\n"
+    "  included), \"no differences\" when there are none; it changes nothing.\n";
 
 constexpr size_t kRecentDeployments = 5;
 
@@ -115,11 +118,12 @@ int Apps(Context& ctx, const std::vector<std::string>& args) {
   if (sub == "create") return Create(ctx, rest);
   if (sub == "describe") return Describe(ctx, rest);
   if (sub == "delete") return Delete(ctx, rest);
+  if (sub == "diff") return AppsDiff(ctx, rest, kAppsUsage);
   if (sub == "help" || sub == "--help" || sub == "-h") {
     ctx.out << kAppsUsage;
     return kExitOk;
   }
-  return UsageError(ctx, "apps", sub.empty() ? "a subcommand is required: list, create, describe or delete"
+  return UsageError(ctx, "apps", sub.empty() ? "a subcommand is required: list, create, describe, delete or diff"
                                              : "unknown subcommand '" + sub + "'");
 }
 

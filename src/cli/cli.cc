@@ -96,7 +96,8 @@ void PrintJson(Context& ctx, const json& value) {
 
 bool IsCommand(const std::string& command) {
   return command == "login" || command == "logout" || command == "whoami" || command == "apps" ||
-         command == "users" || command == "deployments";
+         command == "users" || command == "deployments" || command == "pull" || command == "push" ||
+         command == "secrets";
 }
 
 int Run(const std::string& command, const std::vector<std::string>& args, Context& ctx) {
@@ -106,6 +107,9 @@ int Run(const std::string& command, const std::vector<std::string>& args, Contex
   if (command == "apps") return Apps(ctx, args);
   if (command == "users") return Users(ctx, args);
   if (command == "deployments") return Deployments(ctx, args);
+  if (command == "pull") return Pull(ctx, args);
+  if (command == "push") return Push(ctx, args);
+  if (command == "secrets") return Secrets(ctx, args);
   return Fail(ctx, "unknown command '" + command + "'");
 }
 
@@ -127,11 +131,14 @@ const char* CommandsUsage() {
   return "  login     login --url URL (--username NAME --password-stdin | --api-key PUB --private-api-key PRIV)\n"
          "  logout    end the session of a profile\n"
          "  whoami    show the server, user and group of a profile\n"
-         "  apps      apps list|create|describe|delete: the server's apps\n"
+         "  apps      apps list|create|describe|delete|diff: the server's apps\n"
          "  users     users list|count|delete|disable|enable|revoke --app APP: an app's users\n"
          "  deployments\n"
          "            deployments list|redeploy --app APP: an app's deployment history\n"
-         "            (these six talk to a running server's Admin API; see docs/cli.md)\n";
+         "  pull      pull --remote APP --local DIR: write an app's configuration files\n"
+         "  push      push --remote APP --local DIR: deploy a directory's configuration\n"
+         "  secrets   secrets list|create|update|delete --app APP: an app's secrets\n"
+         "            (these nine talk to a running server's Admin API; see docs/cli.md)\n";
 }
 
 }  // namespace guestpass::cli

@@ -1,5 +1,5 @@
 // cli.h: the admin CLI, `guestpass login|logout|whoami|apps|users|
-// deployments`: commands that drive a running server over the Admin API
+// deployments|pull|push|secrets`: commands that drive a running server over the Admin API
 // only (never its store), named after the App Services CLI (admin-api.md
 // 7.8). docs/cli.md is the user's reference.
 //

@@ -1,16 +1,20 @@
 // cli_test.cc: the admin CLI's commands against a scripted Admin API:
 // usage errors (exit 2, one line), the way to `guestpass login`, a login
-// that stores no password, confirmations, paging, and --json output.
+// that stores no password, confirmations, paging, and --json output; pull,
+// push through a draft (discarded on every failure) and secrets whose
+// values are never printed.
 #include "cli/cli.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli/fake_transport.h"
+#include "config/app_zip.h"
 #include "testutil/temp_dir.h"
 
 namespace guestpass::cli {
@@ -101,6 +105,12 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
       {"login", {"--username", "admin", "--password-stdin"}},
       {"login", {"--url", "localhost:8080", "--username", "admin", "--password-stdin"}},
       {"whoami", {"--profile", "../etc"}},
+      {"pull", {"--remote", "x"}},
+      {"push", {"--local", "d"}},
+      {"apps", {"diff", "--remote", "x"}},
+      {"secrets", {"create", "--app", "x", "--name", "n"}},
+      {"secrets", {"update", "--app", "x", "--secret", "n"}},
+      {"secrets", {"delete", "--app", "x"}},
   };
   for (const auto& [command, args] : cases) {
     auto r = RunCli(command, args);
@@ -114,7 +124,8 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
 }
 
 TEST_F(CliTest, HelpGoesToStdoutAndSucceeds) {
-  for (const std::string command : {"login", "logout", "whoami", "apps", "users", "deployments"}) {
+  for (const std::string command :
+       {"login", "logout", "whoami", "apps", "users", "deployments", "pull", "push", "secrets"}) {
     auto r = RunCli(command, {"--help"});
     EXPECT_EQ(r.code, 0) << command;
     EXPECT_EQ(r.out.rfind("usage: guestpass " + command, 0), 0u) << r.out;
@@ -238,6 +249,203 @@ TEST_F(CliTest, AServerThatIsDownIsSaidInWords) {
   auto r = RunCli("apps", {"list"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "guestpass: cannot reach http://127.0.0.1:9: connection refused\n");
+}
+
+// A server with one app (shop-abcde, anon-user on) for pull, push and
+// secrets: drafts, PATCH push, deployments and secrets, with switches for
+// the failures a push must clean up after.
+class TransferTest : public CliTest {
+ protected:
+  void SetUp() override {
+    LogIn();
+    transport_.set_handler([this](const HttpRequest& r) { return Serve(r); });
+  }
+
+  static config::AppFiles Export(bool anon_disabled) {
+    core::App app;
+    app.client_app_id = "shop-abcde";
+    app.name = "shop";
+    core::ProviderConfig anon;
+    anon.name = anon.type = "anon-user";
+    anon.disabled = anon_disabled;
+    app.providers = {anon};
+    return config::ExportAppFiles(app);
+  }
+
+  core::Result<HttpResponse> Serve(const HttpRequest& r) {
+    const std::string path = r.url.substr(r.url.find("/api/admin/v3.0") + 15);
+    const std::string app = "/groups/g1/apps/a1";
+    if (path == app + "/export") return HttpResponse{200, "application/zip", *config::ZipAppFiles(Export(deployed_))};
+    if (path == app + "/drafts" && r.method == "POST") {
+      if (draft_open_) return JsonAnswer(409, R"({"error":"a draft already exists","error_code":"DraftAlreadyExists"})");
+      draft_open_ = true;
+      return JsonAnswer(201, R"({"_id":"d2"})");
+    }
+    if (path == app + "/drafts" && r.method == "GET")
+      return JsonAnswer(200, draft_open_ ? R"([{"_id":"d1"}])" : "[]");
+    if (path.starts_with(app + "/drafts/") && r.method == "DELETE") {
+      draft_open_ = false;
+      return HttpResponse{204, "", ""};
+    }
+    if (path == app + "/push") {
+      if (refuse_push_) return JsonAnswer(400, R"({"error":"provider anon-user: bad config","error_code":"InvalidParameter"})");
+      pushed_ = json::parse(r.body);
+      return HttpResponse{204, "", ""};
+    }
+    if (path == app + "/drafts/d2/diff") return JsonAnswer(200, R"({"diffs":["--- a/x\n"]})");
+    if (path == app + "/drafts/d2/deployment") {
+      if (fail_deployment_)
+        return JsonAnswer(201, R"({"_id":"dep9","status":"failed","status_error_message":"no way"})");
+      deployed_ = true;
+      draft_open_ = false;
+      return JsonAnswer(201, R"({"_id":"dep9","name":")" + json::parse(r.body).value("name", "dep9") +
+                                 R"(","status":"successful"})");
+    }
+    if (path == app + "/secrets" && r.method == "GET") return JsonAnswer(200, R"([{"_id":"s1","name":"jwt"}])");
+    if (path == app + "/secrets" && r.method == "POST") {
+      secret_bodies_.push_back(r.body);
+      return JsonAnswer(201, R"({"_id":"s2","name":"new"})");
+    }
+    if (path == app + "/secrets/s1" && r.method == "PUT") {
+      secret_bodies_.push_back(r.body);
+      return HttpResponse{204, "", ""};
+    }
+    return FakeAdminApi(r);
+  }
+
+  // A directory pulled from the app, with anon-user disabled when `disable`.
+  std::string Directory(bool disable) {
+    const std::string dir = tmp_.File("app");
+    config::AppFiles files = Export(false);
+    if (disable) files = Export(true);
+    for (const auto& [path, bytes] : files) {
+      std::filesystem::create_directories(std::filesystem::path(dir + "/" + path).parent_path());
+      std::ofstream(dir + "/" + path) << bytes;
+    }
+    return dir;
+  }
+
+  size_t Count(const std::string& method, const std::string& suffix) const {
+    size_t n = 0;
+    for (const auto& r : transport_.requests())
+      if (r.method == method && r.url.ends_with(suffix)) ++n;
+    return n;
+  }
+
+  bool deployed_ = false;  // anon-user disabled by a push
+  bool draft_open_ = false;
+  bool refuse_push_ = false;
+  bool fail_deployment_ = false;
+  json pushed_;
+  std::vector<std::string> secret_bodies_;
+};
+
+TEST_F(TransferTest, PullWritesTheExportAndAnUnchangedPushDeploysNothing) {
+  const std::string dir = tmp_.File("pulled");
+  auto pulled = RunCli("pull", {"--remote", "shop-abcde", "--local", dir});
+  ASSERT_EQ(pulled.code, 0) << pulled.err;
+  EXPECT_NE(pulled.out.find("pulled shop-abcde into " + dir + ": 4 files, 4 written"), std::string::npos) << pulled.out;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/auth/providers.json"));
+  auto again = RunCli("pull", {"--remote", "shop-abcde", "--local", dir, "--json"});
+  EXPECT_EQ(json::parse(again.out)["written"], json::array());
+
+  auto push = RunCli("push", {"--remote", "shop-abcde", "--local", dir});
+  ASSERT_EQ(push.code, 0) << push.err;
+  EXPECT_EQ(push.out, "nothing to push: shop-abcde is up to date\n");
+  EXPECT_EQ(RunCli("apps", {"diff", "--remote", "shop-abcde", "--local", dir}).out, "no differences\n");
+  EXPECT_EQ(Count("POST", "/drafts"), 0u);
+}
+
+TEST_F(TransferTest, PushDeploysThroughADraft) {
+  const std::string dir = Directory(/*disable=*/true);
+  auto diff = RunCli("apps", {"diff", "--remote", "shop-abcde", "--local", dir, "--json"});
+  ASSERT_EQ(diff.code, 0) << diff.err;
+  EXPECT_EQ(json::parse(diff.out).size(), 1u);
+  auto dry = RunCli("push", {"--remote", "shop-abcde", "--local", dir, "--dry-run"});
+  ASSERT_EQ(dry.code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("dry run: nothing was pushed"), std::string::npos);
+  auto refused = RunCli("push", {"--remote", "shop-abcde", "--local", dir});  // no terminal, no --yes
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_EQ(Count("POST", "/drafts"), 0u);
+
+  auto push = RunCli("push", {"--remote", "shop-abcde", "--local", dir, "--yes", "--deployment-name", "v2"});
+  ASSERT_EQ(push.code, 0) << push.err;
+  EXPECT_NE(push.out.find("deploying draft d2"), std::string::npos) << push.out;
+  EXPECT_NE(push.out.find("deployed shop-abcde: deployment dep9 (v2)"), std::string::npos) << push.out;
+  EXPECT_EQ(pushed_["auth_providers"][0]["disabled"], true);
+  EXPECT_EQ(pushed_["app_id"], "shop-abcde");
+  EXPECT_EQ(json::parse(transport_.requests().back().body), json({{"name", "v2"}}));
+}
+
+TEST_F(TransferTest, AnOpenDraftStopsThePushUnlessYes) {
+  const std::string dir = Directory(/*disable=*/true);
+  draft_open_ = true;
+  auto r = RunCli("push", {"--remote", "shop-abcde", "--local", dir}, "y\n", /*terminal=*/true);
+  EXPECT_EQ(r.code, 1);
+  ExpectOneErrorLine(r.err.substr(r.err.find("guestpass: ")));
+  EXPECT_NE(r.err.find("an administrator has an open draft of shop-abcde (draft d1): push --yes discards it"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(Count("PATCH", "/push"), 0u);
+  auto forced = RunCli("push", {"--remote", "shop-abcde", "--local", dir, "--yes"});
+  ASSERT_EQ(forced.code, 0) << forced.err;
+  EXPECT_EQ(Count("DELETE", "/drafts/d1"), 1u);
+  EXPECT_EQ(Count("PATCH", "/push"), 1u);
+}
+
+TEST_F(TransferTest, ARefusedPushOrAFailedDeploymentDiscardsTheDraft) {
+  const std::string dir = Directory(/*disable=*/true);
+  refuse_push_ = true;
+  auto r = RunCli("push", {"--remote", "shop-abcde", "--local", dir, "--yes", "--json"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "guestpass: push refused: provider anon-user: bad config\n");
+  EXPECT_EQ(Count("DELETE", "/drafts/d2"), 1u);
+  EXPECT_FALSE(draft_open_);
+
+  refuse_push_ = false;
+  fail_deployment_ = true;
+  auto failed = RunCli("push", {"--remote", "shop-abcde", "--local", dir, "--yes", "--json"});
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_EQ(failed.err, "guestpass: deployment dep9 failed: no way\n");
+  EXPECT_EQ(Count("DELETE", "/drafts/d2"), 2u);
+  EXPECT_FALSE(draft_open_);
+}
+
+TEST_F(TransferTest, AnInvalidDirectoryFailsBeforeAnyDraft) {
+  const std::string dir = Directory(false);
+  std::ofstream(dir + "/auth/providers.json") << R"({"magic": {"name": "magic", "type": "magic"}})";
+  auto r = RunCli("push", {"--remote", "shop-abcde", "--local", dir, "--yes"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "guestpass: " + dir + "/auth/providers.json: field 'magic.type': unknown provider type \"magic\"\n");
+  EXPECT_EQ(Count("POST", "/drafts"), 0u);
+}
+
+TEST_F(TransferTest, SecretValuesGoToTheServerAndAreNeverPrinted) {
+  auto created = RunCli("secrets", {"create", "--app", "shop-abcde", "--name", "new", "--value-stdin"}, "t0p-s3cret\n");
+  ASSERT_EQ(created.code, 0) << created.err;
+  EXPECT_EQ(created.out, "created secret new (_id s2)\n");
+  EXPECT_EQ(json::parse(secret_bodies_.back()), json({{"name", "new"}, {"value", "t0p-s3cret"}}));
+  auto empty = RunCli("secrets", {"create", "--app", "shop-abcde", "--name", "new", "--value-stdin"}, "");
+  EXPECT_EQ(empty.code, 2);
+  ExpectOneErrorLine(empty.err);
+
+  auto renamed = RunCli("secrets", {"update", "--app", "shop-abcde", "--secret", "jwt", "--name", "jwt2"});
+  ASSERT_EQ(renamed.code, 0) << renamed.err;
+  EXPECT_EQ(json::parse(secret_bodies_.back()), json({{"name", "jwt2"}}));
+  auto revalued = RunCli("secrets", {"update", "--app", "shop-abcde", "--secret", "s1", "--value", "n3w-value", "--json"});
+  ASSERT_EQ(revalued.code, 0) << revalued.err;
+  EXPECT_EQ(json::parse(secret_bodies_.back()), json({{"name", "jwt"}, {"value", "n3w-value"}}));
+  EXPECT_EQ(revalued.out.find("n3w-value"), std::string::npos);
+
+  auto list = RunCli("secrets", {"list", "--app", "shop-abcde"});
+  EXPECT_EQ(list.out, "NAME  _ID\njwt   s1\n");
+  EXPECT_EQ(RunCli("secrets", {"delete", "--app", "shop-abcde", "--secret", "jwt"}).code, 2);  // needs --yes
+  auto deleted = RunCli("secrets", {"delete", "--app", "shop-abcde", "--secret", "jwt", "--yes"});
+  ASSERT_EQ(deleted.code, 0) << deleted.err;
+  EXPECT_EQ(transport_.requests().back().method, "DELETE");
+  EXPECT_TRUE(transport_.requests().back().url.ends_with("/apps/a1/secrets/s1"));
+  auto missing = RunCli("secrets", {"delete", "--app", "shop-abcde", "--secret", "nope", "--yes"});
+  EXPECT_EQ(missing.err, "guestpass: no secret 'nope' (guestpass secrets list shows the app's secrets)\n");
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // commands.h: what the admin CLI's command groups share (private to cli/):
 // exit codes, the one-line failure, flag parsing with --help, opening the
-// logged-in profile, finding an app by client app id, confirmations, and
-// each group's entry point.
+// logged-in profile, finding an app by client app id, confirmations, reading
+// a secret from stdin, and each group's entry point.
 #pragma once
 
 #include <memory>
@@ -76,6 +76,11 @@ class Session {
 // asking for --yes; an answer other than y/yes: "cancelled").
 int Confirm(Context& ctx, const Flags& flags, const std::string& command, const std::string& question);
 
+// The first line of ctx.in without its line ending ("" when there is none):
+// a password or secret value. On a terminal, "<prompt>: " is asked on
+// ctx.err and the typing is not echoed.
+std::string ReadSecretLine(Context& ctx, const std::string& prompt);
+
 // Prints `value` as JSON (2-space indents) on ctx.out.
 void PrintJson(Context& ctx, const nlohmann::json& value);
 
@@ -86,5 +91,10 @@ int Whoami(Context& ctx, const std::vector<std::string>& args);
 int Apps(Context& ctx, const std::vector<std::string>& args);
 int Users(Context& ctx, const std::vector<std::string>& args);
 int Deployments(Context& ctx, const std::vector<std::string>& args);
+int Pull(Context& ctx, const std::vector<std::string>& args);
+int Push(Context& ctx, const std::vector<std::string>& args);
+int Secrets(Context& ctx, const std::vector<std::string>& args);
+// `apps diff`, with the apps group's usage for --help.
+int AppsDiff(Context& ctx, const std::vector<std::string>& args, const char* usage);
 
 }  // namespace guestpass::cli

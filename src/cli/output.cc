@@ -106,4 +106,10 @@ std::string DeploymentsTable(const json& deployments) {
   return table.Render();
 }
 
+std::string SecretsTable(const json& secrets) {
+  Table table({"NAME", "_ID"});
+  for (const auto& s : secrets) table.Add({Text(s, "name"), Text(s, "_id")});
+  return table.Render();
+}
+
 }  // namespace guestpass::cli

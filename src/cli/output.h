@@ -1,6 +1,6 @@
 // output.h: what the admin CLI prints for people: aligned tables, times and
-// redacted secrets, and the tables of apps, providers, users and
-// deployments rendered from the Admin API's JSON. --json output bypasses
+// redacted secrets, and the tables of apps, providers, users,
+// deployments and secrets rendered from the Admin API's JSON. --json output bypasses
 // all of this. Pure functions: no I/O.
 #pragma once
 
@@ -37,5 +37,7 @@ std::string AppsTable(const nlohmann::json& apps);
 std::string ProvidersTable(const nlohmann::json& providers);
 std::string UsersTable(const nlohmann::json& users);
 std::string DeploymentsTable(const nlohmann::json& deployments);
+// Secrets are {_id, name}: a table of them never has a value to show.
+std::string SecretsTable(const nlohmann::json& secrets);
 
 }  // namespace guestpass::cli

@@ -52,9 +52,10 @@ class EchoOff {
   bool active_ = false;
 };
 
-// The first line of stdin, without its line ending; "" when there is none.
-std::string ReadPassword(Context& ctx) {
-  if (ctx.in_is_terminal) ctx.err << "Password: " << std::flush;
+}  // namespace
+
+std::string ReadSecretLine(Context& ctx, const std::string& prompt) {
+  if (ctx.in_is_terminal) ctx.err << prompt << ": " << std::flush;
   std::string line;
   {
     EchoOff quiet(ctx.in_is_terminal);
@@ -64,8 +65,6 @@ std::string ReadPassword(Context& ctx) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
 }
-
-}  // namespace
 
 int Login(Context& ctx, const std::vector<std::string>& args) {
   for (const auto& arg : args)
@@ -117,7 +116,7 @@ int Login(Context& ctx, const std::vector<std::string>& args) {
     path = "/auth/providers/mongodb-cloud/login";
     credentials = {{"username", profile.api_key}, {"apiKey", profile.private_api_key}};
   } else {
-    const std::string password = ReadPassword(ctx);
+    const std::string password = ReadSecretLine(ctx, "Password");
     if (password.empty()) return Fail(ctx, "--password-stdin: no password on stdin");
     path = "/auth/providers/local-userpass/login";
     credentials = {{"username", profile.username}, {"password", password}};
