@@ -1,8 +1,9 @@
 // End-to-end tests of the admin CLI (`guestpass login|whoami|apps|users|
-// deployments|logout`) against the real server: the binary runs with its
-// own HOME and XDG_CONFIG_HOME, logs in with --password-stdin, and drives
-// apps, users (created with raw anonymous logins) and deployments through the
-// Admin API; failures are one line on stderr with a non-zero exit; an
+// deployments|pull|push|secrets|logout`) against the real server: the binary
+// runs with its own HOME and XDG_CONFIG_HOME, logs in with --password-stdin,
+// and drives apps, users (created with raw anonymous logins), deployments,
+// an app's files (pull, apps diff, push through a draft) and secrets through
+// the Admin API; failures are one line on stderr with a non-zero exit; an
 // expired or garbled access token is refreshed without the user noticing.
 //
 // Run: GUESTPASS_BIN=/path/to/guestpass node --test cli.test.mjs
@@ -92,7 +93,7 @@ after(async () => {
 
 test("usage lists the admin commands", T, () => {
   const out = ok(cli(["help"]));
-  for (const command of ["login", "logout", "whoami", "apps", "users", "deployments"])
+  for (const command of ["login", "logout", "whoami", "apps", "users", "deployments", "pull", "push", "secrets"])
     assert.match(out, new RegExp(`^  ${command}( |$)`, "m"));
 });
 
@@ -245,6 +246,155 @@ test("profiles are separate, and a refused refresh says to log in again", T, asy
   assert.equal(readProfile("second").refresh_token, "", "the tokens are cleared");
   fails(cli(["apps", "list", "--profile", "second"]), /run guestpass login --profile second/, 1);
   ok(cli(["apps", "list"])); // the default profile is untouched
+});
+
+// ---- pull, apps diff, push ----
+
+let appDir; // where the CLI pulls the app
+const APP_FILES = ["auth/custom_user_data.json", "auth/providers.json", "guestpass.json", "realm_config.json"];
+const readFiles = (dir) => Object.fromEntries(APP_FILES.map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+const deploymentCount = async () =>
+  (await admin("GET", `/groups/${group}/apps/${app._id}/deployments`)).json.length;
+const openDrafts = async () => (await admin("GET", `/groups/${group}/apps/${app._id}/drafts`)).json;
+const anonymousLogin = () => request(routes.login(server.url, app.client_app_id), { method: "POST", json: {} });
+const editJson = (file, edit) => {
+  const p = path.join(appDir, file);
+  const doc = JSON.parse(fs.readFileSync(p, "utf8"));
+  edit(doc);
+  fs.writeFileSync(p, JSON.stringify(doc, null, 2));
+};
+
+test("pull writes the app's files, the same bytes twice, and leaves other files alone", T, async () => {
+  appDir = path.join(await makeTempDir("guestpass-cli-pull-"), "shop"); // created by pull
+  const r = ["--remote", app.client_app_id, "--local", appDir];
+  assert.match(ok(cli(["pull", ...r])), new RegExp(`^pulled ${app.client_app_id} into ${appDir}: 4 files, 4 written$`, "m"));
+  const first = readFiles(appDir);
+  assert.equal(JSON.parse(first["realm_config.json"]).app_id, app.client_app_id);
+  assert.ok(JSON.parse(first["auth/providers.json"])["anon-user"], "anon-user is among the providers");
+  fs.writeFileSync(path.join(appDir, "notes.md"), "my own file\n");
+  fs.writeFileSync(path.join(appDir, "auth", "extra.json"), "{}\n");
+  const again = okJson(["pull", ...r]);
+  assert.deepEqual(again.files, APP_FILES);
+  assert.deepEqual(again.written, [], "nothing changed, nothing written");
+  assert.deepEqual(readFiles(appDir), first, "byte-stable");
+  assert.equal(fs.readFileSync(path.join(appDir, "notes.md"), "utf8"), "my own file\n");
+  assert.equal(fs.readFileSync(path.join(appDir, "auth", "extra.json"), "utf8"), "{}\n");
+  fails(cli(["pull", "--remote", "no-such-app", "--local", appDir]), /no app 'no-such-app'/, 1);
+});
+
+test("pushing the unchanged directory deploys nothing", T, async () => {
+  const before = await deploymentCount();
+  const r = ["--remote", app.client_app_id, "--local", appDir];
+  assert.equal(ok(cli(["apps", "diff", ...r])), "no differences\n");
+  assert.deepEqual(okJson(["apps", "diff", ...r]), []);
+  assert.equal(ok(cli(["push", ...r])), `nothing to push: ${app.client_app_id} is up to date\n`);
+  assert.equal(ok(cli(["push", ...r, "--yes"])), `nothing to push: ${app.client_app_id} is up to date\n`);
+  assert.equal(await deploymentCount(), before);
+  assert.deepEqual(await openDrafts(), []);
+});
+
+test("a provider change: apps diff shows it, --dry-run changes nothing, push --yes deploys it", T, async () => {
+  const r = ["--remote", app.client_app_id, "--local", appDir];
+  editJson("auth/providers.json", (p) => (p["anon-user"].disabled = true));
+  const diff = ok(cli(["apps", "diff", ...r]));
+  assert.match(diff, /^\+\+\+ b\/auth\/providers\.json$/m);
+  assert.match(diff, /^\+\s+"disabled": true/m);
+  const before = await deploymentCount();
+
+  const dry = ok(cli(["push", ...r, "--dry-run"]));
+  assert.match(dry, /^dry run: nothing was pushed$/m);
+  fails(cli(["push", ...r]), /--yes/, 2); // no terminal
+  assert.equal(await deploymentCount(), before);
+  assert.deepEqual(await openDrafts(), []);
+  assert.equal((await anonymousLogin()).status, 200, "anon-user still on");
+
+  const out = ok(cli(["push", ...r, "--yes"]));
+  assert.match(out, /^deploying draft [0-9a-f]{24} to /m);
+  assert.match(out, new RegExp(`^deployed ${app.client_app_id}: deployment [0-9a-f]{24}$`, "m"));
+  assert.equal(await deploymentCount(), before + 1);
+  const [newest] = (await admin("GET", `/groups/${group}/apps/${app._id}/deployments`)).json;
+  assert.equal(newest.status, "successful");
+  assert.equal(newest.origin, "CLI");
+  assert.deepEqual(await openDrafts(), []);
+  const login = await anonymousLogin();
+  assert.notEqual(login.status, 200, `anonymous login refused after the push: ${show(login)}`);
+  assert.equal(ok(cli(["apps", "diff", ...r])), "no differences\n");
+});
+
+test("a guestpass.json change round-trips through push and pull", T, async () => {
+  const r = ["--remote", app.client_app_id, "--local", appDir];
+  editJson("guestpass.json", (g) => (g.anonymous.max_users = 42));
+  assert.match(ok(cli(["apps", "diff", ...r])), /^\+\s+"max_users": 42/m);
+  const pushed = okJson(["push", ...r, "--yes", "--deployment-name", "cap-42"]);
+  assert.equal(pushed.deployment.status, "successful");
+  assert.equal(pushed.deployment.name, "cap-42");
+  assert.equal(pushed.diffs.length, 1);
+  const pulled = (await admin("GET", `/groups/${group}/apps/${app._id}/pull`)).json;
+  assert.equal(pulled.guestpass.anonymous.max_users, 42);
+  const fresh = path.join(await makeTempDir("guestpass-cli-pull-"), "again");
+  ok(cli(["pull", "--remote", app.client_app_id, "--local", fresh]));
+  assert.equal(JSON.parse(fs.readFileSync(path.join(fresh, "guestpass.json"), "utf8")).anonymous.max_users, 42);
+  // Pulling over the edited directory gives the server's bytes back.
+  ok(cli(["pull", ...r]));
+  assert.deepEqual(readFiles(appDir), readFiles(fresh));
+});
+
+test("an invalid directory fails with one line and leaves no draft", T, async () => {
+  const r = ["--remote", app.client_app_id, "--local", appDir];
+  const providersFile = path.join(appDir, "auth", "providers.json");
+  const good = fs.readFileSync(providersFile);
+  const before = await deploymentCount();
+  try {
+    fs.writeFileSync(providersFile, JSON.stringify({ magic: { name: "magic", type: "magic", disabled: false } }));
+    fails(cli(["push", ...r, "--yes"]), /auth\/providers\.json: field 'magic\.type': unknown provider type "magic"/, 1);
+    fails(cli(["apps", "diff", ...r]), /unknown provider type/, 1);
+    assert.deepEqual(await openDrafts(), []);
+    // One only the server refuses (a custom-token config that verifies nothing):
+    // the draft the push opened is discarded.
+    fs.writeFileSync(
+      providersFile,
+      JSON.stringify({ "custom-token": { name: "custom-token", type: "custom-token", disabled: false, config: {} } }),
+    );
+    fails(cli(["push", ...r, "--yes"]), /^guestpass: push refused: /, 1);
+    assert.deepEqual(await openDrafts(), []);
+    assert.equal(await deploymentCount(), before);
+  } finally {
+    fs.writeFileSync(providersFile, good);
+  }
+  assert.equal(ok(cli(["apps", "diff", ...r])), "no differences\n");
+});
+
+test("secrets create, list, update and delete never print a value", T, async () => {
+  const a = ["--app", app.client_app_id];
+  const values = ["first-v4lue-xyz", "second-v4lue-xyz"];
+  const outputs = [];
+  const run = (args, input) => {
+    const res = cli(args, { input });
+    outputs.push(res.stdout, res.stderr);
+    return res;
+  };
+  assert.equal(ok(run(["secrets", "list", ...a])), "no secrets\n");
+  const created = ok(run(["secrets", "create", ...a, "--name", "jwt_key", "--value-stdin"], `${values[0]}\n`));
+  assert.match(created, /^created secret jwt_key \(_id [0-9a-f]{24}\)$/m);
+  const [secret] = JSON.parse(ok(run(["secrets", "list", ...a, "--json"])));
+  assert.deepEqual(Object.keys(secret).sort(), ["_id", "name"]);
+  assert.equal(secret.name, "jwt_key");
+  assert.match(ok(run(["secrets", "list", ...a])), new RegExp(`^jwt_key +${secret._id}$`, "m"));
+  fails(run(["secrets", "create", ...a, "--name", "jwt_key", "--value-stdin"], "again\n"), /./, 1); // taken
+
+  ok(run(["secrets", "update", ...a, "--secret", "jwt_key", "--value-stdin"], `${values[1]}\n`));
+  assert.deepEqual(JSON.parse(ok(run(["secrets", "update", ...a, "--secret", secret._id, "--name", "signing", "--json"]))), {
+    updated: { _id: secret._id, name: "signing" },
+  });
+  assert.deepEqual(
+    JSON.parse(ok(run(["secrets", "list", ...a, "--json"]))).map((s) => s.name),
+    ["signing"],
+  );
+  fails(run(["secrets", "delete", ...a, "--secret", "signing"]), /--yes/, 2);
+  assert.match(ok(run(["secrets", "delete", ...a, "--secret", "signing", "--yes"])), /^deleted secret signing$/m);
+  assert.deepEqual(JSON.parse(ok(run(["secrets", "list", ...a, "--json"]))), []);
+  fails(run(["secrets", "delete", ...a, "--secret", "signing", "--yes"]), /no secret 'signing'/, 1);
+  for (const text of outputs) for (const v of values) assert.ok(!text.includes(v), `a value was printed: ${text}`);
 });
 
 test("apps delete needs --yes without a terminal", T, () => {
