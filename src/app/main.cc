@@ -12,6 +12,7 @@
 
 #include "admin/admin_domain.h"
 #include "admin/config_service.h"
+#include "admin/event_log.h"
 #include "admin/worker.h"
 #include "app/admin_cli.h"
 #include "app/allocator.h"
@@ -158,13 +159,16 @@ int Serve(const std::vector<std::string>& args) {
   admin::SecretAdmin secret_admin(**store, secret_box, clock, ids, random);
   admin::AdminKeys admin_keys(**store, domain->app, clock, ids, random);
   admin::Worker admin_worker;
-  http::AdminServices admin_services{admin_auth,   config,       user_admin, secret_admin,
-                                     admin_keys,   admin_worker, domain->app};
+  http::AdminServices admin_services{admin_auth, config, user_admin, secret_admin, admin_keys, **store,
+                                     admin_worker, domain->app};
+  // The apps' logs (GET .../logs), written off the request path.
+  auto events = std::make_unique<admin::EventLog>(**store, clock, ids);
   auto trusted_proxies = http::TrustedProxies::Parse(cfg.trusted_proxies);
   if (!trusted_proxies.ok()) return Fail("--trusted-proxies: " + trusted_proxies.status().message());
   http::RateLimiter signup_limiter;
   http::Api api({auth_service, registry, &userpass, cfg.public_url, &signup_limiter, &*trusted_proxies,
-                 http::RateLimit{cfg.signups_per_hour, cfg.signup_burst}, &admin_services, cfg.admin_origins});
+                 http::RateLimit{cfg.signups_per_hour, cfg.signup_burst}, &admin_services, events.get(),
+                 cfg.admin_origins});
 
   http::ServerOptions options;
   options.host = cfg.listen_host;
@@ -202,6 +206,7 @@ int Serve(const std::vector<std::string>& args) {
   server.Run(/*handle_signals=*/true);
   inactivity_job.Stop();  // after the batch in progress
   log::Info("stopped: all requests answered, closing the store");
+  events.reset();  // writes the last log events
   store->reset();  // drains queued writes, checkpoints the WAL
   log::Info("store closed");
   return 0;

@@ -269,13 +269,13 @@ void AuthService::Logout(std::string_view refresh_token, store::Callback<LogoutR
     }
     store_.DeleteSession(r->session.user_id, r->session.id, /*delete_user_if_anonymous=*/true,
                          core::Deletion{clock_.NowSeconds(), "user", "the anonymous user logged out"},
-                         [done](core::Result<store::DeleteSessionOutcome> o) {
+                         [done, app_id = r->user.app_id](core::Result<store::DeleteSessionOutcome> o) {
                            if (!o.ok()) {
                              if (o.status().IsNotFound())
                                return done(InvalidSession("invalid session: failed to find refresh token"));
                              return done(o.status());
                            }
-                           done(LogoutResult{o->user_id, o->user_deleted});
+                           done(LogoutResult{o->user_id, app_id, o->user_deleted});
                          });
   });
 }

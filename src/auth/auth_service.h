@@ -49,6 +49,7 @@ struct LoginResult {
 
 struct LogoutResult {
   core::ObjectId user_id;
+  core::ObjectId app_id;
   bool user_deleted = false;  // an anonymous user is deleted with its session
 };
 

@@ -218,6 +218,19 @@ struct Deployment {
 
 inline constexpr std::string_view kAuditAppDelete = "app.delete";
 
+// One entry of an app's log (the Admin API's GET .../logs): a client
+// authentication event (type "AUTH": login, logout, failures) or an
+// administrator's action ("ADMIN"). Its id is time-ordered.
+struct LogEvent {
+  ObjectId id;
+  ObjectId app_id;
+  std::string type;  // "AUTH" or "ADMIN"
+  bool error = false;
+  ObjectId user_id;  // the app user, or the administrator; zero when none
+  int64_t at_ms = 0;  // when the request started, Unix milliseconds
+  std::string entry_json = "{}";  // the rest of the entry (request, status, error, auth_event ...)
+};
+
 // A named secret of an app (the Admin API's /secrets): provider configs
 // refer to it by name. Its value is stored sealed (crypto/secret_box.h)
 // and never shown again.

@@ -3,7 +3,9 @@
 #include "http/api.h"
 
 #include <exception>
+#include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
 #include "http/admin_routes.h"
 #include "http/await.h"
 #include "http/client_routes.h"
@@ -62,6 +64,10 @@ void Api::Finish(const Request& req, Response& res, const std::string& request_i
 boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::address peer) {
   const std::string request_id = NextRequestId();
   core::Result<Response> result = core::Status::Internal("not handled");
+  EventNote note;
+  const Route* logged = nullptr;  // the route, when its requests go to the apps' log
+  const store::SessionWithUser* administrator = nullptr;
+  std::optional<core::Result<store::SessionWithUser>> admin;
   if (req.method() == bhttp::verb::options) {
     result = IsAdmin(req) ? AdminPreflightResponse(req, services_.admin_origins) : PreflightResponse(req);
   } else if (auto route = router_.Match(req.method(), Sv(req.target())); !route.ok()) {
@@ -70,9 +76,12 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
     result = token.status();
   } else {
     try {
+      if (route->route->log != LogAs::kNone) logged = route->route;
+      if (route->route->log == LogAs::kAdmin) {
+        if (auto id = core::ObjectId::FromHex(route->Param("app"))) note.app_id = *id;
+      }
       // An administrator's access token is verified before the handler runs
       // (by the admin domain's AuthService: an app user's token fails here).
-      std::optional<core::Result<store::SessionWithUser>> admin;
       if (route->route->auth == RouteAuth::kAdminAccess) {
         if (services_.admin == nullptr) {
           admin = core::Status::NotFound(core::ErrorCode::kNotFound, "this server has no Admin API");
@@ -84,7 +93,8 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
       if (admin && !admin->ok()) {
         result = admin->status();
       } else {
-        const Exchange ex{req, *route, services_, request_id, peer, *token, admin ? &**admin : nullptr};
+        administrator = admin ? &**admin : nullptr;
+        const Exchange ex{req, *route, services_, request_id, peer, *token, administrator, &note};
         result = co_await route->route->handler(ex);
       }
     } catch (const std::exception& e) {
@@ -108,8 +118,72 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
                  {{"request_id", request_id}, {"target", std::string(Sv(req.target()))}, {"status", s.ToString()}});
     }
   }
+  if (logged != nullptr && services_.events != nullptr && !note.app_id.IsZero())
+    RecordEvent(*logged, req, res, peer, note, administrator);
   Finish(req, res, request_id);
   co_return res;
+}
+
+void Api::RecordEvent(const Route& route, const Request& req, const Response& res,
+                      const boost::asio::ip::address& peer, const EventNote& note,
+                      const store::SessionWithUser* administrator) {
+  // Written by hand: every login records one, and a JSON document cost more
+  // than the rest of the entry (callgrind).
+  core::LogEvent event;
+  event.app_id = note.app_id;
+  const bool failed = res.result_int() >= 400;
+  event.error = failed;
+  std::string_view target = Sv(req.target());
+  target = target.substr(0, target.find('?'));  // query strings may carry tokens: never logged
+  std::string& out = event.entry_json;
+  out.clear();  // not the default "{}"
+  out.reserve(256);
+  out += R"({"request_url":)";
+  core::AppendJsonString(out, target);
+  out += R"(,"request_method":)";
+  core::AppendJsonString(out, Sv(req.method_string()));
+  out += R"(,"status":)";
+  out += std::to_string(res.result_int());
+  static const TrustedProxies kNone;
+  std::string forwarded;
+  for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) {
+    if (!forwarded.empty()) forwarded += ',';
+    forwarded += Sv(it->value());
+  }
+  out += R"(,"remote_ip_address":)";
+  core::AppendJsonString(
+      out, ClientAddress(peer, forwarded, services_.trusted_proxies ? *services_.trusted_proxies : kNone).to_string());
+  if (failed) {
+    const auto body = nlohmann::json::parse(res.body(), nullptr, false);
+    if (body.is_object()) {
+      out += R"(,"error":)";
+      core::AppendJsonString(out, body.value("error", ""));
+      out += R"(,"error_code":)";
+      core::AppendJsonString(out, body.value("error_code", ""));
+    }
+  }
+  if (route.log == LogAs::kAuth) {
+    event.type = "AUTH";
+    event.user_id = note.user_id;
+    out += R"(,"auth_event":{"type":)";
+    core::AppendJsonString(out, note.auth_event);
+    out += failed ? R"(,"failed":true)" : R"(,"failed":false)";
+    if (!note.provider.empty()) {
+      out += R"(,"provider":)";
+      core::AppendJsonString(out, note.provider);
+    }
+    out += '}';
+  } else {
+    event.type = "ADMIN";
+    if (administrator != nullptr) {
+      event.user_id = administrator->user.id;
+      const auto data = nlohmann::json::parse(administrator->user.data_json, nullptr, false);
+      out += R"(,"administrator":)";
+      core::AppendJsonString(out, data.is_object() ? data.value("name", "") : "");
+    }
+  }
+  out += '}';
+  services_.events->Record(std::move(event));
 }
 
 Response Api::Reject(const Request& partial, const core::Status& status) {

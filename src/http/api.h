@@ -35,6 +35,11 @@ class Api {
   void Finish(const Request& req, Response& res, const std::string& request_id);
   // Whether the target belongs to the Admin API's mount (its CORS rule).
   bool IsAdmin(const Request& req) const;
+  // Queues the apps' log entry of a logged route's request (never its query
+  // string, headers or body: they may carry tokens and passwords).
+  void RecordEvent(const Route& route, const Request& req, const Response& res,
+                   const boost::asio::ip::address& peer, const EventNote& note,
+                   const store::SessionWithUser* administrator);
 
   Services services_;
   Router router_;

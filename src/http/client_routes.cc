@@ -14,7 +14,7 @@ using A = RouteAuth;
 constexpr Route kClientRoutes[] = {
     {V::get, "/app/{app}/location", A::kNone, HandleLocation},
     // ?link=true asks for the current user's access token; the handler reads it.
-    {V::post, "/app/{app}/auth/providers/{provider}/login", A::kNone, HandleLogin},
+    {V::post, "/app/{app}/auth/providers/{provider}/login", A::kNone, HandleLogin, LogAs::kAuth},
     {V::post, "/app/{app}/auth/providers/local-userpass/register", A::kNone, HandleRegister},
     {V::post, "/app/{app}/auth/providers/local-userpass/confirm", A::kNone, HandleConfirm},
     {V::post, "/app/{app}/auth/providers/local-userpass/confirm/send", A::kNone, HandleResendConfirmation},
@@ -24,7 +24,7 @@ constexpr Route kClientRoutes[] = {
     {V::post, "/app/{app}/auth/providers/local-userpass/reset/call", A::kNone, HandleCallReset},
     {V::get, "/auth/profile", A::kUserAccess, HandleProfile},
     {V::post, "/auth/session", A::kUserRefresh, HandleRefresh},
-    {V::delete_, "/auth/session", A::kUserRefresh, HandleLogout},
+    {V::delete_, "/auth/session", A::kUserRefresh, HandleLogout, LogAs::kAuth},
     {V::delete_, "/auth/delete", A::kUserAccess, HandleDeleteUser},
     {V::post, "/auth/api_keys", A::kUserRefresh, HandleCreateApiKey},
     {V::get, "/auth/api_keys", A::kUserRefresh, HandleListApiKeys},

@@ -44,11 +44,16 @@ enum class RouteAuth {
   kAdminRefresh,  // an administrator's refresh token, verified by the handler's call
 };
 
+// Which of the apps' logs (the Admin API's GET .../logs) a route's requests
+// go to: client authentication events, administrators' changes, or none.
+enum class LogAs { kNone, kAuth, kAdmin };
+
 struct Route {
   bhttp::verb method;
   std::string_view pattern;  // below the mount's prefix, e.g. "/app/{app}/location"
   RouteAuth auth;
   Handler handler;
+  LogAs log = LogAs::kNone;
 };
 
 // A table mounted under a prefix ("" for the server's root).

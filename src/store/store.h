@@ -10,6 +10,7 @@
 // many callers into one durable commit (group commit).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -53,6 +54,27 @@ class Store {
   // email/password accounts and tokens, secrets, draft and deployments, and records
   // `why` as an audit event, atomically. NotFound if there is no such app.
   virtual void DeleteApp(core::ObjectId app_id, core::Deletion why, StatusCallback done) = 0;
+
+  // ---- The apps' logs ----
+  // Appends the events (of any apps) in one write. REQUIRES: each event's
+  // id is fresh and its at_ms lies in its id's second (admin::EventLog makes
+  // them so): stores may find events by their ids' times.
+  virtual void AppendLogEvents(std::vector<core::LogEvent> events, StatusCallback done) = 0;
+  struct LogQuery {
+    core::ObjectId app_id;
+    std::vector<std::string> types;    // any of these; empty: every type
+    std::optional<bool> error;         // only errors (true) or only non-errors (false)
+    core::ObjectId user_id;            // zero: any user
+    int64_t start_ms = 0;              // at_ms > start_ms
+    int64_t end_ms = INT64_MAX;        // at_ms <= end_ms
+    size_t skip = 0;                   // of the newest matching ones
+    size_t limit = 100;
+  };
+  // The query's events, newest first.
+  virtual void ListLogEvents(LogQuery query, Callback<std::vector<core::LogEvent>> done) = 0;
+  // Deletes events (of every app) recorded before `before_ms`, at most
+  // `limit` in one write; returns how many went.
+  virtual void PurgeLogEvents(int64_t before_ms, size_t limit, Callback<int64_t> done) = 0;
 
   // ---- Secrets ----
   // The app's secrets in name order.

@@ -1630,4 +1630,79 @@ TEST_P(StoreContractTest, SecretsAreKeptPerAppByUniqueNameAndTheirBytesExactly) 
   EXPECT_EQ(Secrets(other.id)->size(), 1u);
 }
 
+
+// ---- The apps' logs ----
+
+TEST_P(StoreContractTest, LogEventsAreListedNewestFirstFilteredPagedAndPurgedByAge) {
+  // Events are made as EventLog makes them: a fresh id, and the time of the
+  // id's second (stores may find events by their ids' times).
+  const core::ObjectId app = ids_.Next();
+  const core::ObjectId other = ids_.Next();
+  const core::ObjectId user = ids_.Next();
+  std::vector<core::LogEvent> events;
+  std::vector<int64_t> at;
+  for (int i = 0; i < 6; ++i) {
+    clock_.Advance(1);
+    core::LogEvent e;
+    e.id = ids_.Next();
+    e.app_id = i == 5 ? other : app;
+    e.type = i % 2 ? "ADMIN" : "AUTH";
+    e.error = i == 2;
+    e.user_id = i == 4 ? user : core::ObjectId();
+    e.at_ms = clock_.NowSeconds() * 1000;
+    e.entry_json = R"({"n":)" + std::to_string(i) + "}";
+    events.push_back(e);
+    at.push_back(e.at_ms);
+  }
+  ASSERT_TRUE(AwaitStatus([&](auto done) { store_->AppendLogEvents(events, done); }).ok());
+  auto list = [&](Store::LogQuery q) {
+    auto r = Await<std::vector<core::LogEvent>>([&](auto done) { store_->ListLogEvents(q, done); });
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<int64_t> got;
+    for (const auto& e : *r) got.push_back(e.at_ms);
+    return got;
+  };
+  Store::LogQuery q;
+  q.app_id = app;
+  EXPECT_EQ(list(q), (std::vector<int64_t>{at[4], at[3], at[2], at[1], at[0]}));
+  q.types = {"AUTH"};
+  EXPECT_EQ(list(q), (std::vector<int64_t>{at[4], at[2], at[0]}));
+  q.types = {};
+  q.error = true;
+  EXPECT_EQ(list(q), (std::vector<int64_t>{at[2]}));
+  q.error = false;
+  q.user_id = user;
+  EXPECT_EQ(list(q), (std::vector<int64_t>{at[4]}));
+  q = Store::LogQuery();
+  q.app_id = app;
+  q.start_ms = at[0];
+  q.end_ms = at[3];
+  EXPECT_EQ(list(q), (std::vector<int64_t>{at[3], at[2], at[1]}));
+  q.limit = 1;
+  q.skip = 1;
+  EXPECT_EQ(list(q), (std::vector<int64_t>{at[2]}));
+  auto full = Await<std::vector<core::LogEvent>>([&](auto done) {
+    Store::LogQuery one;
+    one.app_id = app;
+    one.limit = 1;
+    store_->ListLogEvents(one, done);
+  });
+  ASSERT_EQ(full->size(), 1u);
+  EXPECT_EQ((*full)[0].id, events[4].id);
+  EXPECT_EQ((*full)[0].type, "AUTH");
+  EXPECT_EQ((*full)[0].entry_json, R"({"n":4})");
+  EXPECT_EQ((*full)[0].user_id, user);
+
+  auto purged = Await<int64_t>([&](auto done) { store_->PurgeLogEvents(at[2] + 500, 2, done); });
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(*purged, 2);  // the oldest two, at most `limit`
+  purged = Await<int64_t>([&](auto done) { store_->PurgeLogEvents(at[2] + 500, 100, done); });
+  EXPECT_EQ(*purged, 1);
+  q = Store::LogQuery();
+  q.app_id = app;
+  EXPECT_EQ(list(q), (std::vector<int64_t>{at[4], at[3]}));
+  q.app_id = other;
+  EXPECT_EQ(list(q), (std::vector<int64_t>{at[5]})) << "another app's newer event stays";
+}
+
 }  // namespace guestpass::store

@@ -483,6 +483,63 @@ test("secrets: values go in sealed and never come out; the database file holds n
   assertError(await call("DELETE", `${base}/${created.json._id}`), 404);
 });
 
+test("logs: logins, failures, logouts and administrators' changes, filtered and paged, never a token", T, async () => {
+  const app = await createApp("logged");
+  const base = `/groups/${group}/apps/${app._id}`;
+  const created = await call("POST", `${base}/auth_providers`, { json: { type: "anon-user" } });
+  const ok = await request(routes.login(server.url, app.client_app_id), { method: "POST", json: {} });
+  assert.equal(ok.status, 200, show(ok));
+  const refused = await request(`${routes.login(server.url, app.client_app_id, "local-userpass")}?secret=s3cr3t-query`, {
+    method: "POST",
+    json: { username: "a@example.com", password: "hunter2-password" },
+  });
+  assert.ok(refused.status >= 400, show(refused));
+  const out = await request(`${server.url}${API}/auth/session`, {
+    method: "DELETE",
+    headers: bearer(ok.json.refresh_token),
+  });
+  assert.equal(out.status, 204, show(out));
+  await call("PUT", `${base}/auth_providers/${created.json._id}/disable`);
+
+  // Log events are written off the request path, within about half a second.
+  let logs;
+  for (let i = 0; i < 40; i++) {
+    logs = await call("GET", `${base}/logs`);
+    if (logs.json.logs.length >= 5) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(logs.status, 200, show(logs));
+  const kinds = logs.json.logs.map((l) => `${l.type}:${l.auth_event ? l.auth_event.type : l.request_method}:${l.status}`);
+  assert.deepEqual(kinds.slice().sort(), ["ADMIN:POST:201", "ADMIN:PUT:204", "AUTH:login:200", "AUTH:login:404", "AUTH:logout:204"].sort(), kinds.join());
+  const login = logs.json.logs.find((l) => l.type === "AUTH" && l.status === 200);
+  assert.equal(login.user_id, ok.json.user_id);
+  assert.equal(login.auth_event.provider, "anon-user");
+  assert.equal(login.remote_ip_address, "127.0.0.1");
+  assert.match(login.started, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  const failed = logs.json.logs.find((l) => l.type === "AUTH" && l.status === 404);
+  assert.equal(failed.auth_event.failed, true);
+  assert.equal(failed.error_code, "AuthProviderNotFound");
+  assert.ok(!failed.request_url.includes("?"), "no query string");
+  const adminEntry = logs.json.logs.find((l) => l.type === "ADMIN" && l.request_method === "PUT");
+  assert.equal(adminEntry.administrator, "admin");
+  assert.equal(adminEntry.user_id, session.user_id);
+  for (const needle of ["s3cr3t-query", "hunter2-password", ok.json.access_token, ok.json.refresh_token, session.access_token])
+    assert.ok(!logs.text.includes(needle), `the logs hold ${needle.slice(0, 12)}...`);
+
+  assert.deepEqual((await call("GET", `${base}/logs?errors_only=true`)).json.logs.map((l) => l.status), [404]);
+  assert.equal((await call("GET", `${base}/logs?type=ADMIN`)).json.logs.length, 2);
+  assert.equal((await call("GET", `${base}/logs?user_id=${ok.json.user_id}`)).json.logs.length, 2, "its login and logout");
+  const page = await call("GET", `${base}/logs?limit=2`);
+  assert.equal(page.json.logs.length, 2);
+  assert.equal(typeof page.json.nextEndDate, "string");
+  const next = await call("GET", `${base}/logs?limit=10&end_date=${encodeURIComponent(page.json.nextEndDate)}&skip=${page.json.nextSkip}`);
+  const ids = new Set([...page.json.logs, ...next.json.logs].map((l) => l._id));
+  assert.equal(ids.size, 5, "two pages cover every entry once");
+  assert.deepEqual((await call("GET", `${base}/logs?start_date=2999-01-01T00:00:00Z`)).json.logs, []);
+  assertError(await call("GET", `${base}/logs?start_date=yesterday`), 400);
+  assertError(await call("GET", `${base}/logs?limit=101`), 400);
+});
+
 test("deleting an app ends its users' sessions and its client API", T, async () => {
   const app = await createApp("doomed");
   await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, { json: { type: "anon-user" } });

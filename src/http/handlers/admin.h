@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/await.h"
+#include "store/sync.h"
 #include "http/handlers/handlers.h"
 
 namespace guestpass::http {
@@ -41,6 +42,8 @@ HandlerResult HandleDeleteAppUser(const Exchange& ex);
 HandlerResult HandleEnableUser(const Exchange& ex);
 HandlerResult HandleDisableUser(const Exchange& ex);
 HandlerResult HandleLogoutUser(const Exchange& ex);
+// admin_logs.cc: an app's logs.
+HandlerResult HandleListLogs(const Exchange& ex);
 // admin_secrets.cc: an app's secrets.
 HandlerResult HandleListSecrets(const Exchange& ex);
 HandlerResult HandleCreateSecret(const Exchange& ex);

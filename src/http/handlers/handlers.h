@@ -11,6 +11,7 @@
 
 #include "admin/admin_domain.h"
 #include "admin/config_service.h"
+#include "admin/event_log.h"
 #include "admin/secret_admin.h"
 #include "admin/user_admin.h"
 #include "admin/worker.h"
@@ -32,6 +33,7 @@ struct AdminServices {
   admin::UserAdmin& users;       // call only on `worker`
   admin::SecretAdmin& secrets;   // call only on `worker`
   admin::AdminKeys& keys;        // call only on `worker`
+  store::Store& store;           // for the logs' reads; call only on `worker`
   admin::Worker& worker;
   core::App domain;              // the admin domain; its id is the Admin API's group id
 };
@@ -51,8 +53,18 @@ struct Services {
   // The sign-up limit of apps that set none (--signups-per-hour, --signup-burst).
   RateLimit default_signup_limit;
   AdminServices* admin = nullptr;
+  // The apps' logs (GET .../logs); nullptr: nothing is logged.
+  admin::EventLog* events = nullptr;
   // Origins whose browser pages may call the Admin API (--admin-origins).
   std::vector<std::string> admin_origins = {};
+};
+
+// What a handler tells the apps' log about its request (Route::log).
+struct EventNote {
+  core::ObjectId app_id;   // the app the event belongs to; zero: nothing to log
+  core::ObjectId user_id;  // the user it concerns, when known
+  std::string auth_event;  // "login", "logout", "delete"
+  std::string provider;    // a login's provider type
 };
 
 struct Exchange {
@@ -66,6 +78,8 @@ struct Exchange {
   std::string_view token;
   // RouteAuth::kAdminAccess: the administrator, verified; else nullptr.
   const store::SessionWithUser* admin = nullptr;
+  // Filled by handlers of logged routes (Route::log); never nullptr for them.
+  EventNote* note = nullptr;
 };
 
 // One handler per route row (client_routes.cc). Each parses its request,

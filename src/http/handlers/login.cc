@@ -60,6 +60,8 @@ HandlerResult HandleLogin(const Exchange& ex) {
   if (!body.ok()) co_return body.status();
   auth::LoginRequest request;
   request.provider_name = std::string(ex.route.Param("provider"));
+  ex.note->app_id = (*app)->id;
+  ex.note->provider = request.provider_name;  // its type: a provider's name is its type
   request.device = std::move(body->device);
   if (QueryHasLink(ex.route.query)) {
     // Linking adds the identity to the user of the access token.
@@ -67,6 +69,7 @@ HandlerResult HandleLogin(const Exchange& ex) {
     if (!token.ok()) co_return token.status();
     request.link_access_token = std::string(*token);
   }
+  ex.note->auth_event = request.link_access_token ? "link" : "login";
   request.credentials = std::move(body->credentials);
   if (ex.services.signup_limiter != nullptr && !request.link_access_token) {
     const core::ProviderConfig* provider = (*app)->FindProvider(request.provider_name);
@@ -77,6 +80,7 @@ HandlerResult HandleLogin(const Exchange& ex) {
   auto result = co_await Await<auth::LoginResult>(
       [&](auto done) { ex.services.auth.Login(*app, std::move(request), std::move(done)); });
   if (!result.ok()) co_return result.status();
+  ex.note->user_id = result->user_id;
   std::string out;
   out.reserve(result->access_token.size() + result->refresh_token.size() + 128);
   out += R"({"access_token":)";

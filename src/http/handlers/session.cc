@@ -22,6 +22,9 @@ HandlerResult HandleLogout(const Exchange& ex) {
   auto result =
       co_await Await<auth::LogoutResult>([&](auto done) { ex.services.auth.Logout(ex.token, std::move(done)); });
   if (!result.ok()) co_return result.status();
+  ex.note->app_id = result->app_id;
+  ex.note->user_id = result->user_id;
+  ex.note->auth_event = "logout";
   if (result->user_deleted) {
     log::Info("deleted anonymous user at logout: nobody can log in to it again",
               {{"user_id", result->user_id.ToHex()}, {"request_id", ex.request_id}});

@@ -65,6 +65,7 @@ void MemoryStore::DeleteApp(ObjectId app_id, core::Deletion why, StatusCallback 
       }
       drafts_.erase(app_id);
       std::erase_if(secrets_, [&](const auto& kv) { return kv.second.app_id == app_id; });
+      std::erase_if(log_events_, [&](const core::LogEvent& e) { return e.app_id == app_id; });
       std::erase_if(deployments_, [&](const core::Deployment& d) { return d.app_id == app_id; });
       core::AuditEvent event;
       event.seq = static_cast<int64_t>(audit_events_.size()) + 1;
@@ -761,6 +762,52 @@ void MemoryStore::DeleteSecret(ObjectId app_id, ObjectId secret_id, StatusCallba
       secrets_.erase(it);
   }
   done(result);
+}
+
+// ---- The apps' logs ----
+
+void MemoryStore::AppendLogEvents(std::vector<core::LogEvent> events, StatusCallback done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& e : events) log_events_.push_back(std::move(e));
+  }
+  done(Status::Ok());
+}
+
+void MemoryStore::ListLogEvents(LogQuery q, Callback<std::vector<core::LogEvent>> done) {
+  std::vector<core::LogEvent> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& e : log_events_) {
+      if (e.app_id != q.app_id || e.at_ms <= q.start_ms || e.at_ms > q.end_ms) continue;
+      if (q.error && e.error != *q.error) continue;
+      if (!q.user_id.IsZero() && e.user_id != q.user_id) continue;
+      if (!q.types.empty() && std::find(q.types.begin(), q.types.end(), e.type) == q.types.end()) continue;
+      out.push_back(e);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const core::LogEvent& a, const core::LogEvent& b) {
+    return a.at_ms != b.at_ms ? a.at_ms > b.at_ms : b.id < a.id;
+  });
+  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(std::min(q.skip, out.size())));
+  if (out.size() > q.limit) out.resize(q.limit);
+  done(std::move(out));
+}
+
+void MemoryStore::PurgeLogEvents(int64_t before_ms, size_t limit, Callback<int64_t> done) {
+  int64_t n = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = log_events_.begin(); it != log_events_.end() && static_cast<size_t>(n) < limit;) {
+      if (it->at_ms < before_ms) {
+        it = log_events_.erase(it);
+        ++n;
+      } else {
+        ++it;
+      }
+    }
+  }
+  done(n);
 }
 
 }  // namespace guestpass::store::memory

@@ -15,6 +15,9 @@ class MemoryStore final : public Store {
   void ListApps(Callback<std::vector<core::App>> done) override;
   void PutApp(core::App app, StatusCallback done) override;
   void DeleteApp(core::ObjectId app_id, core::Deletion why, StatusCallback done) override;
+  void AppendLogEvents(std::vector<core::LogEvent> events, StatusCallback done) override;
+  void ListLogEvents(LogQuery query, Callback<std::vector<core::LogEvent>> done) override;
+  void PurgeLogEvents(int64_t before_ms, size_t limit, Callback<int64_t> done) override;
   void ListSecrets(core::ObjectId app_id, Callback<std::vector<core::Secret>> done) override;
   void PutSecret(core::Secret secret, bool create, StatusCallback done) override;
   void DeleteSecret(core::ObjectId app_id, core::ObjectId secret_id, StatusCallback done) override;
@@ -92,6 +95,7 @@ class MemoryStore final : public Store {
   std::map<core::ObjectId, core::Draft> drafts_;  // by app id
   std::vector<core::Deployment> deployments_;     // oldest first
   std::map<core::ObjectId, core::Secret> secrets_;  // by id
+  std::vector<core::LogEvent> log_events_;          // in append order
 };
 
 }  // namespace guestpass::store::memory

@@ -2,6 +2,8 @@
 // its reader pool.
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
+
 #include "store/app_codec.h"
 #include "store/sqlite/migrations.h"
 
@@ -453,6 +455,7 @@ void SqliteStore::DeleteApp(ObjectId app_id, core::Deletion why, StatusCallback 
                    "DELETE FROM users WHERE app_id = ?",
                    "DELETE FROM drafts WHERE app_id = ?",
                    "DELETE FROM secrets WHERE app_id = ?",
+                   "DELETE FROM log_events WHERE app_id = ?",
                    "DELETE FROM deployments WHERE app_id = ?",
                    "DELETE FROM apps WHERE id = ?",
                };
@@ -1582,6 +1585,111 @@ void SqliteStore::DeleteSecret(ObjectId app_id, ObjectId secret_id, StatusCallba
              return Status::Ok();
            },
            std::move(done)});
+}
+
+// ---- The apps' logs ----
+
+namespace {
+// The smallest or largest ObjectId of a second: ids begin with their
+// creation time in seconds (big-endian), so a time range of events is a range
+// of the primary key. A second more on each side covers an event whose id
+// and time were read from the clock on either side of a second's turn.
+ObjectId IdBound(int64_t ms, bool upper) {
+  std::array<uint8_t, ObjectId::kSize> bytes;
+  bytes.fill(upper ? 0xff : 0x00);
+  int64_t sec = ms / 1000 + (upper ? 1 : -1);
+  sec = std::clamp<int64_t>(sec, 0, 0xffffffffLL);
+  for (int i = 0; i < 4; ++i) bytes[i] = static_cast<uint8_t>(sec >> (8 * (3 - i)));
+  return ObjectId(bytes);
+}
+}  // namespace
+
+void SqliteStore::AppendLogEvents(std::vector<core::LogEvent> events, StatusCallback done) {
+  auto shared = std::make_shared<std::vector<core::LogEvent>>(std::move(events));
+  Enqueue({[shared](Connection& db) {
+             for (const auto& e : *shared) {
+               Statement st = db.Prepare(
+                   "INSERT INTO log_events (app_id, id, type, error, user_id, at_ms, entry) VALUES (?, ?, ?, ?, ?, ?, ?)");
+               st.Bind(1, e.app_id).Bind(2, e.id).Bind(3, e.type).Bind(4, static_cast<int64_t>(e.error ? 1 : 0));
+               st.Bind(5, e.user_id).Bind(6, e.at_ms).Bind(7, e.entry_json);
+               if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "append log event");
+             }
+             return Status::Ok();
+           },
+           std::move(done)});
+}
+
+void SqliteStore::ListLogEvents(LogQuery q, Callback<std::vector<core::LogEvent>> done) {
+  auto events = [&]() -> Result<std::vector<core::LogEvent>> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    // One literal for every filter (Prepare caches by the text's address);
+    // the id range (?9, ?10) makes it a backward read of the app's range.
+    Statement st = db.Prepare(
+        "SELECT id, type, error, user_id, at_ms, entry FROM log_events"
+        " WHERE app_id = ?1 AND id >= ?9 AND id <= ?10 AND at_ms > ?2 AND at_ms <= ?3"
+        " AND (?4 IS NULL OR error = ?4) AND (?5 IS NULL OR user_id = ?5)"
+        " AND (?6 = '' OR instr(?6, ',' || type || ',') > 0)"
+        " ORDER BY id DESC LIMIT ?7 OFFSET ?8");
+    st.Bind(1, q.app_id).Bind(2, q.start_ms).Bind(3, q.end_ms);
+    if (q.error) st.Bind(4, static_cast<int64_t>(*q.error ? 1 : 0)); else st.BindNull(4);
+    if (!q.user_id.IsZero()) st.Bind(5, q.user_id); else st.BindNull(5);
+    std::string types;
+    for (const auto& t : q.types) types += "," + t;
+    if (!types.empty()) types += ",";
+    st.Bind(6, std::string_view(types)).Bind(7, static_cast<int64_t>(q.limit)).Bind(8, static_cast<int64_t>(q.skip));
+    st.Bind(9, IdBound(q.start_ms, false)).Bind(10, IdBound(std::min<int64_t>(q.end_ms, 0xffffffffLL * 1000), true));
+    std::vector<core::LogEvent> out;
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      core::LogEvent e;
+      e.app_id = q.app_id;
+      e.id = st.ColumnId(0);
+      e.type = st.ColumnText(1);
+      e.error = st.ColumnInt(2) != 0;
+      e.user_id = st.ColumnId(3);
+      e.at_ms = st.ColumnInt(4);
+      e.entry_json = st.ColumnText(5);
+      out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return db.Error(rc, "list log events");
+    return out;
+  }();
+  done(std::move(events));
+}
+
+void SqliteStore::PurgeLogEvents(int64_t before_ms, size_t limit, Callback<int64_t> done) {
+  auto deleted = std::make_shared<int64_t>(0);
+  Enqueue({[before_ms, limit, deleted](Connection& db) {
+             *deleted = 0;
+             // App by app (found through the primary key, one search each),
+             // the oldest ids first: no index and no full scan.
+             ObjectId app;
+             bool first = true;
+             while (static_cast<size_t>(*deleted) < limit) {
+               Statement next = db.Prepare(first ? "SELECT app_id FROM log_events ORDER BY app_id LIMIT 1"
+                                                 : "SELECT app_id FROM log_events WHERE app_id > ? ORDER BY app_id LIMIT 1");
+               if (!first) next.Bind(1, app);
+               int rc = next.Step();
+               if (rc == SQLITE_DONE) break;
+               if (rc != SQLITE_ROW) return db.Error(rc, "purge log events");
+               app = next.ColumnId(0);
+               first = false;
+               Statement st = db.Prepare(
+                   "DELETE FROM log_events WHERE app_id = ?1 AND id IN (SELECT id FROM log_events WHERE app_id = ?1"
+                   " AND id < ?2 AND at_ms < ?3 ORDER BY id LIMIT ?4)");
+               st.Bind(1, app).Bind(2, IdBound(before_ms, true)).Bind(3, before_ms);
+               st.Bind(4, static_cast<int64_t>(limit - static_cast<size_t>(*deleted)));
+               if (int d = st.Step(); d != SQLITE_DONE) return db.Error(d, "purge log events");
+               *deleted += db.Changes();
+             }
+             return Status::Ok();
+           },
+           [deleted, done = std::move(done)](Status s) {
+             if (!s.ok()) return done(s);
+             done(*deleted);
+           }});
 }
 
 }  // namespace guestpass::store::sqlite
