@@ -159,8 +159,8 @@ int Serve(const std::vector<std::string>& args) {
   admin::SecretAdmin secret_admin(**store, secret_box, clock, ids, random);
   admin::AdminKeys admin_keys(**store, domain->app, clock, ids, random);
   admin::Worker admin_worker;
-  http::AdminServices admin_services{admin_auth, config, user_admin, secret_admin, admin_keys, **store,
-                                     admin_worker, domain->app};
+  http::AdminServices admin_services{admin_auth, config,       user_admin, secret_admin, admin_keys,
+                                     **store,    tokens,       admin_worker, domain->app};
   // The apps' logs (GET .../logs), written off the request path.
   auto events = std::make_unique<admin::EventLog>(**store, clock, ids);
   auto trusted_proxies = http::TrustedProxies::Parse(cfg.trusted_proxies);

@@ -40,6 +40,7 @@ constexpr Route kAdminRoutes[] = {
     // Users (section 4). /users/count is guestpass's, for the UI and `users count`.
     {V::get, "/groups/{group}/apps/{app}/users", A::kAdminAccess, HandleListUsers},
     {V::get, "/groups/{group}/apps/{app}/users/count", A::kAdminAccess, HandleCountUsers},
+    {V::post, "/groups/{group}/apps/{app}/users/verify_token", A::kAdminAccess, HandleVerifyToken},
     {V::get, "/groups/{group}/apps/{app}/users/{user}", A::kAdminAccess, HandleGetUser},
     {V::delete_, "/groups/{group}/apps/{app}/users/{user}", A::kAdminAccess, HandleDeleteAppUser, LogAs::kAdmin},
     {V::put, "/groups/{group}/apps/{app}/users/{user}/enable", A::kAdminAccess, HandleEnableUser, LogAs::kAdmin},

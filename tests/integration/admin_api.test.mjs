@@ -540,6 +540,23 @@ test("logs: logins, failures, logouts and administrators' changes, filtered and 
   assertError(await call("GET", `${base}/logs?limit=101`), 400);
 });
 
+test("verify_token: an app user's access token's claims; forged and foreign tokens refused", T, async () => {
+  const app = await createApp("verifier");
+  const base = `/groups/${group}/apps/${app._id}`;
+  await call("POST", `${base}/auth_providers`, { json: { type: "anon-user" } });
+  const user = await request(routes.login(server.url, app.client_app_id), { method: "POST", json: {} });
+  const res = await call("POST", `${base}/users/verify_token`, { json: { token: user.json.access_token } });
+  assert.equal(res.status, 200, show(res));
+  assert.equal(res.json.sub, user.json.user_id);
+  assert.equal(res.json.domain_id, app._id);
+  assert.equal(res.json.exp - res.json.iat, 1800);
+  const forged = user.json.access_token.slice(0, -4) + "AAAA";
+  assertError(await call("POST", `${base}/users/verify_token`, { json: { token: forged } }), 401);
+  const other = await request(routes.login(server.url, server.apps[0].id), { method: "POST", json: {} });
+  assertError(await call("POST", `${base}/users/verify_token`, { json: { token: other.json.access_token } }), 401);
+  assertError(await call("POST", `${base}/users/verify_token`, { json: {} }), 400, "MissingParameter");
+});
+
 test("deleting an app ends its users' sessions and its client API", T, async () => {
   const app = await createApp("doomed");
   await call("POST", `/groups/${group}/apps/${app._id}/auth_providers`, { json: { type: "anon-user" } });

@@ -42,6 +42,7 @@ HandlerResult HandleDeleteAppUser(const Exchange& ex);
 HandlerResult HandleEnableUser(const Exchange& ex);
 HandlerResult HandleDisableUser(const Exchange& ex);
 HandlerResult HandleLogoutUser(const Exchange& ex);
+HandlerResult HandleVerifyToken(const Exchange& ex);
 // admin_logs.cc: an app's logs.
 HandlerResult HandleListLogs(const Exchange& ex);
 // admin_secrets.cc: an app's secrets.

@@ -5,6 +5,7 @@
 // and enable (a disabled user's tokens are refused at once), and logout
 // everywhere.
 #include "http/handlers/admin.h"
+#include "http/json_body.h"
 
 namespace guestpass::http {
 
@@ -189,6 +190,40 @@ HandlerResult HandleLogoutUser(const Exchange& ex) {
     return true;
   };
   co_return co_await UserChange(ex, *t, &job);
+}
+
+// POST .../users/verify_token {"token"}: the claims of one of the app's
+// users' access tokens (App Services: 200 with the claims, the JSON string
+// "token expired" for an expired one, 401 for a forged one).
+HandlerResult HandleVerifyToken(const Exchange& ex) {
+  auto admin = AdminOf(ex);
+  if (!admin.ok()) co_return admin.status();
+  auto app_id = AppIdOf(ex);
+  if (!app_id.ok()) co_return app_id.status();
+  auto body = ParseJsonObjectBody(ex.request);
+  if (!body.ok()) co_return body.status();
+  auto token = body->find("token");
+  if (token == body->end() || !token->is_string())
+    co_return Status::InvalidArgument(ErrorCode::kMissingParameter, "expected the access token in \"token\"");
+  auto& config = (*admin)->config;
+  auto job = [&config, id = *app_id] { return config.App(id); };
+  auto app = co_await OnAdminWorker<core::App>(**admin, &job);
+  if (!app.ok()) co_return app.status();
+  auto claims = (*admin)->tokens.VerifyAccessToken(token->get<std::string>());
+  if (!claims.ok()) {
+    if (claims.status().message().find("expired") != std::string::npos) co_return JsonOk(ex, "token expired");
+    co_return Status::Unauthenticated(ErrorCode::kInvalidSession, "signature is invalid");
+  }
+  if (claims->app_id != app->id)
+    co_return Status::Unauthenticated(ErrorCode::kInvalidSession, "the token is not one of this app's");
+  json out = {{"sub", claims->user_id.ToHex()},
+              {"aud", app->client_app_id},
+              {"iat", claims->issued_at},
+              {"exp", claims->expires_at},
+              {"iss", claims->session_id.ToHex()},
+              {"domain_id", claims->app_id.ToHex()}};
+  if (!claims->device_id.IsZero()) out["device_id"] = claims->device_id.ToHex();
+  co_return JsonOk(ex, out);
 }
 
 }  // namespace guestpass::http
