@@ -144,15 +144,8 @@ void Api::RecordEvent(const Route& route, const Request& req, const Response& re
   core::AppendJsonString(out, Sv(req.method_string()));
   out += R"(,"status":)";
   out += std::to_string(res.result_int());
-  static const TrustedProxies kNone;
-  std::string forwarded;
-  for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) {
-    if (!forwarded.empty()) forwarded += ',';
-    forwarded += Sv(it->value());
-  }
   out += R"(,"remote_ip_address":)";
-  core::AppendJsonString(
-      out, ClientAddress(peer, forwarded, services_.trusted_proxies ? *services_.trusted_proxies : kNone).to_string());
+  core::AppendJsonString(out, ClientAddressOf(req, peer, services_.trusted_proxies).to_string());
   if (failed) {
     const auto body = nlohmann::json::parse(res.body(), nullptr, false);
     if (body.is_object()) {

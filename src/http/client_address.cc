@@ -148,6 +148,17 @@ ip::address ClientAddress(const ip::address& peer, std::string_view x_forwarded_
   }
 }
 
+boost::asio::ip::address ClientAddressOf(const Request& req, const boost::asio::ip::address& peer,
+                                         const TrustedProxies* trusted) {
+  static const TrustedProxies kNone;
+  std::string forwarded;
+  for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) {
+    if (!forwarded.empty()) forwarded += ',';
+    forwarded += Sv(it->value());
+  }
+  return ClientAddress(peer, forwarded, trusted ? *trusted : kNone);
+}
+
 std::string AddressKey(const ip::address& address) {
   ip::address a = Unmap(address);
   if (a.is_v4()) return a.to_v4().to_string();

@@ -3,6 +3,8 @@
 // bucket key of an address. It does not read any other forwarded header.
 #pragma once
 
+#include "http/types.h"
+
 #include <boost/asio/ip/address.hpp>
 
 #include <array>
@@ -59,6 +61,12 @@ class TrustedProxies {
 // order before the call. Forwarded, X-Real-IP and the like are never read.
 boost::asio::ip::address ClientAddress(const boost::asio::ip::address& peer, std::string_view x_forwarded_for,
                                        const TrustedProxies& trusted);
+
+// ClientAddress of a request: its X-Forwarded-For lines joined in order
+// (a proxy may append its own line after one the client sent, and the walk
+// must see both); `trusted` nullptr: no proxy is.
+boost::asio::ip::address ClientAddressOf(const Request& req, const boost::asio::ip::address& peer,
+                                         const TrustedProxies* trusted);
 
 // The rate-limit key of an address: IPv4 in dotted form ("203.0.113.7"),
 // IPv4-mapped IPv6 as that IPv4, other IPv6 masked to its /64 and written

@@ -84,6 +84,14 @@ core::Result<core::ObjectId> AppIdOf(const Exchange& ex);
 // nullopt when absent.
 std::optional<std::string> QueryParam(std::string_view query, std::string_view name);
 
+// The Admin API's services and the app a route names ({group}, {app}): what
+// most admin handlers start with.
+struct AppTarget {
+  AdminServices* admin;
+  core::ObjectId app_id;
+};
+core::Result<AppTarget> AppTargetOf(const Exchange& ex);
+
 // The ObjectId in path parameter `name`; NotFound(`code`, `what` + " not found").
 core::Result<core::ObjectId> IdParam(const Exchange& ex, std::string_view name, core::ErrorCode code,
                                      const std::string& what);

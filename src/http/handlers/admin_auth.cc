@@ -20,14 +20,7 @@ constexpr RateLimit kAdminLoginLimit{120, 20};
 
 std::optional<Response> LimitLogins(const Exchange& ex) {
   if (ex.services.signup_limiter == nullptr) return std::nullopt;
-  static const TrustedProxies kNone;
-  std::string forwarded;
-  for (auto [it, end] = ex.request.equal_range("X-Forwarded-For"); it != end; ++it) {
-    if (!forwarded.empty()) forwarded += ',';
-    forwarded += Sv(it->value());
-  }
-  const auto client =
-      ClientAddress(ex.peer, forwarded, ex.services.trusted_proxies ? *ex.services.trusted_proxies : kNone);
+  const auto client = ClientAddressOf(ex.request, ex.peer, ex.services.trusted_proxies);
   const int64_t retry_after = ex.services.signup_limiter->Take("admin-login|" + AddressKey(client), kAdminLoginLimit);
   if (retry_after == 0) return std::nullopt;
   Response res = ErrorResponse(Status::Make(core::Code::kRateLimited, ErrorCode::kTooManyRequests,

@@ -76,6 +76,14 @@ core::Result<ObjectId> AppIdOf(const Exchange& ex) {
   return IdParam(ex, "app", ErrorCode::kAppNotFound, "app");
 }
 
+core::Result<AppTarget> AppTargetOf(const Exchange& ex) {
+  auto admin = AdminOf(ex);
+  if (!admin.ok()) return admin.status();
+  auto app_id = AppIdOf(ex);
+  if (!app_id.ok()) return app_id.status();
+  return AppTarget{*admin, *app_id};
+}
+
 json AppJson(const core::App& app, const ObjectId& group_id) {
   return {{"_id", app.id.ToHex()},
           {"client_app_id", app.client_app_id},

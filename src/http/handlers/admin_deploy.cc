@@ -17,22 +17,10 @@ namespace {
 // How many deployments the history lists (App Services keeps 25 redeployable).
 constexpr size_t kDeploymentHistory = 25;
 
-struct Target {
-  AdminServices* admin;
-  ObjectId app_id;
-};
-
-Result<Target> TargetOf(const Exchange& ex) {
-  auto admin = AdminOf(ex);
-  if (!admin.ok()) return admin.status();
-  auto app_id = AppIdOf(ex);
-  if (!app_id.ok()) return app_id.status();
-  return Target{*admin, *app_id};
-}
 }  // namespace
 
 HandlerResult HandleListDrafts(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto& config = t->admin->config;
   auto job = [&config, id = t->app_id] {
@@ -47,7 +35,7 @@ HandlerResult HandleListDrafts(const Exchange& ex) {
 }
 
 HandlerResult HandleCreateDraft(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto& config = t->admin->config;
   auto job = [&config, id = t->app_id, actor = ActorOf(ex)] { return config.CreateDraft(id, actor); };
@@ -57,7 +45,7 @@ HandlerResult HandleCreateDraft(const Exchange& ex) {
 }
 
 HandlerResult HandleDiscardDraft(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto draft_id = IdParam(ex, "draft", ErrorCode::kDraftNotFound, "draft");
   if (!draft_id.ok()) co_return draft_id.status();
@@ -72,7 +60,7 @@ HandlerResult HandleDiscardDraft(const Exchange& ex) {
 }
 
 HandlerResult HandleDraftDiff(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto draft_id = IdParam(ex, "draft", ErrorCode::kDraftNotFound, "draft");
   if (!draft_id.ok()) co_return draft_id.status();
@@ -86,7 +74,7 @@ HandlerResult HandleDraftDiff(const Exchange& ex) {
 }
 
 HandlerResult HandleDeployDraft(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto draft_id = IdParam(ex, "draft", ErrorCode::kDraftNotFound, "draft");
   if (!draft_id.ok()) co_return draft_id.status();
@@ -109,7 +97,7 @@ HandlerResult HandleDeployDraft(const Exchange& ex) {
 }
 
 HandlerResult HandleListDeployments(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto& config = t->admin->config;
   auto job = [&config, id = t->app_id] { return config.Deployments(id, kDeploymentHistory); };
@@ -121,7 +109,7 @@ HandlerResult HandleListDeployments(const Exchange& ex) {
 }
 
 HandlerResult HandleGetDeployment(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto deployment_id = IdParam(ex, "deployment", ErrorCode::kDeploymentNotFound, "deployment");
   if (!deployment_id.ok()) co_return deployment_id.status();
@@ -133,7 +121,7 @@ HandlerResult HandleGetDeployment(const Exchange& ex) {
 }
 
 HandlerResult HandleRedeploy(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto deployment_id = IdParam(ex, "deployment", ErrorCode::kDeploymentNotFound, "deployment");
   if (!deployment_id.ok()) co_return deployment_id.status();
@@ -159,7 +147,7 @@ json DeployConfigJson(const core::App& app) {
 }  // namespace
 
 HandlerResult HandleGetDeployConfig(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto& config = t->admin->config;
   auto job = [&config, id = t->app_id] { return config.App(id); };
@@ -169,7 +157,7 @@ HandlerResult HandleGetDeployConfig(const Exchange& ex) {
 }
 
 HandlerResult HandleSetDeployConfig(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto body = ParseJsonObjectBody(ex.request);
   if (!body.ok()) co_return body.status();

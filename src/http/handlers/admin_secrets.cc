@@ -14,19 +14,6 @@ using core::Status;
 using nlohmann::json;
 
 namespace {
-struct Target {
-  AdminServices* admin;
-  ObjectId app_id;
-};
-
-Result<Target> TargetOf(const Exchange& ex) {
-  auto admin = AdminOf(ex);
-  if (!admin.ok()) return admin.status();
-  auto app_id = AppIdOf(ex);
-  if (!app_id.ok()) return app_id.status();
-  return Target{*admin, *app_id};
-}
-
 json SecretJson(const core::Secret& s) { return {{"_id", s.id.ToHex()}, {"name", s.name}}; }
 
 // `key` of `body` as a string, when present.
@@ -39,7 +26,7 @@ Result<std::optional<std::string>> StringField(const json& body, const char* key
 }  // namespace
 
 HandlerResult HandleListSecrets(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto& config = t->admin->config;
   auto& secrets = t->admin->secrets;
@@ -55,7 +42,7 @@ HandlerResult HandleListSecrets(const Exchange& ex) {
 }
 
 HandlerResult HandleCreateSecret(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto body = ParseJsonObjectBody(ex.request);
   if (!body.ok()) co_return body.status();
@@ -77,7 +64,7 @@ HandlerResult HandleCreateSecret(const Exchange& ex) {
 }
 
 HandlerResult HandleUpdateSecret(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto secret_id = IdParam(ex, "secret", ErrorCode::kNotFound, "secret");
   if (!secret_id.ok()) co_return secret_id.status();
@@ -104,7 +91,7 @@ HandlerResult HandleUpdateSecret(const Exchange& ex) {
 }
 
 HandlerResult HandleDeleteSecret(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto secret_id = IdParam(ex, "secret", ErrorCode::kNotFound, "secret");
   if (!secret_id.ok()) co_return secret_id.status();

@@ -20,19 +20,6 @@ using core::Status;
 using nlohmann::json;
 
 namespace {
-struct Target {
-  AdminServices* admin;
-  ObjectId app_id;
-};
-
-Result<Target> TargetOf(const Exchange& ex) {
-  auto admin = AdminOf(ex);
-  if (!admin.ok()) return admin.status();
-  auto app_id = AppIdOf(ex);
-  if (!app_id.ok()) return app_id.status();
-  return Target{*admin, *app_id};
-}
-
 Status Bad(const std::string& what) { return Status::InvalidArgument(ErrorCode::kInvalidParameter, what); }
 
 std::string Pretty(const json& doc) { return doc.dump(4) + "\n"; }
@@ -96,14 +83,14 @@ struct ImportJob {
   }
 };
 
-HandlerResult RunImport(const Exchange& ex, const Target& t, ImportJob* job) {
+HandlerResult RunImport(const Exchange& ex, const AppTarget& t, ImportJob* job) {
   auto outcome = co_await OnAdminWorker<admin::ImportOutcome>(*t.admin, job);
   if (!outcome.ok()) co_return outcome.status();
   if (job->diff) co_return JsonOk(ex, outcome->diffs);
   co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
 }
 
-HandlerResult Zip(const Exchange& ex, const Target& t) {
+HandlerResult Zip(const Exchange& ex, const AppTarget& t) {
   auto& config = t.admin->config;
   auto job = [&config, id = t.app_id]() -> Result<std::pair<std::string, std::string>> {
     auto app = config.App(id);
@@ -125,13 +112,13 @@ HandlerResult Zip(const Exchange& ex, const Target& t) {
 }  // namespace
 
 HandlerResult HandleExportApp(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   co_return co_await Zip(ex, *t);
 }
 
 HandlerResult HandlePullApp(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   if (auto accept = ex.request.find(bhttp::field::accept);
       accept != ex.request.end() && Sv(accept->value()).find("application/zip") != std::string_view::npos)
@@ -148,7 +135,7 @@ HandlerResult HandlePullApp(const Exchange& ex) {
 }
 
 HandlerResult HandlePushApp(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto body = ParseJsonObjectBody(ex.request);
   if (!body.ok()) co_return body.status();
@@ -181,7 +168,7 @@ HandlerResult HandlePushApp(const Exchange& ex) {
 }
 
 HandlerResult HandleImportApp(const Exchange& ex) {
-  auto t = TargetOf(ex);
+  auto t = AppTargetOf(ex);
   if (!t.ok()) co_return t.status();
   const auto strategy = QueryParam(ex.route.query, "strategy");
   if (strategy && *strategy != "replace-by-name")

@@ -32,16 +32,7 @@ std::optional<Response> LimitAnonymousSignup(const Exchange& ex, const core::App
   const RateLimit limit{app.settings.anonymous_signups_per_hour.value_or(fallback.per_hour),
                         app.settings.anonymous_signup_burst.value_or(fallback.burst)};
   if (limit.per_hour <= 0) return std::nullopt;
-  static const TrustedProxies kNone;
-  // Every X-Forwarded-For line, in order: a proxy may append its own line
-  // after one the client sent, and the walk must see both.
-  std::string forwarded;
-  for (auto [it, end] = ex.request.equal_range("X-Forwarded-For"); it != end; ++it) {
-    if (!forwarded.empty()) forwarded += ',';
-    forwarded += Sv(it->value());
-  }
-  const auto client =
-      ClientAddress(ex.peer, forwarded, ex.services.trusted_proxies ? *ex.services.trusted_proxies : kNone);
+  const auto client = ClientAddressOf(ex.request, ex.peer, ex.services.trusted_proxies);
   const int64_t retry_after = ex.services.signup_limiter->Take(app.id.ToHex() + "|" + AddressKey(client), limit);
   if (retry_after == 0) return std::nullopt;
   Response res = ErrorResponse(
