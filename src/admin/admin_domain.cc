@@ -151,6 +151,18 @@ Result<AdminApiKey> CreateAdminApiKey(store::Store& store, const core::App& doma
   return key;
 }
 
+Result<AdminApiKey> AdminKeys::Create(const ObjectId& admin_user, const std::string& name) {
+  auto key = CreateAdminApiKey(store_, domain_, admin_user, name, clock_, ids_, random_);
+  if (!key.ok()) return key;
+  const std::string ha1 = crypto::Md5Hex(key->public_key + ":" + std::string(kDigestRealm) + ":" + key->private_key);
+  if (auto s = secrets_.Create(domain_.id, DigestSecretName(key->record.id), ha1); !s.ok()) {
+    // Without its digest the key would half work: take it back.
+    store::AwaitStatus([&](auto done) { store_.DeleteApiKey(key->record.id, admin_user, done); });
+    return s.status();
+  }
+  return key;
+}
+
 Result<std::vector<core::ApiKey>> AdminKeys::List(const ObjectId& admin_user) const {
   return store::Await<std::vector<core::ApiKey>>([&](auto done) { store_.ListApiKeys(admin_user, done); });
 }
@@ -158,7 +170,20 @@ Result<std::vector<core::ApiKey>> AdminKeys::List(const ObjectId& admin_user) co
 Status AdminKeys::Delete(const ObjectId& admin_user, const ObjectId& key_id) {
   Status s = store::AwaitStatus([&](auto done) { store_.DeleteApiKey(key_id, admin_user, done); });
   if (s.IsNotFound()) return Status::NotFound(ErrorCode::kAPIKeyNotFound, "API key not found");
-  return s;
+  if (!s.ok()) return s;
+  auto secrets = secrets_.List(domain_.id);
+  if (secrets.ok()) {
+    for (const auto& secret : *secrets)
+      if (secret.name == DigestSecretName(key_id)) secrets_.Delete(domain_.id, secret.id);
+  }
+  return Status::Ok();
+}
+
+Result<std::string> AdminKeys::DigestHa1(const ObjectId& key_id) const {
+  auto key = store::Await<core::ApiKey>([&](auto done) { store_.GetApiKey(key_id, done); });
+  if (!key.ok() || key->app_id != domain_.id || key->disabled)
+    return Status::NotFound(ErrorCode::kAPIKeyNotFound, "API key not found");
+  return secrets_.Reveal(domain_.id, DigestSecretName(key_id));
 }
 
 Result<ObjectId> FindAdminUser(store::Store& store, const core::App& domain, const std::string& username) {

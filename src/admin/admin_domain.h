@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/secret_admin.h"
 #include "auth/providers/provider.h"
 #include "core/clock.h"
 #include "core/model.h"
@@ -66,23 +67,34 @@ core::Result<AdminApiKey> CreateAdminApiKey(store::Store& store, const core::App
 // NotFound when there is none.
 core::Result<core::ObjectId> FindAdminUser(store::Store& store, const core::App& domain, const std::string& username);
 
+// The realm of HTTP Digest authentication with an admin API key (the one
+// Atlas's public API uses; realm-cli lists projects that way).
+inline constexpr std::string_view kDigestRealm = "MMS Public API";
+
 // Administrators' own API keys, for the Admin API's /auth/api_keys (and
-// the UI and CLI on it). Blocks on the store: run it on admin::Worker.
+// the UI and CLI on it). Each key also keeps, sealed as a secret of the
+// admin domain, its HTTP Digest HA1 (MD5 of "PUBLIC:realm:PRIVATE"): Digest
+// needs a password-equivalent, and the key's own hash cannot serve. Blocks
+// on the store: run it on admin::Worker.
 class AdminKeys {
  public:
-  AdminKeys(store::Store& store, const core::App& domain, const core::Clock& clock, core::ObjectIdGenerator& ids,
-            core::Random& random)
-      : store_(store), domain_(domain), clock_(clock), ids_(ids), random_(random) {}
-  core::Result<AdminApiKey> Create(const core::ObjectId& admin_user, const std::string& name) {
-    return CreateAdminApiKey(store_, domain_, admin_user, name, clock_, ids_, random_);
-  }
+  AdminKeys(store::Store& store, const core::App& domain, SecretAdmin& secrets, const core::Clock& clock,
+            core::ObjectIdGenerator& ids, core::Random& random)
+      : store_(store), domain_(domain), secrets_(secrets), clock_(clock), ids_(ids), random_(random) {}
+  core::Result<AdminApiKey> Create(const core::ObjectId& admin_user, const std::string& name);
   core::Result<std::vector<core::ApiKey>> List(const core::ObjectId& admin_user) const;
   // NotFound unless the key is `admin_user`'s.
   core::Status Delete(const core::ObjectId& admin_user, const core::ObjectId& key_id);
+  // The live (enabled) key's Digest HA1; NotFound for an unknown, disabled or
+  // foreign key, or one made before keys kept it.
+  core::Result<std::string> DigestHa1(const core::ObjectId& key_id) const;
 
  private:
+  static std::string DigestSecretName(const core::ObjectId& key_id) { return "admin-key-digest-" + key_id.ToHex(); }
+
   store::Store& store_;
   const core::App domain_;
+  SecretAdmin& secrets_;
   const core::Clock& clock_;
   core::ObjectIdGenerator& ids_;
   core::Random& random_;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "admin/admin_domain.h"
+#include "app/master_key.h"
 #include "core/clock.h"
 #include "crypto/os_random.h"
 #include "crypto/password_hasher.h"
@@ -25,6 +26,7 @@ constexpr const char* kUsage =
     "         sets the administrator's password (default NAME: admin), read as one line from stdin;\n"
     "         creates the administrator when there is none of that name\n"
     "       guestpass admin keys create --name KEY_NAME [--username NAME] [--data-dir DIR]\n"
+    "                                   [--master-key-file FILE]\n"
     "         issues an admin API key and prints its public and private parts (the private part\n"
     "         only now); log in with them: guestpass login --api-key PUBLIC --private-api-key PRIVATE\n"
     "--data-dir defaults to GUESTPASS_DATA_DIR, else ./guestpass-data.\n";
@@ -66,7 +68,8 @@ int AdminCommand(const std::vector<std::string>& args) {
   if (!passwd && !keys) return Fail("unknown admin command '" + args[0] + "'\n" + kUsage);
   po::options_description desc;
   desc.add_options()("username", po::value<std::string>()->default_value("admin"))(
-      "data-dir", po::value<std::string>())("password-stdin", po::bool_switch())("name", po::value<std::string>());
+      "data-dir", po::value<std::string>())("password-stdin", po::bool_switch())("name", po::value<std::string>())(
+      "master-key-file", po::value<std::string>());
   po::variables_map vm;
   try {
     const std::vector<std::string> rest(args.begin() + (passwd ? 1 : 2), args.end());
@@ -101,8 +104,22 @@ int AdminCommand(const std::vector<std::string>& args) {
   if (!opened.ok()) return Fail(opened.status().message());
   auto user = admin::FindAdminUser(*opened->store, opened->domain.app, username);
   if (!user.ok()) return Fail(user.status().message());
-  auto key = admin::CreateAdminApiKey(*opened->store, opened->domain.app, *user, vm["name"].as<std::string>(), clock,
-                                      ids, random);
+  // The key's Digest secret is sealed with the master key, as the server does.
+  bool created_key = false;
+  const char* key_env = std::getenv("GUESTPASS_MASTER_KEY");
+  const char* key_file = std::getenv("GUESTPASS_MASTER_KEY_FILE");
+  std::string data_dir = "./guestpass-data";
+  if (const char* env = std::getenv("GUESTPASS_DATA_DIR"); env != nullptr && *env) data_dir = env;
+  if (vm.count("data-dir")) data_dir = vm["data-dir"].as<std::string>();
+  auto master_key = LoadMasterKey({vm.count("master-key-file") ? vm["master-key-file"].as<std::string>()
+                                                               : (key_file ? key_file : ""),
+                                   key_env ? key_env : "", data_dir},
+                                  random, &created_key);
+  if (!master_key.ok()) return Fail("master key: " + master_key.status().message());
+  crypto::SecretBox box(*master_key);
+  admin::SecretAdmin secrets(*opened->store, box, clock, ids, random);
+  admin::AdminKeys admin_keys(*opened->store, opened->domain.app, secrets, clock, ids, random);
+  auto key = admin_keys.Create(*user, vm["name"].as<std::string>());
   if (!key.ok()) return Fail(key.status().message());
   std::cout << "public key:  " << key->public_key << "\nprivate key: " << key->private_key
             << "\n(the private key is shown only now)\n";

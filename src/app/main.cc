@@ -16,6 +16,7 @@
 #include "admin/worker.h"
 #include "app/admin_cli.h"
 #include "app/allocator.h"
+#include "app/master_key.h"
 #include "app/bootstrap.h"
 #include "app/users_cli.h"
 #include "auth/app_registry.h"
@@ -137,30 +138,22 @@ int Serve(const std::vector<std::string>& args) {
   auth::AuthService admin_auth(**store, tokens, admin_apps, clock, ids, random, admin_providers);
   admin::UserAdmin user_admin(**store, clock);
   // The master key that seals secrets: never in the database.
-  core::Result<std::array<uint8_t, crypto::kMasterKeyBytes>> master_key = core::Status::Internal("unset");
-  if (!cfg.master_key_file.empty()) {
-    master_key = crypto::ReadMasterKeyFile(cfg.master_key_file);
-  } else if (!cfg.master_key.empty()) {
-    master_key = crypto::ParseMasterKey(cfg.master_key);
-  } else {
-    const std::string path = (std::filesystem::path(cfg.data_dir) / "master.key").string();
-    if (std::filesystem::exists(path)) {
-      master_key = crypto::ReadMasterKeyFile(path);
-    } else {
-      master_key = crypto::CreateMasterKeyFile(path, random);
-      if (master_key.ok())
-        log::Info("created the master key that seals secrets; keep a copy apart from the database's backups, "
-                  "or give it with --master-key-file",
-                  {{"file", path}});
-    }
-  }
+  bool created_key = false;
+  auto master_key = app::LoadMasterKey({cfg.master_key_file, cfg.master_key, cfg.data_dir}, random, &created_key);
+  if (master_key.ok() && created_key)
+    log::Info("created the master key that seals secrets; keep a copy apart from the database's backups, "
+              "or give it with --master-key-file",
+              {{"file", (std::filesystem::path(cfg.data_dir) / "master.key").string()}});
   if (!master_key.ok()) return Fail("master key: " + master_key.status().message());
   crypto::SecretBox secret_box(*master_key);
   admin::SecretAdmin secret_admin(**store, secret_box, clock, ids, random);
-  admin::AdminKeys admin_keys(**store, domain->app, clock, ids, random);
+  admin::AdminKeys admin_keys(**store, domain->app, secret_admin, clock, ids, random);
   admin::Worker admin_worker;
-  http::AdminServices admin_services{admin_auth, config,       user_admin, secret_admin, admin_keys,
-                                     **store,    tokens,       admin_worker, domain->app};
+  std::vector<uint8_t> nonce_secret(32);
+  random.Fill(nonce_secret);
+  const crypto::HmacSha256Key nonce_key(std::move(nonce_secret));  // HTTP Digest nonces of this process
+  http::AdminServices admin_services{admin_auth, config, user_admin, secret_admin, admin_keys, **store,
+                                     tokens,     nonce_key, clock,  admin_worker, domain->app};
   // The apps' logs (GET .../logs), written off the request path.
   auto events = std::make_unique<admin::EventLog>(**store, clock, ids);
   auto trusted_proxies = http::TrustedProxies::Parse(cfg.trusted_proxies);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -17,6 +18,11 @@ Digest256 Sha256(std::span<const uint8_t> data);
 inline Digest256 Sha256(std::string_view data) {
   return Sha256(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
 }
+
+// MD5 as 32 lowercase hex digits. Only for HTTP Digest authentication
+// (RFC 2617, which realm-cli speaks to list Atlas projects); never for
+// anything guestpass chooses itself.
+std::string Md5Hex(std::string_view data);
 
 // True when both ranges have equal size and bytes; time depends only on size.
 bool ConstantTimeEquals(std::span<const uint8_t> a, std::span<const uint8_t> b);

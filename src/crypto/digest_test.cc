@@ -97,5 +97,11 @@ TEST(ConstantTimeEqualsTest, ComparesSizeAndBytes) {
   EXPECT_FALSE(ConstantTimeEquals(empty, a));
 }
 
+
+TEST(Md5Test, KnownVectors) {
+  EXPECT_EQ(Md5Hex(""), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(Md5Hex("Mufasa:testrealm@host.com:Circle Of Life"), "939e7578ed9e3c518a452acee763bce9");  // RFC 2617's HA1
+}
+
 }  // namespace
 }  // namespace guestpass::crypto

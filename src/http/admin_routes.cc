@@ -70,8 +70,14 @@ constexpr Route kAdminRoutes[] = {
     {V::get, "/groups/{group}/apps/{app}/deploy/config", A::kAdminAccess, HandleGetDeployConfig},
     {V::patch, "/groups/{group}/apps/{app}/deploy/config", A::kAdminAccess, HandleSetDeployConfig, LogAs::kAdmin},
 };
+
+constexpr Route kAtlasRoutes[] = {
+    // The project list realm-cli's `pull` reads without --project; HTTP Digest with an admin API key.
+    {V::get, "/groups", A::kNone, HandleAtlasGroups},
+};
 }  // namespace
 
 std::span<const Route> AdminRoutes() { return kAdminRoutes; }
+std::span<const Route> AtlasRoutes() { return kAtlasRoutes; }
 
 }  // namespace guestpass::http

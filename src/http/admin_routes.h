@@ -13,4 +13,8 @@ inline constexpr std::string_view kAdminApiPrefix = "/api/admin/v3.0";
 
 std::span<const Route> AdminRoutes();
 
+// Atlas's public API, of which realm-cli calls one route.
+inline constexpr std::string_view kAtlasApiPrefix = "/api/public/v1.0";
+std::span<const Route> AtlasRoutes();
+
 }  // namespace guestpass::http

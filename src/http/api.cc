@@ -17,7 +17,10 @@ namespace guestpass::http {
 
 Api::Api(Services services)
     : services_(std::move(services)),
-      router_({{kClientApiPrefix, ClientRoutes()}, {kAdminApiPrefix, AdminRoutes()}, {"", RootRoutes()}}) {
+      router_({{kClientApiPrefix, ClientRoutes()},
+               {kAdminApiPrefix, AdminRoutes()},
+               {kAtlasApiPrefix, AtlasRoutes()},
+               {"", RootRoutes()}}) {
   // A per-process prefix keeps ids distinct across restarts and servers.
   static constexpr char kHex[] = "0123456789abcdef";
   uint64_t seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
@@ -47,10 +50,15 @@ core::Result<std::string_view> TokenFor(RouteAuth auth, const Request& req) {
 }  // namespace
 
 namespace {
-constexpr size_t kAdminMount = 1;  // the Router's mounts: client API, Admin API, root
+// The Router's mounts: client API, Admin API, Atlas's, root.
+constexpr size_t kAdminMount = 1;
+constexpr size_t kAtlasMount = 2;
 }  // namespace
 
-bool Api::IsAdmin(const Request& req) const { return router_.MountOf(Sv(req.target())) == kAdminMount; }
+bool Api::IsAdmin(const Request& req) const {
+  const auto mount = router_.MountOf(Sv(req.target()));
+  return mount == kAdminMount || mount == kAtlasMount;
+}
 
 void Api::Finish(const Request& req, Response& res, const std::string& request_id) {
   if (IsAdmin(req))

@@ -588,6 +588,24 @@ test("admin API keys: created once, log in through mongodb-cloud, listed without
   assert.deepEqual(list.json.map((k) => [k.public_key, k.name]), [[pub, "ci"]]);
   assert.ok(!list.text.includes(priv), "the private part is shown only at creation");
   assertError(await call("POST", "/auth/api_keys", { json: { name: "ci" } }), 409);
+  // Atlas's project list (realm-cli, HTTP Digest): a challenge first, and no answer to a wrong digest.
+  const groups = `${server.url}/api/public/v1.0/groups`;
+  const challenge = await request(groups);
+  assertError(challenge, 401);
+  assert.match(challenge.headers.get("www-authenticate"), /^Digest realm="MMS Public API", qop="auth", nonce="\d+-[0-9a-f]{32}", algorithm=MD5$/);
+  const nonce = challenge.headers.get("www-authenticate").match(/nonce="([^"]+)"/)[1];
+  const md5 = async (s) => (await import("node:crypto")).createHash("md5").update(s).digest("hex");
+  const digest = async (password, nonceValue = nonce) => {
+    const ha1 = await md5(`${pub}:MMS Public API:${password}`);
+    const ha2 = await md5("GET:/api/public/v1.0/groups");
+    const response = await md5(`${ha1}:${nonceValue}:00000001:abc:auth:${ha2}`);
+    return `Digest username="${pub}", realm="MMS Public API", nonce="${nonceValue}", uri="/api/public/v1.0/groups", qop=auth, nc=00000001, cnonce="abc", response="${response}", algorithm=MD5`;
+  };
+  const good = await request(groups, { headers: { Authorization: await digest(priv) } });
+  assert.equal(good.status, 200, show(good));
+  assert.deepEqual(good.json, { results: [{ id: group, name: "guestpass" }], totalCount: 1 });
+  assertError(await request(groups, { headers: { Authorization: await digest("z".repeat(40)) } }), 401);
+  assertError(await request(groups, { headers: { Authorization: await digest(priv, "1-" + "0".repeat(32)) } }), 401);
   const gone = await call("DELETE", `/auth/api_keys/${pub}`);
   assert.equal(gone.status, 204, show(gone));
   assertError(await keyLogin(), 401, "InvalidPassword");

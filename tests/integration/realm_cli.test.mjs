@@ -150,6 +150,10 @@ test("login with an admin API key (mongodb-cloud), whoami shows the public key",
     /Successfully logged in/);
   assert.ok(ok(cli("whoami"), "whoami").includes(key.json.public_key));
   assert.ok(ok(cli("apps", "list"), "apps list").includes(appId));
+  // Without --project realm-cli lists Atlas projects with HTTP Digest (the key as user and password).
+  const dir = path.join(home, "app-no-project");
+  assert.match(ok(cli("pull", "--remote", appId, "--local", dir), "pull without --project"), /Successfully pulled app down/);
+  await fs.access(path.join(dir, "auth", "providers.json"));
 });
 
 test("logout ends the session", T, () => {

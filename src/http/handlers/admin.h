@@ -4,7 +4,9 @@
 // providers, drafts and deployments (shared/spec/admin-api.md).
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "http/await.h"
 #include "store/sync.h"
@@ -43,6 +45,8 @@ HandlerResult HandleEnableUser(const Exchange& ex);
 HandlerResult HandleDisableUser(const Exchange& ex);
 HandlerResult HandleLogoutUser(const Exchange& ex);
 HandlerResult HandleVerifyToken(const Exchange& ex);
+// atlas.cc: Atlas's project list, as realm-cli asks for it (HTTP Digest).
+HandlerResult HandleAtlasGroups(const Exchange& ex);
 // admin_logs.cc: an app's logs.
 HandlerResult HandleListLogs(const Exchange& ex);
 // admin_secrets.cc: an app's secrets.

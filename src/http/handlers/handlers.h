@@ -16,6 +16,7 @@
 #include "admin/user_admin.h"
 #include "admin/worker.h"
 #include "auth/app_registry.h"
+#include "crypto/digest.h"
 #include "token/token_service.h"
 #include "auth/auth_service.h"
 #include "auth/providers/local_userpass/userpass_service.h"
@@ -36,6 +37,8 @@ struct AdminServices {
   admin::AdminKeys& keys;        // call only on `worker`
   store::Store& store;           // for the logs' reads; call only on `worker`
   const token::TokenService& tokens;  // verify_token: app users' access tokens
+  const crypto::HmacSha256Key& nonce_key;  // HTTP Digest nonces (atlas.cc)
+  const core::Clock& clock;
   admin::Worker& worker;
   core::App domain;              // the admin domain; its id is the Admin API's group id
 };

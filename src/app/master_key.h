@@ -1,0 +1,26 @@
+// master_key.h: where the master key that seals secrets comes from, for
+// `guestpass serve` and the offline `guestpass admin` tools alike: the file
+// of --master-key-file (mode 0600), else GUESTPASS_MASTER_KEY, else
+// DATA_DIR/master.key, created on the first start.
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "core/random.h"
+#include "core/status.h"
+#include "crypto/secret_box.h"
+
+namespace guestpass::app {
+
+struct MasterKeySource {
+  std::string file;      // --master-key-file; empty: none
+  std::string hex;       // GUESTPASS_MASTER_KEY; empty: none
+  std::string data_dir;  // for DATA_DIR/master.key
+};
+
+// The key; `created` says whether DATA_DIR/master.key was made now.
+core::Result<std::array<uint8_t, crypto::kMasterKeyBytes>> LoadMasterKey(const MasterKeySource& source,
+                                                                        core::Random& random, bool* created);
+
+}  // namespace guestpass::app
