@@ -148,12 +148,13 @@ int Serve(const std::vector<std::string>& args) {
   crypto::SecretBox secret_box(*master_key);
   admin::SecretAdmin secret_admin(**store, secret_box, clock, ids, random);
   admin::AdminKeys admin_keys(**store, domain->app, secret_admin, clock, ids, random);
-  admin::Worker admin_worker;
+  // Admin jobs use the store: the worker is drained before the store closes.
+  auto admin_worker = std::make_unique<admin::Worker>();
   std::vector<uint8_t> nonce_secret(32);
   random.Fill(nonce_secret);
   const crypto::HmacSha256Key nonce_key(std::move(nonce_secret));  // HTTP Digest nonces of this process
   http::AdminServices admin_services{admin_auth, config, user_admin, secret_admin, admin_keys, **store,
-                                     tokens,     nonce_key, clock,  admin_worker, domain->app};
+                                     tokens,     nonce_key, clock,  *admin_worker, domain->app};
   // The apps' logs (GET .../logs), written off the request path.
   auto events = std::make_unique<admin::EventLog>(**store, clock, ids);
   auto trusted_proxies = http::TrustedProxies::Parse(cfg.trusted_proxies);
@@ -199,7 +200,8 @@ int Serve(const std::vector<std::string>& args) {
   server.Run(/*handle_signals=*/true);
   inactivity_job.Stop();  // after the batch in progress
   log::Info("stopped: all requests answered, closing the store");
-  events.reset();  // writes the last log events
+  admin_worker.reset();  // runs what is queued (nothing, once every request is answered)
+  events.reset();        // writes the last log events
   store->reset();  // drains queued writes, checkpoints the WAL
   log::Info("store closed");
   return 0;
