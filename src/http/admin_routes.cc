@@ -29,6 +29,7 @@ constexpr Route kAdminRoutes[] = {
     {V::post, "/groups/{group}/apps", A::kAdminAccess, HandleCreateApp},
     {V::get, "/groups/{group}/apps/{app}", A::kAdminAccess, HandleGetApp},
     {V::delete_, "/groups/{group}/apps/{app}", A::kAdminAccess, HandleDeleteApp, LogAs::kAdmin},
+    {V::get, "/groups/{group}/apps/{app}/description", A::kAdminAccess, HandleDescribeApp},
     // Authentication providers (section 3).
     {V::get, "/groups/{group}/apps/{app}/auth_providers", A::kAdminAccess, HandleListProviders},
     {V::post, "/groups/{group}/apps/{app}/auth_providers", A::kAdminAccess, HandleCreateProvider, LogAs::kAdmin},

@@ -99,6 +99,13 @@ test("pull, then push: nothing to do; a change shows in a dry run and deploys wi
   assert.equal((await anonLogin()).status, 200, "enabled again");
 });
 
+test("apps describe shows the app and its auth providers", T, () => {
+  const out = ok(cli("apps", "describe", "--app", appId, "--project", group), "apps describe");
+  assert.ok(out.includes(appId), out);
+  assert.match(out, /anon-user/);
+  assert.match(out, /api-key/);
+});
+
 test("users list shows the app's users", T, async () => {
   const users = [];
   for (let i = 0; i < 3; i++) users.push((await anonLogin()).json.user_id);

@@ -29,6 +29,7 @@ HandlerResult HandleListApps(const Exchange& ex);
 HandlerResult HandleCreateApp(const Exchange& ex);
 HandlerResult HandleGetApp(const Exchange& ex);
 HandlerResult HandleDeleteApp(const Exchange& ex);
+HandlerResult HandleDescribeApp(const Exchange& ex);
 HandlerResult HandleListProviders(const Exchange& ex);
 HandlerResult HandleCreateProvider(const Exchange& ex);
 HandlerResult HandleGetProvider(const Exchange& ex);

@@ -268,4 +268,35 @@ HandlerResult HandleDeleteProvider(const Exchange& ex) {
 HandlerResult HandleEnableProvider(const Exchange& ex) { return SetDisabled(ex, false); }
 HandlerResult HandleDisableProvider(const Exchange& ex) { return SetDisabled(ex, true); }
 
+// GET .../apps/{app}/description: the summary `realm-cli apps describe`
+// prints (admin-api.md section 2.3): the app, its auth providers and their
+// state; the App Services features guestpass does not have are empty.
+HandlerResult HandleDescribeApp(const Exchange& ex) {
+  auto t = AppTargetOf(ex);
+  if (!t.ok()) co_return t.status();
+  auto& config = t->admin->config;
+  auto job = [&config, id = t->app_id] { return config.App(id); };
+  auto app = co_await OnAdminWorker<core::App>(*t->admin, &job);
+  if (!app.ok()) co_return app.status();
+  json providers = json::array();
+  for (const auto& p : app->providers)
+    providers.push_back({{"name", p.name}, {"type", p.type}, {"enabled", !p.disabled}});
+  co_return JsonOk(ex, {{"client_app_id", app->client_app_id},
+                        {"name", app->name},
+                        {"realm_url", ""},
+                        {"data_sources", json::array()},
+                        {"http_endpoints", json::array()},
+                        {"services", json::array()},
+                        {"auth_providers", providers},
+                        {"custom_user_data", {{"enabled", false}}},
+                        {"values", json::array()},
+                        {"hosting", {{"enabled", false}}},
+                        {"functions", json::array()},
+                        {"sync", json::object()},
+                        {"graphql", json::object()},
+                        {"environment", ""},
+                        {"event_subscription", json::array()},
+                        {"log_forwarders", json::array()}});
+}
+
 }  // namespace guestpass::http
