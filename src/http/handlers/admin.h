@@ -113,6 +113,19 @@ boost::asio::awaitable<core::Result<T>> OnAdminWorker(AdminServices& admin, Job*
   });
 }
 
+// OnAdminWorker for a change whose job returns Result<bool>: 204 when it
+// succeeded, its error otherwise.
+template <typename Job>
+HandlerResult NoContentOnAdminWorker(const Exchange& ex, AdminServices& admin, Job* job) {
+  auto done = co_await OnAdminWorker<bool>(admin, job);
+  if (!done.ok()) co_return done.status();
+  co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
+}
+
+// Query parameter `name` as a whole number up to 1,000,000: nullopt when
+// absent or empty, InvalidArgument "bad 'NAME'" when not such a number.
+core::Result<std::optional<size_t>> QueryNumber(std::string_view query, std::string_view name);
+
 // JSON shapes.
 nlohmann::json AppJson(const core::App& app, const core::ObjectId& group_id);
 nlohmann::json ProviderJson(const core::ProviderConfig& p);

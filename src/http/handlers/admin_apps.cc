@@ -23,26 +23,8 @@ Status GroupOf(const Exchange& ex, const AdminServices& admin) {
 // ?product=a,b: whether it asks for standard apps (the only kind here). No
 // parameter means standard apps.
 bool AsksForStandardApps(std::string_view query) {
-  size_t i = 0;
-  while (i <= query.size()) {
-    size_t j = query.find('&', i);
-    if (j == std::string_view::npos) j = query.size();
-    const std::string_view pair = query.substr(i, j - i);
-    if (pair.substr(0, 8) == "product=") {
-      std::string list;
-      for (size_t k = 8; k < pair.size(); ++k) {
-        if (pair.substr(k, 3) == "%2C" || pair.substr(k, 3) == "%2c") {
-          list += ',';
-          k += 2;
-        } else {
-          list += pair[k];
-        }
-      }
-      return ("," + list + ",").find(",standard,") != std::string::npos;
-    }
-    i = j + 1;
-  }
-  return true;
+  const auto products = QueryParam(query, "product");  // percent-decoded: %2C is a comma
+  return !products || ("," + *products + ",").find(",standard,") != std::string::npos;
 }
 
 const core::ProviderConfig* FindById(const core::App& app, const ObjectId& id) {
@@ -192,9 +174,7 @@ HandlerResult HandleDeleteApp(const Exchange& ex) {
     if (Status s = config.DeleteApp(id, actor); !s.ok()) return s;
     return true;
   };
-  auto deleted = co_await OnAdminWorker<bool>(**admin, &job);
-  if (!deleted.ok()) co_return deleted.status();
-  co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
+  co_return co_await NoContentOnAdminWorker(ex, **admin, &job);
 }
 
 // ---- Authentication providers ----

@@ -173,9 +173,7 @@ HandlerResult HandleDeleteAdminKey(const Exchange& ex) {
     if (Status s = keys.Delete(user, key); !s.ok()) return s;
     return true;
   };
-  auto done = co_await OnAdminWorker<bool>(**admin, &job);
-  if (!done.ok()) co_return done.status();
-  co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
+  co_return co_await NoContentOnAdminWorker(ex, **admin, &job);
 }
 
 }  // namespace guestpass::http

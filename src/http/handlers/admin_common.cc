@@ -62,6 +62,18 @@ std::optional<std::string> QueryParam(std::string_view query, std::string_view n
   return std::nullopt;
 }
 
+core::Result<std::optional<size_t>> QueryNumber(std::string_view query, std::string_view name) {
+  auto value = QueryParam(query, name);
+  if (!value || value->empty()) return std::optional<size_t>();
+  size_t n = 0;
+  for (char c : *value) {
+    if (c < '0' || c > '9' || n > 1'000'000)
+      return Status::InvalidArgument(ErrorCode::kInvalidParameter, "bad '" + std::string(name) + "'");
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  return std::optional<size_t>(n);
+}
+
 core::Result<ObjectId> IdParam(const Exchange& ex, std::string_view name, ErrorCode code, const std::string& what) {
   auto id = ObjectId::FromHex(ex.route.Param(name));
   if (!id) return Status::NotFound(code, what + " not found");

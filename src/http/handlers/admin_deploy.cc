@@ -54,9 +54,7 @@ HandlerResult HandleDiscardDraft(const Exchange& ex) {
     if (Status s = config.DiscardDraft(id, draft); !s.ok()) return s;
     return true;
   };
-  auto done = co_await OnAdminWorker<bool>(*t->admin, &job);
-  if (!done.ok()) co_return done.status();
-  co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
+  co_return co_await NoContentOnAdminWorker(ex, *t->admin, &job);
 }
 
 HandlerResult HandleDraftDiff(const Exchange& ex) {

@@ -48,20 +48,14 @@ Result<store::Store::LogQuery> QueryOf(const Exchange& ex, const ObjectId& app_i
     if (!ms) return Bad(std::string("'") + key + "' must be an ISO 8601 time, e.g. 2026-12-03T10:00:00Z");
     (std::string_view(key) == "start_date" ? q.start_ms : q.end_ms) = *ms;
   }
-  for (const char* key : {"skip", "limit"}) {
-    auto value = QueryParam(query, key);
-    if (!value || value->empty()) continue;
-    size_t n = 0;
-    for (char c : *value) {
-      if (c < '0' || c > '9' || n > 1'000'000) return Bad(std::string("bad '") + key + "'");
-      n = n * 10 + static_cast<size_t>(c - '0');
-    }
-    if (std::string_view(key) == "skip") {
-      q.skip = n;
-    } else {
-      if (n < 1 || n > kMaxLogPage) return Bad("'limit' is 1 to 100");
-      q.limit = n;
-    }
+  auto skip = QueryNumber(query, "skip");
+  if (!skip.ok()) return skip.status();
+  if (*skip) q.skip = **skip;
+  auto limit = QueryNumber(query, "limit");
+  if (!limit.ok()) return limit.status();
+  if (*limit) {
+    if (**limit < 1 || **limit > kMaxLogPage) return Bad("'limit' is 1 to 100");
+    q.limit = **limit;
   }
   return q;
 }

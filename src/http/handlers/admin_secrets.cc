@@ -85,9 +85,7 @@ HandlerResult HandleUpdateSecret(const Exchange& ex) {
     if (Status s = secrets.Update(id, secret, name, replace); !s.ok()) return s;
     return true;
   };
-  auto done = co_await OnAdminWorker<bool>(*t->admin, &job);
-  if (!done.ok()) co_return done.status();
-  co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
+  co_return co_await NoContentOnAdminWorker(ex, *t->admin, &job);
 }
 
 HandlerResult HandleDeleteSecret(const Exchange& ex) {
@@ -102,9 +100,7 @@ HandlerResult HandleDeleteSecret(const Exchange& ex) {
     if (Status s = secrets.Delete(id, secret); !s.ok()) return s;
     return true;
   };
-  auto done = co_await OnAdminWorker<bool>(*t->admin, &job);
-  if (!done.ok()) co_return done.status();
-  co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
+  co_return co_await NoContentOnAdminWorker(ex, *t->admin, &job);
 }
 
 }  // namespace guestpass::http

@@ -67,15 +67,12 @@ Result<store::Store::UserQuery> QueryOf(const Exchange& ex, const ObjectId& app_
       i = j + 1;
     }
   }
-  if (auto limit = QueryParam(query, "limit"); limit && !limit->empty()) {
-    size_t n = 0;
-    for (char c : *limit) {
-      if (c < '0' || c > '9' || n > 1000) return Status::InvalidArgument(ErrorCode::kInvalidParameter, "bad 'limit'");
-      n = n * 10 + static_cast<size_t>(c - '0');
-    }
-    if (n < 1 || n > admin::kUserPageLimit)
+  auto limit = QueryNumber(query, "limit");
+  if (!limit.ok()) return limit.status();
+  if (*limit) {
+    if (**limit < 1 || **limit > admin::kUserPageLimit)
       return Status::InvalidArgument(ErrorCode::kInvalidParameter, "'limit' is 1 to 50");
-    q.limit = n;
+    q.limit = **limit;
   }
   return q;
 }
@@ -94,14 +91,6 @@ Result<UserTarget> UserTargetOf(const Exchange& ex) {
   auto user_id = IdParam(ex, "user", ErrorCode::kUserNotFound, "user");
   if (!user_id.ok()) return user_id.status();
   return UserTarget{*admin, *app_id, *user_id};
-}
-
-// Runs `*job` (a Status) for the user named by the path on the worker; 204.
-template <typename Job>
-HandlerResult UserChange(const Exchange& ex, const UserTarget& t, Job* job) {
-  auto done = co_await OnAdminWorker<bool>(*t.admin, job);
-  if (!done.ok()) co_return done.status();
-  co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
 }
 }  // namespace
 
@@ -161,7 +150,7 @@ HandlerResult HandleDeleteAppUser(const Exchange& ex) {
     if (Status s = users.Delete(app, user, actor); !s.ok()) return s;
     return true;
   };
-  co_return co_await UserChange(ex, *t, &job);
+  co_return co_await NoContentOnAdminWorker(ex, *t->admin, &job);
 }
 
 namespace {
@@ -173,7 +162,7 @@ HandlerResult SetUserDisabled(const Exchange& ex, bool disabled) {
     if (Status s = users.SetDisabled(app, user, disabled); !s.ok()) return s;
     return true;
   };
-  co_return co_await UserChange(ex, *t, &job);
+  co_return co_await NoContentOnAdminWorker(ex, *t->admin, &job);
 }
 }  // namespace
 
@@ -189,7 +178,7 @@ HandlerResult HandleLogoutUser(const Exchange& ex) {
     if (!n.ok()) return n.status();
     return true;
   };
-  co_return co_await UserChange(ex, *t, &job);
+  co_return co_await NoContentOnAdminWorker(ex, *t->admin, &job);
 }
 
 // POST .../users/verify_token {"token"}: the claims of one of the app's
