@@ -152,6 +152,11 @@ struct UserpassToken {
 
 // At most this many API keys per user (App Services' limit).
 inline constexpr size_t kMaxApiKeysPerUser = 20;
+// At most this many server API keys per app (App Services' limit). A server
+// key is one an administrator made: it logs in to a user of its own, of
+// type kServerUserType, made with it.
+inline constexpr size_t kMaxServerApiKeysPerApp = 100;
+inline constexpr std::string_view kServerUserType = "server";
 
 // Who deletes a user and why; the store keeps it as an AuditEvent written in
 // the same transaction as the deletion.

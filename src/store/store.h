@@ -153,6 +153,30 @@ class Store {
   // key exists and belongs to `user_id`.
   virtual void DeleteApiKey(core::ObjectId key_id, core::ObjectId user_id, StatusCallback done) = 0;
 
+  // ---- Users made by administrators (they have no session yet) ----
+  // What a user made by an administrator logs in with, written with it.
+  struct NewUserLogin {
+    // A confirmed email/password account; its id is the user's
+    // local-userpass identity id.
+    std::optional<core::UserpassAccount> account;
+    // A server API key; its owner (user_id) and id are the user's, and the
+    // user's api-key identity id is the key id.
+    std::optional<core::ApiKey> server_key;
+
+    static NewUserLogin Account(core::UserpassAccount account) { return {std::move(account), std::nullopt}; }
+    static NewUserLogin ServerKey(core::ApiKey key) { return {std::nullopt, std::move(key)}; }
+  };
+  // Inserts `user` with its identities and its login, atomically.
+  // AlreadyExists(AccountNameInUse) if the app has an account with that
+  // email (an expired pending registration is replaced, as
+  // CreateUserpassAccount does); AlreadyExists(APIKeyAlreadyExists) if the
+  // app has a server key of that name; InvalidArgument when the app already
+  // has core::kMaxServerApiKeysPerApp server keys; AlreadyExists if the user
+  // id or a non-anonymous identity is taken.
+  virtual void CreateUser(core::User user, NewUserLogin login, int64_t now, StatusCallback done) = 0;
+  // The app's server API keys (those of users of type core::kServerUserType), in id order.
+  virtual void ListServerApiKeys(core::ObjectId app_id, Callback<std::vector<core::ApiKey>> done) = 0;
+
   // ---- Email/password accounts ----
   // Registers `account` with its confirmation token, if any. AlreadyExists
   // (AccountNameInUse) if the app has an account with that email, unless that
@@ -173,6 +197,19 @@ class Store {
   virtual void UseUserpassToken(core::ObjectId token_id, core::SecretHash token_hash,
                                 core::UserpassTokenPurpose purpose, std::string new_password_hash, int64_t now,
                                 Callback<core::UserpassAccount> done) = 0;
+
+  // Pending registrations: the app's accounts that no user has yet (not
+  // confirmed, or confirmed but never logged in), id order, keyset paging:
+  // strictly after `after` (zero: from the start), at most `limit`.
+  virtual void ListPendingUserpassAccounts(core::ObjectId app_id, core::ObjectId after, size_t limit,
+                                           Callback<std::vector<core::UserpassAccount>> done) = 0;
+  // Marks the account confirmed and drops its confirmation tokens.
+  // NotFound(UserNotFound) if the account is gone.
+  virtual void ConfirmUserpassAccount(core::ObjectId account_id, StatusCallback done) = 0;
+  // Deletes a pending registration (the account and its tokens).
+  // NotFound(UserNotFound) if absent; InvalidArgument(InvalidParameter)
+  // once a user has the account's identity (delete that user instead).
+  virtual void DeletePendingUserpassAccount(core::ObjectId account_id, StatusCallback done) = 0;
 
   // The session of that user and its user. NotFound if either is gone (or
   // the session belongs to another user). Sessions are keyed by their user:

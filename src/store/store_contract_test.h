@@ -160,6 +160,32 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
   core::Status DeleteApiKey(const core::ObjectId& id, const core::ObjectId& user_id) {
     return AwaitStatus([&](auto done) { store_->DeleteApiKey(id, user_id, done); });
   }
+  core::Status CreateUser(const core::User& u, Store::NewUserLogin login) {
+    return AwaitStatus([&](auto done) { store_->CreateUser(u, login, clock_.NowSeconds(), done); });
+  }
+  core::Result<std::vector<core::ApiKey>> ServerKeys(const core::ObjectId& app_id) {
+    return Await<std::vector<core::ApiKey>>([&](auto done) { store_->ListServerApiKeys(app_id, done); });
+  }
+  core::Result<std::vector<core::UserpassAccount>> Pending(const core::ObjectId& app_id, const core::ObjectId& after,
+                                                           size_t limit = 50) {
+    return Await<std::vector<core::UserpassAccount>>(
+        [&](auto done) { store_->ListPendingUserpassAccounts(app_id, after, limit, done); });
+  }
+  core::Status ConfirmAccount(const core::ObjectId& id) {
+    return AwaitStatus([&](auto done) { store_->ConfirmUserpassAccount(id, done); });
+  }
+  core::Status DeletePending(const core::ObjectId& id) {
+    return AwaitStatus([&](auto done) { store_->DeletePendingUserpassAccount(id, done); });
+  }
+  // A user of type "server" and its key, as an administrator makes them.
+  std::pair<core::User, core::ApiKey> ServerKeyUser(const core::ObjectId& app_id, const std::string& name) {
+    core::User u = MakeUser(app_id, {});
+    u.type = std::string(core::kServerUserType);
+    u.identities.push_back({u.id.ToHex(), std::string(core::kApiKey), anon_provider_id_});
+    core::ApiKey key = MakeApiKey(u, name);
+    key.id = u.id;
+    return {u, key};
+  }
   core::Status CreateAccount(const core::UserpassAccount& a, std::optional<core::UserpassToken> t = std::nullopt) {
     return AwaitStatus([&](auto done) { store_->CreateUserpassAccount(a, t, clock_.NowSeconds(), done); });
   }
@@ -945,6 +971,131 @@ TEST_P(StoreContractTest, DeletingAUserDeletesItsEmailPasswordAccount) {
   ASSERT_TRUE(DeleteUser(user.id).ok());
   EXPECT_TRUE(GetAccount(app.id, "gone@x.org").status().IsNotFound());
   EXPECT_TRUE(CreateAccount(MakeAccount(app.id, "gone@x.org", true)).ok()) << "the email is free again";
+}
+
+// ---- Users made by administrators: email/password users, server API keys, pending registrations ----
+
+TEST_P(StoreContractTest, CreateUserWithAnAccountMakesALoginReadyUserWithoutASession) {
+  const core::App app = MakeApp("a");
+  const core::UserpassAccount a = MakeAccount(app.id, "new@x.org", true);
+  const core::User u = MakeUser(app.id, {{a.id.ToHex(), std::string(core::kLocalUserpass), anon_provider_id_}});
+  ASSERT_TRUE(CreateUser(u, Store::NewUserLogin::Account(a)).ok());
+  ExpectSameUser(*GetUser(u.id), u);
+  EXPECT_EQ(GetAccount(app.id, "new@x.org")->id, a.id);
+  auto found = Await<core::User>([&](auto done) {
+    store_->FindUserByIdentity(app.id, std::string(core::kLocalUserpass), a.id.ToHex(), done);
+  });
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->id, u.id);
+  EXPECT_TRUE(Pending(app.id, {})->empty()) << "a user has the account: not pending";
+
+  // The email is taken now: nothing of a second user is written.
+  const core::UserpassAccount b = MakeAccount(app.id, "new@x.org", true);
+  const core::User v = MakeUser(app.id, {{b.id.ToHex(), std::string(core::kLocalUserpass), anon_provider_id_}});
+  core::Status taken = CreateUser(v, Store::NewUserLogin::Account(b));
+  EXPECT_EQ(taken.error_code(), core::ErrorCode::kAccountNameInUse);
+  EXPECT_TRUE(GetUser(v.id).status().IsNotFound());
+  EXPECT_EQ(*CountUsers(app.id), 1);
+}
+
+TEST_P(StoreContractTest, ServerKeysAreTheAppsKeysOfServerUsersUniqueByName) {
+  const core::App app = MakeApp("a");
+  auto [u, key] = ServerKeyUser(app.id, "backend");
+  ASSERT_TRUE(CreateUser(u, Store::NewUserLogin::ServerKey(key)).ok());
+  auto got = GetUser(u.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->type, "server");
+  EXPECT_EQ(GetApiKey(key.id)->user_id, u.id);
+
+  // A user's own key is not a server key.
+  const core::User owner = AnonUser(app.id);
+  ASSERT_TRUE(Create(owner, MakeSession(owner)).ok());
+  ASSERT_TRUE(CreateApiKey(MakeApiKey(owner, "backend")).ok());
+
+  auto [u2, same_name] = ServerKeyUser(app.id, "backend");
+  EXPECT_EQ(CreateUser(u2, Store::NewUserLogin::ServerKey(same_name)).error_code(), core::ErrorCode::kAPIKeyAlreadyExists);
+  EXPECT_TRUE(GetUser(u2.id).status().IsNotFound()) << "nothing of a refused key is written";
+  auto [u3, other] = ServerKeyUser(app.id, "cron");
+  ASSERT_TRUE(CreateUser(u3, Store::NewUserLogin::ServerKey(other)).ok());
+  auto [u4, elsewhere] = ServerKeyUser(MakeApp("b").id, "backend");
+  ASSERT_TRUE(CreateUser(u4, Store::NewUserLogin::ServerKey(elsewhere)).ok()) << "names are per app";
+
+  auto keys = ServerKeys(app.id);
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].name, "backend");
+  EXPECT_EQ((*keys)[1].name, "cron");
+
+  ASSERT_TRUE(DeleteUser(u.id).ok());
+  EXPECT_EQ(ServerKeys(app.id)->size(), 1u) << "deleting the server user deletes its key";
+}
+
+TEST_P(StoreContractTest, AnAppHasAtMostAHundredServerKeys) {
+  const core::App app = MakeApp("a");
+  for (size_t i = 0; i < core::kMaxServerApiKeysPerApp; ++i) {
+    std::string name = std::to_string(i);
+    name += "-key";
+    auto [u, key] = ServerKeyUser(app.id, name);
+    ASSERT_TRUE(CreateUser(u, Store::NewUserLogin::ServerKey(key)).ok()) << i;
+  }
+  auto [u, key] = ServerKeyUser(app.id, "one-too-many");
+  EXPECT_EQ(CreateUser(u, Store::NewUserLogin::ServerKey(key)).code(), core::Code::kInvalidArgument);
+}
+
+TEST_P(StoreContractTest, PendingRegistrationsAreAccountsNoUserHasInIdOrderPagedByKey) {
+  const core::App app = MakeApp("a");
+  std::vector<core::UserpassAccount> accounts;
+  for (int i = 0; i < 5; ++i) {
+    std::string email = std::to_string(i);
+    email += "@x.org";
+    accounts.push_back(MakeAccount(app.id, email, i % 2 == 0));
+    ASSERT_TRUE(CreateAccount(accounts.back()).ok());
+  }
+  ASSERT_TRUE(CreateAccount(MakeAccount(MakeApp("b").id, "other@x.org", false)).ok());
+  // Account 1 logged in: a user has its identity, so it is not pending.
+  const core::User u =
+      MakeUser(app.id, {{accounts[1].id.ToHex(), std::string(core::kLocalUserpass), anon_provider_id_}});
+  ASSERT_TRUE(Create(u, MakeSession(u)).ok());
+
+  auto first = Pending(app.id, {}, 2);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].id, accounts[0].id);
+  EXPECT_EQ((*first)[1].id, accounts[2].id);
+  auto rest = Pending(app.id, (*first)[1].id, 50);
+  ASSERT_EQ(rest->size(), 2u);
+  EXPECT_EQ((*rest)[0].id, accounts[3].id);
+  EXPECT_EQ((*rest)[1].id, accounts[4].id);
+  EXPECT_EQ((*rest)[0].email, "3@x.org");
+  EXPECT_FALSE((*rest)[0].confirmed);
+  EXPECT_TRUE((*rest)[1].confirmed);
+}
+
+TEST_P(StoreContractTest, ConfirmingAnAccountEndsItsConfirmationTokens) {
+  const core::App app = MakeApp("a");
+  const core::UserpassAccount a = MakeAccount(app.id, "c@x.org", false);
+  const core::UserpassToken t = MakeToken(a, core::UserpassTokenPurpose::kConfirm);
+  ASSERT_TRUE(CreateAccount(a, t).ok());
+  ASSERT_TRUE(ConfirmAccount(a.id).ok());
+  EXPECT_TRUE(GetAccount(app.id, "c@x.org")->confirmed);
+  EXPECT_EQ(UseToken(t).status().error_code(), core::ErrorCode::kUserpassTokenInvalid);
+  EXPECT_EQ(ConfirmAccount(ids_.Next()).error_code(), core::ErrorCode::kUserNotFound);
+}
+
+TEST_P(StoreContractTest, OnlyAPendingRegistrationCanBeDeletedAsOne) {
+  const core::App app = MakeApp("a");
+  const core::UserpassAccount pending = MakeAccount(app.id, "p@x.org", false);
+  ASSERT_TRUE(CreateAccount(pending, MakeToken(pending, core::UserpassTokenPurpose::kConfirm)).ok());
+  ASSERT_TRUE(DeletePending(pending.id).ok());
+  EXPECT_TRUE(GetAccount(app.id, "p@x.org").status().IsNotFound());
+  EXPECT_TRUE(CreateAccount(MakeAccount(app.id, "p@x.org", false)).ok()) << "the email is free again";
+  EXPECT_EQ(DeletePending(pending.id).error_code(), core::ErrorCode::kUserNotFound);
+
+  const core::UserpassAccount active = MakeAccount(app.id, "a@x.org", true);
+  const core::User u = MakeUser(app.id, {{active.id.ToHex(), std::string(core::kLocalUserpass), anon_provider_id_}});
+  ASSERT_TRUE(CreateUser(u, Store::NewUserLogin::Account(active)).ok());
+  EXPECT_EQ(DeletePending(active.id).code(), core::Code::kInvalidArgument);
+  EXPECT_TRUE(GetAccount(app.id, "a@x.org").ok());
 }
 
 // ---- Reads see every acknowledged write (back ends may cache reads) ----

@@ -159,27 +159,33 @@ void MemoryStore::DeleteDraft(ObjectId app_id, ObjectId draft_id, StatusCallback
   done(result);
 }
 
+Status MemoryStore::CheckNewUserLocked(const core::User& user) const {
+  if (users_.count(user.id)) return Status::AlreadyExists(ErrorCode::kInvalidParameter, "id already exists");
+  for (const auto& ident : user.identities) {
+    if (ident.provider_type == core::kAnonUser) continue;
+    for (const auto& [id, other] : users_) {
+      if (other.app_id != user.app_id) continue;
+      for (const auto& o : other.identities)
+        if (o.provider_type == ident.provider_type && o.id == ident.id)
+          return Status::AlreadyExists(ErrorCode::kInvalidParameter, "identity already exists");
+    }
+  }
+  return Status::Ok();
+}
+
 void MemoryStore::CreateUserWithSession(core::User user, core::Session session, int64_t anonymous_cap,
                                         StatusCallback done) {
   Status result;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (users_.count(user.id) || sessions_.count(session.id)) {
+    if (sessions_.count(session.id)) {
       result = Status::AlreadyExists(ErrorCode::kInvalidParameter, "id already exists");
     } else if (anonymous_cap > 0 && user.IsAnonymous() && CountAnonymousLocked(user.app_id) >= anonymous_cap) {
       result = Status::PermissionDenied(ErrorCode::kAuthError, "this app has reached its limit of " +
                                                                    std::to_string(anonymous_cap) +
                                                                    " anonymous users; try again later");
     } else {
-      for (const auto& ident : user.identities) {
-        if (ident.provider_type == core::kAnonUser) continue;
-        for (const auto& [id, other] : users_) {
-          if (other.app_id != user.app_id) continue;
-          for (const auto& o : other.identities)
-            if (o.provider_type == ident.provider_type && o.id == ident.id)
-              result = Status::AlreadyExists(ErrorCode::kInvalidParameter, "identity already exists");
-        }
-      }
+      result = CheckNewUserLocked(user);
     }
     if (result.ok()) {
       sessions_[session.id] = std::move(session);
@@ -187,6 +193,46 @@ void MemoryStore::CreateUserWithSession(core::User user, core::Session session, 
     }
   }
   done(result);
+}
+
+void MemoryStore::CreateUser(core::User user, NewUserLogin login, int64_t now, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    result = CheckNewUserLocked(user);
+    if (result.ok() && login.server_key) {
+      size_t keys = 0;
+      for (const auto& [id, k] : api_keys_) {
+        auto owner = users_.find(k.user_id);
+        if (k.app_id != user.app_id || owner == users_.end() || owner->second.type != core::kServerUserType) continue;
+        ++keys;
+        if (k.name == login.server_key->name)
+          result = Status::AlreadyExists(ErrorCode::kAPIKeyAlreadyExists, "an API key with this name already exists");
+      }
+      if (result.ok() && keys >= core::kMaxServerApiKeysPerApp)
+        result = Status::InvalidArgument(ErrorCode::kInvalidParameter, "an app can have at most 100 server API keys");
+    }
+    if (result.ok() && login.account) result = ClaimEmailLocked(*login.account, now);
+    if (result.ok()) {
+      if (login.account) userpass_accounts_[login.account->id] = std::move(*login.account);
+      if (login.server_key) api_keys_[login.server_key->id] = std::move(*login.server_key);
+      users_[user.id] = std::move(user);
+    }
+  }
+  done(result);
+}
+
+void MemoryStore::ListServerApiKeys(ObjectId app_id, Callback<std::vector<core::ApiKey>> done) {
+  std::vector<core::ApiKey> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, k] : api_keys_) {
+      auto owner = users_.find(k.user_id);
+      if (k.app_id == app_id && owner != users_.end() && owner->second.type == core::kServerUserType)
+        out.push_back(k);
+    }
+  }
+  done(std::move(out));
 }
 
 core::User* MemoryStore::FindByIdentityLocked(const ObjectId& app_id, const std::string& provider_type,
@@ -337,27 +383,29 @@ void MemoryStore::DeleteApiKey(ObjectId key_id, ObjectId user_id, StatusCallback
   done(result);
 }
 
+Status MemoryStore::ClaimEmailLocked(const core::UserpassAccount& account, int64_t now) {
+  for (auto it = userpass_accounts_.begin(); it != userpass_accounts_.end(); ++it) {
+    const core::UserpassAccount& old = it->second;
+    if (old.app_id != account.app_id || old.email != account.email) continue;
+    bool pending_token = false;
+    for (const auto& [tid, t] : userpass_tokens_)
+      pending_token |= t.account_id == old.id && t.purpose == core::UserpassTokenPurpose::kConfirm && t.expires_at > now;
+    if (old.confirmed || pending_token) return Status::AlreadyExists(ErrorCode::kAccountNameInUse, "name already in use");
+    // An expired pending registration: replace it.
+    const ObjectId old_id = old.id;
+    std::erase_if(userpass_tokens_, [&](const auto& kv) { return kv.second.account_id == old_id; });
+    userpass_accounts_.erase(it);
+    break;
+  }
+  return Status::Ok();
+}
+
 void MemoryStore::CreateUserpassAccount(core::UserpassAccount account, std::optional<core::UserpassToken> confirm,
                                         int64_t now, StatusCallback done) {
   Status result;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = userpass_accounts_.begin(); it != userpass_accounts_.end(); ++it) {
-      const core::UserpassAccount& old = it->second;
-      if (old.app_id != account.app_id || old.email != account.email) continue;
-      bool pending_token = false;
-      for (const auto& [tid, t] : userpass_tokens_)
-        pending_token |=
-            t.account_id == old.id && t.purpose == core::UserpassTokenPurpose::kConfirm && t.expires_at > now;
-      if (old.confirmed || pending_token) {
-        result = Status::AlreadyExists(ErrorCode::kAccountNameInUse, "name already in use");
-      } else {  // an expired pending registration: replace it
-        const ObjectId old_id = old.id;
-        std::erase_if(userpass_tokens_, [&](const auto& kv) { return kv.second.account_id == old_id; });
-        userpass_accounts_.erase(it);
-      }
-      break;
-    }
+    result = ClaimEmailLocked(account, now);
     if (result.ok()) {
       if (confirm) userpass_tokens_[confirm->id] = *confirm;
       userpass_accounts_[account.id] = std::move(account);
@@ -417,6 +465,64 @@ void MemoryStore::UseUserpassToken(ObjectId token_id, core::SecretHash token_has
   core::UserpassAccount out = a->second;
   lock.unlock();
   done(std::move(out));
+}
+
+bool MemoryStore::AccountHasUserLocked(const core::UserpassAccount& account) const {
+  const std::string hex = account.id.ToHex();
+  for (const auto& [id, user] : users_) {
+    if (user.app_id != account.app_id) continue;
+    for (const auto& i : user.identities)
+      if (i.provider_type == core::kLocalUserpass && i.id == hex) return true;
+  }
+  return false;
+}
+
+void MemoryStore::ListPendingUserpassAccounts(ObjectId app_id, ObjectId after, size_t limit,
+                                              Callback<std::vector<core::UserpassAccount>> done) {
+  std::vector<core::UserpassAccount> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, a] : userpass_accounts_)
+      if (a.app_id == app_id && (after.IsZero() || after < a.id) && !AccountHasUserLocked(a)) out.push_back(a);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  if (out.size() > limit) out.resize(limit);
+  done(std::move(out));
+}
+
+void MemoryStore::ConfirmUserpassAccount(ObjectId account_id, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto a = userpass_accounts_.find(account_id);
+    if (a == userpass_accounts_.end()) {
+      result = Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+    } else {
+      a->second.confirmed = true;
+      std::erase_if(userpass_tokens_, [&](const auto& kv) {
+        return kv.second.account_id == account_id && kv.second.purpose == core::UserpassTokenPurpose::kConfirm;
+      });
+    }
+  }
+  done(result);
+}
+
+void MemoryStore::DeletePendingUserpassAccount(ObjectId account_id, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto a = userpass_accounts_.find(account_id);
+    if (a == userpass_accounts_.end()) {
+      result = Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+    } else if (AccountHasUserLocked(a->second)) {
+      result = Status::InvalidArgument(ErrorCode::kInvalidParameter,
+                                       "this user has logged in and is no longer pending: delete the user instead");
+    } else {
+      userpass_accounts_.erase(a);
+      std::erase_if(userpass_tokens_, [&](const auto& kv) { return kv.second.account_id == account_id; });
+    }
+  }
+  done(result);
 }
 
 void MemoryStore::GetSessionWithUser(ObjectId user_id, ObjectId session_id, Callback<SessionWithUser> done) {

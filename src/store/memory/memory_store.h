@@ -35,6 +35,8 @@ class MemoryStore final : public Store {
                           Callback<core::User> done) override;
   void LinkIdentity(core::ObjectId user_id, core::Identity identity, std::string data_json,
                     StatusCallback done) override;
+  void CreateUser(core::User user, NewUserLogin login, int64_t now, StatusCallback done) override;
+  void ListServerApiKeys(core::ObjectId app_id, Callback<std::vector<core::ApiKey>> done) override;
   void CreateApiKey(core::ApiKey key, StatusCallback done) override;
   void GetApiKey(core::ObjectId key_id, Callback<core::ApiKey> done) override;
   void ListApiKeys(core::ObjectId user_id, Callback<std::vector<core::ApiKey>> done) override;
@@ -46,6 +48,10 @@ class MemoryStore final : public Store {
   void PutUserpassToken(core::UserpassToken token, StatusCallback done) override;
   void UseUserpassToken(core::ObjectId token_id, core::SecretHash token_hash, core::UserpassTokenPurpose purpose,
                         std::string new_password_hash, int64_t now, Callback<core::UserpassAccount> done) override;
+  void ListPendingUserpassAccounts(core::ObjectId app_id, core::ObjectId after, size_t limit,
+                                   Callback<std::vector<core::UserpassAccount>> done) override;
+  void ConfirmUserpassAccount(core::ObjectId account_id, StatusCallback done) override;
+  void DeletePendingUserpassAccount(core::ObjectId account_id, StatusCallback done) override;
   void GetSessionWithUser(core::ObjectId user_id, core::ObjectId session_id, Callback<SessionWithUser> done) override;
   void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
   void DeleteSession(core::ObjectId user_id, core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
@@ -78,6 +84,13 @@ class MemoryStore final : public Store {
   core::Status PutAppLocked(core::App app);
   void EraseUserLocked(const core::ObjectId& user_id, const core::Deletion& why);
   int64_t CountAnonymousLocked(const core::ObjectId& app_id) const;
+  // AlreadyExists unless the user's id and non-anonymous identities are free.
+  core::Status CheckNewUserLocked(const core::User& user) const;
+  // AlreadyExists(AccountNameInUse) if the app has an account with that email;
+  // an expired pending registration is removed.
+  core::Status ClaimEmailLocked(const core::UserpassAccount& account, int64_t now);
+  // Whether a user of the account's app has its local-userpass identity.
+  bool AccountHasUserLocked(const core::UserpassAccount& account) const;
   std::vector<core::User> InactiveAnonymousLocked(const core::ObjectId& app_id, int64_t cutoff, size_t limit) const;
   // The user of the app holding that non-anonymous identity, or nullptr.
   core::User* FindByIdentityLocked(const core::ObjectId& app_id, const std::string& provider_type,

@@ -82,6 +82,30 @@ Status InsertIdentities(Connection& db, const core::User& user) {
   return Status::Ok();
 }
 
+// The user's row and its identities.
+Status InsertUser(Connection& db, const core::User& u) {
+  const bool inline_identity = KeepsIdentityInline(u);
+  {
+    Statement st = db.Prepare(
+        "INSERT INTO users (id, app_id, type, data, created_at, last_active_at, disabled, anonymous,"
+        " anon_identity, anon_provider_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    st.BindStatic(1, u.id).BindStatic(2, u.app_id).BindStatic(3, u.type);
+    if (u.data_json.empty() || u.data_json == "{}")
+      st.BindNull(4);
+    else
+      st.BindStatic(4, u.data_json);
+    st.Bind(5, u.created_at).Bind(6, u.last_active_at).Bind(7, int64_t{u.disabled});
+    st.Bind(8, int64_t{u.IsAnonymous()});
+    if (inline_identity) {
+      st.BindStatic(9, u.identities[0].id).BindStatic(10, u.identities[0].provider_id);
+    } else {
+      st.BindNull(9).BindNull(10);
+    }
+    if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert user");
+  }
+  return inline_identity ? Status::Ok() : InsertIdentities(db, u);
+}
+
 Status InsertSession(Connection& db, const core::Session& s) {
   Statement st = db.Prepare(
       "INSERT INTO sessions (id, user_id, secret_hash, created_at, expires_at, device_id, device)"
@@ -624,32 +648,12 @@ void SqliteStore::CreateUserWithSession(core::User user, core::Session session, 
   Enqueue({.apply = [this, args, anonymous_cap](Connection& db) {
              const core::User& u = args->user;
              const bool anonymous = u.IsAnonymous();
-             const bool inline_identity = KeepsIdentityInline(u);
              if (anonymous && anonymous_cap > 0) {
                auto count = WriterAnonymousCount(db, u.app_id);
                if (!count.ok()) return count.status();
                if (*count >= anonymous_cap) return AnonymousCapReached(anonymous_cap);
              }
-             {
-               Statement st = db.Prepare(
-                   "INSERT INTO users (id, app_id, type, data, created_at, last_active_at, disabled, anonymous,"
-                   " anon_identity, anon_provider_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-               st.BindStatic(1, u.id).BindStatic(2, u.app_id).BindStatic(3, u.type);
-               if (u.data_json.empty() || u.data_json == "{}")
-                 st.BindNull(4);
-               else
-                 st.BindStatic(4, u.data_json);
-               st.Bind(5, u.created_at).Bind(6, u.last_active_at).Bind(7, int64_t{u.disabled});
-               st.Bind(8, int64_t{anonymous});
-               if (inline_identity) {
-                 st.BindStatic(9, u.identities[0].id).BindStatic(10, u.identities[0].provider_id);
-               } else {
-                 st.BindNull(9).BindNull(10);
-               }
-               if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert user");
-             }
-             if (!inline_identity)
-               if (Status s = InsertIdentities(db, u); !s.ok()) return s;
+             if (Status s = InsertUser(db, u); !s.ok()) return s;
              if (Status s = InsertSession(db, args->session); !s.ok()) return s;
              if (auto it = anonymous_counts_.find(u.app_id); anonymous && it != anonymous_counts_.end()) ++it->second;
              return Status::Ok();
@@ -755,6 +759,19 @@ void SqliteStore::LinkIdentity(ObjectId user_id, core::Identity identity, std::s
 
 // ---- API keys ----
 
+namespace {
+Status InsertApiKey(Connection& db, const core::ApiKey& k) {
+  Statement st = db.Prepare(
+      "INSERT INTO api_keys (id, app_id, user_id, name, key_hash, disabled, created_at)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?)");
+  st.Bind(1, k.id).Bind(2, k.app_id).Bind(3, k.user_id).Bind(4, k.name);
+  st.Bind(5, std::span<const uint8_t>(k.key_hash)).Bind(6, int64_t{k.disabled});
+  st.Bind(7, k.created_at);
+  if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert api key");
+  return Status::Ok();
+}
+}  // namespace
+
 void SqliteStore::CreateApiKey(core::ApiKey key, StatusCallback done) {
   auto shared = std::make_shared<core::ApiKey>(std::move(key));
   Enqueue({[shared](Connection& db) {
@@ -769,14 +786,7 @@ void SqliteStore::CreateApiKey(core::ApiKey key, StatusCallback done) {
                if (st.ColumnInt(0) >= static_cast<int64_t>(core::kMaxApiKeysPerUser))
                  return Status::InvalidArgument(ErrorCode::kInvalidParameter, "a user can have at most 20 API keys");
              }
-             Statement st = db.Prepare(
-                 "INSERT INTO api_keys (id, app_id, user_id, name, key_hash, disabled, created_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?)");
-             st.Bind(1, shared->id).Bind(2, shared->app_id).Bind(3, shared->user_id).Bind(4, shared->name);
-             st.Bind(5, std::span<const uint8_t>(shared->key_hash)).Bind(6, int64_t{shared->disabled});
-             st.Bind(7, shared->created_at);
-             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert api key");
-             return Status::Ok();
+             return InsertApiKey(db, *shared);
            },
            std::move(done)});
 }
@@ -849,6 +859,82 @@ void SqliteStore::DeleteApiKey(ObjectId key_id, ObjectId user_id, StatusCallback
            std::move(done), [user_id] { return user_id; }});
 }
 
+// ---- Users made by administrators ----
+
+namespace {
+// Inserts the account. AlreadyExists(AccountNameInUse) if the app has an
+// account with that email, unless that one is an expired pending
+// registration: then it is replaced.
+Status InsertUserpassAccount(Connection& db, const core::UserpassAccount& a, int64_t now) {
+  {
+    Statement st = db.Prepare(
+        "SELECT a.id, a.confirmed, (SELECT COUNT(*) FROM userpass_tokens t WHERE t.account_id = a.id"
+        " AND t.purpose = 0 AND t.expires_at > ?) FROM userpass_accounts a WHERE a.app_id = ? AND a.email = ?");
+    st.Bind(1, now).Bind(2, a.app_id).Bind(3, a.email);
+    int rc = st.Step();
+    if (rc == SQLITE_ROW) {
+      if (st.ColumnInt(1) != 0 || st.ColumnInt(2) > 0)
+        return Status::AlreadyExists(ErrorCode::kAccountNameInUse, "name already in use");
+      const ObjectId old = st.ColumnId(0);
+      // An expired pending registration: replace it.
+      for (const char* sql :
+           {"DELETE FROM userpass_tokens WHERE account_id = ?", "DELETE FROM userpass_accounts WHERE id = ?"}) {
+        Statement del = db.Prepare(sql);
+        del.Bind(1, old);
+        if (int drc = del.Step(); drc != SQLITE_DONE) return db.Error(drc, "replace pending registration");
+      }
+    } else if (rc != SQLITE_DONE) {
+      return db.Error(rc, "find userpass account");
+    }
+  }
+  Statement st = db.Prepare(
+      "INSERT INTO userpass_accounts (id, app_id, email, password_hash, confirmed, created_at)"
+      " VALUES (?, ?, ?, ?, ?, ?)");
+  st.Bind(1, a.id).Bind(2, a.app_id).Bind(3, a.email).Bind(4, a.password_hash);
+  st.Bind(5, int64_t{a.confirmed}).Bind(6, a.created_at);
+  if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert userpass account");
+  return Status::Ok();
+}
+}  // namespace
+
+
+void SqliteStore::CreateUser(core::User user, NewUserLogin login, int64_t now, StatusCallback done) {
+  struct Args {
+    core::User user;
+    NewUserLogin login;
+  };
+  auto args = std::make_shared<Args>(Args{std::move(user), std::move(login)});
+  Enqueue({[args, now](Connection& db) {
+             const core::User& u = args->user;
+             if (const auto& key = args->login.server_key) {
+               Statement st = db.Prepare(
+                   "SELECT COUNT(*), COALESCE(SUM(k.name = ?), 0) FROM api_keys k JOIN users u ON u.id = k.user_id"
+                   " WHERE k.app_id = ? AND u.type = 'server'");
+               st.Bind(1, key->name).Bind(2, u.app_id);
+               if (int rc = st.Step(); rc != SQLITE_ROW) return db.Error(rc, "count server api keys");
+               if (st.ColumnInt(1) > 0)
+                 return Status::AlreadyExists(ErrorCode::kAPIKeyAlreadyExists,
+                                              "an API key with this name already exists");
+               if (st.ColumnInt(0) >= static_cast<int64_t>(core::kMaxServerApiKeysPerApp))
+                 return Status::InvalidArgument(ErrorCode::kInvalidParameter,
+                                                "an app can have at most 100 server API keys");
+             }
+             if (args->login.account)
+               if (Status s = InsertUserpassAccount(db, *args->login.account, now); !s.ok()) return s;
+             if (Status s = InsertUser(db, u); !s.ok()) return s;
+             if (args->login.server_key) return InsertApiKey(db, *args->login.server_key);
+             return Status::Ok();
+           },
+           std::move(done)});
+}
+
+void SqliteStore::ListServerApiKeys(ObjectId app_id, Callback<std::vector<core::ApiKey>> done) {
+  done(ReadApiKeys(
+      "SELECT k.id, k.app_id, k.user_id, k.name, k.key_hash, k.disabled, k.created_at FROM api_keys k"
+      " JOIN users u ON u.id = k.user_id WHERE k.app_id = ? AND u.type = 'server' ORDER BY k.id",
+      app_id));
+}
+
 // ---- Email/password accounts ----
 
 namespace {
@@ -890,42 +976,12 @@ void SqliteStore::CreateUserpassAccount(core::UserpassAccount account, std::opti
     std::optional<core::UserpassToken> confirm;
   };
   auto args = std::make_shared<Args>(Args{std::move(account), std::move(confirm)});
-  Enqueue(
-      {[args, now](Connection& db) {
-         const core::UserpassAccount& a = args->account;
-         {
-           Statement st = db.Prepare(
-               "SELECT a.id, a.confirmed, (SELECT COUNT(*) FROM userpass_tokens t WHERE t.account_id = a.id"
-               " AND t.purpose = 0 AND t.expires_at > ?) FROM userpass_accounts a WHERE a.app_id = ? AND a.email = ?");
-           st.Bind(1, now).Bind(2, a.app_id).Bind(3, a.email);
-           int rc = st.Step();
-           if (rc == SQLITE_ROW) {
-             if (st.ColumnInt(1) != 0 || st.ColumnInt(2) > 0)
-               return Status::AlreadyExists(ErrorCode::kAccountNameInUse, "name already in use");
-             const ObjectId old = st.ColumnId(0);
-             // An expired pending registration: replace it.
-             for (const char* sql :
-                  {"DELETE FROM userpass_tokens WHERE account_id = ?", "DELETE FROM userpass_accounts WHERE id = ?"}) {
-               Statement del = db.Prepare(sql);
-               del.Bind(1, old);
-               if (int drc = del.Step(); drc != SQLITE_DONE) return db.Error(drc, "replace pending registration");
-             }
-           } else if (rc != SQLITE_DONE) {
-             return db.Error(rc, "find userpass account");
-           }
-         }
-         {
-           Statement st = db.Prepare(
-               "INSERT INTO userpass_accounts (id, app_id, email, password_hash, confirmed, created_at)"
-               " VALUES (?, ?, ?, ?, ?, ?)");
-           st.Bind(1, a.id).Bind(2, a.app_id).Bind(3, a.email).Bind(4, a.password_hash);
-           st.Bind(5, int64_t{a.confirmed}).Bind(6, a.created_at);
-           if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "insert userpass account");
-         }
-         if (args->confirm) return InsertUserpassToken(db, *args->confirm);
-         return Status::Ok();
-       },
-       std::move(done)});
+  Enqueue({[args, now](Connection& db) {
+             if (Status s = InsertUserpassAccount(db, args->account, now); !s.ok()) return s;
+             if (args->confirm) return InsertUserpassToken(db, *args->confirm);
+             return Status::Ok();
+           },
+           std::move(done)});
 }
 
 void SqliteStore::GetUserpassAccount(ObjectId app_id, std::string email, Callback<core::UserpassAccount> done) {
@@ -1006,6 +1062,72 @@ void SqliteStore::UseUserpassToken(ObjectId token_id, core::SecretHash token_has
              if (!s.ok()) return done(s);
              done(*account);
            }});
+}
+
+void SqliteStore::ListPendingUserpassAccounts(ObjectId app_id, ObjectId after, size_t limit,
+                                              Callback<std::vector<core::UserpassAccount>> done) {
+  auto read = [&]() -> Result<std::vector<core::UserpassAccount>> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    // Identity ids of accounts are their ids in lowercase hex; the
+    // provider_type <> 'anon-user' term lets SQLite use the partial index.
+    Statement st = db.Prepare(
+        "SELECT a.id, a.app_id, a.email, a.password_hash, a.confirmed, a.created_at FROM userpass_accounts a"
+        " WHERE a.app_id = ?1 AND a.id > ?2 AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.app_id = ?1"
+        " AND i.provider_type = 'local-userpass' AND i.provider_type <> 'anon-user'"
+        " AND i.identity_id = lower(hex(a.id))) ORDER BY a.id LIMIT ?3");
+    st.Bind(1, app_id).Bind(2, after).Bind(3, static_cast<int64_t>(limit));
+    std::vector<core::UserpassAccount> out;
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) out.push_back(ReadAccount(st));
+    if (rc != SQLITE_DONE) return db.Error(rc, "list pending accounts");
+    return out;
+  }();
+  done(std::move(read));
+}
+
+void SqliteStore::ConfirmUserpassAccount(ObjectId account_id, StatusCallback done) {
+  Enqueue({[account_id](Connection& db) {
+             {
+               Statement st = db.Prepare("UPDATE userpass_accounts SET confirmed = 1 WHERE id = ?");
+               st.Bind(1, account_id);
+               if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "confirm account");
+               if (db.Changes() == 0) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+             }
+             Statement st = db.Prepare("DELETE FROM userpass_tokens WHERE account_id = ? AND purpose = 0");
+             st.Bind(1, account_id);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "drop confirmation tokens");
+             return Status::Ok();
+           },
+           std::move(done)});
+}
+
+void SqliteStore::DeletePendingUserpassAccount(ObjectId account_id, StatusCallback done) {
+  Enqueue({[account_id](Connection& db) {
+             {
+               Statement st = db.Prepare(
+                   "SELECT EXISTS (SELECT 1 FROM identities i WHERE i.app_id = a.app_id"
+                   " AND i.provider_type = 'local-userpass' AND i.provider_type <> 'anon-user'"
+                   " AND i.identity_id = lower(hex(a.id))) FROM userpass_accounts a WHERE a.id = ?");
+               st.Bind(1, account_id);
+               int rc = st.Step();
+               if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+               if (rc != SQLITE_ROW) return db.Error(rc, "find account");
+               if (st.ColumnInt(0) != 0)
+                 return Status::InvalidArgument(
+                     ErrorCode::kInvalidParameter,
+                     "this user has logged in and is no longer pending: delete the user instead");
+             }
+             for (const char* sql :
+                  {"DELETE FROM userpass_tokens WHERE account_id = ?", "DELETE FROM userpass_accounts WHERE id = ?"}) {
+               Statement del = db.Prepare(sql);
+               del.Bind(1, account_id);
+               if (int rc = del.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete pending account");
+             }
+             return Status::Ok();
+           },
+           std::move(done)});
 }
 
 void SqliteStore::GetSessionWithUser(ObjectId user_id, ObjectId session_id, Callback<SessionWithUser> done) {

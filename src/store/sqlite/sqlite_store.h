@@ -64,6 +64,8 @@ class SqliteStore final : public Store {
                           Callback<core::User> done) override;
   void LinkIdentity(core::ObjectId user_id, core::Identity identity, std::string data_json,
                     StatusCallback done) override;
+  void CreateUser(core::User user, NewUserLogin login, int64_t now, StatusCallback done) override;
+  void ListServerApiKeys(core::ObjectId app_id, Callback<std::vector<core::ApiKey>> done) override;
   void CreateApiKey(core::ApiKey key, StatusCallback done) override;
   void GetApiKey(core::ObjectId key_id, Callback<core::ApiKey> done) override;
   void ListApiKeys(core::ObjectId user_id, Callback<std::vector<core::ApiKey>> done) override;
@@ -75,6 +77,10 @@ class SqliteStore final : public Store {
   void PutUserpassToken(core::UserpassToken token, StatusCallback done) override;
   void UseUserpassToken(core::ObjectId token_id, core::SecretHash token_hash, core::UserpassTokenPurpose purpose,
                         std::string new_password_hash, int64_t now, Callback<core::UserpassAccount> done) override;
+  void ListPendingUserpassAccounts(core::ObjectId app_id, core::ObjectId after, size_t limit,
+                                   Callback<std::vector<core::UserpassAccount>> done) override;
+  void ConfirmUserpassAccount(core::ObjectId account_id, StatusCallback done) override;
+  void DeletePendingUserpassAccount(core::ObjectId account_id, StatusCallback done) override;
   void GetSessionWithUser(core::ObjectId user_id, core::ObjectId session_id, Callback<SessionWithUser> done) override;
   void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
   void DeleteSession(core::ObjectId user_id, core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
