@@ -136,7 +136,7 @@ int Serve(const std::vector<std::string>& args) {
   admin::AdminPasswordProvider admin_password(**store, password_hasher);
   const auth::ProviderRegistry admin_providers{&admin_password, &api_key};
   auth::AuthService admin_auth(**store, tokens, admin_apps, clock, ids, random, admin_providers);
-  admin::UserAdmin user_admin(**store, clock);
+  admin::UserAdmin user_admin(**store, config, password_hasher, userpass, clock, ids, random);
   // The master key that seals secrets: never in the database.
   bool created_key = false;
   auto master_key = app::LoadMasterKey({cfg.master_key_file, cfg.master_key, cfg.data_dir}, random, &created_key);

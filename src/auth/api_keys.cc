@@ -11,20 +11,9 @@ using core::ErrorCode;
 using core::ObjectId;
 using core::Status;
 
-namespace {
-Status ValidateKeyName(const std::string& name) {
-  if (name.empty() || name.size() > 128)
-    return Status::InvalidArgument(ErrorCode::kInvalidParameter, "API key name must be 1 to 128 characters");
-  for (char c : name) {
-    if (static_cast<unsigned char>(c) < 0x20)
-      return Status::InvalidArgument(ErrorCode::kInvalidParameter, "API key name must not contain control characters");
-  }
-  return Status::Ok();
-}
-}  // namespace
 
 void AuthService::CreateApiKey(std::string_view refresh_token, std::string name, store::Callback<ApiKeyView> done) {
-  if (Status s = ValidateKeyName(name); !s.ok()) return done(s);
+  if (Status s = ValidateApiKeyName(name); !s.ok()) return done(s);
   AuthenticateRefresh(refresh_token, [this, name, done = std::move(done)](core::Result<store::SessionWithUser> sw) {
     if (!sw.ok()) return done(sw.status());
     auto app = apps_.FindById(sw->user.app_id);

@@ -40,6 +40,7 @@ constexpr Route kAdminRoutes[] = {
     {V::put, "/groups/{group}/apps/{app}/auth_providers/{provider}/disable", A::kAdminAccess, HandleDisableProvider, LogAs::kAdmin},
     // Users (section 4). /users/count is guestpass's, for the UI and `users count`.
     {V::get, "/groups/{group}/apps/{app}/users", A::kAdminAccess, HandleListUsers},
+    {V::post, "/groups/{group}/apps/{app}/users", A::kAdminAccess, HandleCreateAppUser, LogAs::kAdmin},
     {V::get, "/groups/{group}/apps/{app}/users/count", A::kAdminAccess, HandleCountUsers},
     {V::post, "/groups/{group}/apps/{app}/users/verify_token", A::kAdminAccess, HandleVerifyToken},
     {V::get, "/groups/{group}/apps/{app}/users/{user}", A::kAdminAccess, HandleGetUser},
@@ -47,6 +48,19 @@ constexpr Route kAdminRoutes[] = {
     {V::put, "/groups/{group}/apps/{app}/users/{user}/enable", A::kAdminAccess, HandleEnableUser, LogAs::kAdmin},
     {V::put, "/groups/{group}/apps/{app}/users/{user}/disable", A::kAdminAccess, HandleDisableUser, LogAs::kAdmin},
     {V::put, "/groups/{group}/apps/{app}/users/{user}/logout", A::kAdminAccess, HandleLogoutUser, LogAs::kAdmin},
+    // Pending email/password registrations (section 4.3); {email} percent-encoded.
+    {V::get, "/groups/{group}/apps/{app}/user_registrations/pending_users", A::kAdminAccess, HandleListPendingUsers},
+    {V::delete_, "/groups/{group}/apps/{app}/user_registrations/by_email/{email}", A::kAdminAccess, HandleDeletePendingUser, LogAs::kAdmin},
+    {V::post, "/groups/{group}/apps/{app}/user_registrations/by_email/{email}/confirm", A::kAdminAccess, HandleConfirmPendingUser, LogAs::kAdmin},
+    {V::post, "/groups/{group}/apps/{app}/user_registrations/by_email/{email}/send_confirm", A::kAdminAccess, HandleSendConfirmation, LogAs::kAdmin},
+    {V::post, "/groups/{group}/apps/{app}/user_registrations/by_email/{email}/run_confirm", A::kAdminAccess, HandleRunConfirmation, LogAs::kAdmin},
+    // Server API keys (section 4.4): the key is in the creation's answer only.
+    {V::get, "/groups/{group}/apps/{app}/api_keys", A::kAdminAccess, HandleListServerKeys},
+    {V::post, "/groups/{group}/apps/{app}/api_keys", A::kAdminAccess, HandleCreateServerKey, LogAs::kAdmin},
+    {V::get, "/groups/{group}/apps/{app}/api_keys/{key}", A::kAdminAccess, HandleGetServerKey},
+    {V::delete_, "/groups/{group}/apps/{app}/api_keys/{key}", A::kAdminAccess, HandleDeleteServerKey, LogAs::kAdmin},
+    {V::put, "/groups/{group}/apps/{app}/api_keys/{key}/enable", A::kAdminAccess, HandleEnableServerKey, LogAs::kAdmin},
+    {V::put, "/groups/{group}/apps/{app}/api_keys/{key}/disable", A::kAdminAccess, HandleDisableServerKey, LogAs::kAdmin},
     // Logs (section 10): client authentication events and administrators' changes.
     {V::get, "/groups/{group}/apps/{app}/logs", A::kAdminAccess, HandleListLogs},
     // Secrets (section 7.6): values go in, never out.

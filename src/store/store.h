@@ -159,8 +159,9 @@ class Store {
     // A confirmed email/password account; its id is the user's
     // local-userpass identity id.
     std::optional<core::UserpassAccount> account;
-    // A server API key; its owner (user_id) and id are the user's, and the
-    // user's api-key identity id is the key id.
+    // A server API key: its id is the user's id (that is what makes it a
+    // server key), its owner (user_id) the user, and the user's api-key
+    // identity id is the key id.
     std::optional<core::ApiKey> server_key;
 
     static NewUserLogin Account(core::UserpassAccount account) { return {std::move(account), std::nullopt}; }
@@ -174,7 +175,7 @@ class Store {
   // has core::kMaxServerApiKeysPerApp server keys; AlreadyExists if the user
   // id or a non-anonymous identity is taken.
   virtual void CreateUser(core::User user, NewUserLogin login, int64_t now, StatusCallback done) = 0;
-  // The app's server API keys (those of users of type core::kServerUserType), in id order.
+  // The app's server API keys (keys whose id is their owner's), in id order.
   virtual void ListServerApiKeys(core::ObjectId app_id, Callback<std::vector<core::ApiKey>> done) = 0;
 
   // ---- Email/password accounts ----

@@ -1007,10 +1007,11 @@ TEST_P(StoreContractTest, ServerKeysAreTheAppsKeysOfServerUsersUniqueByName) {
   EXPECT_EQ(got->type, "server");
   EXPECT_EQ(GetApiKey(key.id)->user_id, u.id);
 
-  // A user's own key is not a server key.
+  // A user's own key is not a server key, even the server user's own.
   const core::User owner = AnonUser(app.id);
   ASSERT_TRUE(Create(owner, MakeSession(owner)).ok());
   ASSERT_TRUE(CreateApiKey(MakeApiKey(owner, "backend")).ok());
+  ASSERT_TRUE(CreateApiKey(MakeApiKey(u, "its-own")).ok());
 
   auto [u2, same_name] = ServerKeyUser(app.id, "backend");
   EXPECT_EQ(CreateUser(u2, Store::NewUserLogin::ServerKey(same_name)).error_code(), core::ErrorCode::kAPIKeyAlreadyExists);

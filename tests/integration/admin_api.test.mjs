@@ -13,6 +13,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import * as Realm from "realm-web";
 
+import { startWebhookReceiver } from "./lib/receivers.mjs";
 import { API, makeTempDir, request, routes, show, startServer } from "./lib/server.mjs";
 
 const ADMIN = "/api/admin/v3.0";
@@ -384,6 +385,132 @@ test("users: keyset pages, filters, count, disable (tokens refused at once), ena
   const other = await request(routes.login(server.url, server.apps[0].id), { method: "POST", json: {} });
   assertError(await call("GET", `${base}/${other.json.user_id}`), 404, "UserNotFound");
   assertError(await call("PUT", `${base}/${other.json.user_id}/disable`), 404, "UserNotFound");
+});
+
+test("email/password users made by an administrator, and pending registrations: list, confirm, resend, run, delete", T, async () => {
+  const hook = await startWebhookReceiver();
+  hook.respond = () => ({ json: { status: "pending" } }); // registrations stay pending
+  try {
+    const app = await createApp("signups");
+    const base = `/groups/${group}/apps/${app._id}`;
+    const email = (e) => encodeURIComponent(e);
+    assertError(await call("POST", `${base}/users`, { json: { email: "a@x.org", password: "secret-1" } }), 400,
+      "AuthProviderNotFound");
+    let res = await call("POST", `${base}/auth_providers`, {
+      json: { type: "local-userpass", config: { autoConfirm: false, confirmationWebhookUrl: hook.url("/confirm") } },
+    });
+    assert.equal(res.status, 201, show(res));
+
+    // An administrator's user exists at once, confirmed, and logs in with realm-web.
+    res = await call("POST", `${base}/users`, { json: { email: "Made@Example.org", password: "secret-pass" } });
+    assert.equal(res.status, 201, show(res));
+    const made = res.json;
+    assert.equal(made.type, "normal");
+    assert.equal(made.identities[0].provider_type, "local-userpass");
+    assert.equal(made.data.email, "made@example.org");
+    assert.equal((await call("GET", `${base}/users/${made._id}`)).json._id, made._id);
+    const user = await realmApp(app.client_app_id).logIn(Realm.Credentials.emailPassword("made@example.org", "secret-pass"));
+    assert.equal(user.id, made._id, "the first login is the user the administrator made");
+    assertError(await call("POST", `${base}/users`, { json: { email: "made@example.org", password: "other-pass" } }),
+      409, "AccountNameInUse");
+    assertError(await call("POST", `${base}/users`, { json: { email: "short@x.org", password: "123" } }), 400);
+    assertError(await call("POST", `${base}/users`, { json: { email: "not an email", password: "secret-pass" } }), 400);
+    assertError(await call("POST", `${base}/users`, { json: { password: "secret-pass" } }), 400, "MissingParameter");
+
+    // Three sign-ups through the client API wait for confirmation.
+    const client = realmApp(app.client_app_id);
+    for (const e of ["p1@x.org", "p2@x.org", "p3@x.org"])
+      await client.emailPasswordAuth.registerUser({ email: e, password: "secret-pass" });
+    const pending = async () => (await call("GET", `${base}/user_registrations/pending_users`)).json;
+    let list = await pending();
+    assert.deepEqual(list.map((p) => p.login_ids[0].id), ["p1@x.org", "p2@x.org", "p3@x.org"]);
+    assert.equal(list[0].login_ids[0].id_type, "email");
+    assert.equal(list[0].domain_id, app._id);
+    const page = await call("GET", `${base}/user_registrations/pending_users?after=${list[0]._id}`);
+    assert.deepEqual(page.json.map((p) => p.login_ids[0].id), ["p2@x.org", "p3@x.org"], "keyset paging by _id");
+
+    // Resend and run again: the webhook is called each time.
+    const calls = () => hook.requests.filter((r) => r.json?.email === "p1@x.org").length;
+    assert.equal(calls(), 1);
+    res = await call("POST", `${base}/user_registrations/by_email/${email("p1@x.org")}/send_confirm`);
+    assert.equal(res.status, 200, show(res));
+    assert.equal(calls(), 2);
+    res = await call("POST", `${base}/user_registrations/by_email/${email("p1@x.org")}/run_confirm`);
+    assert.equal(res.status, 202, show(res));
+    assert.equal(calls(), 3);
+    assertError(await call("POST", `${base}/user_registrations/by_email/${email("nobody@x.org")}/run_confirm`), 404);
+    assertError(await call("POST", `${base}/user_registrations/by_email/${email("made@example.org")}/run_confirm`),
+      400, "UserAlreadyConfirmed");
+
+    // Confirmed by hand: still pending until its first login, then a user.
+    await assert.rejects(client.logIn(Realm.Credentials.emailPassword("p2@x.org", "secret-pass")));
+    res = await call("POST", `${base}/user_registrations/by_email/${email("p2@x.org")}/confirm`);
+    assert.equal(res.status, 204, show(res));
+    list = await pending();
+    assert.equal(list.find((p) => p.login_ids[0].id === "p2@x.org").confirmed, true);
+    await client.logIn(Realm.Credentials.emailPassword("p2@x.org", "secret-pass"));
+    list = await pending();
+    assert.deepEqual(list.map((p) => p.login_ids[0].id), ["p1@x.org", "p3@x.org"]);
+    assertError(await call("DELETE", `${base}/user_registrations/by_email/${email("p2@x.org")}`), 400,
+      "InvalidParameter");
+
+    // Deleted: gone, and the email can register again.
+    res = await call("DELETE", `${base}/user_registrations/by_email/${email("p3@x.org")}`);
+    assert.equal(res.status, 204, show(res));
+    assert.deepEqual((await pending()).map((p) => p.login_ids[0].id), ["p1@x.org"]);
+    await client.emailPasswordAuth.registerUser({ email: "p3@x.org", password: "secret-pass" });
+    assertError(await call("DELETE", `${base}/user_registrations/by_email/${email("p3@x.org")}x`), 404);
+  } finally {
+    await hook.stop();
+  }
+});
+
+test("server API keys: shown once, log in to a server user, disable, enable, delete; users' own keys stay theirs", T, async () => {
+  const app = await createApp("backend");
+  const base = `/groups/${group}/apps/${app._id}`;
+  assertError(await call("POST", `${base}/api_keys`, { json: { name: "cron" } }), 400, "AuthProviderNotFound");
+  const apiKey = (await providers(app)).find((p) => p.type === "api-key");
+  let res = await call("PUT", `${base}/auth_providers/${apiKey._id}/enable`);
+  assert.equal(res.status, 204, show(res));
+
+  res = await call("POST", `${base}/api_keys`, { json: { name: "cron" } });
+  assert.equal(res.status, 201, show(res));
+  const key = res.json;
+  assert.equal(key.name, "cron");
+  assert.equal(key.disabled, false);
+  assert.equal(typeof key.key, "string");
+  const listed = (await call("GET", `${base}/api_keys`)).json;
+  assert.deepEqual(listed.map((k) => [k._id, k.name, k.disabled, k.key]), [[key._id, "cron", false, undefined]]);
+  assert.equal((await call("GET", `${base}/api_keys/${key._id}`)).json.key, undefined, "the key is shown once");
+  assertError(await call("POST", `${base}/api_keys`, { json: { name: "cron" } }), 409, "APIKeyAlreadyExists");
+  assertError(await call("POST", `${base}/api_keys`, { json: { name: "" } }), 400);
+
+  const login = () => realmApp(app.client_app_id).logIn(Realm.Credentials.apiKey(key.key));
+  const user = await login();
+  const serverUser = (await call("GET", `${base}/users/${user.id}`)).json;
+  assert.equal(serverUser.type, "server");
+  assert.equal(serverUser.identities[0].provider_type, "api-key");
+
+  res = await call("PUT", `${base}/api_keys/${key._id}/disable`);
+  assert.equal(res.status, 204, show(res));
+  assert.equal((await call("GET", `${base}/api_keys/${key._id}`)).json.disabled, true);
+  await assert.rejects(login(), "a disabled key logs in no more");
+  res = await call("PUT", `${base}/api_keys/${key._id}/enable`);
+  assert.equal(res.status, 204, show(res));
+  assert.equal((await login()).id, user.id);
+
+  // A user's own key (client API) is not a server key.
+  const owner = await realmApp(app.client_app_id).logIn(Realm.Credentials.apiKey(key.key));
+  const own = await owner.apiKeys.create("mine");
+  assert.deepEqual((await call("GET", `${base}/api_keys`)).json.map((k) => k.name), ["cron"]);
+  assertError(await call("GET", `${base}/api_keys/${own._id}`), 404, "APIKeyNotFound");
+  assertError(await call("DELETE", `${base}/api_keys/${own._id}`), 404, "APIKeyNotFound");
+
+  res = await call("DELETE", `${base}/api_keys/${key._id}`);
+  assert.equal(res.status, 204, show(res));
+  await assert.rejects(login(), "a deleted key logs in no more");
+  assertError(await call("GET", `${base}/users/${user.id}`), 404, "UserNotFound");
+  assertError(await call("GET", `${base}/api_keys/${key._id}`), 404, "APIKeyNotFound");
 });
 
 test("pull, push, export and realm-cli's import: round trips deploy nothing, changes deploy", T, async () => {

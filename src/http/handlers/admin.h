@@ -46,6 +46,20 @@ HandlerResult HandleEnableUser(const Exchange& ex);
 HandlerResult HandleDisableUser(const Exchange& ex);
 HandlerResult HandleLogoutUser(const Exchange& ex);
 HandlerResult HandleVerifyToken(const Exchange& ex);
+HandlerResult HandleCreateAppUser(const Exchange& ex);
+// Pending email/password registrations (admin_registrations.cc).
+HandlerResult HandleListPendingUsers(const Exchange& ex);
+HandlerResult HandleDeletePendingUser(const Exchange& ex);
+HandlerResult HandleConfirmPendingUser(const Exchange& ex);
+HandlerResult HandleSendConfirmation(const Exchange& ex);
+HandlerResult HandleRunConfirmation(const Exchange& ex);
+// Server API keys (admin_api_keys.cc).
+HandlerResult HandleListServerKeys(const Exchange& ex);
+HandlerResult HandleCreateServerKey(const Exchange& ex);
+HandlerResult HandleGetServerKey(const Exchange& ex);
+HandlerResult HandleDeleteServerKey(const Exchange& ex);
+HandlerResult HandleEnableServerKey(const Exchange& ex);
+HandlerResult HandleDisableServerKey(const Exchange& ex);
 // atlas.cc: Atlas's project list, as realm-cli asks for it (HTTP Digest).
 HandlerResult HandleAtlasGroups(const Exchange& ex);
 // admin_logs.cc: an app's logs.
@@ -84,6 +98,10 @@ admin::Actor ActorOf(const Exchange& ex);
 // The app named by {group} and {app}: NotFound unless {group} is this
 // server's group and {app} the `_id` of one of its apps. Run on the worker.
 core::Result<core::ObjectId> AppIdOf(const Exchange& ex);
+
+// `raw` with %XX escapes decoded (a malformed escape stays as it is); with
+// `plus_is_space`, '+' is a space (query strings).
+std::string PercentDecode(std::string_view raw, bool plus_is_space);
 
 // The percent-decoded value of query parameter `name` ('+' is a space), or
 // nullopt when absent.
@@ -127,6 +145,7 @@ HandlerResult NoContentOnAdminWorker(const Exchange& ex, AdminServices& admin, J
 core::Result<std::optional<size_t>> QueryNumber(std::string_view query, std::string_view name);
 
 // JSON shapes.
+nlohmann::json UserJson(const core::User& u);
 nlohmann::json AppJson(const core::App& app, const core::ObjectId& group_id);
 nlohmann::json ProviderJson(const core::ProviderConfig& p);
 nlohmann::json DeploymentJson(const core::Deployment& d);

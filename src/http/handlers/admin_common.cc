@@ -31,6 +31,26 @@ admin::Actor ActorOf(const Exchange& ex) {
   return actor;
 }
 
+std::string PercentDecode(std::string_view raw, bool plus_is_space) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t k = 0; k < raw.size(); ++k) {
+    if (raw[k] == '%' && k + 2 < raw.size() && hex(raw[k + 1]) >= 0 && hex(raw[k + 2]) >= 0) {
+      out += static_cast<char>(hex(raw[k + 1]) * 16 + hex(raw[k + 2]));
+      k += 2;
+    } else {
+      out += plus_is_space && raw[k] == '+' ? ' ' : raw[k];
+    }
+  }
+  return out;
+}
+
 std::optional<std::string> QueryParam(std::string_view query, std::string_view name) {
   size_t i = 0;
   while (i <= query.size()) {
@@ -38,25 +58,8 @@ std::optional<std::string> QueryParam(std::string_view query, std::string_view n
     if (j == std::string_view::npos) j = query.size();
     const std::string_view pair = query.substr(i, j - i);
     const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
-      const std::string_view raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-      std::string out;
-      for (size_t k = 0; k < raw.size(); ++k) {
-        const auto hex = [](char c) -> int {
-          if (c >= '0' && c <= '9') return c - '0';
-          if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-          if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-          return -1;
-        };
-        if (raw[k] == '%' && k + 2 < raw.size() && hex(raw[k + 1]) >= 0 && hex(raw[k + 2]) >= 0) {
-          out += static_cast<char>(hex(raw[k + 1]) * 16 + hex(raw[k + 2]));
-          k += 2;
-        } else {
-          out += raw[k] == '+' ? ' ' : raw[k];
-        }
-      }
-      return out;
-    }
+    if (pair.substr(0, eq) == name)
+      return PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
     i = j + 1;
   }
   return std::nullopt;

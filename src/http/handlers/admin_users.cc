@@ -16,23 +16,6 @@ using core::Status;
 using nlohmann::json;
 
 namespace {
-json UserJson(const core::User& u) {
-  json identities = json::array();
-  for (const auto& i : u.identities)
-    identities.push_back({{"id", i.id},
-                          {"provider_type", i.provider_type},
-                          {"provider_id", i.provider_id.ToHex()},
-                          {"provider_data", json::object()}});
-  json data = json::parse(u.data_json, nullptr, false);
-  return {{"_id", u.id.ToHex()},
-          {"identities", identities},
-          {"type", u.type},
-          {"data", data.is_object() ? data : json::object()},
-          {"creation_date", u.created_at},
-          {"last_authentication_date", u.last_active_at},
-          {"disabled", u.disabled}};
-}
-
 // The filters of ?status=enabled|disabled&provider_types=a,b (and, for
 // pages, after, desc and limit).
 Result<store::Store::UserQuery> QueryOf(const Exchange& ex, const ObjectId& app_id) {
@@ -94,6 +77,24 @@ Result<UserTarget> UserTargetOf(const Exchange& ex) {
 }
 }  // namespace
 
+// The Admin API's User (admin-api.md section 4.1).
+json UserJson(const core::User& u) {
+  json identities = json::array();
+  for (const auto& i : u.identities)
+    identities.push_back({{"id", i.id},
+                          {"provider_type", i.provider_type},
+                          {"provider_id", i.provider_id.ToHex()},
+                          {"provider_data", json::object()}});
+  json data = json::parse(u.data_json, nullptr, false);
+  return {{"_id", u.id.ToHex()},
+          {"identities", identities},
+          {"type", u.type},
+          {"data", data.is_object() ? data : json::object()},
+          {"creation_date", u.created_at},
+          {"last_authentication_date", u.last_active_at},
+          {"disabled", u.disabled}};
+}
+
 HandlerResult HandleListUsers(const Exchange& ex) {
   auto admin = AdminOf(ex);
   if (!admin.ok()) co_return admin.status();
@@ -130,6 +131,26 @@ HandlerResult HandleCountUsers(const Exchange& ex) {
   auto count = co_await OnAdminWorker<int64_t>(**admin, &job);
   if (!count.ok()) co_return count.status();
   co_return JsonOk(ex, {{"count", *count}});
+}
+
+// POST .../users {"email", "password"}: an email/password user, confirmed
+// and made at once (App Services' "Add New User"); 201 with the User.
+HandlerResult HandleCreateAppUser(const Exchange& ex) {
+  auto t = AppTargetOf(ex);
+  if (!t.ok()) co_return t.status();
+  auto body = ParseJsonObjectBody(ex.request);
+  if (!body.ok()) co_return body.status();
+  auto email = body->find("email");
+  auto password = body->find("password");
+  if (email == body->end() || !email->is_string() || password == body->end() || !password->is_string())
+    co_return Status::InvalidArgument(ErrorCode::kMissingParameter, "expected \"email\" and \"password\"");
+  auto& users = t->admin->users;
+  auto job = [&users, app = t->app_id, e = email->get<std::string>(), p = password->get<std::string>()] {
+    return users.CreateEmailUser(app, e, p);
+  };
+  auto user = co_await OnAdminWorker<core::User>(*t->admin, &job);
+  if (!user.ok()) co_return user.status();
+  co_return JsonOk(ex, UserJson(*user), bhttp::status::created);
 }
 
 HandlerResult HandleGetUser(const Exchange& ex) {

@@ -203,8 +203,7 @@ void MemoryStore::CreateUser(core::User user, NewUserLogin login, int64_t now, S
     if (result.ok() && login.server_key) {
       size_t keys = 0;
       for (const auto& [id, k] : api_keys_) {
-        auto owner = users_.find(k.user_id);
-        if (k.app_id != user.app_id || owner == users_.end() || owner->second.type != core::kServerUserType) continue;
+        if (k.app_id != user.app_id || k.id != k.user_id) continue;
         ++keys;
         if (k.name == login.server_key->name)
           result = Status::AlreadyExists(ErrorCode::kAPIKeyAlreadyExists, "an API key with this name already exists");
@@ -226,11 +225,8 @@ void MemoryStore::ListServerApiKeys(ObjectId app_id, Callback<std::vector<core::
   std::vector<core::ApiKey> out;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, k] : api_keys_) {
-      auto owner = users_.find(k.user_id);
-      if (k.app_id == app_id && owner != users_.end() && owner->second.type == core::kServerUserType)
-        out.push_back(k);
-    }
+    for (const auto& [id, k] : api_keys_)
+      if (k.app_id == app_id && k.id == k.user_id) out.push_back(k);
   }
   done(std::move(out));
 }

@@ -908,8 +908,7 @@ void SqliteStore::CreateUser(core::User user, NewUserLogin login, int64_t now, S
              const core::User& u = args->user;
              if (const auto& key = args->login.server_key) {
                Statement st = db.Prepare(
-                   "SELECT COUNT(*), COALESCE(SUM(k.name = ?), 0) FROM api_keys k JOIN users u ON u.id = k.user_id"
-                   " WHERE k.app_id = ? AND u.type = 'server'");
+                   "SELECT COUNT(*), COALESCE(SUM(name = ?), 0) FROM api_keys WHERE app_id = ? AND id = user_id");
                st.Bind(1, key->name).Bind(2, u.app_id);
                if (int rc = st.Step(); rc != SQLITE_ROW) return db.Error(rc, "count server api keys");
                if (st.ColumnInt(1) > 0)
@@ -930,8 +929,8 @@ void SqliteStore::CreateUser(core::User user, NewUserLogin login, int64_t now, S
 
 void SqliteStore::ListServerApiKeys(ObjectId app_id, Callback<std::vector<core::ApiKey>> done) {
   done(ReadApiKeys(
-      "SELECT k.id, k.app_id, k.user_id, k.name, k.key_hash, k.disabled, k.created_at FROM api_keys k"
-      " JOIN users u ON u.id = k.user_id WHERE k.app_id = ? AND u.type = 'server' ORDER BY k.id",
+      "SELECT id, app_id, user_id, name, key_hash, disabled, created_at FROM api_keys"
+      " WHERE app_id = ? AND id = user_id ORDER BY id",
       app_id));
 }
 

@@ -22,6 +22,16 @@ std::string MakeApiKeySecret(const core::ObjectId& key_id, core::Random& random)
   return key_id.ToHex() + crypto::Base64UrlEncode(secret);  // 24 + 40 characters
 }
 
+Status ValidateApiKeyName(const std::string& name) {
+  if (name.empty() || name.size() > 128)
+    return Status::InvalidArgument(ErrorCode::kInvalidParameter, "API key name must be 1 to 128 characters");
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20)
+      return Status::InvalidArgument(ErrorCode::kInvalidParameter, "API key name must not contain control characters");
+  }
+  return Status::Ok();
+}
+
 std::optional<core::ObjectId> ApiKeyIdOf(std::string_view key) {
   if (key.size() != kKeyLength) return std::nullopt;
   return core::ObjectId::FromHex(key.substr(0, 24));

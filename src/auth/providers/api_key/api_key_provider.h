@@ -15,6 +15,9 @@ namespace guestpass::auth {
 
 // Makes a new key string for `key_id`.
 std::string MakeApiKeySecret(const core::ObjectId& key_id, core::Random& random);
+// InvalidArgument(InvalidParameter) unless `name` is 1 to 128 characters
+// without control characters.
+core::Status ValidateApiKeyName(const std::string& name);
 // The key id a key string names, or nullopt if it is not shaped like a key.
 std::optional<core::ObjectId> ApiKeyIdOf(std::string_view key);
 
