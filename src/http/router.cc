@@ -57,6 +57,19 @@ bool IsParam(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+constexpr std::string_view kRestSuffix = "...}";
+
+// "{name...}": a parameter that takes the rest of the path.
+bool IsRestParam(std::string_view segment) {
+  return IsParam(segment) && segment.size() > 1 + kRestSuffix.size() && segment.ends_with(kRestSuffix);
+}
+
+// The name inside "{name}" or "{name...}".
+std::string_view ParamName(std::string_view segment) {
+  segment = segment.substr(1, segment.size() - 2);
+  return segment.ends_with("...") ? segment.substr(0, segment.size() - 3) : segment;
+}
+
 std::string_view PathOf(std::string_view target, std::string_view* query) {
   auto q = target.find('?');
   if (q == std::string_view::npos) {
@@ -80,9 +93,17 @@ Router::Router(std::vector<Mount> mounts) {
     for (const Route& route : mounts[m].routes) {
       Compiled c{&route, m, Split(route.pattern)};
       size_t params = 0;
-      for (auto seg : c.segments) params += IsParam(seg) ? 1 : 0;
-      if (params > RouteMatch::kMaxParams || mounts_[m].prefix.size() + c.segments.size() > kMaxSegments) {
-        std::fprintf(stderr, "guestpass: route pattern %.*s has too many parameters or segments\n",
+      bool misplaced_rest = false;
+      for (size_t i = 0; i < c.segments.size(); ++i) {
+        params += IsParam(c.segments[i]) ? 1 : 0;
+        if (IsRestParam(c.segments[i])) {
+          c.rest = i + 1 == c.segments.size();
+          misplaced_rest = !c.rest;
+        }
+      }
+      if (params > RouteMatch::kMaxParams || mounts_[m].prefix.size() + c.segments.size() > kMaxSegments ||
+          misplaced_rest) {
+        std::fprintf(stderr, "guestpass: route pattern %.*s has too many parameters or segments, or a misplaced rest\n",
                      static_cast<int>(route.pattern.size()), route.pattern.data());
         std::abort();
       }
@@ -120,15 +141,21 @@ void Router::ForEachPathMatch(std::string_view path, Each&& each) const {
   if (owner == mounts_.size()) return;
   const size_t skip = mounts_[owner].prefix.size();
   for (const Compiled& c : routes_) {
-    if (c.mount != owner || skip + c.segments.size() != s.size()) continue;
+    if (c.mount != owner) continue;
+    if (c.rest ? skip + c.segments.size() > s.size() : skip + c.segments.size() != s.size()) continue;
     std::array<std::pair<std::string_view, std::string_view>, RouteMatch::kMaxParams> params;
     size_t count = 0;
     bool match = true;
     for (size_t i = 0; i < c.segments.size() && match; ++i) {
       const std::string_view want = c.segments[i];
-      const std::string_view got = s[skip + i];
+      std::string_view got = s[skip + i];
+      if (c.rest && i + 1 == c.segments.size()) {
+        // From this segment to the end of the last one: the rest of the path.
+        const std::string_view last = s[s.size() - 1];
+        got = std::string_view(got.data(), static_cast<size_t>(last.data() + last.size() - got.data()));
+      }
       if (IsParam(want)) {
-        params[count++] = {want.substr(1, want.size() - 2), got};
+        params[count++] = {ParamName(want), got};
       } else {
         match = want == got;
       }

@@ -8,7 +8,11 @@
 //
 // Matching is on the path: duplicate and trailing slashes are ignored, the
 // query string is set aside, literals compare case-sensitively, a parameter
-// matches any one non-empty segment. Routing allocates nothing.
+// matches any one non-empty segment. A last segment "{name...}" is a rest
+// parameter: it matches one or more segments and its value is the rest of
+// the path as sent ("css/app.css"; inner duplicate slashes are kept, a
+// trailing slash is not), for the web UI's asset paths. Routing allocates
+// nothing.
 #pragma once
 
 #include <utility>  // before Boost 1.74 awaitable.hpp, which needs std::exchange
@@ -84,8 +88,9 @@ class Router {
  public:
   // The mounts in the order they are tried; a request goes to the first mount
   // whose prefix its path starts with (by whole segments), so a root mount
-  // ("") comes last. A pattern with more than kMaxSegments segments or more
-  // than RouteMatch::kMaxParams parameters is a programming error (aborts).
+  // ("") comes last. A pattern with more than kMaxSegments segments, more
+  // than RouteMatch::kMaxParams parameters, or a rest parameter ("{name...}")
+  // anywhere but last is a programming error (aborts).
   explicit Router(std::vector<Mount> mounts);
 
   // NotFound(NotFound) for unknown paths; MethodNotAllowed(MethodNotAllowed)
@@ -108,6 +113,7 @@ class Router {
     const Route* route;
     size_t mount;  // index into mounts_
     std::vector<std::string_view> segments;  // literal, or "{name}" for a parameter
+    bool rest = false;  // the last segment is "{name...}": it takes the rest of the path
   };
   struct CompiledMount {
     std::vector<std::string_view> prefix;

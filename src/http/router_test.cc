@@ -96,6 +96,39 @@ TEST_F(RouterTest, WrongMethodIsMethodNotAllowedWithTheAllowedOnes) {
   EXPECT_EQ(router_.AllowedMethods("/unknown"), "OPTIONS");
 }
 
+constexpr Route kFiles[] = {
+    {verb::get, "/files/{build}/{path...}", RouteAuth::kNone, H1},
+    {verb::get, "/", RouteAuth::kNone, H2},
+};
+
+TEST(RouterRestTest, ARestParameterTakesOneOrMoreSegments) {
+  const Router router({{"", kFiles}});
+  auto one = router.Match(verb::get, "/files/abc/app.js?v=1");
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(one->route, &kFiles[0]);
+  EXPECT_EQ(one->Param("build"), "abc");
+  EXPECT_EQ(one->Param("path"), "app.js");
+  EXPECT_EQ(one->query, "v=1");
+  auto deep = router.Match(verb::get, "/files/abc/pages/apps/list.js/");
+  ASSERT_TRUE(deep.ok()) << deep.status().ToString();
+  EXPECT_EQ(deep->Param("path"), "pages/apps/list.js");  // no trailing slash
+  auto doubled = router.Match(verb::get, "/files/abc//pages//x.js");
+  ASSERT_TRUE(doubled.ok());
+  EXPECT_EQ(doubled->Param("path"), "pages//x.js");  // kept as sent: a lookup refuses it
+  EXPECT_EQ(router.Match(verb::get, "/").value().route, &kFiles[1]);
+  for (const char* target : {"/files/abc", "/files/abc/", "/files"}) {
+    auto r = router.Match(verb::get, target);
+    ASSERT_FALSE(r.ok()) << target;
+    EXPECT_EQ(r.status().code(), Code::kNotFound) << target;
+  }
+}
+
+constexpr Route kMisplacedRest[] = {{verb::get, "/files/{path...}/x", RouteAuth::kNone, H1}};
+
+TEST(RouterRestTest, ARestParameterAnywhereButLastIsAProgrammingError) {
+  EXPECT_DEATH(Router({{"", kMisplacedRest}}), "misplaced rest");
+}
+
 // The client API as mounted by the Api.
 class ClientRoutesTest : public ::testing::Test {
  protected:
