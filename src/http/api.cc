@@ -51,17 +51,15 @@ core::Result<std::string_view> TokenFor(RouteAuth auth, const Request& req) {
 
 namespace {
 // The Router's mounts: client API, Admin API, Atlas's, root.
-constexpr size_t kAdminMount = 1;
-constexpr size_t kAtlasMount = 2;
+constexpr size_t kClientMount = 0;
 }  // namespace
 
-bool Api::IsAdmin(const Request& req) const {
-  const auto mount = router_.MountOf(Sv(req.target()));
-  return mount == kAdminMount || mount == kAtlasMount;
+bool Api::OnlyAdminOrigins(const Request& req) const {
+  return router_.MountOf(Sv(req.target())) != kClientMount;
 }
 
 void Api::Finish(const Request& req, Response& res, const std::string& request_id) {
-  if (IsAdmin(req))
+  if (OnlyAdminOrigins(req))
     AddAdminCorsHeaders(req, res, services_.admin_origins);
   else
     AddCorsHeaders(req, res);
@@ -77,7 +75,7 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
   const store::SessionWithUser* administrator = nullptr;
   std::optional<core::Result<store::SessionWithUser>> admin;
   if (req.method() == bhttp::verb::options) {
-    result = IsAdmin(req) ? AdminPreflightResponse(req, services_.admin_origins) : PreflightResponse(req);
+    result = OnlyAdminOrigins(req) ? AdminPreflightResponse(req, services_.admin_origins) : PreflightResponse(req);
   } else if (auto route = router_.Match(req.method(), Sv(req.target())); !route.ok()) {
     result = route.status();
   } else if (auto token = TokenFor(route->route->auth, req); !token.ok()) {

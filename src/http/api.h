@@ -33,8 +33,10 @@ class Api {
  private:
   std::string NextRequestId();
   void Finish(const Request& req, Response& res, const std::string& request_id);
-  // Whether the target belongs to the Admin API's mount (its CORS rule).
-  bool IsAdmin(const Request& req) const;
+  // Whether the target follows the Admin API's CORS rule (only the origins
+  // of --admin-origins): everything but the client API, whose SDKs run on
+  // any origin. The root (the web UI, /healthz) is same-origin.
+  bool OnlyAdminOrigins(const Request& req) const;
   // Queues the apps' log entry of a logged route's request (never its query
   // string, headers or body: they may carry tokens and passwords).
   void RecordEvent(const Route& route, const Request& req, const Response& res,

@@ -53,6 +53,7 @@ class ApiTest : public ::testing::Test {
 
   // Runs Api::Handle to completion on a private io_context.
   Response Handle(Api& api, Request req) {
+    const bool client_api = Sv(req.target()).starts_with(kPrefix);
     boost::asio::io_context ioc;
     std::optional<Response> out;
     std::exception_ptr error;
@@ -64,8 +65,10 @@ class ApiTest : public ::testing::Test {
     EXPECT_FALSE(error) << "Api::Handle threw";
     EXPECT_TRUE(out.has_value());
     if (!out) return Response{};
-    // Every response, errors included, carries CORS and a request id.
-    EXPECT_NE(out->find(field::access_control_allow_origin), out->end()) << out->body();
+    // Every client API response, errors included, carries CORS; every response a request id.
+    if (client_api) {
+      EXPECT_NE(out->find(field::access_control_allow_origin), out->end()) << out->body();
+    }
     EXPECT_TRUE(IsRequestId(Sv((*out)["X-Request-Id"]))) << Sv((*out)["X-Request-Id"]);
     request_ids_.insert(std::string(Sv((*out)["X-Request-Id"])));
     return std::move(*out);
@@ -322,6 +325,29 @@ TEST_F(ApiTest, ErrorsCarryTheEchoedOrigin) {
   Response res = Handle(std::move(req));
   EXPECT_EQ(res.result(), bhttp::status::unauthorized);
   EXPECT_EQ(Sv(res[field::access_control_allow_origin]), "https://app.example.com");
+}
+
+TEST_F(ApiTest, TheRootFollowsTheAdminOriginsNotAnyOrigin) {
+  // The web UI and /healthz are same-origin: no wildcard or echoed CORS.
+  for (const char* target : {"/", "/healthz", "/nowhere"}) {
+    Request req = Make(bhttp::verb::get, target);
+    req.set(field::origin, "https://evil.example");
+    Response res = Handle(std::move(req));
+    EXPECT_EQ(res.find(field::access_control_allow_origin), res.end()) << target;
+    Request preflight = Make(bhttp::verb::options, target);
+    preflight.set(field::origin, "https://evil.example");
+    preflight.set(field::access_control_request_method, "GET");
+    res = Handle(std::move(preflight));
+    EXPECT_EQ(res.find(field::access_control_allow_origin), res.end()) << target;
+    EXPECT_EQ(res.find(field::access_control_allow_methods), res.end()) << target;
+  }
+}
+
+TEST_F(ApiTest, ServesTheWebUiAtTheRoot) {
+  Response res = Handle(Make(bhttp::verb::get, "/"));
+  EXPECT_EQ(res.result(), bhttp::status::ok);
+  EXPECT_EQ(Sv(res[field::content_type]), "text/html; charset=utf-8");
+  EXPECT_NE(res.find("Content-Security-Policy"), res.end());
 }
 
 TEST_F(ApiTest, EveryResponseGetsItsOwnRequestId) {

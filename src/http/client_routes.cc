@@ -36,6 +36,10 @@ constexpr Route kClientRoutes[] = {
 
 constexpr Route kRootRoutes[] = {
     {V::get, "/healthz", A::kNone, HandleHealth},
+    // The admin web UI (web_assets.h): its page, and its files under the build id.
+    // The UI routes in the browser (#/apps/...), so no other path needs the page.
+    {V::get, "/", A::kNone, HandleWebIndex},
+    {V::get, "/assets/{build}/{path...}", A::kNone, HandleWebAsset},
 };
 }  // namespace
 

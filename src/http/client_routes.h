@@ -1,5 +1,6 @@
 // client_routes.h: the route tables of the client API (App Services client
-// API v2.0, mounted at /api/client/v2.0) and of the server's root (/healthz).
+// API v2.0, mounted at /api/client/v2.0) and of the server's root (/healthz,
+// the admin web UI at / and /assets/...).
 #pragma once
 
 #include <span>

@@ -90,6 +90,8 @@ struct Exchange {
 // One handler per route row (client_routes.cc). Each parses its request,
 // calls AuthService (or UserpassService) and builds the reply.
 HandlerResult HandleHealth(const Exchange& ex);        // client_routes.cc: GET /healthz
+HandlerResult HandleWebIndex(const Exchange& ex);      // web.cc: GET /, the admin web UI
+HandlerResult HandleWebAsset(const Exchange& ex);      // web.cc: GET /assets/{build}/{path...}
 HandlerResult HandleLocation(const Exchange& ex);      // location.cc
 HandlerResult HandleLogin(const Exchange& ex);         // login.cc (and linking)
 HandlerResult HandleProfile(const Exchange& ex);       // profile.cc
