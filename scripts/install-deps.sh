@@ -8,7 +8,8 @@ packages=(g++ cmake ninja-build pkg-config libboost-dev libboost-program-options
           nlohmann-json3-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev libjemalloc-dev libdtl-dev libzip-dev
           ca-certificates)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(libgtest-dev libgmock-dev curl sqlite3)
+  # chromium: the web UI's end-to-end test drives it headless (playwright-core).
+  packages+=(libgtest-dev libgmock-dev curl sqlite3 chromium)
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

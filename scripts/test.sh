@@ -3,7 +3,8 @@
 # Installs every dependency, builds, and runs all tests: GoogleTest unit
 # tests (ctest) and the end-to-end tests that drive the real server with
 # realm-web from npm in Node and with MongoDB's realm-cli (built here from its
-# npm package's Go source). Idempotent; leaves no server running.
+# npm package's Go source), and the admin web UI in Debian's chromium driven
+# by playwright-core. Idempotent; leaves no server running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -26,4 +27,4 @@ bash bench/run.sh --smoke --no-build
 echo "== end-to-end tests (realm-web in Node against build/guestpass)"
 cd "$root/tests/integration"
 npm ci --no-audit --no-fund --loglevel=error
-GUESTPASS_BIN="$root/build/guestpass" REALM_CLI_BIN="$realm_cli" node --test realm_web.test.mjs http_errors.test.mjs durability.test.mjs linking.test.mjs userpass.test.mjs rate_limit.test.mjs lifecycle.test.mjs admin_api.test.mjs cli.test.mjs realm_cli.test.mjs
+GUESTPASS_BIN="$root/build/guestpass" REALM_CLI_BIN="$realm_cli" node --test realm_web.test.mjs http_errors.test.mjs durability.test.mjs linking.test.mjs userpass.test.mjs rate_limit.test.mjs lifecycle.test.mjs admin_api.test.mjs cli.test.mjs realm_cli.test.mjs ui.test.mjs
