@@ -6,7 +6,7 @@
 //
 // Run: GUESTPASS_BIN=/path/to/guestpass node --test ui.test.mjs
 // GUESTPASS_UI_SCREENSHOTS=1 also saves the main screens to docs/ui/*.png
-// (1280x800). CHROMIUM_BIN names another chromium than /usr/bin/chromium.
+// (1280x800, and one 400 wide). CHROMIUM_BIN names another chromium than /usr/bin/chromium.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -50,10 +50,13 @@ async function anonLoginWorks(clientAppId) {
   }
 }
 
-async function shot(name) {
+async function shot(name, { width = 1280, height = 800 } = {}) {
   if (!SCREENSHOTS) return;
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  if (width !== 1280) await page.setViewportSize({ width, height });
+  await page.waitForTimeout(300); // let the switch's transition end
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  if (width !== 1280) await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 async function signIn(password = PASSWORD) {
@@ -179,6 +182,7 @@ test("the seed's flow: enable anonymous login, Save, Review & Deploy Changes, De
   await page.getByRole("heading", { name: "Authentication" }).waitFor();
   await page.getByText("Allow users to log in anonymously").waitFor();
   await shot("providers");
+  await shot("providers-narrow", { width: 400, height: 800 });
 
   // "Select the Allow users to log in anonymously entry of the Provider list."
   await page.getByText("Allow users to log in anonymously").click();
