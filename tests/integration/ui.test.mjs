@@ -336,6 +336,35 @@ test("an expired access token refreshes silently; an ended session returns to si
   assert.equal(page.url(), target);
 });
 
+test("Email/Password settings: problems are explained next to the field before anything is saved", T, async () => {
+  const app = await appByName("ui-seed");
+  const drafts = () => api("GET", `/groups/${group}/apps/${app._id}/drafts`).then((r) => r.json);
+  await page.goto(`${server.url}/#/apps/${app._id}/auth`);
+  await page.getByText("Allow users to log in with an email and password").click();
+  const toggle = page.getByRole("switch", { name: "Provider Enabled" });
+  await toggle.click();
+  const url = page.getByLabel("Email confirmation URL");
+  await url.fill("not a url");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByText("Enter a full http:// or https:// URL.").waitFor();
+  assert.equal(await url.getAttribute("aria-invalid"), "true");
+  assert.match(await url.getAttribute("aria-describedby"), /error/, "the error is the field's description");
+  await page.getByText(/^New users must confirm/).waitFor();
+  assert.deepEqual(await drafts(), [], "nothing was saved, not even a draft");
+  await shot("email-password-validation");
+
+  await url.fill("");
+  await page.getByLabel("Automatically confirm users").check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByText("Saved to the draft.").waitFor();
+  const open = await drafts();
+  assert.equal(open.length, 1);
+  const diff = await api("GET", `/groups/${group}/apps/${app._id}/drafts/${open[0]._id}/diff`);
+  assert.match(diff.json.diffs.join("\n"), /\+\s+"autoConfirm": true/, show(diff));
+  const gone = await api("DELETE", `/groups/${group}/apps/${app._id}/drafts/${open[0]._id}`);
+  assert.equal(gone.status, 204, show(gone));
+});
+
 test("deleting an app asks first, naming it", T, async () => {
   const created = await api("POST", `/groups/${group}/apps`, { name: "ui-doomed" });
   assert.equal(created.status, 201, show(created));

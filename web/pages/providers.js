@@ -119,7 +119,7 @@ export async function renderProviderPage(main, ctx, type) {
   if (settings) settings.onInput(() => refreshState());
 
   save.addEventListener("click", async () => {
-    if (settings) {
+    if (settings && (settings.dirty() || enabled)) {
       const problems = settings.validate();
       if (problems > 0) {
         replace(message, statusLine("Fix the settings marked above before saving.", "error"));
@@ -179,13 +179,23 @@ export async function renderProviderPage(main, ctx, type) {
 async function saveProvider(appId, type, provider, enabled, settings) {
   const deployConfig = await call("GET", appPath(appId, "/deploy/config"));
   const draftsDisabled = Boolean(deployConfig && deployConfig.ui_drafts_disabled);
+  let opened = null; // the draft this Save opened: discarded again if the change is refused
   if (!draftsDisabled && !(await currentDraft(appId))) {
     try {
-      await call("POST", appPath(appId, "/drafts"));
+      opened = await call("POST", appPath(appId, "/drafts"));
     } catch (err) {
       if (!(err instanceof ApiError && err.code === "DraftAlreadyExists")) throw err;
     }
   }
+  try {
+    return await applyChange(appId, type, provider, enabled, settings, draftsDisabled);
+  } catch (err) {
+    if (opened) await call("DELETE", appPath(appId, `/drafts/${encodeURIComponent(opened._id)}`)).catch(() => {});
+    throw err;
+  }
+}
+
+async function applyChange(appId, type, provider, enabled, settings, draftsDisabled) {
   const changes = settings ? settings.values() : null;
   if (!provider) {
     const created = await call("POST", appPath(appId, "/auth_providers"), {
