@@ -97,7 +97,7 @@ void PrintJson(Context& ctx, const json& value) {
 bool IsCommand(const std::string& command) {
   return command == "login" || command == "logout" || command == "whoami" || command == "apps" ||
          command == "users" || command == "deployments" || command == "pull" || command == "push" ||
-         command == "secrets";
+         command == "secrets" || command == "logs";
 }
 
 int Run(const std::string& command, const std::vector<std::string>& args, Context& ctx) {
@@ -110,6 +110,7 @@ int Run(const std::string& command, const std::vector<std::string>& args, Contex
   if (command == "pull") return Pull(ctx, args);
   if (command == "push") return Push(ctx, args);
   if (command == "secrets") return Secrets(ctx, args);
+  if (command == "logs") return Logs(ctx, args);
   return Fail(ctx, "unknown command '" + command + "'");
 }
 
@@ -132,12 +133,13 @@ const char* CommandsUsage() {
          "  logout    end the session of a profile\n"
          "  whoami    show the server, user and group of a profile\n"
          "  apps      apps list|create|describe|delete|diff: the server's apps\n"
-         "  users     users list|count|delete|disable|enable|revoke --app APP: an app's users\n"
+         "  users     users list|count|create|delete|disable|enable|revoke --app APP: an app's users\n"
          "  deployments\n"
          "            deployments list|redeploy --app APP: an app's deployment history\n"
          "  pull      pull --remote APP --local DIR: write an app's configuration files\n"
          "  push      push --remote APP --local DIR: deploy a directory's configuration\n"
          "  secrets   secrets list|create|update|delete --app APP: an app's secrets\n"
+         "  logs      logs list --app APP [--type] [--errors] [--tail]: an app's log\n"
          "            (these nine talk to a running server's Admin API; see docs/cli.md)\n";
 }
 

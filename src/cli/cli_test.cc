@@ -50,6 +50,51 @@ core::Result<HttpResponse> FakeAdminApi(const HttpRequest& r) {
     }
     return JsonAnswer(200, page.dump());
   }
+  if (path.starts_with("/groups/g1/apps/a1/user_registrations/pending_users")) {
+    // 60 pending registrations p00..p59 in pages of 50; honours after.
+    size_t start = 0;
+    if (size_t after = path.find("after=p"); after != std::string::npos) start = std::stoul(path.substr(after + 7)) + 1;
+    json page = json::array();
+    for (size_t i = start; i < 60 && page.size() < 50; ++i) {
+      char id[8];
+      std::snprintf(id, sizeof id, "p%02zu", i);
+      page.push_back({{"_id", id}, {"user_id", ""}, {"confirmed", i == 0},
+                      {"login_ids", json::array({{{"id_type", "email"}, {"id", std::string(id) + "@x.org"}}})}});
+    }
+    return JsonAnswer(200, page.dump());
+  }
+  if (r.method == "POST" && path == "/groups/g1/apps/a1/users") {
+    json body = json::parse(r.body);
+    if (body.value("password", "").size() < 6)
+      return JsonAnswer(400, R"({"error":"password must be between 6 and 128 characters","error_code":"InvalidParameter"})");
+    return JsonAnswer(201, json{{"_id", "new-user"}, {"type", "normal"}, {"data", {{"email", body["email"]}}}}.dump());
+  }
+  if (r.method == "POST" && path == "/groups/g1/apps/a1/api_keys")
+    return JsonAnswer(201, json{{"_id", "k1"}, {"name", json::parse(r.body)["name"]}, {"disabled", false},
+                                {"key", "THE-KEY-ITSELF"}}.dump());
+  if (path.starts_with("/groups/g1/apps/a1/logs?")) {
+    // 150 entries, newest first: e149 (second 149) .. e000; pages of `limit`
+    // with nextEndDate/nextSkip as the server gives them.
+    const size_t limit = std::stoul(path.substr(path.find("limit=") + 6));
+    size_t skip = 0;
+    if (size_t at = path.find("skip="); at != std::string::npos) skip = std::stoul(path.substr(at + 5));
+    json logs = json::array();
+    for (size_t i = skip; i < 150 && logs.size() < limit; ++i) {
+      const size_t n = 149 - i;
+      char id[8];
+      std::snprintf(id, sizeof id, "e%03zu", n);
+      char started[32];
+      std::snprintf(started, sizeof started, "2026-12-03T10:%02zu:%02zuZ", n / 60, n % 60);
+      logs.push_back({{"_id", id}, {"type", n % 2 ? "AUTH" : "ADMIN"}, {"started", started}, {"status", 200},
+                      {"request_url", "/x"}, {"request_method", "POST"}});
+    }
+    json out = {{"logs", logs}};
+    if (logs.size() == limit && skip + limit < 150) {
+      out["nextEndDate"] = "2026-12-03T10:00:00.000Z";
+      out["nextSkip"] = skip + limit;
+    }
+    return JsonAnswer(200, out.dump());
+  }
   if (r.method == "DELETE" || r.method == "PUT") return HttpResponse{204, "", ""};
   return JsonAnswer(404, R"({"error":"not found"})");
 }
@@ -111,6 +156,18 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
       {"secrets", {"create", "--app", "x", "--name", "n"}},
       {"secrets", {"update", "--app", "x", "--secret", "n"}},
       {"secrets", {"delete", "--app", "x"}},
+      {"users", {"list", "--app", "x", "--pending", "--status", "enabled"}},
+      {"users", {"create", "--app", "x"}},
+      {"users", {"create", "--app", "x", "--type", "phone"}},
+      {"users", {"create", "--app", "x", "--type", "email", "--password-stdin"}},
+      {"users", {"create", "--app", "x", "--type", "email", "--email", "a@x.org"}},
+      {"users", {"create", "--app", "x", "--type", "api-key"}},
+      {"users", {"create", "--app", "x", "--type", "api-key", "--name", "k", "--email", "a@x.org"}},
+      {"logs", {}},
+      {"logs", {"list"}},
+      {"logs", {"list", "--app", "x", "--type", "function"}},
+      {"logs", {"list", "--app", "x", "--limit", "10001"}},
+      {"logs", {"list", "--app", "x", "--tail", "--end", "2026-12-03T10:00:00Z"}},
   };
   for (const auto& [command, args] : cases) {
     auto r = RunCli(command, args);
@@ -125,7 +182,7 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
 
 TEST_F(CliTest, HelpGoesToStdoutAndSucceeds) {
   for (const std::string command :
-       {"login", "logout", "whoami", "apps", "users", "deployments", "pull", "push", "secrets"}) {
+       {"login", "logout", "whoami", "apps", "users", "deployments", "pull", "push", "secrets", "logs"}) {
     auto r = RunCli(command, {"--help"});
     EXPECT_EQ(r.code, 0) << command;
     EXPECT_EQ(r.out.rfind("usage: guestpass " + command, 0), 0u) << r.out;
@@ -234,6 +291,70 @@ TEST_F(CliTest, UsersListPagesWithAfterUpToTheLimit) {
   auto table = RunCli("users", {"list", "--app", "shop-abcde", "--limit", "2"});
   EXPECT_EQ(table.out.substr(0, 3), "ID ");
   EXPECT_NE(table.out.find("(the first 2 users; --all lists every one)"), std::string::npos) << table.out;
+}
+
+TEST_F(CliTest, UsersListPendingPagesThePendingRegistrations) {
+  LogIn();
+  auto r = RunCli("users", {"list", "--app", "shop-abcde", "--pending", "--all", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out).size(), 60u);
+  std::vector<std::string> queries;
+  for (const auto& req : transport_.requests())
+    if (req.url.find("/pending_users") != std::string::npos) queries.push_back(req.url.substr(req.url.find("/pending_users")));
+  EXPECT_EQ(queries, (std::vector<std::string>{"/pending_users?", "/pending_users?after=p49"}));
+
+  auto table = RunCli("users", {"list", "--app", "shop-abcde", "--pending", "--limit", "2"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("p00@x.org"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("EMAIL"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find("p02@x.org"), std::string::npos) << "--limit 2 shows two";
+  EXPECT_NE(table.out.find("(the first 2 registrations; --all lists every one)"), std::string::npos) << table.out;
+}
+
+TEST_F(CliTest, UsersCreateMakesAnEmailUserOrAServerKeyShownOnce) {
+  LogIn();
+  auto user = RunCli("users", {"create", "--app", "shop-abcde", "--type", "email", "--email", "ada@x.org",
+                               "--password-stdin"},
+                     "long-enough\n");
+  ASSERT_EQ(user.code, 0) << user.err;
+  EXPECT_EQ(user.out, "created user new-user (ada@x.org)\n");
+  EXPECT_EQ(json::parse(transport_.requests().back().body),
+            (json{{"email", "ada@x.org"}, {"password", "long-enough"}}));
+  auto refused = RunCli("users", {"create", "--app", "shop-abcde", "--type", "email", "--email", "ada@x.org",
+                                  "--password", "short"});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_EQ(refused.err, "guestpass: password must be between 6 and 128 characters\n");
+
+  auto key = RunCli("users", {"create", "--app", "shop-abcde", "--type", "api-key", "--name", "cron"});
+  ASSERT_EQ(key.code, 0) << key.err;
+  EXPECT_NE(key.out.find("key: THE-KEY-ITSELF\n"), std::string::npos) << key.out;
+  EXPECT_NE(key.out.find("not shown again"), std::string::npos) << key.out;
+  EXPECT_EQ(transport_.requests().back().url.substr(transport_.requests().back().url.find("/groups")),
+            "/groups/g1/apps/a1/api_keys");
+  auto as_json = RunCli("users", {"create", "--app", "shop-abcde", "--type", "api-key", "--name", "cron", "--json"});
+  EXPECT_EQ(json::parse(as_json.out)["key"], "THE-KEY-ITSELF");
+}
+
+TEST_F(CliTest, LogsListPagesNewestAndPrintsThemOldestFirst) {
+  LogIn();
+  auto r = RunCli("logs", {"list", "--app", "shop-abcde", "--limit", "120", "--type", "auth,admin", "--errors",
+                           "--user", "u1", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  json logs = json::parse(r.out);
+  ASSERT_EQ(logs.size(), 120u);
+  EXPECT_EQ(logs.front()["_id"], "e030") << "the 120 newest, oldest of them first";
+  EXPECT_EQ(logs.back()["_id"], "e149");
+  std::vector<std::string> queries;
+  for (const auto& req : transport_.requests())
+    if (req.url.find("/logs?") != std::string::npos) queries.push_back(req.url.substr(req.url.find('?')));
+  EXPECT_EQ(queries, (std::vector<std::string>{
+                         "?limit=100&type=AUTH,ADMIN&errors_only=true&user_id=u1",
+                         "?limit=20&type=AUTH,ADMIN&errors_only=true&user_id=u1&end_date=2026-12-03T10%3A00%3A00.000Z&skip=100"}));
+
+  auto table = RunCli("logs", {"list", "--app", "shop-abcde", "--limit", "3"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_EQ(table.out.substr(0, 5), "TIME ");
+  EXPECT_LT(table.out.find("10:02:27Z"), table.out.find("10:02:29Z")) << table.out;
 }
 
 TEST_F(CliTest, AnUnknownAppIsOneLine) {

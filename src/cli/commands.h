@@ -94,6 +94,7 @@ int Deployments(Context& ctx, const std::vector<std::string>& args);
 int Pull(Context& ctx, const std::vector<std::string>& args);
 int Push(Context& ctx, const std::vector<std::string>& args);
 int Secrets(Context& ctx, const std::vector<std::string>& args);
+int Logs(Context& ctx, const std::vector<std::string>& args);
 // `apps diff`, with the apps group's usage for --help.
 int AppsDiff(Context& ctx, const std::vector<std::string>& args, const char* usage);
 

@@ -98,6 +98,36 @@ std::string UsersTable(const json& users) {
   return table.Render();
 }
 
+std::string PendingTable(const json& pending) {
+  Table table({"ID", "EMAIL", "CONFIRMED", "CREATED"});
+  for (const auto& p : pending) {
+    std::string email;
+    if (p.is_object() && p.contains("login_ids") && p["login_ids"].is_array() && !p["login_ids"].empty())
+      email = Text(p["login_ids"][0], "id");
+    table.Add({Text(p, "_id"), email, Flag(p, "confirmed") ? "yes" : "no", Time(p, "creation_date")});
+  }
+  return table.Render();
+}
+
+std::string LogsTable(const json& logs) {
+  Table table({"TIME", "TYPE", "EVENT", "STATUS", "USER", "REMOTE", "ERROR"});
+  for (const auto& e : logs) {
+    std::string event;
+    if (e.is_object() && e.contains("auth_event") && e["auth_event"].is_object()) {
+      const json& a = e["auth_event"];
+      event = Text(a, "type") + " " + Text(a, "provider");
+    } else {
+      event = Text(e, "request_method") + " " + Text(e, "request_url");
+    }
+    std::string status;
+    if (e.is_object() && e.contains("status") && e["status"].is_number_integer())
+      status = std::to_string(e["status"].get<int64_t>());
+    table.Add({Text(e, "started"), Text(e, "type"), event, status, Text(e, "user_id"), Text(e, "remote_ip_address"),
+               Text(e, "error")});
+  }
+  return table.Render();
+}
+
 std::string DeploymentsTable(const json& deployments) {
   Table table({"ID", "STATUS", "ORIGIN", "DEPLOYED AT", "ERROR"});
   for (const auto& d : deployments)

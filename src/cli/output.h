@@ -36,6 +36,10 @@ std::string Redact(const std::string& secret);
 std::string AppsTable(const nlohmann::json& apps);
 std::string ProvidersTable(const nlohmann::json& providers);
 std::string UsersTable(const nlohmann::json& users);
+// Pending registrations: ID, EMAIL, CONFIRMED, CREATED.
+std::string PendingTable(const nlohmann::json& pending);
+// Log entries: TIME, TYPE, EVENT, STATUS, USER, REMOTE, ERROR.
+std::string LogsTable(const nlohmann::json& logs);
 std::string DeploymentsTable(const nlohmann::json& deployments);
 // Secrets are {_id, name}: a table of them never has a value to show.
 std::string SecretsTable(const nlohmann::json& secrets);

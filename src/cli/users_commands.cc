@@ -1,6 +1,8 @@
-// users_commands.cc: `guestpass users list|count|delete|disable|enable|
-// revoke`: an app's users, through the Admin API's keyset pages. (`users
-// expire` is the offline command of app/users_cli.h.)
+// users_commands.cc: `guestpass users list|count|create|delete|disable|
+// enable|revoke`: an app's users, through the Admin API's keyset pages;
+// pending registrations (list --pending); email/password users and server
+// API keys made by an administrator (create). (`users expire` is the offline
+// command of app/users_cli.h.)
 #include <algorithm>
 
 #include "cli/commands.h"
@@ -14,10 +16,16 @@ namespace {
 
 constexpr const char* kUsersUsage =
     "usage: guestpass users list --app APP [--status enabled|disabled] [--provider TYPE,...] [--limit N | --all] [--json]\n"
+    "       guestpass users list --app APP --pending [--limit N | --all] [--json]\n"
     "       guestpass users count --app APP [--status enabled|disabled] [--provider TYPE,...] [--json]\n"
+    "       guestpass users create --app APP --type email --email EMAIL (--password-stdin | --password P) [--json]\n"
+    "       guestpass users create --app APP --type api-key --name NAME [--json]\n"
     "       guestpass users delete|disable|enable|revoke --app APP --user ID[,ID...] [--yes] [--json]\n"
     "  APP is the client app id. Every command takes --profile P.\n"
-    "  list shows the oldest users first, 50 unless --limit N (any number) or --all.\n"
+    "  list shows the oldest users first, 50 unless --limit N (any number) or --all;\n"
+    "  --pending lists email/password registrations that no user has yet.\n"
+    "  create --type email makes a confirmed user at once; --type api-key makes a server API key\n"
+    "  (and its server user) and prints the key once: it cannot be shown again.\n"
     "  revoke ends every session of the users (they can log in again); disable also refuses\n"
     "  their logins until enable. delete asks first on a terminal, and needs --yes otherwise.\n"
     "  (guestpass users expire is the offline inactivity command: guestpass users expire --help.)\n";
@@ -48,11 +56,15 @@ int List(Context& ctx, const std::vector<std::string>& args) {
   std::vector<FlagSpec> spec = kFilterFlags;
   spec.push_back({"limit", true});
   spec.push_back({"all", false});
+  spec.push_back({"pending", false});
   auto parsed = ParseFlags(ctx, "users", args, spec, kUsersUsage);
   if (parsed.exit_code >= 0) return parsed.exit_code;
   const Flags& flags = parsed.flags;
   auto app_id = flags.Value("app");
   if (!app_id) return UsageError(ctx, "users", "list: --app is required");
+  const bool pending = flags.Has("pending");
+  if (pending && (flags.Has("status") || flags.Has("provider")))
+    return UsageError(ctx, "users", "--pending takes neither --status nor --provider");
   auto filters = Filters(flags);
   if (!filters.ok()) return UsageError(ctx, "users", filters.status().message());
   if (flags.Has("all") && flags.Has("limit")) return UsageError(ctx, "users", "--limit and --all exclude each other");
@@ -69,20 +81,26 @@ int List(Context& ctx, const std::vector<std::string>& args) {
   Session& s = **session;
   auto app = s.FindApp(*app_id);
   if (!app.ok()) return Fail(ctx, app.status());
-  const std::string path = Session::AppPath(s.GroupPath(), *app) + "/users";
+  const std::string path =
+      Session::AppPath(s.GroupPath(), *app) + (pending ? "/user_registrations/pending_users" : "/users");
 
   json users = json::array();
   std::string after;
   bool more = false;
   for (;;) {
-    const int64_t want = all ? kPageLimit : std::min(kPageLimit, limit - static_cast<int64_t>(users.size()));
-    std::string query = "?limit=" + std::to_string(want) + *filters;
-    if (!after.empty()) query += "&after=" + UrlEncode(after);
+    // Pending registrations come 50 a page, without a limit parameter.
+    const int64_t want = pending || all ? kPageLimit
+                                        : std::min(kPageLimit, limit - static_cast<int64_t>(users.size()));
+    std::string query = pending ? "?" : "?limit=" + std::to_string(want) + *filters;
+    if (!after.empty()) query += (pending ? "after=" : "&after=") + UrlEncode(after);
     auto page = s.client().Call("GET", path + query);
     if (!page.ok()) return Fail(ctx, page.status());
     if (!page->is_array()) return Fail(ctx, "the server's page of users is not a list");
-    for (auto& u : *page) users.push_back(std::move(u));
-    const bool full = static_cast<int64_t>(page->size()) == want;
+    const bool full = static_cast<int64_t>(page->size()) >= want;
+    for (auto& u : *page) {
+      if (!all && static_cast<int64_t>(users.size()) >= limit) break;
+      users.push_back(std::move(u));
+    }
     if (!full || page->empty()) break;
     if (!all && static_cast<int64_t>(users.size()) >= limit) {
       more = true;  // perhaps: the next page would tell
@@ -96,11 +114,11 @@ int List(Context& ctx, const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (users.empty()) {
-    ctx.out << "no users\n";
+    ctx.out << (pending ? "no pending registrations\n" : "no users\n");
     return kExitOk;
   }
-  ctx.out << UsersTable(users);
-  if (more) ctx.out << "(the first " << users.size() << " users; --all lists every one)\n";
+  ctx.out << (pending ? PendingTable(users) : UsersTable(users));
+  if (more) ctx.out << "(the first " << users.size() << (pending ? " registrations" : " users") << "; --all lists every one)\n";
   return kExitOk;
 }
 
@@ -124,6 +142,59 @@ int Count(Context& ctx, const std::vector<std::string>& args) {
     return Fail(ctx, "the server's count is not {\"count\": N}");
   if (parsed.flags.Has("json")) PrintJson(ctx, *count);
   else ctx.out << (*count)["count"].get<int64_t>() << "\n";
+  return kExitOk;
+}
+
+// `users create --type email|api-key`: POST /users or POST /api_keys.
+int Create(Context& ctx, const std::vector<std::string>& args) {
+  auto parsed = ParseFlags(ctx, "users", args,
+                           {{"app", true}, {"type", true}, {"email", true}, {"password", true},
+                            {"password-stdin", false}, {"name", true}},
+                           kUsersUsage);
+  if (parsed.exit_code >= 0) return parsed.exit_code;
+  const Flags& flags = parsed.flags;
+  auto app_id = flags.Value("app");
+  if (!app_id) return UsageError(ctx, "users", "create: --app is required");
+  const std::string type = flags.ValueOr("type", "");
+  std::string path;
+  json body;
+  if (type == "email") {
+    auto email = flags.Value("email");
+    if (!email || email->empty()) return UsageError(ctx, "users", "create --type email: --email is required");
+    if (flags.Has("name")) return UsageError(ctx, "users", "create --type email takes no --name");
+    if (flags.Has("password") == flags.Has("password-stdin"))
+      return UsageError(ctx, "users", "create --type email: give one of --password-stdin and --password");
+    std::string password = flags.Has("password-stdin") ? ReadSecretLine(ctx, "Password") : *flags.Value("password");
+    if (password.empty()) return UsageError(ctx, "users", "create: the password is empty");
+    path = "/users";
+    body = {{"email", *email}, {"password", password}};
+  } else if (type == "api-key") {
+    auto name = flags.Value("name");
+    if (!name || name->empty()) return UsageError(ctx, "users", "create --type api-key: --name is required");
+    if (flags.Has("email") || flags.Has("password") || flags.Has("password-stdin"))
+      return UsageError(ctx, "users", "create --type api-key takes only --name");
+    path = "/api_keys";
+    body = {{"name", *name}};
+  } else {
+    return UsageError(ctx, "users", "create: --type is 'email' or 'api-key'");
+  }
+  auto session = Session::Open(ctx, flags);
+  if (!session.ok()) return Fail(ctx, session.status());
+  Session& s = **session;
+  auto app = s.FindApp(*app_id);
+  if (!app.ok()) return Fail(ctx, app.status());
+  auto made = s.client().Call("POST", Session::AppPath(s.GroupPath(), *app) + path, body);
+  if (!made.ok()) return Fail(ctx, made.status());
+  if (!made->is_object()) return Fail(ctx, "the server's answer is not an object");
+  if (flags.Has("json")) {
+    PrintJson(ctx, *made);
+  } else if (type == "email") {
+    ctx.out << "created user " << made->value("_id", "") << " (" << *flags.Value("email") << ")\n";
+  } else {
+    ctx.out << "created API key '" << made->value("name", "") << "' (" << made->value("_id", "") << ")\n"
+            << "key: " << made->value("key", "") << "\n"
+            << "Store the key now: it is not shown again.\n";
+  }
   return kExitOk;
 }
 
@@ -186,13 +257,14 @@ int Users(Context& ctx, const std::vector<std::string>& args) {
   const std::vector<std::string> rest(args.empty() ? args.end() : args.begin() + 1, args.end());
   if (sub == "list") return List(ctx, rest);
   if (sub == "count") return Count(ctx, rest);
+  if (sub == "create") return Create(ctx, rest);
   for (const auto& change : kChanges)
     if (sub == change.command) return ChangeUsers(ctx, rest, change);
   if (sub == "help" || sub == "--help" || sub == "-h") {
     ctx.out << kUsersUsage;
     return kExitOk;
   }
-  return UsageError(ctx, "users", sub.empty() ? "a subcommand is required: list, count, delete, disable, enable, revoke"
+  return UsageError(ctx, "users", sub.empty() ? "a subcommand is required: list, count, create, delete, disable, enable, revoke"
                                               : "unknown subcommand '" + sub + "'");
 }
 

@@ -1,5 +1,5 @@
 // End-to-end tests of the admin CLI (`guestpass login|whoami|apps|users|
-// deployments|pull|push|secrets|logout`) against the real server: the binary
+// deployments|pull|push|secrets|logs|logout`) against the real server: the binary
 // runs with its own HOME and XDG_CONFIG_HOME, logs in with --password-stdin,
 // and drives apps, users (created with raw anonymous logins), deployments,
 // an app's files (pull, apps diff, push through a draft) and secrets through
@@ -10,10 +10,11 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
+import { startWebhookReceiver } from "./lib/receivers.mjs";
 import { API, GUESTPASS_BIN, makeTempDir, request, routes, show, startServer } from "./lib/server.mjs";
 
 const ADMIN = "/api/admin/v3.0";
@@ -202,6 +203,87 @@ test("users list, count, disable, enable, revoke and delete", T, async () => {
   });
   assert.equal(ok(cli(["users", "count", ...a])), "1\n");
   fails(cli(["users", "disable", ...a, "--user", ids[2]]), new RegExp(`user ${ids[2]}: `), 1);
+});
+
+test("users create (an email/password user, a server API key), list --pending, logs list and --tail", T, async () => {
+  const hook = await startWebhookReceiver();
+  hook.respond = () => ({ json: { status: "pending" } });
+  const a = ["--app", app.client_app_id];
+  const base = `/groups/${group}/apps/${app._id}`;
+  let tail;
+  try {
+    let res = await admin("POST", `${base}/auth_providers`, {
+      type: "local-userpass",
+      config: { autoConfirm: false, confirmationWebhookUrl: hook.url("/confirm") },
+    });
+    assert.equal(res.status, 201, show(res));
+    const apiKey = (await admin("GET", `${base}/auth_providers`)).json.find((p) => p.type === "api-key");
+    res = await admin("PUT", `${base}/auth_providers/${apiKey._id}/enable`);
+    assert.equal(res.status, 204, show(res));
+
+    const made = ok(cli(["users", "create", ...a, "--type", "email", "--email", "cli@x.org", "--password-stdin"],
+      { input: "cli-password\n" }));
+    const userId = made.match(/^created user ([0-9a-f]{24}) \(cli@x\.org\)$/m)?.[1];
+    assert.ok(userId, made);
+    res = await request(routes.login(server.url, app.client_app_id, "local-userpass"), {
+      method: "POST",
+      json: { username: "cli@x.org", password: "cli-password" },
+    });
+    assert.equal(res.status, 200, show(res));
+    assert.equal(res.json.user_id, userId, "the CLI's user logs in as itself");
+    fails(cli(["users", "create", ...a, "--type", "email", "--email", "cli@x.org", "--password", "cli-password"]),
+      /name already in use/, 1);
+
+    const keyOut = ok(cli(["users", "create", ...a, "--type", "api-key", "--name", "cron"]));
+    const key = keyOut.match(/^key: (\S+)$/m)?.[1];
+    assert.ok(key, keyOut);
+    res = await request(routes.login(server.url, app.client_app_id, "api-key"), { method: "POST", json: { key } });
+    assert.equal(res.status, 200, show(res));
+
+    res = await request(`${server.url}${API}/app/${app.client_app_id}/auth/providers/local-userpass/register`, {
+      method: "POST",
+      json: { email: "waiting@x.org", password: "secret-pass" },
+    });
+    assert.equal(res.status, 201, show(res));
+    assert.deepEqual(okJson(["users", "list", ...a, "--pending"]).map((p) => p.login_ids[0].id), ["waiting@x.org"]);
+    assert.match(ok(cli(["users", "list", ...a, "--pending"])), /^\S+ +waiting@x\.org +no /m);
+
+    // The log: entries are written every half second.
+    const logged = async (predicate) => {
+      for (let i = 0; i < 40; i++) {
+        const entries = okJson(["logs", "list", ...a, "--type", "auth"]);
+        if (entries.some(predicate)) return entries;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.fail("the log entry did not come");
+    };
+    const entries = await logged((e) => e.auth_event?.provider === "api-key");
+    assert.ok(entries.every((e) => e.type === "AUTH"));
+    assert.ok(entries.every((e, i) => i === 0 || entries[i - 1].started <= e.started), "oldest first");
+    assert.match(ok(cli(["logs", "list", ...a, "--limit", "5"])), /^TIME +TYPE +EVENT +STATUS +USER +REMOTE +ERROR$/m);
+    assert.deepEqual(okJson(["logs", "list", ...a, "--errors", "--type", "auth"]), []);
+
+    // --tail prints what comes after it started.
+    tail = spawn(GUESTPASS_BIN, ["logs", "list", ...a, "--tail", "--limit", "1"], {
+      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, "cfg") },
+    });
+    let out = "";
+    tail.stdout.on("data", (d) => (out += d));
+    const waitFor = async (re) => {
+      for (let i = 0; i < 80 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(out, re);
+    };
+    await waitFor(/^TIME /m);
+    res = await request(routes.login(server.url, app.client_app_id, "local-userpass"), {
+      method: "POST",
+      json: { username: "cli@x.org", password: "wrong-password" },
+    });
+    assert.equal(res.status, 401, show(res));
+    await waitFor(/login local-userpass +401 /);
+  } finally {
+    tail?.kill();
+    await hook.stop();
+  }
 });
 
 test("deployments list and redeploy (recorded with origin CLI)", T, async () => {
