@@ -1,7 +1,8 @@
 // End-to-end tests with MongoDB's own realm-cli 2.6.2 (built from its npm
 // package's Go source by tests/realm-cli/build.sh) against the real server:
 // login as the admin user, whoami, apps list, pull into a directory, push it
-// back (nothing to do, a dry run, a change that deploys), users list, the
+// back (nothing to do, a dry run, a change that deploys), users list and
+// create (an email/password user, a server API key), users list --pending, the
 // refresh-and-retry on an expired admin token, and logout. Teams leaving App
 // Services keep their realm-cli scripts; these are the commands they run.
 //
@@ -112,6 +113,55 @@ test("users list shows the app's users", T, async () => {
   const out = ok(cli("users", "list", "--app", appId, "--project", group), "users list");
   for (const id of users) assert.ok(out.includes(id), `${id} missing from:\n${out}`);
   assert.match(out, /Provider type: Anonymous/);
+});
+
+test("users create (email and api-key) logs in, and users list --pending shows registrations", T, async () => {
+  const login = await request(`${server.url}/api/admin/v3.0/auth/providers/local-userpass/login`, {
+    method: "POST",
+    json: { username: "admin", password: PASSWORD },
+  });
+  const admin = (method, p, json) =>
+    request(`${server.url}/api/admin/v3.0/groups/${group}${p}`, {
+      method,
+      json,
+      headers: { Authorization: `Bearer ${login.json.access_token}` },
+    });
+  const app = (await admin("GET", "/apps")).json.find((a) => a.client_app_id === appId);
+  const providers = (await admin("GET", `/apps/${app._id}/auth_providers`)).json;
+  let res = await admin("PUT", `/apps/${app._id}/auth_providers/${providers.find((p) => p.type === "api-key")._id}/enable`);
+  assert.equal(res.status, 204, show(res));
+  if (!providers.some((p) => p.type === "local-userpass")) {
+    res = await admin("POST", `/apps/${app._id}/auth_providers`, { type: "local-userpass", config: { autoConfirm: true } });
+    assert.equal(res.status, 201, show(res));
+  }
+
+  let out = ok(cli("users", "create", "--app", appId, "--project", group, "--type", "email", "--email",
+    "realm@x.org", "--password", "realm-password"), "users create --type email");
+  res = await request(routes.login(server.url, appId, "local-userpass"), {
+    method: "POST",
+    json: { username: "realm@x.org", password: "realm-password" },
+  });
+  assert.equal(res.status, 200, `${show(res)}\n${out}`);
+  assert.ok(out.includes(res.json.user_id), out);
+
+  out = ok(cli("users", "create", "--app", appId, "--project", group, "--type", "api-key", "--name", "realm-key"),
+    "users create --type api-key");
+  const key = out.match(/[0-9a-f]{24}[A-Za-z0-9_-]{40}/)?.[0];
+  assert.ok(key, out);
+  res = await request(routes.login(server.url, appId, "api-key"), { method: "POST", json: { key } });
+  assert.equal(res.status, 200, show(res));
+
+  res = await request(`${server.url}/api/client/v2.0/app/${appId}/auth/providers/local-userpass/register`, {
+    method: "POST",
+    json: { email: "signed-up@x.org", password: "secret-pass" },
+  });
+  assert.equal(res.status, 201, show(res));
+  const pending = (await admin("GET", `/apps/${app._id}/user_registrations/pending_users`)).json;
+  assert.deepEqual(pending.map((p) => p.login_ids[0].id), ["signed-up@x.org"], "confirmed, never logged in: pending");
+  out = ok(cli("users", "list", "--app", appId, "--project", group, "--pending"), "users list --pending");
+  assert.match(out, /Provider type: User\/Password/, out);
+  assert.ok(out.includes(pending[0]._id) && out.includes("signed-up@x.org"), out);
+  assert.doesNotMatch(out, /realm@x\.org/, "a made user is not pending");
 });
 
 test("secrets create, list, update and delete", T, () => {

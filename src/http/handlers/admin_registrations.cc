@@ -15,12 +15,20 @@ using core::Status;
 using nlohmann::json;
 
 namespace {
-// App Services' pending user: realm-cli decodes it with its User model.
-json PendingJson(const core::UserpassAccount& a) {
+// App Services' pending user, plus what realm-cli's `users list --pending`
+// reads (it decodes pending users with its User model and groups them by
+// their identities' provider type): the identity the account will have and
+// its email in `data`.
+json PendingJson(const core::UserpassAccount& a, const core::ObjectId& provider_id) {
   return {{"_id", a.id.ToHex()},
           {"user_id", ""},
           {"domain_id", a.app_id.ToHex()},
           {"login_ids", json::array({{{"id_type", "email"}, {"id", a.email}, {"confirmed", a.confirmed}}})},
+          {"identities", json::array({{{"id", a.id.ToHex()},
+                                       {"provider_type", core::kLocalUserpass},
+                                       {"provider_id", provider_id.ToHex()}}})},
+          {"data", {{"email", a.email}}},
+          {"type", "normal"},
           {"confirmed", a.confirmed},
           {"creation_date", a.created_at}};
 }
@@ -58,11 +66,23 @@ HandlerResult HandleListPendingUsers(const Exchange& ex) {
     after = *id;
   }
   auto& users = t->admin->users;
-  auto job = [&users, app = t->app_id, after] { return users.ListPending(app, after); };
-  auto page = co_await OnAdminWorker<std::vector<core::UserpassAccount>>(*t->admin, &job);
+  auto& config = t->admin->config;
+  struct Page {
+    std::vector<core::UserpassAccount> accounts;
+    ObjectId provider_id;  // the app's local-userpass provider's, if it has one
+  };
+  auto job = [&users, &config, app = t->app_id, after]() -> Result<Page> {
+    auto accounts = users.ListPending(app, after);
+    if (!accounts.ok()) return accounts.status();
+    Page page{std::move(*accounts), {}};
+    if (auto deployed = config.App(app); deployed.ok())
+      if (const auto* p = deployed->FindProvider(core::kLocalUserpass)) page.provider_id = p->id;
+    return page;
+  };
+  auto page = co_await OnAdminWorker<Page>(*t->admin, &job);
   if (!page.ok()) co_return page.status();
   json out = json::array();
-  for (const auto& a : *page) out.push_back(PendingJson(a));
+  for (const auto& a : page->accounts) out.push_back(PendingJson(a, page->provider_id));
   co_return JsonOk(ex, out);
 }
 
