@@ -156,7 +156,9 @@ int Serve(const std::vector<std::string>& args) {
   http::AdminServices admin_services{admin_auth, config, user_admin, secret_admin, admin_keys, **store,
                                      tokens,     nonce_key, clock,  *admin_worker, domain->app};
   // The apps' logs (GET .../logs), written off the request path.
-  auto events = std::make_unique<admin::EventLog>(**store, clock, ids);
+  admin::EventLogOptions event_options;
+  event_options.retention_days = cfg.log_retention_days;
+  auto events = std::make_unique<admin::EventLog>(**store, clock, ids, event_options);
   auto trusted_proxies = http::TrustedProxies::Parse(cfg.trusted_proxies);
   if (!trusted_proxies.ok()) return Fail("--trusted-proxies: " + trusted_proxies.status().message());
   http::RateLimiter signup_limiter;

@@ -31,6 +31,8 @@ const std::vector<OptionSpec> kServeOptions = {
      "seconds between runs of the job that deletes inactive anonymous users (1 to 604800)"},
     {"audit-retention-days", "GUESTPASS_AUDIT_RETENTION_DAYS", "0",
      "days an audit event is kept before that job deletes it (0: kept for good; at most 36500)"},
+    {"log-retention-days", "GUESTPASS_LOG_RETENTION_DAYS", "10",
+     "days the apps' logs (GET .../logs: logins, admin changes) are kept (1 to 3650)"},
     {"admin-password-file", "GUESTPASS_ADMIN_PASSWORD_FILE", "(none)",
      "file whose first line is the admin user's password at the first start (else GUESTPASS_ADMIN_PASSWORD; "
      "neither: one is generated and printed once)"},
@@ -88,7 +90,8 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
       "log-level", po::value<std::string>())("public-url", po::value<std::string>())(
       "trusted-proxies", po::value<std::string>())("signups-per-hour", po::value<std::string>())(
       "signup-burst", po::value<std::string>())("inactivity-interval", po::value<std::string>())(
-      "audit-retention-days", po::value<std::string>())("admin-password-file", po::value<std::string>())(
+      "audit-retention-days", po::value<std::string>())("log-retention-days", po::value<std::string>())(
+      "admin-password-file", po::value<std::string>())(
       "master-key-file", po::value<std::string>())("admin-origins", po::value<std::string>());
   po::variables_map vm;
   try {
@@ -155,6 +158,11 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
     auto n = WholeNumber(*v, 0, 36500);
     if (!n) return Bad("--audit-retention-days: expected days from 0 to 36500, got '" + *v + "'");
     c.audit_retention_days = *n;
+  }
+  if (auto v = get("log-retention-days", "GUESTPASS_LOG_RETENTION_DAYS")) {
+    auto n = WholeNumber(*v, 1, 3650);
+    if (!n) return Bad("--log-retention-days: expected days from 1 to 3650, got '" + *v + "'");
+    c.log_retention_days = *n;
   }
   if (auto v = get("admin-password-file", "GUESTPASS_ADMIN_PASSWORD_FILE")) c.admin_password_file = *v;
   if (const char* v = getenv("GUESTPASS_ADMIN_PASSWORD"); v != nullptr) c.admin_password = v;

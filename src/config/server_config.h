@@ -25,6 +25,7 @@ struct ServerConfig {
   double signup_burst = 20;
   int64_t inactivity_interval_seconds = 3600;  // how often the inactivity job runs
   int64_t audit_retention_days = 0;            // the job deletes older audit events; 0: kept for good
+  int64_t log_retention_days = 10;             // the apps' logs (admin::EventLog); App Services: 10
   // The first start's password for the admin user "admin": the file's first
   // line (--admin-password-file), else GUESTPASS_ADMIN_PASSWORD (environment
   // only: a flag would show in `ps`); neither: generated and printed once.

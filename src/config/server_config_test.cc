@@ -71,7 +71,7 @@ TEST(ParseServeArgsTest, EveryDocumentedFlagIsAccepted) {
       {"listen", "127.0.0.1:1"},      {"data-dir", "/d"},        {"app-dir", "/a"},
       {"threads", "2"},               {"log-level", "warn"},     {"public-url", "https://x.example"},
       {"trusted-proxies", "10.0.0.0/8"}, {"signups-per-hour", "5"}, {"signup-burst", "2"},
-      {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"admin-password-file", "/p"}, {"master-key-file", "/k"},
+      {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"log-retention-days", "30"}, {"admin-password-file", "/p"}, {"master-key-file", "/k"},
       {"admin-origins", "https://admin.example.com"}};
   for (const auto& o : kServeOptions) {
     auto it = sample.find(o.flag);
@@ -88,6 +88,14 @@ TEST(ParseServeArgsTest, TheInactivityIntervalIsBoundedSeconds) {
             604800);
   for (const char* bad : {"0", "604801", "-5", "1h", ""})
     ExpectInvalid(Parse({"--inactivity-interval", bad}), "--inactivity-interval");
+}
+
+TEST(ParseServeArgsTest, TheLogRetentionIsDaysTenByDefault) {
+  EXPECT_EQ(Parse({})->log_retention_days, 10);
+  EXPECT_EQ(Parse({"--log-retention-days", "30"})->log_retention_days, 30);
+  EXPECT_EQ(Parse({}, FakeEnv(Vars{{"GUESTPASS_LOG_RETENTION_DAYS", "3650"}}))->log_retention_days, 3650);
+  for (const char* bad : {"0", "3651", "-1", "1w", ""})
+    ExpectInvalid(Parse({"--log-retention-days", bad}), "--log-retention-days");
 }
 
 TEST(ParseServeArgsTest, TheAuditRetentionIsDaysAndOffByDefault) {
@@ -207,7 +215,7 @@ TEST(ParseListenTest, SplitsHostAndPort) {
 
 TEST(ServeHelpTest, ListsEveryOptionWithItsVariable) {
   const std::string help = ServeHelp();
-  ASSERT_EQ(kServeOptions.size(), 14u);
+  ASSERT_EQ(kServeOptions.size(), 15u);
   for (const auto& o : kServeOptions) {
     EXPECT_NE(help.find(std::string("--") + o.flag), std::string::npos) << o.flag;
     EXPECT_NE(help.find(o.env), std::string::npos) << o.env;
