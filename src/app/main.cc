@@ -16,6 +16,7 @@
 #include "admin/worker.h"
 #include "app/admin_cli.h"
 #include "app/allocator.h"
+#include "app/limits.h"
 #include "app/master_key.h"
 #include "app/bootstrap.h"
 #include "app/users_cli.h"
@@ -166,7 +167,9 @@ int Serve(const std::vector<std::string>& args) {
                  http::RateLimit{cfg.signups_per_hour, cfg.signup_burst}, &admin_services, events.get(),
                  cfg.admin_origins});
 
+  const uint64_t descriptors = app::RaiseDescriptorLimit();
   http::ServerOptions options;
+  options.max_connections = app::ConnectionCap(cfg.max_connections, descriptors);
   options.host = cfg.listen_host;
   options.port = cfg.listen_port;
   options.threads = cfg.threads > 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -185,6 +188,8 @@ int Serve(const std::vector<std::string>& args) {
   log::Info("serving", {{"url", url},
                         {"data_dir", cfg.data_dir},
                         {"threads", std::to_string(options.threads)},
+                        {"max_connections", std::to_string(options.max_connections)},
+                        {"descriptor_limit", std::to_string(descriptors)},
                         {"malloc", app::AllocatorName()}});
 
   // The inactivity policy runs beside the server; with several servers on

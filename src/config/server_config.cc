@@ -19,6 +19,8 @@ const std::vector<OptionSpec> kServeOptions = {
     {"app-dir", "GUESTPASS_APP_DIR", "(none)",
      "app directory to import at start (repeatable; in the environment, ':'-separated)"},
     {"threads", "GUESTPASS_THREADS", "number of cores", "HTTP worker threads"},
+    {"max-connections", "GUESTPASS_MAX_CONNECTIONS", "10000, at most the descriptor limit less 64",
+     "open client connections; one more is closed at once (1 to 1000000)"},
     {"log-level", "GUESTPASS_LOG_LEVEL", "info", "debug, info, warn or error"},
     {"public-url", "GUESTPASS_PUBLIC_URL", "(from the Host header)",
      "base URL clients reach this server at, returned by the location endpoint"},
@@ -87,6 +89,7 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
   po::options_description desc;
   desc.add_options()("help,h", "")("listen", po::value<std::string>())("data-dir", po::value<std::string>())(
       "app-dir", po::value<std::vector<std::string>>())("threads", po::value<std::string>())(
+      "max-connections", po::value<std::string>())(
       "log-level", po::value<std::string>())("public-url", po::value<std::string>())(
       "trusted-proxies", po::value<std::string>())("signups-per-hour", po::value<std::string>())(
       "signup-burst", po::value<std::string>())("inactivity-interval", po::value<std::string>())(
@@ -121,6 +124,11 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
     std::string part;
     while (std::getline(ss, part, ':'))
       if (!part.empty()) c.app_dirs.push_back(part);
+  }
+  if (auto v = get("max-connections", "GUESTPASS_MAX_CONNECTIONS")) {
+    auto n = WholeNumber(*v, 1, 1'000'000);
+    if (!n) return Bad("--max-connections: expected a number from 1 to 1000000, got '" + *v + "'");
+    c.max_connections = *n;
   }
   if (auto v = get("threads", "GUESTPASS_THREADS")) {
     auto n = WholeNumber(*v, 1, 999);

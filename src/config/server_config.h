@@ -18,6 +18,7 @@ struct ServerConfig {
   std::string data_dir = "./guestpass-data";
   std::vector<std::string> app_dirs;
   int threads = 0;  // 0: one per core
+  int64_t max_connections = 0;  // 0: 10000, at most the descriptor limit less 64
   std::string log_level = "info";
   std::string public_url;  // empty: http://<Host header>
   std::string trusted_proxies;  // CIDR list whose X-Forwarded-For is believed; empty: none

@@ -69,7 +69,7 @@ TEST(ParseServeArgsTest, ReadsEveryFlag) {
 TEST(ParseServeArgsTest, EveryDocumentedFlagIsAccepted) {
   const std::map<std::string, std::string> sample = {
       {"listen", "127.0.0.1:1"},      {"data-dir", "/d"},        {"app-dir", "/a"},
-      {"threads", "2"},               {"log-level", "warn"},     {"public-url", "https://x.example"},
+      {"threads", "2"},               {"max-connections", "100"}, {"log-level", "warn"},     {"public-url", "https://x.example"},
       {"trusted-proxies", "10.0.0.0/8"}, {"signups-per-hour", "5"}, {"signup-burst", "2"},
       {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"log-retention-days", "30"}, {"admin-password-file", "/p"}, {"master-key-file", "/k"},
       {"admin-origins", "https://admin.example.com"}};
@@ -88,6 +88,14 @@ TEST(ParseServeArgsTest, TheInactivityIntervalIsBoundedSeconds) {
             604800);
   for (const char* bad : {"0", "604801", "-5", "1h", ""})
     ExpectInvalid(Parse({"--inactivity-interval", bad}), "--inactivity-interval");
+}
+
+TEST(ParseServeArgsTest, MaxConnectionsIsAPositiveCountOrAutomatic) {
+  EXPECT_EQ(Parse({})->max_connections, 0);
+  EXPECT_EQ(Parse({"--max-connections", "5"})->max_connections, 5);
+  EXPECT_EQ(Parse({}, FakeEnv(Vars{{"GUESTPASS_MAX_CONNECTIONS", "1000000"}}))->max_connections, 1'000'000);
+  for (const char* bad : {"0", "1000001", "-1", "many", ""})
+    ExpectInvalid(Parse({"--max-connections", bad}), "--max-connections");
 }
 
 TEST(ParseServeArgsTest, TheLogRetentionIsDaysTenByDefault) {
@@ -215,7 +223,7 @@ TEST(ParseListenTest, SplitsHostAndPort) {
 
 TEST(ServeHelpTest, ListsEveryOptionWithItsVariable) {
   const std::string help = ServeHelp();
-  ASSERT_EQ(kServeOptions.size(), 15u);
+  ASSERT_EQ(kServeOptions.size(), 16u);
   for (const auto& o : kServeOptions) {
     EXPECT_NE(help.find(std::string("--") + o.flag), std::string::npos) << o.flag;
     EXPECT_NE(help.find(o.env), std::string::npos) << o.env;

@@ -34,12 +34,14 @@ struct Server::Connection {
 };
 
 struct Server::Worker {
+  explicit Worker(std::atomic<size_t>& open) : open_connections(open) {}
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   asio::steady_timer sweep{ioc};
   std::unique_ptr<asio::signal_set> signals;    // worker 0 only, when handling signals
   std::unordered_set<Connection*> connections;  // only touched on this worker's thread
   bool stopping = false;                        // only touched on this worker's thread
+  std::atomic<size_t>& open_connections;        // the server's, shared by its workers
   std::thread thread;
 };
 
@@ -53,7 +55,8 @@ void CloseQuietly(tcp::socket& s) {
 
 Server::Server(ServerOptions options, Api& api) : options_(std::move(options)), api_(api) {
   if (options_.threads < 1) options_.threads = 1;
-  for (int i = 0; i < options_.threads; ++i) workers_.push_back(std::make_unique<Worker>());
+  if (options_.max_connections < 1) options_.max_connections = 1;
+  for (int i = 0; i < options_.threads; ++i) workers_.push_back(std::make_unique<Worker>(open_connections_));
 }
 
 Server::~Server() = default;
@@ -101,7 +104,10 @@ asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned,
   struct Unregister {
     Server::Worker& w;
     Server::Connection* c;
-    ~Unregister() { w.connections.erase(c); }
+    ~Unregister() {
+      w.connections.erase(c);
+      w.open_connections.fetch_sub(1, std::memory_order_relaxed);
+    }
   } unregister{worker, conn};
 
   boost::beast::flat_buffer buffer;
@@ -163,15 +169,53 @@ asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned,
   CloseQuietly(conn->socket);
 }
 
+// Logs `message` at most once per kQuietPeriod, with how many times it
+// happened since the last line (a flood of failures must not fill the disk).
+class OnceInAWhile {
+ public:
+  static constexpr std::chrono::seconds kQuietPeriod{10};
+  void Warn(const char* message, const std::string& detail) {
+    ++count_;
+    const auto now = Clock::now();
+    if (now - last_ < kQuietPeriod) return;
+    log::Warn(message, {{"detail", detail}, {"times", std::to_string(count_)}});
+    last_ = now;
+    count_ = 0;
+  }
+
+ private:
+  Clock::time_point last_{};
+  int64_t count_ = 0;
+};
+
 asio::awaitable<void> AcceptLoop(Server::Worker& worker, Api& api, const ServerOptions& options) {
+  constexpr std::chrono::milliseconds kFirstBackoff{10}, kMaxBackoff{1000};
+  std::chrono::milliseconds backoff = kFirstBackoff;
+  asio::steady_timer pause(worker.ioc);
+  OnceInAWhile accept_failed, over_limit;
   for (;;) {
     boost::system::error_code ec;
     tcp::socket socket(worker.ioc);
     co_await worker.acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !worker.acceptor.is_open()) co_return;
-      log::Warn("accept failed", {{"error", ec.message()}});
-      continue;  // e.g. EMFILE: keep serving the connections we have
+      // EMFILE, ENFILE, ENOBUFS...: the connection waits in the backlog, so
+      // accepting again at once would fail at once (a busy loop). Wait.
+      accept_failed.Warn("accept failed: waiting before accepting again", ec.message());
+      pause.expires_after(backoff);
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      backoff = std::min(backoff * 2, kMaxBackoff);
+      continue;
+    }
+    backoff = kFirstBackoff;
+    if (worker.open_connections.fetch_add(1, std::memory_order_relaxed) >= options.max_connections) {
+      worker.open_connections.fetch_sub(1, std::memory_order_relaxed);
+      over_limit.Warn("connection refused: the server has --max-connections open",
+                      std::to_string(options.max_connections));
+      // Reset at once (SO_LINGER 0): no TIME_WAIT, nothing read or written.
+      socket.set_option(asio::socket_base::linger(true, 0), ec);
+      socket.close(ec);
+      continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto conn = std::make_unique<Server::Connection>(std::move(socket));

@@ -9,11 +9,17 @@
 // Timeouts: a once-a-second sweep per thread closes connections whose read or
 // write passed its deadline. Stop() is graceful: acceptors close, idle
 // connections close, requests being handled finish and are answered.
+// Bounds: at most `max_connections` open connections (all threads together):
+// one more is closed as soon as it is accepted. When accept fails (file
+// descriptors exhausted: EMFILE/ENFILE), the thread waits before accepting
+// again, longer each time up to a second, and logs once per 10 seconds with
+// the count of failures since, instead of spinning and logging each one.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -32,6 +38,7 @@ struct ServerOptions {
   int threads = 1;
   std::chrono::seconds read_timeout{30};   // to receive one whole request
   std::chrono::seconds write_timeout{30};  // to send one response
+  size_t max_connections = 10'000;          // open connections, all threads together
 };
 
 class Server {
@@ -42,6 +49,8 @@ class Server {
   // Binds every thread's acceptor. Fails with a readable message.
   core::Status Listen();
   uint16_t port() const { return port_; }
+  // Connections open now (all threads).
+  size_t open_connections() const { return open_connections_.load(std::memory_order_relaxed); }
 
   // Serves until Stop() (or SIGINT/SIGTERM when `handle_signals`); then
   // returns once every connection has finished.
@@ -58,6 +67,7 @@ class Server {
   ServerOptions options_;
   Api& api_;
   uint16_t port_ = 0;
+  std::atomic<size_t> open_connections_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
 };
 

@@ -83,9 +83,10 @@ export async function makeAppDir({
 /**
  * Starts `guestpass serve` on an ephemeral port.
  * Resolves with {url, apps, dataDir, proc, stop(), stderr(), stdout(), waitForStderr()}
- * once the listening line has been printed.
+ * once the listening line has been printed. `args` are added to serve's; `prefix`
+ * is a command that execs the server (["prlimit", "--nofile=48:48"]).
  */
-export async function startServer({ dataDir, appDirs = [], env = {} } = {}) {
+export async function startServer({ dataDir, appDirs = [], env = {}, args: extraArgs = [], prefix = [] } = {}) {
   if (!fs.existsSync(GUESTPASS_BIN)) {
     throw new Error(
       `guestpass binary not found at ${GUESTPASS_BIN} (build it, or set GUESTPASS_BIN)`,
@@ -95,9 +96,10 @@ export async function startServer({ dataDir, appDirs = [], env = {} } = {}) {
 
   const args = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir];
   for (const d of appDirs) args.push("--app-dir", d);
-  args.push("--log-level", "info");
+  args.push("--log-level", "info", ...extraArgs);
 
-  const proc = spawn(GUESTPASS_BIN, args, {
+  // `prefix` runs the server under another command that execs it (prlimit ...).
+  const proc = spawn(prefix.length ? prefix[0] : GUESTPASS_BIN, prefix.length ? [...prefix.slice(1), GUESTPASS_BIN, ...args] : args, {
     // Sign-up limits are off unless a test sets them: suites make hundreds of
     // anonymous logins from 127.0.0.1 (rate_limit.test.mjs tests the limits).
     env: { ...process.env, GUESTPASS_SIGNUPS_PER_HOUR: "0", ...env },
