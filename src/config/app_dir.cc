@@ -173,6 +173,12 @@ Result<AppDefinition> ParseAppFiles(const AppFiles& files, const std::string& wh
         return Invalid(providers_path, where + "metadata_fields", "must be an array");
       p.metadata_fields_json = value["metadata_fields"].dump();
     }
+    if (value.contains("secret_config") && !value["secret_config"].is_null()) {
+      if (!value["secret_config"].is_object())
+        return Invalid(providers_path, where + "secret_config",
+                       "must be an object naming secrets (e.g. {\"signingKeys\": [\"jwt-key\"]})");
+      p.secret_config_json = value["secret_config"].dump();
+    }
     def.providers.push_back(std::move(p));
   }
   return def;
@@ -219,6 +225,9 @@ AppFiles ExportAppFiles(const core::App& app) {
     if (config.is_object() && !config.empty()) entry["config"] = config;
     json fields = json::parse(p.metadata_fields_json, nullptr, false);
     if (fields.is_array() && !fields.empty()) entry["metadata_fields"] = fields;
+    // Secret names, never values (resolved_config_json is not exported).
+    json secret_config = json::parse(p.secret_config_json, nullptr, false);
+    if (secret_config.is_object() && !secret_config.empty()) entry["secret_config"] = secret_config;
     providers[p.name] = entry;
   }
   files["auth/providers.json"] = Pretty(providers);

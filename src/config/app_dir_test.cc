@@ -156,6 +156,18 @@ TEST_F(AppDirTest, ConfigMustBeAnObject) {
   ExpectInvalid({Path("auth/providers.json"), "field 'anon-user.config'"});
 }
 
+TEST_F(AppDirTest, SecretConfigNamesSecretsAndMustBeAnObject) {
+  WriteRoot();
+  Write("auth/providers.json", R"({"custom-token": {"name": "custom-token", "type": "custom-token",
+    "config": {"signingAlgorithm": "HS256"}, "secret_config": {"signingKeys": ["jwt-key"]}}})");
+  auto def = LoadAppDir(dir_.path());
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  EXPECT_EQ(def->providers[0].secret_config_json, R"({"signingKeys":["jwt-key"]})");
+  Write("auth/providers.json", R"({"custom-token": {"name": "custom-token", "type": "custom-token",
+    "secret_config": ["jwt-key"]}})");
+  ExpectInvalid({Path("auth/providers.json"), "field 'custom-token.secret_config'", "must be an object"});
+}
+
 TEST_F(AppDirTest, MissingProviderFieldsAreNamed) {
   WriteRoot();
   Write("auth/providers.json", R"({"anon-user": {"type": "anon-user"}})");
@@ -203,6 +215,9 @@ TEST(AppFilesTest, AnExportParsesBackToTheSameConfiguration) {
   app.providers.push_back({core::ObjectId(), "custom-token", "custom-token", false,
                            R"({"audience":["a"],"signingAlgorithm":"HS256"})",
                            R"([{"name":"email","required":true}])"});
+  app.providers.back().secret_config_json = R"({"signingKeys":["jwt-key"]})";
+  // A snapshot's resolved values are never exported.
+  app.providers.back().resolved_config_json = R"({"signingKeys":["the-key-material"]})";
   const AppFiles files = ExportAppFiles(app);
   EXPECT_EQ(ExportAppFiles(app), files);  // deterministic
   auto def = ParseAppFiles(files, "");
@@ -222,6 +237,9 @@ TEST(AppFilesTest, AnExportParsesBackToTheSameConfiguration) {
   EXPECT_TRUE(def->providers[0].disabled);
   EXPECT_EQ(def->providers[1].config_json, app.providers[1].config_json);
   EXPECT_EQ(def->providers[1].metadata_fields_json, app.providers[1].metadata_fields_json);
+  EXPECT_EQ(def->providers[1].secret_config_json, app.providers[1].secret_config_json);
+  EXPECT_EQ(def->providers[0].secret_config_json, "{}");
+  for (const auto& [path, text] : files) EXPECT_EQ(text.find("the-key-material"), std::string::npos) << path;
   EXPECT_NE(files.at("auth/providers.json").find("\"anon-user\": {"), std::string::npos);
 }
 

@@ -30,6 +30,20 @@ struct ProviderConfig {
   bool disabled = false;
   std::string config_json = "{}";           // provider-specific `config` object, as JSON
   std::string metadata_fields_json = "[]";  // `metadata_fields` array, as JSON
+  // `secret_config`, as JSON: the names of the app's secrets that hold
+  // fields of `config`, in config's shape ({"signingKeys": ["jwt-key"]};
+  // auth/providers/secret_config.h). Names only: stored and exported.
+  std::string secret_config_json = "{}";
+  // `config` with the values of the secrets `secret_config` names in place.
+  // Set only in the snapshot the client API serves (admin::ConfigService
+  // resolves it when a deployment lands); never stored, exported or shown.
+  // Empty: not resolved.
+  std::string resolved_config_json{};
+
+  // What a provider works with: the resolved config when there is one, else `config`.
+  const std::string& EffectiveConfigJson() const {
+    return resolved_config_json.empty() ? config_json : resolved_config_json;
+  }
 };
 
 // How long anonymous sessions live (the app's `guestpass.json`).

@@ -10,12 +10,17 @@ using nlohmann::json;
 std::string EncodeProviders(const std::vector<core::ProviderConfig>& providers) {
   json out = json::array();
   for (const auto& p : providers) {
-    out.push_back({{"_id", p.id.ToHex()},
-                   {"name", p.name},
-                   {"type", p.type},
-                   {"disabled", p.disabled},
-                   {"config", json::parse(p.config_json, nullptr, false)},
-                   {"metadata_fields", json::parse(p.metadata_fields_json, nullptr, false)}});
+    json entry = {{"_id", p.id.ToHex()},
+                  {"name", p.name},
+                  {"type", p.type},
+                  {"disabled", p.disabled},
+                  {"config", json::parse(p.config_json, nullptr, false)},
+                  {"metadata_fields", json::parse(p.metadata_fields_json, nullptr, false)}};
+    // Secret names only: resolved_config_json (the values) is never stored.
+    // Absent when empty, so configurations stored before it encode alike.
+    json secret_config = json::parse(p.secret_config_json, nullptr, false);
+    if (secret_config.is_object() && !secret_config.empty()) entry["secret_config"] = std::move(secret_config);
+    out.push_back(std::move(entry));
   }
   return out.dump();
 }
@@ -35,6 +40,8 @@ core::Result<std::vector<core::ProviderConfig>> DecodeProviders(const std::strin
     c.config_json = p.contains("config") && p["config"].is_object() ? p["config"].dump() : "{}";
     c.metadata_fields_json =
         p.contains("metadata_fields") && p["metadata_fields"].is_array() ? p["metadata_fields"].dump() : "[]";
+    c.secret_config_json =
+        p.contains("secret_config") && p["secret_config"].is_object() ? p["secret_config"].dump() : "{}";
     out.push_back(std::move(c));
   }
   return out;

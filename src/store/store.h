@@ -48,7 +48,9 @@ class Store {
   // All apps with their providers, ordered by creation.
   virtual void ListApps(Callback<std::vector<core::App>> done) = 0;
   // Inserts the app or replaces the one with the same id.
-  // AlreadyExists if another app has the same client_app_id.
+  // AlreadyExists if another app has the same client_app_id. Providers keep
+  // their secret_config (names); a resolved_config_json (secret values) is
+  // never kept, here or by Deploy and PutDraft.
   virtual void PutApp(core::App app, StatusCallback done) = 0;
   // Deletes the app with its users (as DeleteUser does), sessions, API keys,
   // email/password accounts and tokens, secrets, draft and deployments, and records

@@ -306,6 +306,8 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
       EXPECT_EQ(got.providers[i].type, want.providers[i].type) << i;
       EXPECT_EQ(got.providers[i].disabled, want.providers[i].disabled) << i;
       EXPECT_EQ(got.providers[i].config_json, want.providers[i].config_json) << i;
+      EXPECT_EQ(got.providers[i].metadata_fields_json, want.providers[i].metadata_fields_json) << i;
+      EXPECT_EQ(got.providers[i].secret_config_json, want.providers[i].secret_config_json) << i;
     }
   }
   static void ExpectSameUser(const core::User& got, const core::User& want) {
@@ -363,6 +365,30 @@ TEST_P(StoreContractTest, PutAppThenListAppsRoundTripsProvidersAndSettings) {
   ASSERT_TRUE(apps.ok()) << apps.status().ToString();
   ASSERT_EQ(apps->size(), 1u);
   ExpectSameApp(apps->front(), app);
+}
+
+TEST_P(StoreContractTest, AppsAndDraftsKeepSecretNamesButNeverResolvedSecretValues) {
+  core::App app = MakeApp("secrets-abcde");
+  core::ProviderConfig jwt{ids_.Next(), "custom-token", "custom-token", false, R"({"signingAlgorithm":"HS256"})"};
+  jwt.secret_config_json = R"({"signingKeys":["jwt-key"]})";
+  jwt.resolved_config_json = R"({"signingAlgorithm":"HS256","signingKeys":["the-value"]})";
+  app.providers.push_back(jwt);
+  ASSERT_TRUE(PutApp(app).ok());
+  auto apps = ListApps();
+  ASSERT_TRUE(apps.ok()) << apps.status().ToString();
+  ASSERT_EQ(apps->size(), 1u);
+  ExpectSameApp(apps->front(), app);
+  ASSERT_NE(apps->front().FindProvider("custom-token"), nullptr);
+  EXPECT_EQ(apps->front().FindProvider("custom-token")->resolved_config_json, "");
+
+  core::Draft draft{ids_.Next(), app.id, ids_.Next(), 1000, app};
+  ASSERT_TRUE(AwaitStatus([&](auto done) { store_->PutDraft(draft, /*create=*/true, done); }).ok());
+  auto got = Await<std::optional<core::Draft>>([&](auto done) { store_->GetDraft(app.id, done); });
+  ASSERT_TRUE(got.ok() && got->has_value());
+  const core::ProviderConfig* drafted = (*got)->app.FindProvider("custom-token");
+  ASSERT_NE(drafted, nullptr);
+  EXPECT_EQ(drafted->secret_config_json, jwt.secret_config_json);
+  EXPECT_EQ(drafted->resolved_config_json, "");
 }
 
 TEST_P(StoreContractTest, ListAppsIsOrderedByCreation) {

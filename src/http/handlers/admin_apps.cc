@@ -36,7 +36,8 @@ const core::ProviderConfig* FindById(const core::App& app, const ObjectId& id) {
 Status ProviderNotFound() { return Status::NotFound(ErrorCode::kAuthProviderNotFound, "auth provider not found"); }
 
 // Reads a provider object of the Admin API into `p` (name, type, disabled,
-// config, metadata_fields; `_id` is ignored). `p` keeps what the body omits.
+// config, metadata_fields, secret_config; `_id` is ignored). `p` keeps what
+// the body omits.
 Status ReadProvider(const json& body, core::ProviderConfig& p) {
   if (auto it = body.find("type"); it != body.end()) {
     if (!it->is_string()) return Status::InvalidArgument(ErrorCode::kInvalidParameter, "'type' must be a string");
@@ -63,6 +64,13 @@ Status ReadProvider(const json& body, core::ProviderConfig& p) {
     if (!it->is_array())
       return Status::InvalidArgument(ErrorCode::kInvalidParameter, "'metadata_fields' must be an array");
     p.metadata_fields_json = it->dump();
+  }
+  if (auto it = body.find("secret_config"); it != body.end() && !it->is_null()) {
+    if (!it->is_object())
+      return Status::InvalidArgument(ErrorCode::kInvalidParameter,
+                                     "'secret_config' must be an object naming secrets, e.g. "
+                                     "{\"signingKeys\": [\"jwt-key\"]}");
+    p.secret_config_json = it->dump();
   }
   return Status::Ok();
 }

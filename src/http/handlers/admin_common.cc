@@ -120,6 +120,9 @@ json ProviderJson(const core::ProviderConfig& p) {
   out["config"] = config.is_object() ? config : json::object();
   json fields = json::parse(p.metadata_fields_json, nullptr, false);
   if (fields.is_array() && !fields.empty()) out["metadata_fields"] = fields;
+  // The names of the secrets; their values (resolved_config_json) never leave the server.
+  json secret_config = json::parse(p.secret_config_json, nullptr, false);
+  if (secret_config.is_object() && !secret_config.empty()) out["secret_config"] = secret_config;
   return out;
 }
 

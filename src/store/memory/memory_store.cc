@@ -23,7 +23,15 @@ void MemoryStore::ListApps(Callback<std::vector<core::App>> done) {
   done(std::move(out));
 }
 
+namespace {
+// As the SQL back ends, which encode providers without them (store/app_codec.h).
+void DropResolvedSecrets(core::App& app) {
+  for (auto& p : app.providers) p.resolved_config_json.clear();
+}
+}  // namespace
+
 Status MemoryStore::PutAppLocked(core::App app) {
+  DropResolvedSecrets(app);
   for (const auto& [id, other] : apps_) {
     if (id != app.id && other.client_app_id == app.client_app_id)
       return Status::AlreadyExists(ErrorCode::kInvalidParameter, "client app id already in use");
@@ -131,6 +139,7 @@ void MemoryStore::PutDraft(core::Draft draft, bool create, StatusCallback done) 
       result = Status::NotFound(ErrorCode::kDraftNotFound, "draft not found");
     } else {
       const ObjectId app_id = draft.app_id;
+      DropResolvedSecrets(draft.app);
       drafts_[app_id] = std::move(draft);
     }
   }
