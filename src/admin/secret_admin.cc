@@ -1,6 +1,9 @@
 // secret_admin.cc: secrets sealed on the way in, opened only by Reveal.
 #include "admin/secret_admin.h"
 
+#include <memory>
+#include <optional>
+
 #include "store/sync.h"
 
 namespace guestpass::admin {
@@ -72,6 +75,22 @@ Status SecretAdmin::Update(const ObjectId& app_id, const ObjectId& id, const std
 
 Status SecretAdmin::Delete(const ObjectId& app_id, const ObjectId& id) {
   return store::AwaitStatus([&](auto done) { store_.DeleteSecret(app_id, id, done); });
+}
+
+Result<std::string> SecretAdmin::Open(const core::Secret& secret) const {
+  return box_.Open(secret.sealed_value, Context(secret.app_id, secret.id));
+}
+
+auth::SecretLookup SecretAdmin::LookupFor(const ObjectId& app_id) const {
+  auto listed = std::make_shared<std::optional<Result<std::vector<core::Secret>>>>();
+  return [this, app_id, listed](const std::string& name) -> Result<std::string> {
+    if (!listed->has_value()) *listed = List(app_id);
+    const auto& secrets = **listed;
+    if (!secrets.ok()) return secrets.status();
+    for (const auto& s : *secrets)
+      if (s.name == name) return Open(s);
+    return Status::NotFound(ErrorCode::kNotFound, "no secret named '" + name + "'");
+  };
 }
 
 Result<std::string> SecretAdmin::Reveal(const ObjectId& app_id, const std::string& name) const {

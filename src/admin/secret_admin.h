@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/providers/secret_config.h"
 #include "core/clock.h"
 #include "core/model.h"
 #include "core/object_id.h"
@@ -40,6 +41,14 @@ class SecretAdmin {
   core::Status Delete(const core::ObjectId& app_id, const core::ObjectId& id);
   // The value of the app's secret `name`; NotFound when it has none.
   core::Result<std::string> Reveal(const core::ObjectId& app_id, const std::string& name) const;
+  // The value of `secret` (one List returned); Internal when it does not open
+  // (another master key, a damaged or moved value).
+  core::Result<std::string> Open(const core::Secret& secret) const;
+  // The app's secret values by name, for resolving provider configs
+  // (auth::SecretLookup): lists the app's secrets at its first call, then
+  // opens the ones asked for; NotFound "no secret named 'N'". This
+  // SecretAdmin must outlive it; it blocks on the store like the rest.
+  auth::SecretLookup LookupFor(const core::ObjectId& app_id) const;
 
  private:
   // What a sealed value is bound to: its app and id.

@@ -20,6 +20,7 @@ core::Result<ImportReport> ImportApps(admin::ConfigService& config,
     auto imported = config.Import(def, server, admin::ImportOptions{});
     if (!imported.ok())
       return Status::InvalidArgument(imported.status().error_code(), def.source_dir + ": " + imported.status().message());
+    for (const auto& line : imported->inline_secrets) report.inline_secrets.push_back(def.source_dir + ": " + line);
     if (imported->created)
       report.created.push_back(def.client_app_id);
     else if (imported->deployment)

@@ -14,6 +14,9 @@ namespace guestpass::app {
 struct ImportReport {
   std::vector<std::string> created;   // client app ids created now
   std::vector<std::string> deployed;  // client app ids whose directory changed their configuration
+  // "DIR: provider custom-token: signingKeys is now the secret 'N'": values a
+  // directory gives inline where a secret belongs (kept as secrets, never stored as given).
+  std::vector<std::string> inline_secrets;
 };
 
 // Imports each definition (ConfigService::Import: validated, replace-by-name,

@@ -100,24 +100,47 @@ int Serve(const std::vector<std::string>& args) {
   auth::local_userpass::UserpassService userpass(**store, password_hasher, delivery, clock, ids, random);
   const auth::ProviderRegistry providers{&anon_user, &api_key, &custom_token, &userpass};
 
+  // The master key that seals secrets: never in the database. Provider
+  // configs name secrets, so it is needed before any configuration loads.
+  bool created_key = false;
+  auto master_key = app::LoadMasterKey({cfg.master_key_file, cfg.master_key, cfg.data_dir}, random, &created_key);
+  if (master_key.ok() && created_key)
+    log::Info(
+        "created the master key that seals secrets; keep a copy apart from the database's backups, "
+        "or give it with --master-key-file",
+        {{"file", (std::filesystem::path(cfg.data_dir) / "master.key").string()}});
+  if (!master_key.ok()) return Fail("master key: " + master_key.status().message());
+  crypto::SecretBox secret_box(*master_key);
+  admin::SecretAdmin secret_admin(**store, secret_box, clock, ids, random);
+
   // Configuration is data: --app-dir imports through the path the Admin
-  // API's push takes, and the registry holds the deployed snapshot.
+  // API's push takes, and the registry holds the deployed snapshot, its
+  // providers' secrets resolved (a secret named but missing stops the start).
   auth::AppRegistry registry;
-  admin::ConfigService config(**store, registry, providers, clock, ids, random);
+  admin::ConfigService config(**store, registry, providers, clock, ids, random, &secret_admin);
   if (core::Status s = config.Reload(); !s.ok()) return Fail(s.message());
+  // Configurations stored before secrets held key material inline: it moves
+  // into secrets once, so no value stays in the database or an export.
+  auto moved = config.MoveInlineSecretsOfStoredApps(admin::Actor{core::ObjectId(), "server", "migration"});
+  if (!moved.ok()) return Fail(moved.status().message());
+  for (const auto& line : *moved) log::Warn("moved a value given inline into a secret", {{"what", line}});
   auto report = app::ImportApps(config, definitions);
   if (!report.ok()) return Fail("invalid app directory: " + report.status().message());
   for (const auto& app : config.Apps()) {
     // A stored provider config that cannot work (a custom-token config that
-    // can verify nothing, say) stops the start.
-    if (core::Status s = providers.ValidateApp(app); !s.ok())
-      return Fail("app " + app.client_app_id + ": " + s.message());
+    // can verify nothing, a secret it names missing) stops the start.
+    if (core::Status s = config.Validate(app); !s.ok()) return Fail("app " + app.client_app_id + ": " + s.message());
     for (const auto& name : providers.Unimplemented(app))
       log::Warn("provider is configured but not implemented yet; its logins are refused",
                 {{"app", app.client_app_id}, {"provider", name}});
   }
   for (const auto& id : report->created) log::Info("created app", {{"app", id}});
   for (const auto& id : report->deployed) log::Info("deployed app directory", {{"app", id}});
+  for (const auto& line : report->inline_secrets)
+    log::Warn(
+        "an app directory gives a secret's value inline; it is kept as a secret: name that secret in the "
+        "provider's secret_config instead",
+        {{"what", line}});
 
   token::TokenService tokens(*keys, clock);
   auth::AuthService auth_service(**store, tokens, registry, clock, ids, random, providers);
@@ -138,16 +161,6 @@ int Serve(const std::vector<std::string>& args) {
   const auth::ProviderRegistry admin_providers{&admin_password, &api_key};
   auth::AuthService admin_auth(**store, tokens, admin_apps, clock, ids, random, admin_providers);
   admin::UserAdmin user_admin(**store, config, password_hasher, userpass, clock, ids, random);
-  // The master key that seals secrets: never in the database.
-  bool created_key = false;
-  auto master_key = app::LoadMasterKey({cfg.master_key_file, cfg.master_key, cfg.data_dir}, random, &created_key);
-  if (master_key.ok() && created_key)
-    log::Info("created the master key that seals secrets; keep a copy apart from the database's backups, "
-              "or give it with --master-key-file",
-              {{"file", (std::filesystem::path(cfg.data_dir) / "master.key").string()}});
-  if (!master_key.ok()) return Fail("master key: " + master_key.status().message());
-  crypto::SecretBox secret_box(*master_key);
-  admin::SecretAdmin secret_admin(**store, secret_box, clock, ids, random);
   admin::AdminKeys admin_keys(**store, domain->app, secret_admin, clock, ids, random);
   // Admin jobs use the store: the worker is drained before the store closes.
   auto admin_worker = std::make_unique<admin::Worker>();

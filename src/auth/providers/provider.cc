@@ -6,7 +6,7 @@
 namespace guestpass::auth {
 
 core::Status ValidateConfigWithoutOptions(const core::ProviderConfig& config) {
-  const std::string_view text = config.config_json;
+  const std::string_view text = config.EffectiveConfigJson();
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return core::Status::Ok();
   if (core::JsonNestingWithin(text) && nlohmann::json::parse(text, nullptr, false).is_object())
     return core::Status::Ok();

@@ -6,9 +6,11 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "auth/providers/secret_config.h"
 #include "core/model.h"
 #include "core/status.h"
 #include "store/store.h"
@@ -29,15 +31,23 @@ class Provider {
   // The provider type this implements, e.g. core::kAnonUser.
   virtual std::string_view type() const = 0;
 
+  // The `config` fields whose values may come from the app's secrets,
+  // named in the provider's `secret_config` (auth/providers/secret_config.h).
+  // None by default.
+  virtual std::span<const SecretField> SecretFields() const { return {}; }
+
   // Checks a provider's `config` (and `metadata_fields`) for this type: the
   // one check for an app's providers, wherever their configs come from
-  // (start-up, app import; the Admin API later). OK, or InvalidArgument whose
-  // message names the offending field. Reads nothing but `config`; thread-safe.
+  // (start-up, app import, the Admin API). It reads
+  // config.EffectiveConfigJson(): the config with the named secrets' values
+  // in place once ProviderRegistry::ResolveApp resolved them. OK, or
+  // InvalidArgument whose message names the offending field; thread-safe.
   virtual core::Status ValidateConfig(const core::ProviderConfig& config) const = 0;
 
   // Verifies `credentials` (the login body, Extended JSON already relaxed) for
-  // `provider` of `app`. Failures: InvalidArgument/MissingParameter for a
-  // malformed body, Unauthenticated with a non-session code (InvalidPassword,
+  // `provider` of `app` (the served snapshot: its secrets resolved, so
+  // EffectiveConfigJson holds their values; nothing is decrypted here).
+  // Failures: InvalidArgument/MissingParameter for a malformed body, Unauthenticated with a non-session code (InvalidPassword,
   // AuthError) for credentials that do not verify, Unavailable. Never
   // InvalidSession: that code makes SDKs refresh and retry.
   // `app`, `provider` and `credentials` are valid only during the call: copy

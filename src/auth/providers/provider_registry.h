@@ -32,11 +32,19 @@ class ProviderRegistry {
   // The provider of `type`, or nullptr when this build does not implement it.
   Provider* Find(std::string_view type) const;
 
-  // Checks every provider config of `app` with its type's ValidateConfig, in
-  // the app's order. OK, or the first error as InvalidArgument "provider
-  // NAME: <the provider's message>". Providers of an unimplemented type are
-  // not errors (see Unimplemented).
-  core::Status ValidateApp(const core::App& app) const;
+  // `app` with each provider's secrets resolved (resolved_config_json set
+  // by ResolveSecretConfig with `secrets`, the app's secret values by name),
+  // for the snapshot the client API serves. Providers of an unimplemented
+  // type are left unresolved. The first error names the provider: "provider
+  // custom-token: signingKeys[0]: no secret named 'jwt-key'" (InvalidArgument;
+  // Internal when a secret cannot be read).
+  core::Result<core::App> ResolveApp(const core::App& app, const SecretLookup& secrets) const;
+
+  // ResolveApp, then every provider config of the resolved app through its
+  // type's ValidateConfig, in the app's order. OK, or the first error as
+  // "provider NAME: <the provider's message>". Providers of an
+  // unimplemented type are not errors (see Unimplemented).
+  core::Status ValidateApp(const core::App& app, const SecretLookup& secrets) const;
 
   // The names of `app`'s providers whose type has no Provider here: they are
   // configured, but their logins are refused (Unimplemented, 501).

@@ -2,6 +2,9 @@
 // /api/admin/v3.0/groups/{group}/apps/{app}/secrets (admin-api.md section
 // 7.6): list [{_id, name}], create {name, value} -> 201 {_id, name}, update
 // {name[, value]} -> 204, delete -> 204. No answer ever holds a value.
+// Updates and deletions go through ConfigService, which refuses those that
+// would break a configuration naming the secret and re-resolves the served
+// snapshot after a new value.
 #include "http/handlers/admin.h"
 #include "http/json_body.h"
 
@@ -76,13 +79,11 @@ HandlerResult HandleUpdateSecret(const Exchange& ex) {
   if (!value.ok()) co_return value.status();
   if (!*name) co_return Status::InvalidArgument(ErrorCode::kMissingParameter, "a secret needs a 'name'");
   auto& config = t->admin->config;
-  auto& secrets = t->admin->secrets;
-  auto job = [&config, &secrets, id = t->app_id, secret = *secret_id, name = **name,
-              value = *value]() -> Result<bool> {
+  auto job = [&config, id = t->app_id, secret = *secret_id, name = **name, value = *value]() -> Result<bool> {
     if (auto app = config.App(id); !app.ok()) return app.status();
     // An empty value (realm-cli's `secrets update` without --value) keeps it.
     std::optional<std::string> replace = value && !value->empty() ? value : std::nullopt;
-    if (Status s = secrets.Update(id, secret, name, replace); !s.ok()) return s;
+    if (Status s = config.UpdateSecret(id, secret, name, replace); !s.ok()) return s;
     return true;
   };
   co_return co_await NoContentOnAdminWorker(ex, *t->admin, &job);
@@ -94,10 +95,9 @@ HandlerResult HandleDeleteSecret(const Exchange& ex) {
   auto secret_id = IdParam(ex, "secret", ErrorCode::kNotFound, "secret");
   if (!secret_id.ok()) co_return secret_id.status();
   auto& config = t->admin->config;
-  auto& secrets = t->admin->secrets;
-  auto job = [&config, &secrets, id = t->app_id, secret = *secret_id]() -> Result<bool> {
+  auto job = [&config, id = t->app_id, secret = *secret_id]() -> Result<bool> {
     if (auto app = config.App(id); !app.ok()) return app.status();
-    if (Status s = secrets.Delete(id, secret); !s.ok()) return s;
+    if (Status s = config.DeleteSecret(id, secret); !s.ok()) return s;
     return true;
   };
   co_return co_await NoContentOnAdminWorker(ex, *t->admin, &job);

@@ -151,7 +151,9 @@ Result<CustomTokenConfig> ParseConfig(std::string_view config_json, std::string_
     if (config.jwk_uri.empty()) return Bad("jwkURI", "is required when useJWKURI is true");
     if (!IsHttpUrl(config.jwk_uri)) return Bad("jwkURI", "must be an http:// or https:// URL");
   } else if (config.signing_keys.empty()) {
-    return Bad("signingKeys", "must list at least one key (or set useJWKURI and jwkURI for RS256)");
+    return Bad("signingKeys",
+               "must list at least one key (name secrets in secret_config.signingKeys, or set useJWKURI and jwkURI "
+               "for RS256)");
   }
   if (config.signing_algorithm == kRs256) {
     for (size_t i = 0; i < config.signing_keys.size(); ++i) {

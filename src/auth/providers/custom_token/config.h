@@ -48,8 +48,9 @@ struct CustomTokenConfig {
 // Parses a provider's `config` object (JSON text) plus its `metadata_fields`
 // array (JSON text; "" or "[]" for none).
 // `config` keys, as App Services names them: signingAlgorithm, signingKeys
-// (array of strings: guestpass takes the key material inline, not Secret
-// names, because it has no secret store yet), useJWKURI, jwkURI, audience
+// (array of strings: the key material itself; in an app's configuration
+// they are secrets named by secret_config.signingKeys, and this parses the
+// config they were resolved into, auth/providers/secret_config.h), useJWKURI, jwkURI, audience
 // (string or array of strings), requireAnyAudience (bool or "true"/"false"),
 // plus guestpass's own `issuer`. Unknown keys are ignored.
 // Returns InvalidArgument(InvalidParameter) whose message starts with the

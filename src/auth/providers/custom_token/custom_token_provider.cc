@@ -6,22 +6,31 @@ namespace guestpass::auth {
 using core::ErrorCode;
 using core::Status;
 
+namespace {
+constexpr SecretField kSecretFields[] = {{"signingKeys", /*list=*/true}};
+}  // namespace
+
+std::span<const SecretField> CustomTokenProvider::SecretFields() const { return kSecretFields; }
+
 core::Result<std::shared_ptr<const custom_token::CustomTokenConfig>> CustomTokenProvider::ConfigFor(
     const core::ProviderConfig& provider) {
+  // Keyed by the effective config's text: a secret's new value (a new
+  // snapshot) is a new text, so the next login parses the new keys.
+  const std::string& config_json = provider.EffectiveConfigJson();
   std::lock_guard<std::mutex> lock(mu_);
   auto it = configs_.find(provider.id);
-  if (it != configs_.end() && it->second.config_json == provider.config_json &&
+  if (it != configs_.end() && it->second.config_json == config_json &&
       it->second.metadata_fields_json == provider.metadata_fields_json)
     return it->second.parsed;
-  auto parsed = custom_token::ParseConfig(provider.config_json, provider.metadata_fields_json);
+  auto parsed = custom_token::ParseConfig(config_json, provider.metadata_fields_json);
   if (!parsed.ok()) return Status::Internal("custom-token provider config: " + parsed.status().message());
   auto shared = std::make_shared<const custom_token::CustomTokenConfig>(std::move(*parsed));
-  configs_[provider.id] = {provider.config_json, provider.metadata_fields_json, shared};
+  configs_[provider.id] = {config_json, provider.metadata_fields_json, shared};
   return shared;
 }
 
 Status CustomTokenProvider::ValidateConfig(const core::ProviderConfig& config) const {
-  return custom_token::ParseConfig(config.config_json, config.metadata_fields_json).status();
+  return custom_token::ParseConfig(config.EffectiveConfigJson(), config.metadata_fields_json).status();
 }
 
 void CustomTokenProvider::Verify(const core::App&, const core::ProviderConfig& provider,

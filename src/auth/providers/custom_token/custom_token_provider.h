@@ -20,8 +20,11 @@ class CustomTokenProvider final : public Provider {
   // `verifier` must outlive this object.
   explicit CustomTokenProvider(custom_token::Verifier& verifier) : verifier_(verifier) {}
   std::string_view type() const override { return core::kCustomToken; }
-  // custom_token::ParseConfig of `config` and `metadata_fields`: its
-  // InvalidArgument names the field ("signingKeys must list ...").
+  // signingKeys: App Services' secret_config {"signingKeys": [secret names]}.
+  std::span<const SecretField> SecretFields() const override;
+  // custom_token::ParseConfig of the effective config (signingKeys resolved
+  // from their secrets) and `metadata_fields`: its InvalidArgument names the
+  // field ("signingKeys must list ...").
   core::Status ValidateConfig(const core::ProviderConfig& config) const override;
   void Verify(const core::App& app, const core::ProviderConfig& provider, const nlohmann::json& credentials,
               store::Callback<VerifiedIdentity> done) override;

@@ -59,18 +59,26 @@ UserpassService::UserpassService(store::Store& store, crypto::PasswordHasher& ha
                                  const core::Clock& clock, core::ObjectIdGenerator& ids, core::Random& random)
     : store_(store), hasher_(hasher), delivery_(delivery), clock_(clock), ids_(ids), random_(random) {}
 
+namespace {
+constexpr SecretField kSecretFields[] = {{"smtp.password"}, {"webhookSecret"}};
+}  // namespace
+
+std::span<const SecretField> UserpassService::SecretFields() const { return kSecretFields; }
+
 Status UserpassService::ValidateConfig(const core::ProviderConfig& config) const {
-  return ParseUserpassConfig(config.config_json).status();
+  return ParseUserpassConfig(config.EffectiveConfigJson()).status();
 }
 
 core::Result<std::shared_ptr<const UserpassConfig>> UserpassService::ConfigFor(const core::ProviderConfig& provider) {
+  // Keyed by the effective config's text, so a secret's new value is picked up.
+  const std::string& config_json = provider.EffectiveConfigJson();
   std::lock_guard<std::mutex> lock(mu_);
   auto it = configs_.find(provider.id);
-  if (it != configs_.end() && it->second.first == provider.config_json) return it->second.second;
-  auto parsed = ParseUserpassConfig(provider.config_json);
+  if (it != configs_.end() && it->second.first == config_json) return it->second.second;
+  auto parsed = ParseUserpassConfig(config_json);
   if (!parsed.ok()) return Status::Internal("local-userpass provider config: " + parsed.status().message());
   auto shared = std::make_shared<const UserpassConfig>(std::move(*parsed));
-  configs_[provider.id] = {provider.config_json, shared};
+  configs_[provider.id] = {config_json, shared};
   return shared;
 }
 

@@ -39,8 +39,11 @@ class UserpassService final : public Provider {
                   core::ObjectIdGenerator& ids, core::Random& random);
 
   std::string_view type() const override { return core::kLocalUserpass; }
-  // ParseUserpassConfig of `config`: its InvalidArgument names the field
-  // ("config.autoConfirm is false, so ...").
+  // smtp.password and webhookSecret: secret_config
+  // {"smtp": {"password": NAME}, "webhookSecret": NAME}.
+  std::span<const SecretField> SecretFields() const override;
+  // ParseUserpassConfig of the effective config (secrets resolved): its
+  // InvalidArgument names the field ("config.autoConfirm is false, so ...").
   core::Status ValidateConfig(const core::ProviderConfig& config) const override;
 
   // Login: {"username": email, "password": P}. Unknown email or wrong password:
