@@ -1,8 +1,10 @@
 // End-to-end tests with MongoDB's own realm-cli 2.6.2 (built from its npm
 // package's Go source by tests/realm-cli/build.sh) against the real server:
 // login as the admin user, whoami, apps list, pull into a directory, push it
-// back (nothing to do, a dry run, a change that deploys), users list and
-// create (an email/password user, a server API key), users list --pending, the
+// back (nothing to do, a dry run, a change that deploys), a custom JWT
+// provider whose signing key is a secret (pushed, pulled back with the name
+// only, the secret in use refused deletion), users list and create (an
+// email/password user, a server API key), users list --pending, the
 // refresh-and-retry on an expired admin token, and logout. Teams leaving App
 // Services keep their realm-cli scripts; these are the commands they run.
 //
@@ -11,6 +13,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHmac, randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 
@@ -98,6 +101,61 @@ test("pull, then push: nothing to do; a change shows in a dry run and deploys wi
   await fs.writeFile(providersPath, JSON.stringify(providers, null, 4));
   ok(cli("push", "--remote", appId, "--project", group, "--local", dir), "push back");
   assert.equal((await anonLogin()).status, 200, "enabled again");
+});
+
+/** Every file under `dir` as text. */
+async function allFiles(dir) {
+  const out = [];
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(await fs.readFile(path.join(entry.parentPath ?? entry.path, entry.name), "utf8"));
+  }
+  return out;
+}
+
+test("a custom JWT provider naming a secret: pushed, pulled back with the name only, the secret kept while used", T, async () => {
+  const key = `realm-cli-jwt-key-${randomUUID()}`;
+  ok(cli("secrets", "create", "--app", appId, "--project", group, "--name", "jwt-key", "--value", key), "secrets create");
+  const dir = path.join(home, "app-jwt");
+  ok(cli("pull", "--remote", appId, "--project", group, "--local", dir), "pull");
+  const providersPath = path.join(dir, "auth", "providers.json");
+  const providers = JSON.parse(await fs.readFile(providersPath, "utf8"));
+  providers["custom-token"] = {
+    name: "custom-token",
+    type: "custom-token",
+    disabled: false,
+    config: { audience: [], signingAlgorithm: "HS256", useJWKURI: false },
+    secret_config: { signingKeys: ["jwt-key"] },
+  };
+  await fs.writeFile(providersPath, JSON.stringify(providers, null, 4));
+  assert.match(ok(cli("push", "--remote", appId, "--project", group, "--local", dir), "push"), /Deployment complete/);
+
+  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: "cli-user", iat: now, exp: now + 600 })}`;
+  const token = `${input}.${createHmac("sha256", key).update(input).digest("base64url")}`;
+  const login = () => request(routes.login(server.url, appId, "custom-token"), { method: "POST", json: { token } });
+  let res = await login();
+  assert.equal(res.status, 200, show(res));
+
+  const again = path.join(home, "app-jwt-pulled");
+  ok(cli("pull", "--remote", appId, "--project", group, "--local", again), "pull");
+  const pulled = JSON.parse(await fs.readFile(path.join(again, "auth", "providers.json"), "utf8"));
+  assert.deepEqual(pulled["custom-token"].secret_config, { signingKeys: ["jwt-key"] });
+  for (const text of await allFiles(again)) assert.ok(!text.includes(key), `key material pulled: ${text}`);
+  assert.match(ok(cli("push", "--remote", appId, "--project", group, "--local", again), "push"), /nothing to do/);
+
+  // realm-cli reports each secret it could not delete in its table (and exits 0).
+  const del = cli("secrets", "delete", "--app", appId, "--project", group, "--secret", "jwt-key");
+  assert.match(del.out, /jwt-key\s+false\s+secret 'jwt-key' is used by provider custom-token \(signingKeys\[0\]\)/);
+  assert.match(ok(cli("secrets", "list", "--app", appId, "--project", group), "secrets list"), /jwt-key/);
+
+  pulled["custom-token"].secret_config = { signingKeys: ["missing-key"] };
+  await fs.writeFile(path.join(again, "auth", "providers.json"), JSON.stringify(pulled, null, 4));
+  const failed = cli("push", "--remote", appId, "--project", group, "--local", again);
+  assert.notEqual(failed.status, 0, failed.out);
+  assert.match(failed.out, /no secret named 'missing-key'/);
+  res = await login();
+  assert.equal(res.status, 200, `a failed push changes nothing: ${show(res)}`);
 });
 
 test("apps describe shows the app and its auth providers", T, () => {
