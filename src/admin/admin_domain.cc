@@ -220,11 +220,14 @@ void AdminPasswordProvider::Verify(const core::App& app, const core::ProviderCon
        done = std::move(done)](Result<core::UserpassAccount> account) {
         if (!account.ok()) {
           if (!account.status().IsNotFound()) return done(account.status());
-          return hasher_.VerifyNothing([done](bool) { done(WrongCredentials()); });  // same time as a real check
+          return hasher_.VerifyNothing([done](Result<bool> checked) {  // same time as a real check
+            done(checked.ok() ? WrongCredentials() : checked.status());
+          });
         }
         const ObjectId account_id = account->id;
-        hasher_.Verify(account->password_hash, password, [name, account_id, provider_id, done](bool match) {
-          if (!match) return done(WrongCredentials());
+        hasher_.Verify(account->password_hash, password, [name, account_id, provider_id, done](Result<bool> match) {
+          if (!match.ok()) return done(match.status());  // busy: 503
+          if (!*match) return done(WrongCredentials());
           auth::VerifiedIdentity v;
           v.identity = {account_id.ToHex(), std::string(core::kLocalUserpass), provider_id};
           v.data_json = nlohmann::json{{"name", name}}.dump();

@@ -176,9 +176,13 @@ int Serve(const std::vector<std::string>& args) {
   auto trusted_proxies = http::TrustedProxies::Parse(cfg.trusted_proxies);
   if (!trusted_proxies.ok()) return Fail("--trusted-proxies: " + trusted_proxies.status().message());
   http::RateLimiter signup_limiter;
+  // Failed logins make accounts and client addresses wait (issue 13).
+  auth::GuessThrottle guesses;
+  const auth::GuessPolicy account_guesses{cfg.login_failures_per_account, static_cast<double>(cfg.login_max_wait_seconds)};
+  const auth::GuessPolicy address_guesses{cfg.login_failures_per_address, static_cast<double>(cfg.login_max_wait_seconds)};
   http::Api api({auth_service, registry, &userpass, cfg.public_url, &signup_limiter, &*trusted_proxies,
                  http::RateLimit{cfg.signups_per_hour, cfg.signup_burst}, &admin_services, events.get(),
-                 cfg.admin_origins});
+                 cfg.admin_origins, &guesses, account_guesses, address_guesses});
 
   const uint64_t descriptors = app::RaiseDescriptorLimit();
   http::ServerOptions options;

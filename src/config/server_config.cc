@@ -29,6 +29,14 @@ const std::vector<OptionSpec> kServeOptions = {
     {"signups-per-hour", "GUESTPASS_SIGNUPS_PER_HOUR", "100",
      "anonymous sign-ups per client address and hour for apps that set none (0: unlimited)"},
     {"signup-burst", "GUESTPASS_SIGNUP_BURST", "20", "anonymous sign-ups a client address may make at once"},
+    {"login-failures-per-account", "GUESTPASS_LOGIN_FAILURES_PER_ACCOUNT", "5",
+     "failed password logins an account may have before each further one makes it wait (0 to 1000)"},
+    {"login-failures-per-address", "GUESTPASS_LOGIN_FAILURES_PER_ADDRESS", "30",
+     "failed logins (password, API key, JWT, admin) a client address may have before each further one makes it wait "
+     "(0 to 100000)"},
+    {"login-max-wait", "GUESTPASS_LOGIN_MAX_WAIT", "900",
+     "seconds of the longest wait after failed logins (waits double from 1 s; failures are forgotten an hour after "
+     "the last; 1 to 86400)"},
     {"inactivity-interval", "GUESTPASS_INACTIVITY_INTERVAL", "3600",
      "seconds between runs of the job that deletes inactive anonymous users (1 to 604800)"},
     {"audit-retention-days", "GUESTPASS_AUDIT_RETENTION_DAYS", "0",
@@ -92,7 +100,8 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
       "max-connections", po::value<std::string>())(
       "log-level", po::value<std::string>())("public-url", po::value<std::string>())(
       "trusted-proxies", po::value<std::string>())("signups-per-hour", po::value<std::string>())(
-      "signup-burst", po::value<std::string>())("inactivity-interval", po::value<std::string>())(
+      "signup-burst", po::value<std::string>())("login-failures-per-account", po::value<std::string>())(
+      "login-failures-per-address", po::value<std::string>())("login-max-wait", po::value<std::string>())("inactivity-interval", po::value<std::string>())(
       "audit-retention-days", po::value<std::string>())("log-retention-days", po::value<std::string>())(
       "admin-password-file", po::value<std::string>())(
       "master-key-file", po::value<std::string>())("admin-origins", po::value<std::string>());
@@ -166,6 +175,21 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
     auto n = WholeNumber(*v, 0, 36500);
     if (!n) return Bad("--audit-retention-days: expected days from 0 to 36500, got '" + *v + "'");
     c.audit_retention_days = *n;
+  }
+  if (auto v = get("login-failures-per-account", "GUESTPASS_LOGIN_FAILURES_PER_ACCOUNT")) {
+    auto n = WholeNumber(*v, 0, 1000);
+    if (!n) return Bad("--login-failures-per-account: expected a number from 0 to 1000, got '" + *v + "'");
+    c.login_failures_per_account = *n;
+  }
+  if (auto v = get("login-failures-per-address", "GUESTPASS_LOGIN_FAILURES_PER_ADDRESS")) {
+    auto n = WholeNumber(*v, 0, 100'000);
+    if (!n) return Bad("--login-failures-per-address: expected a number from 0 to 100000, got '" + *v + "'");
+    c.login_failures_per_address = *n;
+  }
+  if (auto v = get("login-max-wait", "GUESTPASS_LOGIN_MAX_WAIT")) {
+    auto n = WholeNumber(*v, 1, 86'400);
+    if (!n) return Bad("--login-max-wait: expected seconds from 1 to 86400, got '" + *v + "'");
+    c.login_max_wait_seconds = *n;
   }
   if (auto v = get("log-retention-days", "GUESTPASS_LOG_RETENTION_DAYS")) {
     auto n = WholeNumber(*v, 1, 3650);

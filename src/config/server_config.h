@@ -26,6 +26,9 @@ struct ServerConfig {
   double signup_burst = 20;
   int64_t inactivity_interval_seconds = 3600;  // how often the inactivity job runs
   int64_t audit_retention_days = 0;            // the job deletes older audit events; 0: kept for good
+  int64_t login_failures_per_account = 5;    // then each failed password login makes the account wait
+  int64_t login_failures_per_address = 30;   // then each failed login makes the client address wait
+  int64_t login_max_wait_seconds = 900;      // the longest of those waits
   int64_t log_retention_days = 10;             // the apps' logs (admin::EventLog); App Services: 10
   // The first start's password for the admin user "admin": the file's first
   // line (--admin-password-file), else GUESTPASS_ADMIN_PASSWORD (environment

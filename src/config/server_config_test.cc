@@ -71,7 +71,8 @@ TEST(ParseServeArgsTest, EveryDocumentedFlagIsAccepted) {
       {"listen", "127.0.0.1:1"},      {"data-dir", "/d"},        {"app-dir", "/a"},
       {"threads", "2"},               {"max-connections", "100"}, {"log-level", "warn"},     {"public-url", "https://x.example"},
       {"trusted-proxies", "10.0.0.0/8"}, {"signups-per-hour", "5"}, {"signup-burst", "2"},
-      {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"log-retention-days", "30"}, {"admin-password-file", "/p"}, {"master-key-file", "/k"},
+      {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"log-retention-days", "30"}, {"login-failures-per-account", "3"},
+      {"login-failures-per-address", "10"}, {"login-max-wait", "60"}, {"admin-password-file", "/p"}, {"master-key-file", "/k"},
       {"admin-origins", "https://admin.example.com"}};
   for (const auto& o : kServeOptions) {
     auto it = sample.find(o.flag);
@@ -96,6 +97,22 @@ TEST(ParseServeArgsTest, MaxConnectionsIsAPositiveCountOrAutomatic) {
   EXPECT_EQ(Parse({}, FakeEnv(Vars{{"GUESTPASS_MAX_CONNECTIONS", "1000000"}}))->max_connections, 1'000'000);
   for (const char* bad : {"0", "1000001", "-1", "many", ""})
     ExpectInvalid(Parse({"--max-connections", bad}), "--max-connections");
+}
+
+TEST(ParseServeArgsTest, LoginFailureLimitsHaveDefaultsAndBounds) {
+  auto c = Parse({});
+  EXPECT_EQ(c->login_failures_per_account, 5);
+  EXPECT_EQ(c->login_failures_per_address, 30);
+  EXPECT_EQ(c->login_max_wait_seconds, 900);
+  c = Parse({"--login-failures-per-account", "0", "--login-failures-per-address", "100000", "--login-max-wait", "1"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->login_failures_per_account, 0);
+  EXPECT_EQ(c->login_failures_per_address, 100000);
+  EXPECT_EQ(c->login_max_wait_seconds, 1);
+  EXPECT_EQ(Parse({}, FakeEnv(Vars{{"GUESTPASS_LOGIN_MAX_WAIT", "86400"}}))->login_max_wait_seconds, 86400);
+  ExpectInvalid(Parse({"--login-failures-per-account", "1001"}), "--login-failures-per-account");
+  ExpectInvalid(Parse({"--login-failures-per-address", "-1"}), "--login-failures-per-address");
+  ExpectInvalid(Parse({"--login-max-wait", "0"}), "--login-max-wait");
 }
 
 TEST(ParseServeArgsTest, TheLogRetentionIsDaysTenByDefault) {
@@ -223,7 +240,7 @@ TEST(ParseListenTest, SplitsHostAndPort) {
 
 TEST(ServeHelpTest, ListsEveryOptionWithItsVariable) {
   const std::string help = ServeHelp();
-  ASSERT_EQ(kServeOptions.size(), 16u);
+  ASSERT_EQ(kServeOptions.size(), 19u);
   for (const auto& o : kServeOptions) {
     EXPECT_NE(help.find(std::string("--") + o.flag), std::string::npos) << o.flag;
     EXPECT_NE(help.find(o.env), std::string::npos) << o.env;

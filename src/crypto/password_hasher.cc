@@ -23,9 +23,14 @@ bool HashNow(const std::string& password, const PasswordHashCost& cost, std::str
   *out = buf;
   return true;
 }
+
+core::Status Busy() {
+  return core::Status::Unavailable("the server is busy checking passwords; retry in a moment");
+}
 }  // namespace
 
-PasswordHasher::PasswordHasher(PasswordHashCost cost, int threads) : cost_(cost) {
+PasswordHasher::PasswordHasher(PasswordHashCost cost, int threads, size_t max_queued)
+    : cost_(cost), max_queued_(max_queued > 0 ? max_queued : 16 * static_cast<size_t>(std::max(1, threads))) {
   if (sodium_init() < 0) {
     std::fputs("guestpass: fatal: sodium_init failed\n", stderr);
     std::abort();
@@ -42,12 +47,19 @@ PasswordHasher::~PasswordHasher() {
   for (auto& w : workers_) w.join();
 }
 
-void PasswordHasher::Post(std::function<void()> job) {
+bool PasswordHasher::Post(std::function<void()> job) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (jobs_.size() >= max_queued_) return false;
     jobs_.push_back(std::move(job));
   }
   cv_.notify_one();
+  return true;
+}
+
+size_t PasswordHasher::queued() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return jobs_.size();
 }
 
 void PasswordHasher::Run() {
@@ -64,26 +76,34 @@ void PasswordHasher::Run() {
   }
 }
 
+// The jobs below keep `done` in a shared_ptr so that a refused Post can still
+// call it (the job, which owned it, is gone by then).
 void PasswordHasher::Hash(std::string password, std::function<void(core::Result<std::string>)> done) {
-  Post([this, password = std::move(password), done = std::move(done)]() mutable {
-    std::string hash;
-    const bool ok = HashNow(password, cost_, &hash);
-    sodium_memzero(password.data(), password.size());
-    if (!ok) return done(core::Status::Unavailable("password hashing ran out of memory"));
-    done(std::move(hash));
-  });
+  auto callback = std::make_shared<decltype(done)>(std::move(done));
+  if (!Post([this, password = std::move(password), callback]() mutable {
+        std::string hash;
+        const bool ok = HashNow(password, cost_, &hash);
+        sodium_memzero(password.data(), password.size());
+        if (!ok) return (*callback)(core::Status::Unavailable("password hashing ran out of memory"));
+        (*callback)(std::move(hash));
+      }))
+    (*callback)(Busy());
 }
 
-void PasswordHasher::Verify(std::string encoded_hash, std::string password, std::function<void(bool)> done) {
-  Post([encoded_hash = std::move(encoded_hash), password = std::move(password), done = std::move(done)]() mutable {
-    const bool match = crypto_pwhash_str_verify(encoded_hash.c_str(), password.data(), password.size()) == 0;
-    sodium_memzero(password.data(), password.size());
-    done(match);
-  });
+void PasswordHasher::Verify(std::string encoded_hash, std::string password,
+                            std::function<void(core::Result<bool>)> done) {
+  auto callback = std::make_shared<decltype(done)>(std::move(done));
+  if (!Post([encoded_hash = std::move(encoded_hash), password = std::move(password), callback]() mutable {
+        const bool match = crypto_pwhash_str_verify(encoded_hash.c_str(), password.data(), password.size()) == 0;
+        sodium_memzero(password.data(), password.size());
+        (*callback)(match);
+      }))
+    (*callback)(Busy());
 }
 
-void PasswordHasher::VerifyNothing(std::function<void(bool)> done) {
-  Post([this, done = std::move(done)] {
+void PasswordHasher::VerifyNothing(std::function<void(core::Result<bool>)> done) {
+  auto callback = std::make_shared<decltype(done)>(std::move(done));
+  if (!Post([this, callback] {
     // Made on first use, not at start: an Argon2id hash takes its full memory
     // limit (64 MiB) at its peak, which servers without email/password logins
     // should not pay.
@@ -98,8 +118,9 @@ void PasswordHasher::VerifyNothing(std::function<void(bool)> done) {
     // The guess never matches; the point is the time the check takes.
     [[maybe_unused]] const bool matched =
         crypto_pwhash_str_verify(dummy_hash_.c_str(), kGuess, sizeof kGuess - 1) == 0;
-    done(false);
-  });
+    (*callback)(false);
+  }))
+    (*callback)(Busy());
 }
 
 }  // namespace guestpass::crypto

@@ -27,28 +27,36 @@ struct PasswordHashCost {
 
 class PasswordHasher {
  public:
-  // `threads` workers (at least 1). Aborts if libsodium cannot initialise.
-  PasswordHasher(PasswordHashCost cost, int threads);
+  // `threads` workers (at least 1); at most `max_queued` jobs waiting (0:
+  // 16 per thread, about a second of work at the interactive cost). Aborts
+  // if libsodium cannot initialise.
+  PasswordHasher(PasswordHashCost cost, int threads, size_t max_queued = 0);
   // Finishes queued work (callbacks run), then joins the workers.
   ~PasswordHasher();
 
-  // Callbacks run on a worker thread. Thread-safe.
+  // Callbacks run on a worker thread, or at once on the caller's thread with
+  // Unavailable when the queue is full. Thread-safe.
   void Hash(std::string password, std::function<void(core::Result<std::string>)> done);
   // done(true) when `password` matches `encoded_hash`; false for a mismatch or
   // a malformed hash.
-  void Verify(std::string encoded_hash, std::string password, std::function<void(bool)> done);
+  void Verify(std::string encoded_hash, std::string password, std::function<void(core::Result<bool>)> done);
   // Burns the time of one verification (for unknown users, so response times
-  // do not reveal which emails are registered).
-  void VerifyNothing(std::function<void(bool)> done);
+  // do not reveal which emails are registered); done(false).
+  void VerifyNothing(std::function<void(core::Result<bool>)> done);
+
+  // Jobs waiting now (not those running).
+  size_t queued() const;
 
  private:
-  void Post(std::function<void()> job);
+  // Queues `job` unless the queue is full (then false, and nothing queued).
+  bool Post(std::function<void()> job);
   void Run();
 
   PasswordHashCost cost_;
   std::once_flag dummy_once_;
   std::string dummy_hash_;  // a hash of a random password, for VerifyNothing; set once
-  std::mutex mu_;
+  size_t max_queued_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;  // guarded by mu_
   bool stopping_ = false;                   // guarded by mu_

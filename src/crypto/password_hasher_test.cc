@@ -18,7 +18,7 @@ std::string HashOf(PasswordHasher& hasher, const std::string& password) {
 
 bool Verifies(PasswordHasher& hasher, const std::string& hash, const std::string& password) {
   std::promise<bool> p;
-  hasher.Verify(hash, password, [&](bool ok) { p.set_value(ok); });
+  hasher.Verify(hash, password, [&](core::Result<bool> ok) { p.set_value(ok.ok() && *ok); });
   return p.get_future().get();
 }
 
@@ -40,8 +40,33 @@ TEST(PasswordHasherTest, TheSamePasswordHashesDifferentlyEachTime) {
 TEST(PasswordHasherTest, VerifyNothingAlwaysFails) {
   PasswordHasher hasher(PasswordHashCost::Minimum(), 1);
   std::promise<bool> p;
-  hasher.VerifyNothing([&](bool ok) { p.set_value(ok); });
+  hasher.VerifyNothing([&](core::Result<bool> ok) { p.set_value(!ok.ok() || *ok); });
   EXPECT_FALSE(p.get_future().get());
+}
+
+TEST(PasswordHasherTest, AFullQueueRefusesAtOnceWithUnavailable) {
+  // One worker, at most 2 waiting. The worker is held busy by the first
+  // job until the test lets it go, so the queue fills deterministically.
+  PasswordHasher hasher(PasswordHashCost::Minimum(), 1, 2);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> started;
+  hasher.Hash("first", [&, released](core::Result<std::string>) {
+    started.set_value();
+    released.wait();
+  });
+  started.get_future().wait();
+  std::atomic<int> ran{0};
+  hasher.Hash("second", [&](core::Result<std::string> r) { ran += r.ok(); });
+  hasher.Verify("x", "third", [&](core::Result<bool> r) { ran += r.ok(); });
+  EXPECT_EQ(hasher.queued(), 2u);
+  core::Status refused;
+  hasher.Hash("fourth", [&](core::Result<std::string> r) { refused = r.status(); });
+  EXPECT_EQ(refused.code(), core::Code::kUnavailable) << "refused at once, on this thread";
+  bool nothing_refused = true;
+  hasher.VerifyNothing([&](core::Result<bool> r) { nothing_refused = !r.ok(); });
+  EXPECT_TRUE(nothing_refused);
+  release.set_value();
 }
 
 TEST(PasswordHasherTest, QueuedWorkFinishesBeforeDestruction) {

@@ -116,12 +116,19 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
     res = ErrorResponse(s, req.version());
     if (s.code() == core::Code::kMethodNotAllowed)
       res.set(bhttp::field::allow, router_.AllowedMethods(Sv(req.target())));
-    if (s.code() == core::Code::kInternal || s.code() == core::Code::kUnavailable) {
-      log::Error("request failed",
-                 {{"request_id", request_id}, {"target", std::string(Sv(req.target()))}, {"status", s.ToString()}});
+    // The path only: a query string may carry a token.
+    const std::string_view target = Sv(req.target());
+    const std::string path(target.substr(0, target.find('?')));
+    if (s.code() == core::Code::kInternal) {
+      log::Error("request failed", {{"request_id", request_id}, {"path", path}, {"status", s.ToString()}});
+    } else if (s.code() == core::Code::kUnavailable) {
+      // Busy or the store unreachable: many at once, so a line per 10 s.
+      res.set(bhttp::field::retry_after, "1");
+      if (int64_t n = unavailable_.Tick())
+        log::Warn("requests refused: unavailable",
+                  {{"request_id", request_id}, {"path", path}, {"status", s.ToString()}, {"times", std::to_string(n)}});
     } else if (log::Enabled(log::Level::kDebug)) {
-      log::Debug("request refused",
-                 {{"request_id", request_id}, {"target", std::string(Sv(req.target()))}, {"status", s.ToString()}});
+      log::Debug("request refused", {{"request_id", request_id}, {"path", path}, {"status", s.ToString()}});
     }
   }
   if (logged != nullptr && services_.events != nullptr && !note.app_id.IsZero())

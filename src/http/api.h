@@ -14,6 +14,7 @@
 #include "http/handlers/handlers.h"
 #include "http/router.h"
 #include "http/types.h"
+#include "log/sampler.h"
 
 namespace guestpass::http {
 
@@ -45,6 +46,7 @@ class Api {
 
   Services services_;
   Router router_;
+  log::Sampler unavailable_;  // 503s are logged once per 10 s, with a count
   std::string id_prefix_;
   std::atomic<uint64_t> next_id_{0};
 };

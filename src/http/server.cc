@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 
 #include "log/logger.h"
+#include "log/sampler.h"
 
 namespace guestpass::http {
 
@@ -169,30 +170,11 @@ asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned,
   CloseQuietly(conn->socket);
 }
 
-// Logs `message` at most once per kQuietPeriod, with how many times it
-// happened since the last line (a flood of failures must not fill the disk).
-class OnceInAWhile {
- public:
-  static constexpr std::chrono::seconds kQuietPeriod{10};
-  void Warn(const char* message, const std::string& detail) {
-    ++count_;
-    const auto now = Clock::now();
-    if (now - last_ < kQuietPeriod) return;
-    log::Warn(message, {{"detail", detail}, {"times", std::to_string(count_)}});
-    last_ = now;
-    count_ = 0;
-  }
-
- private:
-  Clock::time_point last_{};
-  int64_t count_ = 0;
-};
-
 asio::awaitable<void> AcceptLoop(Server::Worker& worker, Api& api, const ServerOptions& options) {
   constexpr std::chrono::milliseconds kFirstBackoff{10}, kMaxBackoff{1000};
   std::chrono::milliseconds backoff = kFirstBackoff;
   asio::steady_timer pause(worker.ioc);
-  OnceInAWhile accept_failed, over_limit;
+  log::Sampler accept_failed, over_limit;  // a line per 10 s at most, with a count
   for (;;) {
     boost::system::error_code ec;
     tcp::socket socket(worker.ioc);
@@ -201,7 +183,8 @@ asio::awaitable<void> AcceptLoop(Server::Worker& worker, Api& api, const ServerO
       if (ec == asio::error::operation_aborted || !worker.acceptor.is_open()) co_return;
       // EMFILE, ENFILE, ENOBUFS...: the connection waits in the backlog, so
       // accepting again at once would fail at once (a busy loop). Wait.
-      accept_failed.Warn("accept failed: waiting before accepting again", ec.message());
+      if (int64_t n = accept_failed.Tick())
+        log::Warn("accept failed: waiting before accepting again", {{"error", ec.message()}, {"times", std::to_string(n)}});
       pause.expires_after(backoff);
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       backoff = std::min(backoff * 2, kMaxBackoff);
@@ -210,8 +193,9 @@ asio::awaitable<void> AcceptLoop(Server::Worker& worker, Api& api, const ServerO
     backoff = kFirstBackoff;
     if (worker.open_connections.fetch_add(1, std::memory_order_relaxed) >= options.max_connections) {
       worker.open_connections.fetch_sub(1, std::memory_order_relaxed);
-      over_limit.Warn("connection refused: the server has --max-connections open",
-                      std::to_string(options.max_connections));
+      if (int64_t n = over_limit.Tick())
+        log::Warn("connection refused: the server has --max-connections open",
+                  {{"max_connections", std::to_string(options.max_connections)}, {"times", std::to_string(n)}});
       // Reset at once (SO_LINGER 0): no TIME_WAIT, nothing read or written.
       socket.set_option(asio::socket_base::linger(true, 0), ec);
       socket.close(ec);

@@ -40,8 +40,15 @@ HandlerResult Login(const Exchange& ex, std::string_view provider, const json& c
   request.provider_name = std::string(provider);
   request.credentials = credentials;
   auto domain = std::make_shared<const core::App>((*admin)->domain);
+  // Guessing is throttled per address and, for a password, per administrator.
+  std::string account;
+  if (auto it = credentials.find("username"); it != credentials.end() && it->is_string() && provider == "local-userpass")
+    account = admin::NormalizeAdminUsername(it->get<std::string>());
+  GuessAttempt attempt(ex, GuessKeys(ex, "admin", account));
+  if (auto refused = attempt.Begin("admin logins")) co_return std::move(*refused);
   auto result = co_await Await<auth::LoginResult>(
       [&](auto done) { (*admin)->auth.Login(domain, std::move(request), std::move(done)); });
+  attempt.Record(result.status());
   if (!result.ok()) {
     // One answer for every wrong credential: nothing says which part was wrong.
     if (result.status().code() == core::Code::kUnauthenticated)

@@ -19,6 +19,7 @@
 #include "crypto/digest.h"
 #include "token/token_service.h"
 #include "auth/auth_service.h"
+#include "auth/guess_throttle.h"
 #include "auth/providers/local_userpass/userpass_service.h"
 #include "core/status.h"
 #include "http/client_address.h"
@@ -62,6 +63,11 @@ struct Services {
   admin::EventLog* events = nullptr;
   // Origins whose browser pages may call the Admin API (--admin-origins).
   std::vector<std::string> admin_origins = {};
+  // Password, API key and JWT guessing: failed logins make an account and a
+  // client address wait (--login-failures-per-account, ...); nullptr: none.
+  auth::GuessThrottle* guesses = nullptr;
+  auth::GuessPolicy account_guesses = {};
+  auth::GuessPolicy address_guesses = {};
 };
 
 // What a handler tells the apps' log about its request (Route::log).
@@ -86,6 +92,36 @@ struct Exchange {
   // Filled by handlers of logged routes (Route::log); never nullptr for them.
   EventNote* note = nullptr;
 };
+
+// One login attempt counted against guessing (auth/guess_throttle.h):
+// Begin() before the credentials are checked, Record() with the outcome;
+// the attempt ends with the object (without Record: counted neither way).
+// A named local of the handler.
+class GuessAttempt {
+ public:
+  GuessAttempt(const Exchange& ex, std::vector<auth::GuessThrottle::Key> keys);
+  ~GuessAttempt();
+  GuessAttempt(const GuessAttempt&) = delete;
+  GuessAttempt& operator=(const GuessAttempt&) = delete;
+  // A 429 TooManyRequests with Retry-After when a key must wait; nullopt
+  // when the attempt may go on (it is then counted in flight).
+  std::optional<Response> Begin(const char* what);
+  // Records the login's outcome: Unauthenticated is a wrong guess; any
+  // other error (a bad request, a busy server) is not counted either way.
+  void Record(const core::Status& outcome);
+
+ private:
+  const Exchange& ex_;
+  std::vector<auth::GuessThrottle::Key> keys_;
+  bool begun_ = false;
+  auth::GuessThrottle::Outcome outcome_ = auth::GuessThrottle::Outcome::kNeither;
+};
+
+// The keys of a login attempt from this client: the address (every failed
+// login from it counts) and, with `account` non-empty, that account of
+// `scope` (an app's id, or "admin").
+std::vector<auth::GuessThrottle::Key> GuessKeys(const Exchange& ex, std::string_view scope, std::string_view account);
+
 
 // One handler per route row (client_routes.cc). Each parses its request,
 // calls AuthService (or UserpassService) and builds the reply.

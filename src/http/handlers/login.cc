@@ -68,8 +68,19 @@ HandlerResult HandleLogin(const Exchange& ex) {
       if (auto refused = LimitAnonymousSignup(ex, **app)) co_return std::move(*refused);
     }
   }
+  // Credentials that can be guessed (a password, an API key, a JWT) are
+  // throttled per client address, and a password per account too.
+  const core::ProviderConfig* provider = (*app)->FindProvider(request.provider_name);
+  const bool guessable = provider != nullptr && provider->type != core::kAnonUser;
+  std::string account;
+  if (guessable && provider->type == core::kLocalUserpass)
+    if (auto it = request.credentials.find("username"); it != request.credentials.end() && it->is_string())
+      account = auth::local_userpass::NormalizeEmail(it->get<std::string>());
+  GuessAttempt attempt(ex, guessable ? GuessKeys(ex, (*app)->id.ToHex(), account) : std::vector<auth::GuessThrottle::Key>{});
+  if (auto refused = attempt.Begin("logins")) co_return std::move(*refused);
   auto result = co_await Await<auth::LoginResult>(
       [&](auto done) { ex.services.auth.Login(*app, std::move(request), std::move(done)); });
+  attempt.Record(result.status());
   if (!result.ok()) co_return result.status();
   ex.note->user_id = result->user_id;
   std::string out;

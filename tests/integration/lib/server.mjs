@@ -102,7 +102,15 @@ export async function startServer({ dataDir, appDirs = [], env = {}, args: extra
   const proc = spawn(prefix.length ? prefix[0] : GUESTPASS_BIN, prefix.length ? [...prefix.slice(1), GUESTPASS_BIN, ...args] : args, {
     // Sign-up limits are off unless a test sets them: suites make hundreds of
     // anonymous logins from 127.0.0.1 (rate_limit.test.mjs tests the limits).
-    env: { ...process.env, GUESTPASS_SIGNUPS_PER_HOUR: "0", ...env },
+    // Likewise failed logins: suites fail many on purpose (guessing.test.mjs
+    // tests the throttle).
+    env: {
+      ...process.env,
+      GUESTPASS_SIGNUPS_PER_HOUR: "0",
+      GUESTPASS_LOGIN_FAILURES_PER_ACCOUNT: "1000",
+      GUESTPASS_LOGIN_FAILURES_PER_ADDRESS: "100000",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   liveProcs.add(proc);

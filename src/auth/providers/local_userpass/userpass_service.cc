@@ -112,11 +112,14 @@ void UserpassService::Verify(const core::App& app, const core::ProviderConfig& p
           if (!a.status().IsNotFound()) return done(a.status());
           // Spend the time of a real check, so timing does not reveal
           // which emails are registered.
-          return hasher_.VerifyNothing([done](bool) { done(WrongPassword()); });
+          return hasher_.VerifyNothing([done](core::Result<bool> checked) {
+            done(checked.ok() ? WrongPassword() : checked.status());
+          });
         }
         auto account = std::make_shared<core::UserpassAccount>(std::move(*a));
-        hasher_.Verify(account->password_hash, password, [account, provider_id, done](bool match) {
-          if (!match) return done(WrongPassword());
+        hasher_.Verify(account->password_hash, password, [account, provider_id, done](core::Result<bool> match) {
+          if (!match.ok()) return done(match.status());  // busy: 503, not a wrong password
+          if (!*match) return done(WrongPassword());
           if (!account->confirmed) return done(Status::Unauthenticated(ErrorCode::kAuthError, "confirmation required"));
           VerifiedIdentity v;
           v.identity = {account->id.ToHex(), std::string(core::kLocalUserpass), provider_id};
