@@ -48,7 +48,9 @@ TEST(AppendJsonStringTest, FindsEveryByteToEscapeAtEveryPosition) {
       const std::string got = Quote(value);
       std::string want = "\"";
       want.append(value, 0, pos);
-      if (!escaped) {
+      if (c >= 0x80) {
+        want += "\xEF\xBF\xBD";  // a lone non-ASCII byte is not UTF-8
+      } else if (!escaped) {
         want += static_cast<char>(c);
       } else if (c == '"' || c == '\\') {
         want += '\\';
@@ -70,6 +72,20 @@ TEST(AppendJsonStringTest, FindsEveryByteToEscapeAtEveryPosition) {
       ASSERT_EQ(got, want) << "byte " << c << " at " << pos;
     }
   }
+}
+
+TEST(AppendJsonStringTest, KeepsWellFormedUtf8AndReplacesEverythingElse) {
+  const std::string kReplacement = "\xEF\xBF\xBD";
+  EXPECT_EQ(Quote("\xe2\x82\xac \xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf"),
+            "\"\xe2\x82\xac \xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf\"");
+  for (const char* bad : {"\xff", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3", "\xe2\x82"}) {
+    const std::string got = Quote(bad);
+    EXPECT_EQ(got.find_first_of("\xc0\xff"), std::string::npos) << testing::PrintToString(got);
+    EXPECT_NE(got.find(kReplacement), std::string::npos) << testing::PrintToString(got);
+  }
+  // A truncated sequence spends only its first byte: what follows is kept.
+  EXPECT_EQ(Quote("\xe2\x82x"), "\"" + kReplacement + kReplacement + "x\"");
+  EXPECT_EQ(Quote("ok\xffok"), "\"ok" + kReplacement + "ok\"");
 }
 
 TEST(AppendJsonStringTest, AppendsToWhatIsAlreadyThere) {

@@ -8,6 +8,7 @@
 #include "core/json_text.h"
 #include "http/admin_routes.h"
 #include "http/await.h"
+#include "http/host_header.h"
 #include "http/client_routes.h"
 #include "http/cors.h"
 #include "http/error_response.h"
@@ -74,7 +75,9 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
   const Route* logged = nullptr;  // the route, when its requests go to the apps' log
   const store::SessionWithUser* administrator = nullptr;
   std::optional<core::Result<store::SessionWithUser>> admin;
-  if (req.method() == bhttp::verb::options) {
+  if (core::Status host = CheckHostHeader(req); !host.ok()) {
+    result = host;  // RFC 9112 section 3.2: before anything reads the Host
+  } else if (req.method() == bhttp::verb::options) {
     result = OnlyAdminOrigins(req) ? AdminPreflightResponse(req, services_.admin_origins) : PreflightResponse(req);
   } else if (auto route = router_.Match(req.method(), Sv(req.target())); !route.ok()) {
     result = route.status();

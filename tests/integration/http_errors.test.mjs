@@ -9,6 +9,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import net from "node:net";
 
 import { API, rawAnonLogin, request, routes, show, startServer, tamperPayload } from "./lib/server.mjs";
 
@@ -241,6 +242,57 @@ test("duplicate slashes are collapsed: GET <url>//api/.../location", T, async ()
   const res = await req(`${server.url}/${API}/app/${appId}/location`);
   assert.equal(res.status, 200, show(res));
   assert.equal(res.json?.hostname, server.url, show(res));
+});
+
+/** Sends `raw` bytes on a new connection; resolves with {status, body (Buffer)} once it closes. */
+function rawRequest(raw) {
+  return new Promise((resolve, reject) => {
+    const { port } = new URL(server.url);
+    const socket = net.connect(Number(port), "127.0.0.1", () => socket.end(raw));
+    const chunks = [];
+    socket.on("data", (d) => chunks.push(d));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const all = Buffer.concat(chunks);
+      const split = all.indexOf("\r\n\r\n");
+      const head = all.subarray(0, split).toString("latin1");
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), head, body: all.subarray(split + 4) });
+    });
+  });
+}
+
+test("hostile request heads: bad UTF-8, odd targets and bad Host get a 4xx with a valid JSON error body", T, async () => {
+  const login = `/api/client/v2.0/app/${appId}/auth/providers/anon-user/login`;
+  const cases = [
+    ["raw bytes in the app id", Buffer.from(`GET /api/client/v2.0/app/\xff\xfe%ff/location HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, "latin1"), 404],
+    ["raw bytes in the provider", Buffer.from(`POST /api/client/v2.0/app/${appId}/auth/providers/\xc0\xaf/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`, "latin1"), 404],
+    ["raw bytes in the body", Buffer.from(`POST ${login} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{"a":"\xff"}`, "latin1"), 400],
+    ["raw bytes in Host", Buffer.from(`GET /api/client/v2.0/app/${appId}/location HTTP/1.1\r\nHost: \xff\xfe\r\nConnection: close\r\n\r\n`, "latin1"), 400],
+    ["a Host that is no host", Buffer.from(`GET /api/client/v2.0/app/${appId}/location HTTP/1.1\r\nHost: a b"c\r\nConnection: close\r\n\r\n`), 400],
+    ["two Hosts", Buffer.from(`GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\nConnection: close\r\n\r\n`), 400],
+    ["no Host", Buffer.from(`GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n`), 400],
+    ["an asterisk target", Buffer.from(`GET * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), 404],
+    ["an absolute-form target elsewhere", Buffer.from(`GET http://evil.example/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), 404],
+    ["raw bytes in a header value", Buffer.from(`GET /api/client/v2.0/app/\xff/location HTTP/1.1\r\nHost: x\r\nX-Note: \xfe\xff\r\nConnection: close\r\n\r\n`, "latin1"), 404],
+  ];
+  for (const [what, raw, status] of cases) {
+    const res = await rawRequest(raw);
+    assert.equal(res.status, status, `${what}: ${res.head}`);
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(res.body); // throws on invalid UTF-8
+    const body = JSON.parse(text);
+    assert.equal(typeof body.error, "string", `${what}: ${text}`);
+    assert.equal(typeof body.error_code, "string", `${what}: ${text}`);
+  }
+  assert.doesNotMatch(server.stderr(), /level=error/, "no client input is a server error");
+  const ok = await req(routes.location(server.url, appId));
+  assert.equal(ok.status, 200, "still serving");
+});
+
+test("request logs carry paths, never query strings (which may carry tokens)", T, async () => {
+  const secret = "tok-" + "q".repeat(40);
+  await req(`${server.url}/api/client/v2.0/app/${appId}/nope?access_token=${secret}`);
+  await request(`${server.url}/api/admin/v3.0/groups/x/apps?token=${secret}`); // not recorded: admin CORS differs
+  assert.ok(!server.stderr().includes(secret), "a query string reached the log");
 });
 
 test("200 concurrent anonymous logins (batches of 50) all succeed with distinct users", { timeout: 60_000 }, async () => {
