@@ -69,4 +69,9 @@ void EventLog::Loop() {
   }
 }
 
+size_t EventLog::queued() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
 }  // namespace guestpass::admin

@@ -38,6 +38,8 @@ class EventLog {
   // Queues `event` (thread-safe, never blocks on the store), giving it an id
   // and its time (the clock's second, in milliseconds) when it has none.
   void Record(core::LogEvent event);
+  // Entries waiting to be written now (/metrics).
+  size_t queued() const;
   // Writes everything queued now and waits for it (tests, shutdown).
   void Flush();
   int64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
@@ -50,7 +52,7 @@ class EventLog {
   const core::Clock& clock_;
   core::ObjectIdGenerator& ids_;
   const EventLogOptions options_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<core::LogEvent> queue_;  // guarded by mu_
   bool stopping_ = false;              // guarded by mu_

@@ -36,4 +36,9 @@ void Worker::Loop() {
   }
 }
 
+size_t Worker::queued() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return jobs_.size();
+}
+
 }  // namespace guestpass::admin

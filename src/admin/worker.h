@@ -22,6 +22,8 @@ class Worker {
 
   // Runs `job` on the worker thread after the jobs posted before it.
   void Post(std::function<void()> job);
+  // Jobs waiting now (/metrics).
+  size_t queued() const;
 
   // Post() for a job with a result: `done(job())` on the worker thread.
   template <typename R, typename Done>
@@ -32,7 +34,7 @@ class Worker {
  private:
   void Loop();
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;  // guarded by mu_
   bool stopping_ = false;                   // guarded by mu_

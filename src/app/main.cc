@@ -17,6 +17,7 @@
 #include "app/admin_cli.h"
 #include "app/allocator.h"
 #include "app/limits.h"
+#include "metrics/metrics.h"
 #include "app/master_key.h"
 #include "app/bootstrap.h"
 #include "app/users_cli.h"
@@ -180,9 +181,40 @@ int Serve(const std::vector<std::string>& args) {
   auth::GuessThrottle guesses;
   const auth::GuessPolicy account_guesses{cfg.login_failures_per_account, static_cast<double>(cfg.login_max_wait_seconds)};
   const auth::GuessPolicy address_guesses{cfg.login_failures_per_address, static_cast<double>(cfg.login_max_wait_seconds)};
-  http::Api api({auth_service, registry, &userpass, cfg.public_url, &signup_limiter, &*trusted_proxies,
-                 http::RateLimit{cfg.signups_per_hour, cfg.signup_burst}, &admin_services, events.get(),
-                 cfg.admin_origins, &guesses, account_guesses, address_guesses});
+  auto metrics_readers = http::TrustedProxies::Parse(cfg.metrics_readers);
+  if (!metrics_readers.ok()) return Fail("--metrics-readers: " + metrics_readers.status().message());
+  http::Server* serving = nullptr;  // set once the server exists: its connections are a gauge
+  // The process's gauges for /metrics, read at each scrape.
+  auto process_metrics = [&](std::string& out) {
+    namespace m = metrics;
+    m::WriteHeader(out, "guestpass_open_connections", "gauge", "Client connections open now.");
+    m::WriteSample(out, "guestpass_open_connections", "", serving ? static_cast<double>(serving->open_connections()) : 0);
+    m::WriteHeader(out, "guestpass_queue_depth", "gauge", "Work waiting now, by queue.");
+    const store::Store::WriteStats writes = (*store)->Stats();
+    m::WriteSample(out, "guestpass_queue_depth", "queue=\"password_hashing\"", static_cast<double>(password_hasher.queued()));
+    m::WriteSample(out, "guestpass_queue_depth", "queue=\"store_writes\"", static_cast<double>(writes.queued));
+    m::WriteSample(out, "guestpass_queue_depth", "queue=\"log_events\"", static_cast<double>(events->queued()));
+    m::WriteSample(out, "guestpass_queue_depth", "queue=\"admin_jobs\"", static_cast<double>(admin_worker->queued()));
+    m::WriteHeader(out, "guestpass_store_commits_total", "counter", "Store transactions committed.");
+    m::WriteSample(out, "guestpass_store_commits_total", "", static_cast<double>(writes.batches));
+    m::WriteHeader(out, "guestpass_store_writes_total", "counter", "Store writes committed (several share a transaction).");
+    m::WriteSample(out, "guestpass_store_writes_total", "", static_cast<double>(writes.writes));
+    if (writes.batch_sizes) {
+      m::WriteHeader(out, "guestpass_store_batch_size", "histogram", "Writes per store transaction.");
+      m::WriteHistogram(out, "guestpass_store_batch_size", "", *writes.batch_sizes);
+    }
+    if (writes.commit_seconds) {
+      m::WriteHeader(out, "guestpass_store_commit_seconds", "histogram", "Time to commit a store transaction.");
+      m::WriteHistogram(out, "guestpass_store_commit_seconds", "", *writes.commit_seconds);
+    }
+  };
+  http::Services services{auth_service, registry, &userpass, cfg.public_url, &signup_limiter, &*trusted_proxies,
+                          http::RateLimit{cfg.signups_per_hour, cfg.signup_burst}, &admin_services, events.get(),
+                          cfg.admin_origins, &guesses, account_guesses, address_guesses};
+  services.store = store->get();
+  services.process_metrics = process_metrics;
+  services.metrics_readers = &*metrics_readers;
+  http::Api api(std::move(services));
 
   const uint64_t descriptors = app::RaiseDescriptorLimit();
   http::ServerOptions options;
@@ -191,6 +223,7 @@ int Serve(const std::vector<std::string>& args) {
   options.port = cfg.listen_port;
   options.threads = cfg.threads > 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   http::Server server(options, api);
+  serving = &server;
   if (core::Status s = server.Listen(); !s.ok()) return Fail(s.message());
 
   std::string host = cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]" : cfg.listen_host;

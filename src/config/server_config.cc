@@ -24,6 +24,8 @@ const std::vector<OptionSpec> kServeOptions = {
     {"log-level", "GUESTPASS_LOG_LEVEL", "info", "debug, info, warn or error"},
     {"public-url", "GUESTPASS_PUBLIC_URL", "(from the Host header)",
      "base URL clients reach this server at, returned by the location endpoint"},
+    {"metrics-readers", "GUESTPASS_METRICS_READERS", "127.0.0.0/8,::1",
+     "comma-separated CIDR ranges of clients that may read GET /metrics (others get 404)"},
     {"trusted-proxies", "GUESTPASS_TRUSTED_PROXIES", "(none)",
      "comma-separated CIDR ranges of proxies whose X-Forwarded-For names the client (for sign-up limits)"},
     {"signups-per-hour", "GUESTPASS_SIGNUPS_PER_HOUR", "100",
@@ -99,7 +101,7 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
       "app-dir", po::value<std::vector<std::string>>())("threads", po::value<std::string>())(
       "max-connections", po::value<std::string>())(
       "log-level", po::value<std::string>())("public-url", po::value<std::string>())(
-      "trusted-proxies", po::value<std::string>())("signups-per-hour", po::value<std::string>())(
+      "trusted-proxies", po::value<std::string>())("metrics-readers", po::value<std::string>())("signups-per-hour", po::value<std::string>())(
       "signup-burst", po::value<std::string>())("login-failures-per-account", po::value<std::string>())(
       "login-failures-per-address", po::value<std::string>())("login-max-wait", po::value<std::string>())("inactivity-interval", po::value<std::string>())(
       "audit-retention-days", po::value<std::string>())("log-retention-days", po::value<std::string>())(
@@ -156,6 +158,7 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
     while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
   }
   if (auto v = get("trusted-proxies", "GUESTPASS_TRUSTED_PROXIES")) c.trusted_proxies = *v;
+  if (auto v = get("metrics-readers", "GUESTPASS_METRICS_READERS")) c.metrics_readers = *v;
   for (auto [flag, env, out] : {std::tuple{"signups-per-hour", "GUESTPASS_SIGNUPS_PER_HOUR", &c.signups_per_hour},
                                 std::tuple{"signup-burst", "GUESTPASS_SIGNUP_BURST", &c.signup_burst}}) {
     auto v = get(flag, env);

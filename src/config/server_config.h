@@ -22,6 +22,7 @@ struct ServerConfig {
   std::string log_level = "info";
   std::string public_url;  // empty: http://<Host header>
   std::string trusted_proxies;  // CIDR list whose X-Forwarded-For is believed; empty: none
+  std::string metrics_readers = "127.0.0.0/8,::1";  // who may read GET /metrics (CIDR list)
   double signups_per_hour = 100;  // default anonymous sign-up limit per client address; 0: unlimited
   double signup_burst = 20;
   int64_t inactivity_interval_seconds = 3600;  // how often the inactivity job runs

@@ -70,7 +70,7 @@ TEST(ParseServeArgsTest, EveryDocumentedFlagIsAccepted) {
   const std::map<std::string, std::string> sample = {
       {"listen", "127.0.0.1:1"},      {"data-dir", "/d"},        {"app-dir", "/a"},
       {"threads", "2"},               {"max-connections", "100"}, {"log-level", "warn"},     {"public-url", "https://x.example"},
-      {"trusted-proxies", "10.0.0.0/8"}, {"signups-per-hour", "5"}, {"signup-burst", "2"},
+      {"trusted-proxies", "10.0.0.0/8"}, {"metrics-readers", "10.0.0.0/8"}, {"signups-per-hour", "5"}, {"signup-burst", "2"},
       {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"log-retention-days", "30"}, {"login-failures-per-account", "3"},
       {"login-failures-per-address", "10"}, {"login-max-wait", "60"}, {"admin-password-file", "/p"}, {"master-key-file", "/k"},
       {"admin-origins", "https://admin.example.com"}};
@@ -240,7 +240,7 @@ TEST(ParseListenTest, SplitsHostAndPort) {
 
 TEST(ServeHelpTest, ListsEveryOptionWithItsVariable) {
   const std::string help = ServeHelp();
-  ASSERT_EQ(kServeOptions.size(), 19u);
+  ASSERT_EQ(kServeOptions.size(), 20u);
   for (const auto& o : kServeOptions) {
     EXPECT_NE(help.find(std::string("--") + o.flag), std::string::npos) << o.flag;
     EXPECT_NE(help.find(o.env), std::string::npos) << o.env;

@@ -2,6 +2,7 @@
 // error-reply path.
 #include "http/api.h"
 
+#include <chrono>
 #include <exception>
 #include <nlohmann/json.hpp>
 
@@ -22,6 +23,10 @@ Api::Api(Services services)
                {kAdminApiPrefix, AdminRoutes()},
                {kAtlasApiPrefix, AtlasRoutes()},
                {"", RootRoutes()}}) {
+  std::vector<std::string> labels;
+  for (size_t i = 0; i < router_.RouteCount(); ++i) labels.push_back(router_.RouteLabel(i));
+  metrics_ = std::make_unique<HttpMetrics>(std::move(labels));
+  services_.metrics = metrics_.get();
   // A per-process prefix keeps ids distinct across restarts and servers.
   static constexpr char kHex[] = "0123456789abcdef";
   uint64_t seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
@@ -75,6 +80,8 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
   const Route* logged = nullptr;  // the route, when its requests go to the apps' log
   const store::SessionWithUser* administrator = nullptr;
   std::optional<core::Result<store::SessionWithUser>> admin;
+  const auto started = std::chrono::steady_clock::now();
+  size_t route_index = HttpMetrics::kUnmatched;
   if (core::Status host = CheckHostHeader(req); !host.ok()) {
     result = host;  // RFC 9112 section 3.2: before anything reads the Host
   } else if (req.method() == bhttp::verb::options) {
@@ -82,8 +89,10 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
   } else if (auto route = router_.Match(req.method(), Sv(req.target())); !route.ok()) {
     result = route.status();
   } else if (auto token = TokenFor(route->route->auth, req); !token.ok()) {
+    route_index = route->index;
     result = token.status();
   } else {
+    route_index = route->index;
     try {
       if (route->route->log != LogAs::kNone) logged = route->route;
       if (route->route->log == LogAs::kAdmin) {
@@ -137,6 +146,8 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
   if (logged != nullptr && services_.events != nullptr && !note.app_id.IsZero())
     RecordEvent(*logged, req, res, peer, note, administrator);
   Finish(req, res, request_id);
+  metrics_->Request(route_index, res.result_int(),
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   co_return res;
 }
 

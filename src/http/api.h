@@ -7,11 +7,13 @@
 #include <utility>  // before Boost 1.74 awaitable.hpp, which needs std::exchange
 
 #include <atomic>
+#include <memory>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <string>
 
 #include "http/handlers/handlers.h"
+#include "http/http_metrics.h"
 #include "http/router.h"
 #include "http/types.h"
 #include "log/sampler.h"
@@ -46,6 +48,9 @@ class Api {
 
   Services services_;
   Router router_;
+  // Every request's route, status and latency (/metrics); services_.metrics
+  // points here.
+  std::unique_ptr<HttpMetrics> metrics_;
   log::Sampler unavailable_;  // 503s are logged once per 10 s, with a count
   std::string id_prefix_;
   std::atomic<uint64_t> next_id_{0};

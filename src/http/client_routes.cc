@@ -36,6 +36,8 @@ constexpr Route kClientRoutes[] = {
 
 constexpr Route kRootRoutes[] = {
     {V::get, "/healthz", A::kNone, HandleHealth},
+    {V::get, "/readyz", A::kNone, HandleReady},
+    {V::get, "/metrics", A::kNone, HandleMetrics},
     // The admin web UI (web_assets.h): its page, and its files under the build id.
     // The UI routes in the browser (#/apps/...), so no other path needs the page.
     {V::get, "/", A::kNone, HandleWebIndex},

@@ -91,7 +91,7 @@ Router::Router(std::vector<Mount> mounts) {
   for (size_t m = 0; m < mounts.size(); ++m) {
     mounts_.push_back({Split(mounts[m].prefix)});
     for (const Route& route : mounts[m].routes) {
-      Compiled c{&route, m, Split(route.pattern)};
+      Compiled c{&route, m, Split(route.pattern), false, mounts[m].prefix};
       size_t params = 0;
       bool misplaced_rest = false;
       for (size_t i = 0; i < c.segments.size(); ++i) {
@@ -173,6 +173,7 @@ core::Result<RouteMatch> Router::Match(bhttp::verb method, std::string_view targ
     path_known = true;
     if (c.route->method != method) return false;
     found.route = c.route;
+    found.index = static_cast<size_t>(&c - routes_.data());
     found.params_ = params;
     found.param_count_ = count;
     return true;
@@ -185,6 +186,12 @@ core::Result<RouteMatch> Router::Match(bhttp::verb method, std::string_view targ
   return Status::Make(
       core::Code::kMethodNotAllowed, ErrorCode::kMethodNotAllowed,
       "method " + std::string(Sv(bhttp::to_string(method))) + " is not allowed on " + std::string(path));
+}
+
+std::string Router::RouteLabel(size_t index) const {
+  if (index >= routes_.size()) return "";
+  const Compiled& c = routes_[index];
+  return std::string(Sv(bhttp::to_string(c.route->method))) + " " + std::string(c.prefix) + std::string(c.route->pattern);
 }
 
 std::string Router::AllowedMethods(std::string_view target) const {

@@ -73,6 +73,7 @@ class RouteMatch {
   static constexpr size_t kMaxParams = 4;
 
   const Route* route = nullptr;
+  size_t index = 0;        // the row's place among all mounted rows (Router::RouteLabel)
   std::string_view query;  // raw query string (after '?'), may be empty
 
   // The value of "{name}" in the pattern; empty when the pattern has none.
@@ -108,12 +109,18 @@ class Router {
 
   static constexpr size_t kMaxSegments = 16;
 
+  // How many rows are mounted, and row `index`'s "METHOD /prefix/pattern"
+  // (for /metrics: a route's label never holds a request's own values).
+  size_t RouteCount() const { return routes_.size(); }
+  std::string RouteLabel(size_t index) const;
+
  private:
   struct Compiled {
     const Route* route;
     size_t mount;  // index into mounts_
     std::vector<std::string_view> segments;  // literal, or "{name}" for a parameter
     bool rest = false;  // the last segment is "{name...}": it takes the rest of the path
+    std::string_view prefix;  // the mount's
   };
   struct CompiledMount {
     std::vector<std::string_view> prefix;

@@ -150,6 +150,8 @@ TEST_F(ClientRoutesTest, EveryEndpointHasItsHandlerAndAuthentication) {
     RouteAuth auth;
   } cases[] = {
       {verb::get, "/healthz", HandleHealth, RouteAuth::kNone},
+      {verb::get, "/readyz", HandleReady, RouteAuth::kNone},
+      {verb::get, "/metrics", HandleMetrics, RouteAuth::kNone},
       {verb::get, "/", HandleWebIndex, RouteAuth::kNone},
       {verb::get, "/assets/0123456789abcdef/pages/apps.js", HandleWebAsset, RouteAuth::kNone},
       {verb::get, "/api/client/v2.0/app/a1/location", HandleLocation, RouteAuth::kNone},

@@ -19,6 +19,7 @@
 #include "core/model.h"
 #include "core/object_id.h"
 #include "core/status.h"
+#include "metrics/metrics.h"
 
 namespace guestpass::store {
 
@@ -109,6 +110,19 @@ class Store {
   virtual void GetDraft(core::ObjectId app_id, Callback<std::optional<core::Draft>> done) = 0;
   // Discards the app's draft. NotFound unless it has that one.
   virtual void DeleteDraft(core::ObjectId app_id, core::ObjectId draft_id, StatusCallback done) = 0;
+
+  // ---- Operations ----
+  // OK when the store answers a read now (GET /readyz); its error otherwise.
+  virtual void Ping(StatusCallback done) = 0;
+  // What /metrics shows of the back end's writes; empty where it keeps none.
+  struct WriteStats {
+    uint64_t batches = 0;  // transactions committed
+    uint64_t writes = 0;   // writes in them
+    uint64_t queued = 0;   // writes waiting now
+    std::optional<metrics::Histogram::Snapshot> batch_sizes;     // writes per transaction
+    std::optional<metrics::Histogram::Snapshot> commit_seconds;  // time to commit a transaction
+  };
+  virtual WriteStats Stats() const { return {}; }
 
   // ---- Users and sessions (hot paths) ----
   // Inserts a new user with its identities and its first session, atomically.

@@ -35,7 +35,10 @@ std::optional<Response> LimitLogins(const Exchange& ex) {
 HandlerResult Login(const Exchange& ex, std::string_view provider, const json& credentials) {
   auto admin = AdminOf(ex);
   if (!admin.ok()) co_return admin.status();
-  if (auto refused = LimitLogins(ex)) co_return std::move(*refused);
+  if (auto refused = LimitLogins(ex)) {
+    if (ex.services.metrics != nullptr) ex.services.metrics->Throttled(HttpMetrics::Throttle::kAdminLogin);
+    co_return std::move(*refused);
+  }
   auth::LoginRequest request;
   request.provider_name = std::string(provider);
   request.credentials = credentials;
@@ -45,7 +48,10 @@ HandlerResult Login(const Exchange& ex, std::string_view provider, const json& c
   if (auto it = credentials.find("username"); it != credentials.end() && it->is_string() && provider == "local-userpass")
     account = admin::NormalizeAdminUsername(it->get<std::string>());
   GuessAttempt attempt(ex, GuessKeys(ex, "admin", account));
-  if (auto refused = attempt.Begin("admin logins")) co_return std::move(*refused);
+  if (auto refused = attempt.Begin("admin logins")) {
+    if (ex.services.metrics != nullptr) ex.services.metrics->Throttled(HttpMetrics::Throttle::kGuess);
+    co_return std::move(*refused);
+  }
   auto result = co_await Await<auth::LoginResult>(
       [&](auto done) { (*admin)->auth.Login(domain, std::move(request), std::move(done)); });
   attempt.Record(result.status());

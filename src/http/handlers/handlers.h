@@ -7,6 +7,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <functional>
 #include <string>
 
 #include "admin/admin_domain.h"
@@ -23,6 +24,7 @@
 #include "auth/providers/local_userpass/userpass_service.h"
 #include "core/status.h"
 #include "http/client_address.h"
+#include "http/http_metrics.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
 #include "http/types.h"
@@ -68,6 +70,13 @@ struct Services {
   auth::GuessThrottle* guesses = nullptr;
   auth::GuessPolicy account_guesses = {};
   auth::GuessPolicy address_guesses = {};
+  // /metrics: the HTTP side's counters (set by Api), the process's own
+  // gauges (connections, queues, the store's writes: appended in the
+  // Prometheus text format), and who may read them (by client address).
+  HttpMetrics* metrics = nullptr;
+  store::Store* store = nullptr;  // GET /readyz pings it
+  std::function<void(std::string&)> process_metrics = nullptr;
+  const TrustedProxies* metrics_readers = nullptr;
 };
 
 // What a handler tells the apps' log about its request (Route::log).
@@ -126,6 +135,8 @@ std::vector<auth::GuessThrottle::Key> GuessKeys(const Exchange& ex, std::string_
 // One handler per route row (client_routes.cc). Each parses its request,
 // calls AuthService (or UserpassService) and builds the reply.
 HandlerResult HandleHealth(const Exchange& ex);        // client_routes.cc: GET /healthz
+HandlerResult HandleReady(const Exchange& ex);         // operations.cc: GET /readyz
+HandlerResult HandleMetrics(const Exchange& ex);       // operations.cc: GET /metrics
 HandlerResult HandleWebIndex(const Exchange& ex);      // web.cc: GET /, the admin web UI
 HandlerResult HandleWebAsset(const Exchange& ex);      // web.cc: GET /assets/{build}/{path...}
 HandlerResult HandleLocation(const Exchange& ex);      // location.cc

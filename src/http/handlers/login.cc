@@ -65,7 +65,13 @@ HandlerResult HandleLogin(const Exchange& ex) {
   if (ex.services.signup_limiter != nullptr && !request.link_access_token) {
     const core::ProviderConfig* provider = (*app)->FindProvider(request.provider_name);
     if (provider != nullptr && provider->type == core::kAnonUser && !provider->disabled) {
-      if (auto refused = LimitAnonymousSignup(ex, **app)) co_return std::move(*refused);
+      if (auto refused = LimitAnonymousSignup(ex, **app)) {
+        if (ex.services.metrics != nullptr) {
+          ex.services.metrics->Login(core::kAnonUser, HttpMetrics::LoginOutcome::kThrottled);
+          ex.services.metrics->Throttled(HttpMetrics::Throttle::kSignup);
+        }
+        co_return std::move(*refused);
+      }
     }
   }
   // Credentials that can be guessed (a password, an API key, a JWT) are
@@ -77,10 +83,24 @@ HandlerResult HandleLogin(const Exchange& ex) {
     if (auto it = request.credentials.find("username"); it != request.credentials.end() && it->is_string())
       account = auth::local_userpass::NormalizeEmail(it->get<std::string>());
   GuessAttempt attempt(ex, guessable ? GuessKeys(ex, (*app)->id.ToHex(), account) : std::vector<auth::GuessThrottle::Key>{});
-  if (auto refused = attempt.Begin("logins")) co_return std::move(*refused);
+  const std::string_view type = provider != nullptr ? std::string_view(provider->type) : std::string_view();
+  if (auto refused = attempt.Begin("logins")) {
+    if (ex.services.metrics != nullptr) {
+      ex.services.metrics->Login(type, HttpMetrics::LoginOutcome::kThrottled);
+      ex.services.metrics->Throttled(HttpMetrics::Throttle::kGuess);
+    }
+    co_return std::move(*refused);
+  }
   auto result = co_await Await<auth::LoginResult>(
       [&](auto done) { ex.services.auth.Login(*app, std::move(request), std::move(done)); });
   attempt.Record(result.status());
+  if (ex.services.metrics != nullptr) {
+    using O = HttpMetrics::LoginOutcome;
+    const O outcome = result.ok()                                                  ? O::kSuccess
+                      : result.status().code() == core::Code::kUnauthenticated ? O::kFailure
+                                                                                   : O::kError;
+    ex.services.metrics->Login(type, outcome);
+  }
   if (!result.ok()) co_return result.status();
   ex.note->user_id = result->user_id;
   std::string out;

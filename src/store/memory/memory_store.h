@@ -27,6 +27,7 @@ class MemoryStore final : public Store {
   void PutDraft(core::Draft draft, bool create, StatusCallback done) override;
   void GetDraft(core::ObjectId app_id, Callback<std::optional<core::Draft>> done) override;
   void DeleteDraft(core::ObjectId app_id, core::ObjectId draft_id, StatusCallback done) override;
+  void Ping(StatusCallback done) override { done(core::Status::Ok()); }
   void CreateUserWithSession(core::User user, core::Session session, int64_t anonymous_cap,
                              StatusCallback done) override;
   void CreateSession(core::Session session, StatusCallback done) override;

@@ -339,10 +339,17 @@ void SqliteStore::WriterLoop() {
     // spoils the transaction: roll back and run the batch again with a
     // savepoint for every write (the writes run anew on the same state).
     bool partial = false;
+    const auto started = std::chrono::steady_clock::now();
     Status txn = CommitBatch(db, batch, results, /*savepoint_every_write=*/false, &partial);
     if (partial) {
       anonymous_counts_.clear();  // the first run moved them
       txn = CommitBatch(db, batch, results, /*savepoint_every_write=*/true, &partial);
+    }
+    if (txn.ok()) {
+      batches_.Add();
+      writes_.Add(batch.size());
+      batch_sizes_.Observe(static_cast<double>(batch.size()));
+      commit_seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
     // Writes move cached anonymous counts only once they cannot fail (see
     // the ops); a failed commit loses them all: recount.
@@ -367,6 +374,29 @@ void SqliteStore::WriterLoop() {
 int64_t SqliteStore::DataVersion(Connection& db) {
   Statement st = db.Prepare("PRAGMA data_version");
   return st.Step() == SQLITE_ROW ? st.ColumnInt(0) : -1;
+}
+
+// ---- Operations ----
+
+void SqliteStore::Ping(StatusCallback done) {
+  auto reader = AcquireReader();
+  if (!reader.ok()) return done(reader.status());
+  Statement st = (*reader)->Prepare("SELECT 1");
+  const int rc = st.Step();
+  done(rc == SQLITE_ROW ? Status::Ok() : (*reader)->Error(rc, "ping"));
+}
+
+Store::WriteStats SqliteStore::Stats() const {
+  WriteStats s;
+  s.batches = batches_.Value();
+  s.writes = writes_.Value();
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    s.queued = queue_.size();
+  }
+  s.batch_sizes = batch_sizes_.Read();
+  s.commit_seconds = commit_seconds_.Read();
+  return s;
 }
 
 // ---- Readers ----

@@ -56,6 +56,8 @@ class SqliteStore final : public Store {
   void PutDraft(core::Draft draft, bool create, StatusCallback done) override;
   void GetDraft(core::ObjectId app_id, Callback<std::optional<core::Draft>> done) override;
   void DeleteDraft(core::ObjectId app_id, core::ObjectId draft_id, StatusCallback done) override;
+  void Ping(StatusCallback done) override;
+  WriteStats Stats() const override;
   void CreateUserWithSession(core::User user, core::Session session, int64_t anonymous_cap,
                              StatusCallback done) override;
   void CreateSession(core::Session session, StatusCallback done) override;
@@ -165,9 +167,14 @@ class SqliteStore final : public Store {
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_;  // used only by writer_thread_
 
-  std::mutex queue_mu_;
+  mutable std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<WriteOp> queue_;  // guarded by queue_mu_
+  // For /metrics (Stats), written by the writer thread.
+  static constexpr double kBatchSizes[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+  metrics::Counter batches_, writes_;
+  metrics::Histogram batch_sizes_{kBatchSizes};
+  metrics::Histogram commit_seconds_{metrics::kLatencySeconds};
   bool stopping_ = false;      // guarded by queue_mu_
   std::thread writer_thread_;
 
