@@ -131,6 +131,12 @@ boost::asio::awaitable<core::Result<T>> OnAdminWorker(AdminServices& admin, Job*
   });
 }
 
+// A change's Status as the Result<bool> the jobs below return.
+inline core::Result<bool> DoneOf(core::Status status) {
+  if (!status.ok()) return status;
+  return true;
+}
+
 // OnAdminWorker for a change whose job returns Result<bool>: 204 when it
 // succeeded, its error otherwise.
 template <typename Job>

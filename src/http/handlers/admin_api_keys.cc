@@ -36,9 +36,8 @@ HandlerResult SetKeyDisabled(const Exchange& ex, bool disabled) {
   auto t = KeyTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto& users = t->admin->users;
-  auto job = [&users, app = t->app_id, key = t->key_id, disabled]() -> Result<bool> {
-    if (Status s = users.SetServerKeyDisabled(app, key, disabled); !s.ok()) return s;
-    return true;
+  auto job = [&users, app = t->app_id, key = t->key_id, disabled] {
+    return DoneOf(users.SetServerKeyDisabled(app, key, disabled));
   };
   co_return co_await NoContentOnAdminWorker(ex, *t->admin, &job);
 }
@@ -89,9 +88,8 @@ HandlerResult HandleDeleteServerKey(const Exchange& ex) {
   auto t = KeyTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto& users = t->admin->users;
-  auto job = [&users, app = t->app_id, key = t->key_id, actor = ActorOf(ex)]() -> Result<bool> {
-    if (Status s = users.DeleteServerKey(app, key, actor); !s.ok()) return s;
-    return true;
+  auto job = [&users, app = t->app_id, key = t->key_id, actor = ActorOf(ex)] {
+    return DoneOf(users.DeleteServerKey(app, key, actor));
   };
   co_return co_await NoContentOnAdminWorker(ex, *t->admin, &job);
 }

@@ -104,9 +104,7 @@ HandlerResult ChangeApp(const Exchange& ex, const Edit& edit) {
   auto app_id = AppIdOf(ex);
   if (!app_id.ok()) co_return app_id.status();
   auto& config = (*admin)->config;
-  auto job = [&config, id = *app_id, actor = ActorOf(ex), &edit] {
-        return config.Change(id, actor, edit);
-      };
+  auto job = [&config, id = *app_id, actor = ActorOf(ex), &edit] { return config.Change(id, actor, edit); };
   auto out = co_await OnAdminWorker<admin::ChangeOutcome>(**admin, &job);
   if (!out.ok()) co_return out.status();
   co_return EmptyResponse(bhttp::status::no_content, ex.request.version());
@@ -178,10 +176,7 @@ HandlerResult HandleDeleteApp(const Exchange& ex) {
   auto app_id = AppIdOf(ex);
   if (!app_id.ok()) co_return app_id.status();
   auto& config = (*admin)->config;
-  auto job = [&config, id = *app_id, actor = ActorOf(ex)]() -> Result<bool> {
-    if (Status s = config.DeleteApp(id, actor); !s.ok()) return s;
-    return true;
-  };
+  auto job = [&config, id = *app_id, actor = ActorOf(ex)] { return DoneOf(config.DeleteApp(id, actor)); };
   co_return co_await NoContentOnAdminWorker(ex, **admin, &job);
 }
 
@@ -207,14 +202,14 @@ HandlerResult HandleCreateProvider(const Exchange& ex) {
   if (!app_id.ok()) co_return app_id.status();
   auto& config = (*admin)->config;
   auto job = [&config, id = *app_id, actor = ActorOf(ex), provider] {
-        return config.Change(id, actor, [&provider](core::App& app) {
-          if (app.FindProvider(provider.name) != nullptr)
-            return Status::AlreadyExists(ErrorCode::kInvalidParameter,
-                                         "the app already has a provider of type '" + provider.type + "'");
-          app.providers.push_back(provider);
-          return Status::Ok();
-        });
-      };
+    return config.Change(id, actor, [&provider](core::App& app) {
+      if (app.FindProvider(provider.name) != nullptr)
+        return Status::AlreadyExists(ErrorCode::kInvalidParameter,
+                                     "the app already has a provider of type '" + provider.type + "'");
+      app.providers.push_back(provider);
+      return Status::Ok();
+    });
+  };
   auto out = co_await OnAdminWorker<admin::ChangeOutcome>(**admin, &job);
   if (!out.ok()) co_return out.status();
   const core::ProviderConfig* created = out->app.FindProvider(provider.name);

@@ -50,10 +50,7 @@ HandlerResult HandleDiscardDraft(const Exchange& ex) {
   auto draft_id = IdParam(ex, "draft", ErrorCode::kDraftNotFound, "draft");
   if (!draft_id.ok()) co_return draft_id.status();
   auto& config = t->admin->config;
-  auto job = [&config, id = t->app_id, draft = *draft_id]() -> Result<bool> {
-    if (Status s = config.DiscardDraft(id, draft); !s.ok()) return s;
-    return true;
-  };
+  auto job = [&config, id = t->app_id, draft = *draft_id] { return DoneOf(config.DiscardDraft(id, draft)); };
   co_return co_await NoContentOnAdminWorker(ex, *t->admin, &job);
 }
 
@@ -87,8 +84,8 @@ HandlerResult HandleDeployDraft(const Exchange& ex) {
   }
   auto& config = t->admin->config;
   auto job = [&config, id = t->app_id, draft = *draft_id, actor = ActorOf(ex), name] {
-        return config.DeployDraft(id, draft, actor, name);
-      };
+    return config.DeployDraft(id, draft, actor, name);
+  };
   auto deployment = co_await OnAdminWorker<core::Deployment>(*t->admin, &job);
   if (!deployment.ok()) co_return deployment.status();
   co_return JsonOk(ex, DeploymentJson(*deployment), bhttp::status::created);
@@ -125,8 +122,8 @@ HandlerResult HandleRedeploy(const Exchange& ex) {
   if (!deployment_id.ok()) co_return deployment_id.status();
   auto& config = t->admin->config;
   auto job = [&config, id = t->app_id, dep = *deployment_id, actor = ActorOf(ex)] {
-        return config.Redeploy(id, dep, actor);
-      };
+    return config.Redeploy(id, dep, actor);
+  };
   auto d = co_await OnAdminWorker<core::Deployment>(*t->admin, &job);
   if (!d.ok()) co_return d.status();
   if (d->status != core::DeploymentStatus::kSuccessful)
@@ -162,11 +159,14 @@ HandlerResult HandleSetDeployConfig(const Exchange& ex) {
   auto flag = body->find("ui_drafts_disabled");
   if (flag == body->end() || !flag->is_boolean())
     co_return Status::InvalidArgument(ErrorCode::kMissingParameter, "expected \"ui_drafts_disabled\" as a boolean");
-  if (auto automatic = body->find("automatic_deployment"); automatic != body->end() && automatic->is_object() &&
-                                                           automatic->value("enabled", false))
-    co_return Status::InvalidArgument(ErrorCode::kInvalidParameter, "automatic deployment from GitHub is not supported");
+  if (auto automatic = body->find("automatic_deployment");
+      automatic != body->end() && automatic->is_object() && automatic->value("enabled", false))
+    co_return Status::InvalidArgument(ErrorCode::kInvalidParameter,
+                                      "automatic deployment from GitHub is not supported");
   auto& config = t->admin->config;
-  auto job = [&config, id = t->app_id, disabled = flag->get<bool>()] { return config.SetUiDraftsDisabled(id, disabled); };
+  auto job = [&config, id = t->app_id, disabled = flag->get<bool>()] {
+    return config.SetUiDraftsDisabled(id, disabled);
+  };
   auto app = co_await OnAdminWorker<core::App>(*t->admin, &job);
   if (!app.ok()) co_return app.status();
   co_return EmptyResponse(bhttp::status::no_content, ex.request.version());

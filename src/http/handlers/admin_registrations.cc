@@ -20,17 +20,18 @@ namespace {
 // their identities' provider type): the identity the account will have and
 // its email in `data`.
 json PendingJson(const core::UserpassAccount& a, const core::ObjectId& provider_id) {
-  return {{"_id", a.id.ToHex()},
-          {"user_id", ""},
-          {"domain_id", a.app_id.ToHex()},
-          {"login_ids", json::array({{{"id_type", "email"}, {"id", a.email}, {"confirmed", a.confirmed}}})},
-          {"identities", json::array({{{"id", a.id.ToHex()},
-                                       {"provider_type", core::kLocalUserpass},
-                                       {"provider_id", provider_id.ToHex()}}})},
-          {"data", {{"email", a.email}}},
-          {"type", "normal"},
-          {"confirmed", a.confirmed},
-          {"creation_date", a.created_at}};
+  return {
+      {"_id", a.id.ToHex()},
+      {"user_id", ""},
+      {"domain_id", a.app_id.ToHex()},
+      {"login_ids", json::array({{{"id_type", "email"}, {"id", a.email}, {"confirmed", a.confirmed}}})},
+      {"identities",
+       json::array(
+           {{{"id", a.id.ToHex()}, {"provider_type", core::kLocalUserpass}, {"provider_id", provider_id.ToHex()}}})},
+      {"data", {{"email", a.email}}},
+      {"type", "normal"},
+      {"confirmed", a.confirmed},
+      {"creation_date", a.created_at}};
 }
 
 struct EmailTarget {
@@ -90,10 +91,7 @@ HandlerResult HandleDeletePendingUser(const Exchange& ex) {
   auto t = EmailTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto& users = t->admin->users;
-  auto job = [&users, app = t->app_id, email = t->email]() -> Result<bool> {
-    if (Status s = users.DeletePending(app, email); !s.ok()) return s;
-    return true;
-  };
+  auto job = [&users, app = t->app_id, email = t->email] { return DoneOf(users.DeletePending(app, email)); };
   co_return co_await ReplyOnAdminWorker(ex, *t->admin, &job, bhttp::status::no_content);
 }
 
@@ -101,10 +99,7 @@ HandlerResult HandleConfirmPendingUser(const Exchange& ex) {
   auto t = EmailTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto& users = t->admin->users;
-  auto job = [&users, app = t->app_id, email = t->email]() -> Result<bool> {
-    if (Status s = users.ConfirmPending(app, email); !s.ok()) return s;
-    return true;
-  };
+  auto job = [&users, app = t->app_id, email = t->email] { return DoneOf(users.ConfirmPending(app, email)); };
   co_return co_await ReplyOnAdminWorker(ex, *t->admin, &job, bhttp::status::no_content);
 }
 
@@ -112,10 +107,7 @@ HandlerResult HandleSendConfirmation(const Exchange& ex) {
   auto t = EmailTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto& users = t->admin->users;
-  auto job = [&users, app = t->app_id, email = t->email]() -> Result<bool> {
-    if (Status s = users.SendConfirmation(app, email); !s.ok()) return s;
-    return true;
-  };
+  auto job = [&users, app = t->app_id, email = t->email] { return DoneOf(users.SendConfirmation(app, email)); };
   co_return co_await ReplyOnAdminWorker(ex, *t->admin, &job, bhttp::status::ok);
 }
 

@@ -167,9 +167,8 @@ HandlerResult HandleDeleteAppUser(const Exchange& ex) {
   auto t = UserTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto& users = t->admin->users;
-  auto job = [&users, app = t->app_id, user = t->user_id, actor = ActorOf(ex)]() -> Result<bool> {
-    if (Status s = users.Delete(app, user, actor); !s.ok()) return s;
-    return true;
+  auto job = [&users, app = t->app_id, user = t->user_id, actor = ActorOf(ex)] {
+    return DoneOf(users.Delete(app, user, actor));
   };
   co_return co_await NoContentOnAdminWorker(ex, *t->admin, &job);
 }
@@ -179,9 +178,8 @@ HandlerResult SetUserDisabled(const Exchange& ex, bool disabled) {
   auto t = UserTargetOf(ex);
   if (!t.ok()) co_return t.status();
   auto& users = t->admin->users;
-  auto job = [&users, app = t->app_id, user = t->user_id, disabled]() -> Result<bool> {
-    if (Status s = users.SetDisabled(app, user, disabled); !s.ok()) return s;
-    return true;
+  auto job = [&users, app = t->app_id, user = t->user_id, disabled] {
+    return DoneOf(users.SetDisabled(app, user, disabled));
   };
   co_return co_await NoContentOnAdminWorker(ex, *t->admin, &job);
 }
@@ -226,12 +224,9 @@ HandlerResult HandleVerifyToken(const Exchange& ex) {
   }
   if (claims->app_id != app->id)
     co_return Status::Unauthenticated(ErrorCode::kInvalidSession, "the token is not one of this app's");
-  json out = {{"sub", claims->user_id.ToHex()},
-              {"aud", app->client_app_id},
-              {"iat", claims->issued_at},
-              {"exp", claims->expires_at},
-              {"iss", claims->session_id.ToHex()},
-              {"domain_id", claims->app_id.ToHex()}};
+  json out = {{"sub", claims->user_id.ToHex()},    {"aud", app->client_app_id},
+              {"iat", claims->issued_at},          {"exp", claims->expires_at},
+              {"iss", claims->session_id.ToHex()}, {"domain_id", claims->app_id.ToHex()}};
   if (!claims->device_id.IsZero()) out["device_id"] = claims->device_id.ToHex();
   co_return JsonOk(ex, out);
 }
