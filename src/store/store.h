@@ -249,6 +249,10 @@ class Store {
   virtual void DeleteUser(core::ObjectId user_id, core::Deletion why, StatusCallback done) = 0;
 
   // ---- Users, as administrators see them ----
+  // Users by what their identities are: any; anonymous (every identity an
+  // anon-user one: core::User::IsAnonymous); linked (an anon-user identity
+  // and at least one of another type).
+  enum class Anonymity { kAny, kAnonymous, kLinked };
   // A page of an app's users in id order (keyset paging: never an offset).
   struct UserQuery {
     core::ObjectId app_id;
@@ -257,6 +261,11 @@ class Store {
     size_t limit = 50;
     std::optional<bool> disabled;             // only enabled (false) or disabled (true) users
     std::vector<std::string> provider_types;  // only users with an identity of one of these types
+    Anonymity anonymity = Anonymity::kAny;
+    // Non-empty: only the user whose local-userpass identity is the app's
+    // email/password account with exactly this email (REQUIRES: normalised
+    // as sign-up does, local_userpass::NormalizeEmail). At most one user.
+    std::string email;
   };
   virtual void ListUsers(UserQuery query, Callback<std::vector<core::User>> done) = 0;
   // How many users the query's filters match (after, desc and limit ignored).
@@ -264,6 +273,11 @@ class Store {
   // Disables or enables the user: a disabled user's tokens are refused at
   // once and it cannot log in. NotFound(UserNotFound).
   virtual void SetUserDisabled(core::ObjectId user_id, bool disabled, StatusCallback done) = 0;
+  // The user's sessions that are live at `now` (expires_at > now), newest
+  // first, at most `limit`: what an administrator sees as its devices.
+  // NotFound(UserNotFound) if the user does not exist.
+  virtual void ListUserSessions(core::ObjectId user_id, int64_t now, size_t limit,
+                                Callback<std::vector<core::Session>> done) = 0;
   // Ends every session of the user (logout everywhere); returns how many.
   // NotFound(UserNotFound) if the user does not exist.
   virtual void DeleteUserSessions(core::ObjectId user_id, Callback<int64_t> done) = 0;

@@ -1729,6 +1729,121 @@ TEST_P(StoreContractTest, UsersArePagedByIdInEitherOrderAndFiltered) {
   EXPECT_EQ(*CountMatching(disabled), 6);
 }
 
+TEST_P(StoreContractTest, UsersAreFilteredByAnonymousOrLinkedAndCountedAlike) {
+  const core::App app = MakeApp("anonymity-aaaaa");
+  const core::User anonymous = AnonUser(app.id);
+  ASSERT_TRUE(Create(anonymous, MakeSession(anonymous)).ok());
+  const core::User linked = AnonUser(app.id);
+  ASSERT_TRUE(Create(linked, MakeSession(linked)).ok());
+  ASSERT_TRUE(Link(linked.id, TokenIdentity("sub-linked")).ok());
+  const core::User token_only = MakeUser(app.id, {TokenIdentity("sub-only")});
+  ASSERT_TRUE(Create(token_only, MakeSession(token_only)).ok());
+  const core::User two_anonymous = MakeUser(app.id, {AnonIdentity(), AnonIdentity()});
+  ASSERT_TRUE(Create(two_anonymous, MakeSession(two_anonymous)).ok());
+
+  Store::UserQuery q;
+  q.app_id = app.id;
+  q.anonymity = Store::Anonymity::kAnonymous;
+  auto only = ListUsers(q);
+  ASSERT_TRUE(only.ok()) << only.status().ToString();
+  ASSERT_EQ(only->size(), 2u);
+  EXPECT_EQ((*only)[0].id, anonymous.id);
+  EXPECT_EQ((*only)[1].id, two_anonymous.id);
+  EXPECT_EQ(*CountMatching(q), 2);
+
+  q.anonymity = Store::Anonymity::kLinked;
+  auto both = ListUsers(q);
+  ASSERT_EQ(both->size(), 1u);
+  EXPECT_EQ(both->front().id, linked.id);
+  EXPECT_EQ(*CountMatching(q), 1);
+  q.provider_types = {"custom-token"};  // filters combine
+  EXPECT_EQ(*CountMatching(q), 1);
+  q.disabled = true;
+  EXPECT_EQ(*CountMatching(q), 0);
+
+  q = Store::UserQuery();
+  q.app_id = app.id;
+  EXPECT_EQ(*CountMatching(q), 4) << "kAny is every user";
+}
+
+TEST_P(StoreContractTest, TheEmailFilterFindsTheUserOfThatAccountOnly) {
+  const core::App app = MakeApp("email-aaaaa");
+  const core::App other = MakeApp("email-bbbbb");
+  const core::UserpassAccount account = MakeAccount(app.id, "ada@example.org", true);
+  const core::User ada =
+      MakeUser(app.id, {AnonIdentity(), {account.id.ToHex(), std::string(core::kLocalUserpass), anon_provider_id_}});
+  ASSERT_TRUE(CreateUser(ada, Store::NewUserLogin::Account(account)).ok());
+  const core::UserpassAccount elsewhere = MakeAccount(other.id, "ada@example.org", true);
+  const core::User other_ada =
+      MakeUser(other.id, {{elsewhere.id.ToHex(), std::string(core::kLocalUserpass), anon_provider_id_}});
+  ASSERT_TRUE(CreateUser(other_ada, Store::NewUserLogin::Account(elsewhere)).ok());
+  ASSERT_TRUE(CreateAccount(MakeAccount(app.id, "pending@example.org", false)).ok());
+  for (int i = 0; i < 3; ++i) {
+    const core::User noise = AnonUser(app.id);
+    ASSERT_TRUE(Create(noise, MakeSession(noise)).ok());
+  }
+
+  Store::UserQuery q;
+  q.app_id = app.id;
+  q.email = "ada@example.org";
+  auto found = ListUsers(q);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_EQ(found->size(), 1u);
+  ExpectSameUser(found->front(), ada);
+  EXPECT_EQ(*CountMatching(q), 1);
+
+  q.anonymity = Store::Anonymity::kLinked;  // the other filters still apply
+  EXPECT_EQ(ListUsers(q)->size(), 1u);
+  q.disabled = true;
+  EXPECT_TRUE(ListUsers(q)->empty());
+  EXPECT_EQ(*CountMatching(q), 0);
+  q.disabled.reset();
+  q.after = ada.id;  // keyset paging: nothing after the one user
+  EXPECT_TRUE(ListUsers(q)->empty());
+  q.desc = true;
+  EXPECT_TRUE(ListUsers(q)->empty());
+  q.after = ids_.Next();
+  EXPECT_EQ(ListUsers(q)->size(), 1u) << "descending from a later id reaches it";
+
+  for (const char* missing : {"pending@example.org", "nobody@example.org", "ADA@example.org"}) {
+    Store::UserQuery none;
+    none.app_id = app.id;
+    none.email = missing;
+    EXPECT_TRUE(ListUsers(none)->empty()) << missing;
+    EXPECT_EQ(*CountMatching(none), 0) << missing;
+  }
+}
+
+TEST_P(StoreContractTest, AUsersLiveSessionsAreListedNewestFirstWithTheirDevices) {
+  const core::App app = MakeApp("devices-aaaaa");
+  const core::User user = MakeUser(app.id, {TokenIdentity("sub-d")});
+  core::Session first = MakeSession(user);
+  first.device_id = ids_.Next();
+  first.device_json = R"({"platform":"chrome","sdkVersion":"2.0.1"})";
+  ASSERT_TRUE(Create(user, first).ok());
+  core::Session expired = MakeSession(user);
+  expired.expires_at = clock_.NowSeconds() + 10;
+  ASSERT_TRUE(CreateSession(expired).ok());
+  const core::Session third = MakeSession(user);
+  ASSERT_TRUE(CreateSession(third).ok());
+  const core::User stranger = AnonUser(app.id);
+  ASSERT_TRUE(Create(stranger, MakeSession(stranger)).ok());
+
+  auto list = [&](size_t limit) {
+    return Await<std::vector<core::Session>>(
+        [&](auto done) { store_->ListUserSessions(user.id, clock_.NowSeconds() + 10, limit, done); });
+  };
+  auto live = list(10);
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  ASSERT_EQ(live->size(), 2u) << "the expired session is left out";
+  ExpectSameSession((*live)[0], third);
+  ExpectSameSession((*live)[1], first);
+  EXPECT_EQ(list(1)->size(), 1u);
+  auto missing = Await<std::vector<core::Session>>(
+      [&](auto done) { store_->ListUserSessions(ids_.Next(), clock_.NowSeconds(), 10, done); });
+  EXPECT_EQ(missing.status().error_code(), core::ErrorCode::kUserNotFound);
+}
+
 TEST_P(StoreContractTest, ADisabledUsersSessionsReadAsDisabledAtOnceAndEnableRestoresThem) {
   const core::App app = MakeApp("disable-aaaaa");
   const core::User user = AnonUser(app.id);

@@ -765,9 +765,21 @@ void MemoryStore::FinishJob(std::string name, std::string holder, int64_t next_r
 // ---- Users, as administrators see them ----
 
 namespace {
-bool Matches(const core::User& u, const Store::UserQuery& q) {
+// `email_identity`: the identity id (account id in hex) the query's email
+// names, or "" when it has no email filter.
+bool Matches(const core::User& u, const Store::UserQuery& q, const std::string& email_identity) {
   if (u.app_id != q.app_id) return false;
   if (q.disabled && u.disabled != *q.disabled) return false;
+  if (!email_identity.empty()) {
+    bool has = false;
+    for (const auto& i : u.identities) has = has || (i.provider_type == core::kLocalUserpass && i.id == email_identity);
+    if (!has) return false;
+  }
+  if (q.anonymity != Store::Anonymity::kAny) {
+    bool anonymous = false, other = false;
+    for (const auto& i : u.identities) (i.provider_type == core::kAnonUser ? anonymous : other) = true;
+    if (!anonymous || other != (q.anonymity == Store::Anonymity::kLinked)) return false;
+  }
   if (q.provider_types.empty()) return true;
   for (const auto& i : u.identities)
     for (const auto& t : q.provider_types)
@@ -776,12 +788,20 @@ bool Matches(const core::User& u, const Store::UserQuery& q) {
 }
 }  // namespace
 
+std::optional<std::string> MemoryStore::EmailIdentityLocked(const UserQuery& q) const {
+  if (q.email.empty()) return std::string();
+  for (const auto& [id, account] : userpass_accounts_)
+    if (account.app_id == q.app_id && account.email == q.email) return id.ToHex();
+  return std::nullopt;  // no such account: nothing matches
+}
+
 void MemoryStore::ListUsers(UserQuery q, Callback<std::vector<core::User>> done) {
   std::vector<core::User> out;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    const auto email_identity = EmailIdentityLocked(q);
     for (const auto& [id, user] : users_) {
-      if (!Matches(user, q)) continue;
+      if (!email_identity || !Matches(user, q, *email_identity)) continue;
       if (!q.after.IsZero() && (q.desc ? !(id < q.after) : !(q.after < id))) continue;
       out.push_back(user);
     }
@@ -797,9 +817,26 @@ void MemoryStore::CountMatchingUsers(UserQuery q, Callback<int64_t> done) {
   int64_t n = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, user] : users_) n += Matches(user, q) ? 1 : 0;
+    const auto email_identity = EmailIdentityLocked(q);
+    for (const auto& [id, user] : users_) n += email_identity && Matches(user, q, *email_identity) ? 1 : 0;
   }
   done(n);
+}
+
+void MemoryStore::ListUserSessions(ObjectId user_id, int64_t now, size_t limit,
+                                   Callback<std::vector<core::Session>> done) {
+  std::vector<core::Session> out;
+  bool found = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    found = users_.count(user_id) > 0;
+    for (const auto& [id, session] : sessions_)
+      if (session.user_id == user_id && session.expires_at > now) out.push_back(session);
+  }
+  if (!found) return done(Status::NotFound(ErrorCode::kUserNotFound, "user not found"));
+  std::sort(out.begin(), out.end(), [](const core::Session& a, const core::Session& b) { return b.id < a.id; });
+  if (out.size() > limit) out.resize(limit);
+  done(std::move(out));
 }
 
 void MemoryStore::SetUserDisabled(ObjectId user_id, bool disabled, StatusCallback done) {

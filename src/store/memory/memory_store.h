@@ -61,6 +61,8 @@ class MemoryStore final : public Store {
   void ListUsers(UserQuery query, Callback<std::vector<core::User>> done) override;
   void CountMatchingUsers(UserQuery query, Callback<int64_t> done) override;
   void SetUserDisabled(core::ObjectId user_id, bool disabled, StatusCallback done) override;
+  void ListUserSessions(core::ObjectId user_id, int64_t now, size_t limit,
+                        Callback<std::vector<core::Session>> done) override;
   void DeleteUserSessions(core::ObjectId user_id, Callback<int64_t> done) override;
   void CountUsers(core::ObjectId app_id, Callback<int64_t> done) override;
   void CountAnonymousUsers(core::ObjectId app_id, Callback<int64_t> done) override;
@@ -92,6 +94,9 @@ class MemoryStore final : public Store {
   core::Status ClaimEmailLocked(const core::UserpassAccount& account, int64_t now);
   // Whether a user of the account's app has its local-userpass identity.
   bool AccountHasUserLocked(const core::UserpassAccount& account) const;
+  // The identity id (account id in hex) of the query's email; "" without an
+  // email filter; nullopt when the app has no account with that email.
+  std::optional<std::string> EmailIdentityLocked(const UserQuery& q) const;
   std::vector<core::User> InactiveAnonymousLocked(const core::ObjectId& app_id, int64_t cutoff, size_t limit) const;
   // The user of the app holding that non-anonymous identity, or nullptr.
   core::User* FindByIdentityLocked(const core::ObjectId& app_id, const std::string& provider_type,

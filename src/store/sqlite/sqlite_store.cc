@@ -1578,17 +1578,24 @@ namespace {
 // by their text's address): ?1 app, ?2 and ?3 the disabled flag or NULL,
 // ?4 ",type,type," or "" for any provider (a user's inline anonymous
 // identity, then its identities rows by primary key: not the
-// user_identities view, which SQLite would scan for a correlated subquery).
+// user_identities view, which SQLite would scan for a correlated subquery),
+// ?7 the Anonymity (0 any; 1 anonymous: the maintained `anonymous` flag;
+// 2 linked: not anonymous, with an anon-user identity inline or as a row).
 // Served by users_by_app.
 #define GP_USER_FILTERS                                                                \
   "app_id = ?1 AND (?2 IS NULL OR disabled = ?3) AND (?4 = ''"                      \
   " OR (anon_identity IS NOT NULL AND instr(?4, ',anon-user,') > 0)"                 \
   " OR EXISTS (SELECT 1 FROM identities i WHERE i.user_id = users.id"                 \
-  " AND instr(?4, ',' || i.provider_type || ',') > 0))"
+  " AND instr(?4, ',' || i.provider_type || ',') > 0))"                               \
+  " AND (?7 = 0 OR (?7 = 1 AND anonymous = 1) OR (?7 = 2 AND anonymous = 0"          \
+  " AND (anon_identity IS NOT NULL OR EXISTS (SELECT 1 FROM identities i"              \
+  " WHERE i.user_id = users.id AND i.provider_type = 'anon-user'))))"
 constexpr const char* kUsersAscSql = "SELECT id FROM users WHERE " GP_USER_FILTERS " AND id > ?5 ORDER BY app_id, id LIMIT ?6";
 constexpr const char* kUsersDescSql =
     "SELECT id FROM users WHERE " GP_USER_FILTERS " AND id < ?5 ORDER BY app_id DESC, id DESC LIMIT ?6";
 constexpr const char* kCountUsersSql = "SELECT COUNT(*) FROM users WHERE " GP_USER_FILTERS;
+// The email filter's one user, when the other filters match it: ?5 its id.
+constexpr const char* kUserByIdSql = "SELECT id FROM users WHERE " GP_USER_FILTERS " AND id = ?5";
 #undef GP_USER_FILTERS
 
 void BindUserFilters(Statement& st, const Store::UserQuery& q) {
@@ -1602,6 +1609,39 @@ void BindUserFilters(Statement& st, const Store::UserQuery& q) {
   for (const auto& t : q.provider_types) types += "," + t;
   if (!types.empty()) types += ",";
   st.Bind(4, std::string_view(types));
+  int64_t anonymity = 0;
+  if (q.anonymity == Store::Anonymity::kAnonymous) anonymity = 1;
+  if (q.anonymity == Store::Anonymity::kLinked) anonymity = 2;
+  st.Bind(7, anonymity);
+}
+
+// The user the query's email names, if it matches the other filters (and,
+// for a page, lies after `after`): the user with the app's account of that
+// email as its local-userpass identity (identity ids of accounts are their
+// ids in lowercase hex; the provider_type <> 'anon-user' term lets SQLite
+// use the partial index identities_by_provider).
+Result<std::optional<ObjectId>> UserByEmailOn(Connection& db, const Store::UserQuery& q, bool page) {
+  ObjectId user_id;
+  {
+    Statement st = db.Prepare(
+        "SELECT i.user_id FROM userpass_accounts a JOIN identities i ON i.app_id = a.app_id"
+        " AND i.provider_type = 'local-userpass' AND i.provider_type <> 'anon-user'"
+        " AND i.identity_id = lower(hex(a.id)) WHERE a.app_id = ?1 AND a.email = ?2");
+    st.Bind(1, q.app_id).Bind(2, std::string_view(q.email));
+    int rc = st.Step();
+    if (rc == SQLITE_DONE) return std::optional<ObjectId>();
+    if (rc != SQLITE_ROW) return db.Error(rc, "find user by email");
+    user_id = st.ColumnId(0);
+  }
+  if (page && !q.after.IsZero() && (q.desc ? !(user_id < q.after) : !(q.after < user_id)))
+    return std::optional<ObjectId>();
+  Statement st = db.Prepare(kUserByIdSql);
+  BindUserFilters(st, q);
+  st.Bind(5, user_id);
+  int rc = st.Step();
+  if (rc == SQLITE_DONE) return std::optional<ObjectId>();
+  if (rc != SQLITE_ROW) return db.Error(rc, "filter user by email");
+  return std::optional<ObjectId>(user_id);
 }
 }  // namespace
 
@@ -1611,7 +1651,11 @@ void SqliteStore::ListUsers(UserQuery q, Callback<std::vector<core::User>> done)
     if (!reader.ok()) return reader.status();
     Connection& db = **reader;
     std::vector<ObjectId> ids;
-    {
+    if (!q.email.empty()) {
+      auto one = UserByEmailOn(db, q, /*page=*/true);
+      if (!one.ok()) return one.status();
+      if (*one && q.limit > 0) ids.push_back(**one);
+    } else {
       Statement st = db.Prepare(q.desc ? kUsersDescSql : kUsersAscSql);
       BindUserFilters(st, q);
       // No `after`: from the first id (zero) or, descending, from past the last.
@@ -1639,12 +1683,55 @@ void SqliteStore::CountMatchingUsers(UserQuery q, Callback<int64_t> done) {
     auto reader = AcquireReader();
     if (!reader.ok()) return reader.status();
     Connection& db = **reader;
+    if (!q.email.empty()) {
+      auto one = UserByEmailOn(db, q, /*page=*/false);
+      if (!one.ok()) return one.status();
+      return *one ? int64_t{1} : int64_t{0};
+    }
     Statement st = db.Prepare(kCountUsersSql);
     BindUserFilters(st, q);
     if (int rc = st.Step(); rc != SQLITE_ROW) return db.Error(rc, "count users");
     return st.ColumnInt(0);
   }();
   done(std::move(count));
+}
+
+void SqliteStore::ListUserSessions(ObjectId user_id, int64_t now, size_t limit,
+                                   Callback<std::vector<core::Session>> done) {
+  auto sessions = [&]() -> Result<std::vector<core::Session>> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    {
+      Statement st = db.Prepare("SELECT 1 FROM users WHERE id = ?");
+      st.Bind(1, user_id);
+      int rc = st.Step();
+      if (rc == SQLITE_DONE) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
+      if (rc != SQLITE_ROW) return db.Error(rc, "find user");
+    }
+    // A range of the primary key (user_id, id); ids are time-ordered.
+    Statement st = db.Prepare(
+        "SELECT id, secret_hash, created_at, expires_at, device_id, device FROM sessions"
+        " WHERE user_id = ?1 AND expires_at > ?2 ORDER BY user_id DESC, id DESC LIMIT ?3");
+    st.Bind(1, user_id).Bind(2, now).Bind(3, static_cast<int64_t>(limit));
+    std::vector<core::Session> out;
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      core::Session s;
+      s.id = st.ColumnId(0);
+      s.user_id = user_id;
+      const auto hash = st.ColumnBlob(1);
+      if (hash.size() == s.secret_hash.size()) std::copy(hash.begin(), hash.end(), s.secret_hash.begin());
+      s.created_at = st.ColumnInt(2);
+      s.expires_at = st.ColumnInt(3);
+      s.device_id = st.ColumnId(4);
+      s.device_json = st.ColumnText(5);
+      out.push_back(std::move(s));
+    }
+    if (rc != SQLITE_DONE) return db.Error(rc, "list sessions");
+    return out;
+  }();
+  done(std::move(sessions));
 }
 
 void SqliteStore::SetUserDisabled(ObjectId user_id, bool disabled, StatusCallback done) {
