@@ -64,6 +64,10 @@ Status ReadSettings(const std::string& path, const json& doc, core::AppSettings*
       else
         return Invalid(path, "anonymous.session_expiry", "must be \"while_active\" or \"fixed\"");
     } else if (key == "signups_per_hour" || key == "signup_burst") {
+      if (value.is_null()) {  // the server's --signups-per-hour / --signup-burst
+        (key == "signups_per_hour" ? out->anonymous_signups_per_hour : out->anonymous_signup_burst).reset();
+        continue;
+      }
       if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1e9)
         return Invalid(path, "anonymous." + key, "must be a number from 0 to 1e9 (0: unlimited)");
       (key == "signups_per_hour" ? out->anonymous_signups_per_hour : out->anonymous_signup_burst) =
@@ -232,7 +236,11 @@ AppFiles ExportAppFiles(const core::App& app) {
   }
   files["auth/providers.json"] = Pretty(providers);
   files["auth/custom_user_data.json"] = Pretty({{"enabled", false}});
-  const core::AppSettings& s = app.settings;
+  files["guestpass.json"] = SettingsJson(app.settings);
+  return files;
+}
+
+std::string SettingsJson(const core::AppSettings& s) {
   json anonymous = {
       {"session_expiry", s.anonymous_session_expiry == core::AnonymousSessionExpiry::kFixed ? "fixed" : "while_active"},
       {"max_users", s.anonymous_user_cap}};
@@ -242,9 +250,13 @@ AppFiles ExportAppFiles(const core::App& app) {
     anonymous["delete_after_inactive_days"] = s.anonymous_inactive_days;
   if (s.anonymous_signups_per_hour) anonymous["signups_per_hour"] = *s.anonymous_signups_per_hour;
   if (s.anonymous_signup_burst) anonymous["signup_burst"] = *s.anonymous_signup_burst;
-  files["guestpass.json"] =
-      Pretty({{"refresh_token_expiration_seconds", s.refresh_token_ttl_seconds}, {"anonymous", anonymous}});
-  return files;
+  return Pretty({{"refresh_token_expiration_seconds", s.refresh_token_ttl_seconds}, {"anonymous", anonymous}});
+}
+
+Status ApplySettingsJson(const std::string& json_text, const std::string& where, core::AppSettings* settings) {
+  auto doc = ParseJsonText(json_text, where);
+  if (!doc.ok()) return doc.status();
+  return ReadSettings(where, *doc, settings);
 }
 
 }  // namespace guestpass::config

@@ -53,6 +53,19 @@ core::Result<AppDefinition> LoadAppDir(const std::string& dir);
 // bytes, and ParseAppFiles of them gives the same configuration back.
 AppFiles ExportAppFiles(const core::App& app);
 
+// guestpass.json's settings (the Admin API's .../settings route reads and
+// writes the same shape): applies the settings that `json_text`, a JSON
+// object, names to `*settings`, keeping the others; `null` for
+// anonymous.signups_per_hour or signup_burst means the server's default.
+// InvalidArgument(InvalidParameter) "WHERE: field 'anonymous.max_users': ..."
+// naming the first field that is unknown or out of bounds; then `*settings`
+// may be partly changed (apply to a copy).
+core::Status ApplySettingsJson(const std::string& json_text, const std::string& where, core::AppSettings* settings);
+
+// The settings as guestpass.json writes them: every setting spelled out
+// (pretty-printed, deterministic).
+std::string SettingsJson(const core::AppSettings& settings);
+
 // True for a valid client app id: 1-64 of [a-z0-9-], starting with a letter or digit.
 bool IsValidClientAppId(std::string_view id);
 

@@ -249,5 +249,44 @@ TEST(AppFilesTest, ErrorsNameTheFileWithoutADirectory) {
   EXPECT_EQ(def.status().message().rfind("realm_config.json: field 'app_id'", 0), 0u) << def.status().message();
 }
 
+TEST(SettingsJsonTest, AppliesTheNamedSettingsAndKeepsTheOthers) {
+  core::AppSettings settings;
+  settings.anonymous_user_cap = 7;
+  settings.anonymous_signups_per_hour = 10;
+  settings.location = "IE";
+  ASSERT_TRUE(ApplySettingsJson(R"({"refresh_token_expiration_seconds": 3600,
+      "anonymous": {"delete_after_inactive_days": "never", "signups_per_hour": null, "signup_burst": 3}})",
+                                "settings", &settings)
+                  .ok());
+  EXPECT_EQ(settings.refresh_token_ttl_seconds, 3600);
+  EXPECT_EQ(settings.anonymous_inactive_days, 0);
+  EXPECT_FALSE(settings.anonymous_signups_per_hour.has_value()) << "null: the server's default";
+  EXPECT_EQ(settings.anonymous_signup_burst, 3);
+  EXPECT_EQ(settings.anonymous_user_cap, 7) << "not named: kept";
+  EXPECT_EQ(settings.location, "IE");
+
+  core::AppSettings copy = settings;
+  ASSERT_TRUE(ApplySettingsJson(SettingsJson(settings), "settings", &copy).ok());
+  EXPECT_EQ(SettingsJson(copy), SettingsJson(settings)) << "SettingsJson reads back as it was";
+}
+
+TEST(SettingsJsonTest, RefusalsNameTheFieldAndItsBounds) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"refresh_token_expiration_seconds": 60})", "settings: field 'refresh_token_expiration_seconds': must be"},
+      {R"({"anonymous": {"max_users": -1}})", "settings: field 'anonymous.max_users'"},
+      {R"({"anonymous": {"delete_after_inactive_days": 4000}})", "field 'anonymous.delete_after_inactive_days'"},
+      {R"({"anonymous": {"session_expiry": "sometimes"}})", "field 'anonymous.session_expiry'"},
+      {R"({"anonymous": {"signup_burst": "many"}})", "field 'anonymous.signup_burst'"},
+      {R"({"colour": "blue"})", "field 'colour': is not a known setting"},
+      {R"([1])", "settings: must hold a JSON object"},
+  };
+  for (const auto& [json_text, expected] : cases) {
+    core::AppSettings settings;
+    core::Status s = ApplySettingsJson(json_text, "settings", &settings);
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << json_text;
+    EXPECT_NE(s.message().find(expected), std::string::npos) << json_text << " -> " << s.message();
+  }
+}
+
 }  // namespace
 }  // namespace guestpass::config
