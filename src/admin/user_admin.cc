@@ -52,6 +52,11 @@ Result<int64_t> UserAdmin::Logout(const ObjectId& app_id, const ObjectId& user_i
   return store::Await<int64_t>([&](auto done) { store_.DeleteUserSessions(user_id, done); });
 }
 
+Result<std::vector<core::Session>> UserAdmin::Devices(const ObjectId& app_id, const ObjectId& user_id) const {
+  if (auto user = Get(app_id, user_id); !user.ok()) return user.status();
+  return store::Await<std::vector<core::Session>>(
+      [&](auto done) { store_.ListUserSessions(user_id, clock_.NowSeconds(), kUserDevicesLimit, done); });
+}
 
 // ---- Email/password users and pending registrations ----
 

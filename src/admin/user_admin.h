@@ -23,6 +23,8 @@ namespace guestpass::admin {
 
 // At most this many users per page (App Services: 50).
 inline constexpr size_t kUserPageLimit = 50;
+// A user's devices: at most this many of its newest live sessions.
+inline constexpr size_t kUserDevicesLimit = 100;
 
 // A server API key as the Admin API shows it; `key` only when just made.
 struct ServerKey {
@@ -48,6 +50,7 @@ class UserAdmin {
         random_(random) {}
 
   // A page of the query's app's users; `query.limit` is capped at kUserPageLimit.
+  // REQUIRES: `query.email`, when set, normalised (local_userpass::NormalizeEmail).
   core::Result<std::vector<core::User>> List(store::Store::UserQuery query) const;
   core::Result<int64_t> Count(const store::Store::UserQuery& query) const;
   // NotFound(UserNotFound) unless the user exists and belongs to the app.
@@ -58,6 +61,9 @@ class UserAdmin {
   core::Status SetDisabled(const core::ObjectId& app_id, const core::ObjectId& user_id, bool disabled);
   // Ends every session of the user; returns how many.
   core::Result<int64_t> Logout(const core::ObjectId& app_id, const core::ObjectId& user_id);
+  // The user's live sessions, newest first, at most kUserDevicesLimit: its
+  // devices (device id and the SDK's device info), never a token.
+  core::Result<std::vector<core::Session>> Devices(const core::ObjectId& app_id, const core::ObjectId& user_id) const;
 
   // ---- Email/password users (local-userpass must be enabled) ----
   // A confirmed account and its user, made at once (no confirmation, the

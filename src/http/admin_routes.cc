@@ -38,12 +38,16 @@ constexpr Route kAdminRoutes[] = {
     {V::delete_, "/groups/{group}/apps/{app}/auth_providers/{provider}", A::kAdminAccess, HandleDeleteProvider, LogAs::kAdmin},
     {V::put, "/groups/{group}/apps/{app}/auth_providers/{provider}/enable", A::kAdminAccess, HandleEnableProvider, LogAs::kAdmin},
     {V::put, "/groups/{group}/apps/{app}/auth_providers/{provider}/disable", A::kAdminAccess, HandleDisableProvider, LogAs::kAdmin},
+    // The app's guestpass.json settings (guestpass's own), changed like a provider.
+    {V::get, "/groups/{group}/apps/{app}/settings", A::kAdminAccess, HandleGetSettings},
+    {V::patch, "/groups/{group}/apps/{app}/settings", A::kAdminAccess, HandlePatchSettings, LogAs::kAdmin},
     // Users (section 4). /users/count is guestpass's, for the UI and `users count`.
     {V::get, "/groups/{group}/apps/{app}/users", A::kAdminAccess, HandleListUsers},
     {V::post, "/groups/{group}/apps/{app}/users", A::kAdminAccess, HandleCreateAppUser, LogAs::kAdmin},
     {V::get, "/groups/{group}/apps/{app}/users/count", A::kAdminAccess, HandleCountUsers},
     {V::post, "/groups/{group}/apps/{app}/users/verify_token", A::kAdminAccess, HandleVerifyToken},
     {V::get, "/groups/{group}/apps/{app}/users/{user}", A::kAdminAccess, HandleGetUser},
+    {V::get, "/groups/{group}/apps/{app}/users/{user}/devices", A::kAdminAccess, HandleListUserDevices},
     {V::delete_, "/groups/{group}/apps/{app}/users/{user}", A::kAdminAccess, HandleDeleteAppUser, LogAs::kAdmin},
     {V::put, "/groups/{group}/apps/{app}/users/{user}/enable", A::kAdminAccess, HandleEnableUser, LogAs::kAdmin},
     {V::put, "/groups/{group}/apps/{app}/users/{user}/disable", A::kAdminAccess, HandleDisableUser, LogAs::kAdmin},

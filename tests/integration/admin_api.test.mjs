@@ -465,6 +465,127 @@ test("email/password users made by an administrator, and pending registrations: 
   }
 });
 
+test("users: search by email, anonymous or linked, and a user's devices (never a token)", T, async () => {
+  const app = await createApp("finders");
+  const base = `/groups/${group}/apps/${app._id}`;
+  let res = await call("POST", `${base}/auth_providers`, { json: { type: "anon-user" } });
+  assert.equal(res.status, 201, show(res));
+  res = await call("POST", `${base}/auth_providers`, { json: { type: "local-userpass", config: { autoConfirm: true } } });
+  assert.equal(res.status, 201, show(res));
+  const device = { platform: "node", platformVersion: "20", sdkVersion: "2.0.1", appId: "finder-app", appVersion: "1.2" };
+  const anon = await request(routes.login(server.url, app.client_app_id), { method: "POST", json: { options: { device } } });
+  assert.equal(anon.status, 200, show(anon));
+  // A user who logged in anonymously and then linked an email/password account.
+  const linking = await request(routes.login(server.url, app.client_app_id), { method: "POST", json: {} });
+  await realmApp(app.client_app_id).emailPasswordAuth.registerUser({ email: "linked@x.org", password: "secret-pass" });
+  res = await request(routes.link(server.url, app.client_app_id, "local-userpass"), {
+    method: "POST",
+    json: { username: "linked@x.org", password: "secret-pass" },
+    headers: bearer(linking.json.access_token),
+  });
+  assert.equal(res.status, 200, show(res));
+  const made = await call("POST", `${base}/users`, { json: { email: "Solo@X.org", password: "secret-pass" } });
+  assert.equal(made.status, 201, show(made));
+
+  const ids = async (query) => {
+    const page = await call("GET", `${base}/users${query}`);
+    assert.equal(page.status, 200, show(page));
+    return page.json.map((u) => u._id);
+  };
+  const count = async (query) => (await call("GET", `${base}/users/count${query}`)).json.count;
+  assert.deepEqual(await ids("?anonymity=anonymous"), [anon.json.user_id]);
+  assert.equal(await count("?anonymity=anonymous"), 1);
+  assert.deepEqual(await ids("?anonymity=linked"), [linking.json.user_id]);
+  assert.equal(await count("?anonymity=linked&provider_types=local-userpass"), 1);
+  assert.equal(await count(""), 3);
+  assert.deepEqual(await ids("?email=linked%40x.org"), [linking.json.user_id]);
+  assert.deepEqual(await ids(`?email=${encodeURIComponent(" SOLO@x.org ")}`), [made.json._id], "normalised as at sign-up");
+  assert.equal(await count("?email=solo%40x.org"), 1);
+  assert.deepEqual(await ids("?email=nobody%40x.org"), []);
+  assert.equal(await count("?email=nobody%40x.org"), 0);
+  assert.deepEqual(await ids("?email=linked%40x.org&anonymity=anonymous"), [], "the filters combine");
+  assert.deepEqual(await ids(`?email=linked%40x.org&after=${linking.json.user_id}`), [], "keyset paging past the one user");
+  assertError(await call("GET", `${base}/users?email=not-an-email`), 400, "InvalidParameter");
+  assertError(await call("GET", `${base}/users/count?anonymity=maybe`), 400, "InvalidParameter");
+
+  // Devices: the user's live sessions with what its SDK sent, never a token.
+  res = await call("GET", `${base}/users/${anon.json.user_id}/devices`);
+  assert.equal(res.status, 200, show(res));
+  assert.equal(res.json.length, 1, show(res));
+  const [d] = res.json;
+  assert.equal(d.device_id, anon.json.device_id);
+  assert.equal(d.platform, "node");
+  assert.equal(d.platform_version, "20");
+  assert.equal(d.sdk_version, "2.0.1");
+  assert.equal(d.app_id, "finder-app");
+  assert.equal(d.app_version, "1.2");
+  assert.ok(d.expires > d.created && d.created > 1_600_000_000, show(res));
+  for (const secret of [anon.json.access_token, anon.json.refresh_token]) assert.ok(!res.text.includes(secret));
+  assert.doesNotMatch(res.text, /token|secret/i);
+  const second = await call("GET", `${base}/users/${linking.json.user_id}/devices`);
+  assert.equal(second.json.length, 1, "a link opens no session of its own");
+  assert.equal(second.json[0].device_id, "", "no device info sent");
+  assert.equal(second.json[0].platform, "");
+  res = await call("PUT", `${base}/users/${anon.json.user_id}/logout`);
+  assert.equal(res.status, 204, show(res));
+  assert.deepEqual((await call("GET", `${base}/users/${anon.json.user_id}/devices`)).json, []);
+  assertError(await call("GET", `${base}/users/${"0".repeat(24)}/devices`), 404, "UserNotFound");
+});
+
+test("settings: guestpass.json's settings read and changed like a provider, checked like the file", T, async () => {
+  const app = await createApp("tuned");
+  const base = `/groups/${group}/apps/${app._id}`;
+  let res = await call("POST", `${base}/auth_providers`, { json: { type: "anon-user" } });
+  assert.equal(res.status, 201, show(res));
+  res = await call("GET", `${base}/settings`);
+  assert.equal(res.status, 200, show(res));
+  assert.deepEqual(res.json, {
+    refresh_token_expiration_seconds: 5184000,
+    anonymous: { session_expiry: "while_active", max_users: 0, delete_after_inactive_days: 90 },
+  });
+  const pulled = async () => (await call("GET", `${base}/pull`)).json.guestpass;
+
+  for (const [body, field] of [
+    [{ anonymous: { max_users: -1 } }, "anonymous.max_users"],
+    [{ refresh_token_expiration_seconds: 60 }, "refresh_token_expiration_seconds"],
+    [{ anonymous: { delete_after_inactive_days: 0 } }, "anonymous.delete_after_inactive_days"],
+    [{ colour: "blue" }, "colour"],
+  ]) {
+    res = await call("PATCH", `${base}/settings`, { json: body });
+    assertError(res, 400, "InvalidParameter");
+    assert.match(res.json.error, new RegExp(`'${field.replace(".", "\\.")}'`), show(res));
+  }
+  assert.equal((await pulled()).refresh_token_expiration_seconds, 5184000, "a refused change changes nothing");
+
+  // Without a draft it deploys at once, and the keys left out are kept.
+  res = await call("PATCH", `${base}/settings`, { json: { refresh_token_expiration_seconds: 7200, anonymous: { max_users: 1 } } });
+  assert.equal(res.status, 204, show(res));
+  let settings = await pulled();
+  assert.equal(settings.refresh_token_expiration_seconds, 7200);
+  assert.equal(settings.anonymous.max_users, 1);
+  assert.equal(settings.anonymous.delete_after_inactive_days, 90);
+  const login = () => request(routes.login(server.url, app.client_app_id), { method: "POST", json: {} });
+  assert.equal((await login()).status, 200);
+  assertError(await login(), 403, "AuthError"); // the cap of 1 applies to clients now
+
+  // With a draft, it waits there until deployed.
+  const draft = await call("POST", `${base}/drafts`);
+  assert.equal(draft.status, 201, show(draft));
+  res = await call("PATCH", `${base}/settings`, { json: { anonymous: { signups_per_hour: 5, max_users: 0 } } });
+  assert.equal(res.status, 204, show(res));
+  assert.equal((await call("GET", `${base}/settings`)).json.anonymous.signups_per_hour, 5, "GET shows the draft");
+  assert.equal((await pulled()).anonymous.signups_per_hour, undefined, "not deployed yet");
+  const diff = await call("GET", `${base}/drafts/${draft.json._id}/diff`);
+  assert.match(diff.json.diffs.join("\n"), /\+\s+"signups_per_hour": 5/, show(diff));
+  res = await call("POST", `${base}/drafts/${draft.json._id}/deployment`, { json: {} });
+  assert.equal(res.json.status, "successful", show(res));
+  assert.equal((await pulled()).anonymous.signups_per_hour, 5);
+  assert.equal((await login()).status, 200, "the cap is gone");
+  res = await call("PATCH", `${base}/settings`, { json: { anonymous: { signups_per_hour: null } } });
+  assert.equal(res.status, 204, show(res));
+  assert.equal((await pulled()).anonymous.signups_per_hour, undefined, "null: the server's default again");
+});
+
 test("server API keys: shown once, log in to a server user, disable, enable, delete; users' own keys stay theirs", T, async () => {
   const app = await createApp("backend");
   const base = `/groups/${group}/apps/${app._id}`;

@@ -37,10 +37,13 @@ HandlerResult HandleUpdateProvider(const Exchange& ex);
 HandlerResult HandleDeleteProvider(const Exchange& ex);
 HandlerResult HandleEnableProvider(const Exchange& ex);
 HandlerResult HandleDisableProvider(const Exchange& ex);
+HandlerResult HandleGetSettings(const Exchange& ex);
+HandlerResult HandlePatchSettings(const Exchange& ex);
 // admin_users.cc: an app's users.
 HandlerResult HandleListUsers(const Exchange& ex);
 HandlerResult HandleCountUsers(const Exchange& ex);
 HandlerResult HandleGetUser(const Exchange& ex);
+HandlerResult HandleListUserDevices(const Exchange& ex);
 HandlerResult HandleDeleteAppUser(const Exchange& ex);
 HandlerResult HandleEnableUser(const Exchange& ex);
 HandlerResult HandleDisableUser(const Exchange& ex);

@@ -1,7 +1,9 @@
-// admin_apps.cc: apps and their authentication providers under
-// /api/admin/v3.0/groups/{group}/apps (admin-api.md sections 2 and 3). Every
-// change goes through admin::ConfigService on the admin worker: into the
-// app's draft when it has one, deployed at once when it has none.
+// admin_apps.cc: apps, their authentication providers and their settings
+// (guestpass.json) under /api/admin/v3.0/groups/{group}/apps (admin-api.md
+// sections 2 and 3). Every change goes through admin::ConfigService on the
+// admin worker: into the app's draft when it has one, deployed at once when
+// it has none.
+#include "config/app_dir.h"
 #include "http/handlers/admin.h"
 #include "http/json_body.h"
 
@@ -250,6 +252,35 @@ HandlerResult HandleDeleteProvider(const Exchange& ex) {
 
 HandlerResult HandleEnableProvider(const Exchange& ex) { return SetDisabled(ex, false); }
 HandlerResult HandleDisableProvider(const Exchange& ex) { return SetDisabled(ex, true); }
+
+// ---- Settings (guestpass.json) ----
+
+// GET .../apps/{app}/settings: the app's guestpass.json settings, every one
+// spelled out, as a change sees them (the draft's when there is one).
+HandlerResult HandleGetSettings(const Exchange& ex) {
+  auto t = AppTargetOf(ex);
+  if (!t.ok()) co_return t.status();
+  auto& config = t->admin->config;
+  auto job = [&config, id = t->app_id] { return config.Editable(id); };
+  auto app = co_await OnAdminWorker<core::App>(*t->admin, &job);
+  if (!app.ok()) co_return app.status();
+  co_return JsonOk(ex, json::parse(config::SettingsJson(app->settings)));
+}
+
+// PATCH .../apps/{app}/settings: the settings the body names (guestpass.json's
+// shape), the others kept; checked with guestpass.json's bounds (400 naming
+// the field), then into the draft or deployed at once like any change.
+HandlerResult HandlePatchSettings(const Exchange& ex) {
+  auto body = ParseJsonObjectBody(ex.request);
+  if (!body.ok()) co_return body.status();
+  const Edit edit = [text = body->dump()](core::App& app) {
+    core::AppSettings next = app.settings;
+    if (Status s = config::ApplySettingsJson(text, "settings", &next); !s.ok()) return s;
+    app.settings = next;
+    return Status::Ok();
+  };
+  co_return co_await ChangeApp(ex, edit);
+}
 
 // GET .../apps/{app}/description: the summary `realm-cli apps describe`
 // prints (admin-api.md section 2.3): the app, its auth providers and their

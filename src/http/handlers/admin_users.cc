@@ -1,9 +1,11 @@
 // admin_users.cc: an app's users under /api/admin/v3.0/groups/{group}/apps/{app}/users
 // (admin-api.md section 4): keyset pages of at most 50 (`after`, `desc`,
-// and realm-cli's `status` and `provider_types` filters), a count with the
-// same filters (for the UI and `users count`), one user, deletion, disable
+// realm-cli's `status` and `provider_types` filters, and guestpass's
+// `anonymity` and `email`), a count with the same filters (for the UI and
+// `users count`), one user, its devices (live sessions), deletion, disable
 // and enable (a disabled user's tokens are refused at once), and logout
 // everywhere.
+#include "auth/providers/local_userpass/userpass_service.h"
 #include "http/handlers/admin.h"
 #include "http/json_body.h"
 
@@ -16,8 +18,9 @@ using core::Status;
 using nlohmann::json;
 
 namespace {
-// The filters of ?status=enabled|disabled&provider_types=a,b (and, for
-// pages, after, desc and limit).
+// The filters of ?status=enabled|disabled&provider_types=a,b
+// &anonymity=anonymous|linked&email=ADDRESS (and, for pages, after, desc and
+// limit).
 Result<store::Store::UserQuery> QueryOf(const Exchange& ex, const ObjectId& app_id) {
   store::Store::UserQuery q;
   q.app_id = app_id;
@@ -49,6 +52,19 @@ Result<store::Store::UserQuery> QueryOf(const Exchange& ex, const ObjectId& app_
       }
       i = j + 1;
     }
+  }
+  if (auto anonymity = QueryParam(query, "anonymity"); anonymity && !anonymity->empty()) {
+    if (*anonymity == "anonymous")
+      q.anonymity = store::Store::Anonymity::kAnonymous;
+    else if (*anonymity == "linked")
+      q.anonymity = store::Store::Anonymity::kLinked;
+    else
+      return Status::InvalidArgument(ErrorCode::kInvalidParameter, "'anonymity' is 'anonymous' or 'linked'");
+  }
+  if (auto email = QueryParam(query, "email"); email && !email->empty()) {
+    // As sign-up normalises it: the account's email is stored so.
+    q.email = auth::local_userpass::NormalizeEmail(*email);
+    if (q.email.empty()) return Status::InvalidArgument(ErrorCode::kInvalidParameter, "'email' must be an email address");
   }
   auto limit = QueryNumber(query, "limit");
   if (!limit.ok()) return limit.status();
@@ -161,6 +177,35 @@ HandlerResult HandleGetUser(const Exchange& ex) {
   auto user = co_await OnAdminWorker<core::User>(*t->admin, &job);
   if (!user.ok()) co_return user.status();
   co_return JsonOk(ex, UserJson(*user));
+}
+
+// GET .../users/{user}/devices: the user's live sessions, newest first (at
+// most 100): each one's device id and the device info its SDK sent at login,
+// when it was made and when it expires. Never a token or a session's secret.
+HandlerResult HandleListUserDevices(const Exchange& ex) {
+  auto t = UserTargetOf(ex);
+  if (!t.ok()) co_return t.status();
+  auto& users = t->admin->users;
+  auto job = [&users, app = t->app_id, user = t->user_id] { return users.Devices(app, user); };
+  auto sessions = co_await OnAdminWorker<std::vector<core::Session>>(*t->admin, &job);
+  if (!sessions.ok()) co_return sessions.status();
+  // The SDKs' device fields (options.device at login), as snake_case keys.
+  static constexpr std::pair<const char*, const char*> kDeviceFields[] = {
+      {"appId", "app_id"},           {"appVersion", "app_version"}, {"platform", "platform"},
+      {"platformVersion", "platform_version"}, {"sdkVersion", "sdk_version"}};
+  json out = json::array();
+  for (const auto& s : *sessions) {
+    json device = {{"device_id", s.device_id.IsZero() ? "" : s.device_id.ToHex()},
+                   {"created", s.created_at},
+                   {"expires", s.expires_at}};
+    for (const auto& [from, to] : kDeviceFields) device[to] = "";
+    const json sent = json::parse(s.device_json, nullptr, false);
+    if (sent.is_object())
+      for (const auto& [from, to] : kDeviceFields)
+        if (auto it = sent.find(from); it != sent.end() && it->is_string()) device[to] = *it;
+    out.push_back(std::move(device));
+  }
+  co_return JsonOk(ex, out);
 }
 
 HandlerResult HandleDeleteAppUser(const Exchange& ex) {
