@@ -37,6 +37,13 @@ core::Result<HttpResponse> FakeAdminApi(const HttpRequest& r) {
     return JsonAnswer(200, R"({"access_token":"acc","refresh_token":"ref","user_id":"u","device_id":"d"})");
   if (path == "/auth/profile") return JsonAnswer(200, R"({"roles":[{"role_name":"GROUP_OWNER","group_id":"g1"}]})");
   if (path == "/groups/g1/apps") return JsonAnswer(200, kApps);
+  if (path.starts_with("/groups/g1/apps/a1/users/count")) return JsonAnswer(200, R"({"count":1})");
+  if (path == "/groups/g1/apps/a1/users/u007/devices")
+    return JsonAnswer(200, R"([{"device_id":"d1","platform":"chrome","platform_version":"120","sdk_version":"2.0.1",)"
+                           R"("app_id":"","app_version":"","created":1795428000,"expires":1800612000},)"
+                           R"({"device_id":"","platform":"","platform_version":"","sdk_version":"",)"
+                           R"("app_id":"","app_version":"","created":1795428000,"expires":1800612000}])");
+  if (path == "/groups/g1/apps/a1/users/u008/devices") return JsonAnswer(200, "[]");
   if (path.starts_with("/groups/g1/apps/a1/users?")) {
     // 130 users u000..u129; honours limit and after.
     const size_t limit = std::stoul(path.substr(path.find("limit=") + 6));
@@ -355,6 +362,45 @@ TEST_F(CliTest, LogsListPagesNewestAndPrintsThemOldestFirst) {
   ASSERT_EQ(table.code, 0) << table.err;
   EXPECT_EQ(table.out.substr(0, 5), "TIME ");
   EXPECT_LT(table.out.find("10:02:27Z"), table.out.find("10:02:29Z")) << table.out;
+}
+
+TEST_F(CliTest, UsersListAndCountFilterByEmailAndAnonymity) {
+  LogIn();
+  auto r = RunCli("users", {"list", "--app", "shop-abcde", "--email", "Ada+x@Example.org", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(transport_.requests().back().url.ends_with("/users?limit=50&email=Ada%2Bx%40Example.org"))
+      << transport_.requests().back().url;
+  auto c = RunCli("users", {"count", "--app", "shop-abcde", "--anonymity", "linked", "--email", "a@b.org"});
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_TRUE(transport_.requests().back().url.ends_with("/users/count?anonymity=linked&email=a%40b.org"))
+      << transport_.requests().back().url;
+  const size_t before = transport_.requests().size();
+  auto bad = RunCli("users", {"list", "--app", "shop-abcde", "--anonymity", "maybe"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--anonymity: 'anonymous' or 'linked', not 'maybe'"), std::string::npos) << bad.err;
+  auto no_at = RunCli("users", {"count", "--app", "shop-abcde", "--email", "ada"});
+  EXPECT_EQ(no_at.code, 2);
+  EXPECT_NE(no_at.err.find("--email: an email address"), std::string::npos) << no_at.err;
+  EXPECT_EQ(transport_.requests().size(), before) << "a bad flag asks the server nothing";
+}
+
+TEST_F(CliTest, UsersDevicesListsTheLiveSessions) {
+  LogIn();
+  auto r = RunCli("users", {"devices", "--app", "shop-abcde", "--user", "u007"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "DEVICE  PLATFORM    SDK    APP  CREATED               EXPIRES\n"
+            "d1      chrome 120  2.0.1  -    2026-11-23T10:00:00Z  2027-01-22T10:00:00Z\n"
+            "-       -           -      -    2026-11-23T10:00:00Z  2027-01-22T10:00:00Z\n");
+  auto none = RunCli("users", {"devices", "--app", "shop-abcde", "--user", "u008"});
+  EXPECT_EQ(none.out, "no live sessions\n");
+  auto as_json = RunCli("users", {"devices", "--app", "shop-abcde", "--user", "u007", "--json"});
+  EXPECT_EQ(json::parse(as_json.out).size(), 2u);
+  auto missing = RunCli("users", {"devices", "--app", "shop-abcde"});
+  EXPECT_EQ(missing.code, 2);
+  auto unknown = RunCli("users", {"devices", "--app", "shop-abcde", "--user", "nobody"});
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_EQ(unknown.err.rfind("guestpass: user nobody: ", 0), 0u) << unknown.err;
 }
 
 TEST_F(CliTest, AnUnknownAppIsOneLine) {

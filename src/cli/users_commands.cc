@@ -1,8 +1,8 @@
-// users_commands.cc: `guestpass users list|count|create|delete|disable|
-// enable|revoke`: an app's users, through the Admin API's keyset pages;
-// pending registrations (list --pending); email/password users and server
-// API keys made by an administrator (create). (`users expire` is the offline
-// command of app/users_cli.h.)
+// users_commands.cc: `guestpass users list|count|create|devices|delete|
+// disable|enable|revoke`: an app's users, through the Admin API's keyset
+// pages; pending registrations (list --pending); email/password users and
+// server API keys made by an administrator (create); a user's devices.
+// (`users expire` is the offline command of app/users_cli.h.)
 #include <algorithm>
 
 #include "cli/commands.h"
@@ -15,17 +15,22 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kUsersUsage =
-    "usage: guestpass users list --app APP [--status enabled|disabled] [--provider TYPE,...] [--limit N | --all] [--json]\n"
+    "usage: guestpass users list --app APP [FILTERS] [--limit N | --all] [--json]\n"
     "       guestpass users list --app APP --pending [--limit N | --all] [--json]\n"
-    "       guestpass users count --app APP [--status enabled|disabled] [--provider TYPE,...] [--json]\n"
+    "       guestpass users count --app APP [FILTERS] [--json]\n"
     "       guestpass users create --app APP --type email --email EMAIL (--password-stdin | --password P) [--json]\n"
     "       guestpass users create --app APP --type api-key --name NAME [--json]\n"
+    "       guestpass users devices --app APP --user ID [--json]\n"
     "       guestpass users delete|disable|enable|revoke --app APP --user ID[,ID...] [--yes] [--json]\n"
+    "  FILTERS: --status enabled|disabled, --provider TYPE,... (any of them),\n"
+    "  --anonymity anonymous|linked (only anonymous identities; anonymous plus another),\n"
+    "  --email ADDRESS (the email/password user of that address, as sign-up normalises it).\n"
     "  APP is the client app id. Every command takes --profile P.\n"
     "  list shows the oldest users first, 50 unless --limit N (any number) or --all;\n"
     "  --pending lists email/password registrations that no user has yet.\n"
     "  create --type email makes a confirmed user at once; --type api-key makes a server API key\n"
     "  (and its server user) and prints the key once: it cannot be shown again.\n"
+    "  devices lists the user's live sessions: device id and what its SDK sent, newest first.\n"
     "  revoke ends every session of the users (they can log in again); disable also refuses\n"
     "  their logins until enable. delete asks first on a terminal, and needs --yes otherwise.\n"
     "  (guestpass users expire is the offline inactivity command: guestpass users expire --help.)\n";
@@ -33,7 +38,8 @@ constexpr const char* kUsersUsage =
 constexpr int64_t kPageLimit = 50;  // the Admin API's largest page
 constexpr int64_t kDefaultLimit = 50;
 
-// "&status=...&provider_types=..." for the filter flags given, or "".
+// "&status=...&provider_types=...&anonymity=...&email=..." for the filter
+// flags given, or "".
 core::Result<std::string> Filters(const Flags& flags) {
   std::string query;
   if (auto status = flags.Value("status")) {
@@ -47,10 +53,22 @@ core::Result<std::string> Filters(const Flags& flags) {
     if (list.empty()) return core::Status::InvalidArgument(core::ErrorCode::kNone, "--provider: name provider types");
     query += "&provider_types=" + UrlEncode(list);
   }
+  if (auto anonymity = flags.Value("anonymity")) {
+    if (*anonymity != "anonymous" && *anonymity != "linked")
+      return core::Status::InvalidArgument(core::ErrorCode::kNone,
+                                           "--anonymity: 'anonymous' or 'linked', not '" + *anonymity + "'");
+    query += "&anonymity=" + *anonymity;
+  }
+  if (auto email = flags.Value("email")) {
+    if (email->find('@') == std::string::npos)
+      return core::Status::InvalidArgument(core::ErrorCode::kNone, "--email: an email address, not '" + *email + "'");
+    query += "&email=" + UrlEncode(*email);
+  }
   return query;
 }
 
-const std::vector<FlagSpec> kFilterFlags = {{"app", true}, {"status", true}, {"provider", true}};
+const std::vector<FlagSpec> kFilterFlags = {
+    {"app", true}, {"status", true}, {"provider", true}, {"anonymity", true}, {"email", true}};
 
 int List(Context& ctx, const std::vector<std::string>& args) {
   std::vector<FlagSpec> spec = kFilterFlags;
@@ -63,8 +81,8 @@ int List(Context& ctx, const std::vector<std::string>& args) {
   auto app_id = flags.Value("app");
   if (!app_id) return UsageError(ctx, "users", "list: --app is required");
   const bool pending = flags.Has("pending");
-  if (pending && (flags.Has("status") || flags.Has("provider")))
-    return UsageError(ctx, "users", "--pending takes neither --status nor --provider");
+  if (pending && (flags.Has("status") || flags.Has("provider") || flags.Has("anonymity") || flags.Has("email")))
+    return UsageError(ctx, "users", "--pending takes none of --status, --provider, --anonymity and --email");
   auto filters = Filters(flags);
   if (!filters.ok()) return UsageError(ctx, "users", filters.status().message());
   if (flags.Has("all") && flags.Has("limit")) return UsageError(ctx, "users", "--limit and --all exclude each other");
@@ -198,6 +216,55 @@ int Create(Context& ctx, const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+// The user's live sessions (GET .../users/{id}/devices), newest first.
+int Devices(Context& ctx, const std::vector<std::string>& args) {
+  auto parsed = ParseFlags(ctx, "users", args, {{"app", true}, {"user", true}}, kUsersUsage);
+  if (parsed.exit_code >= 0) return parsed.exit_code;
+  auto app_id = parsed.flags.Value("app");
+  auto user = parsed.flags.Value("user");
+  if (!app_id || !user || user->empty()) return UsageError(ctx, "users", "devices: --app and --user are required");
+  auto session = Session::Open(ctx, parsed.flags);
+  if (!session.ok()) return Fail(ctx, session.status());
+  Session& s = **session;
+  auto app = s.FindApp(*app_id);
+  if (!app.ok()) return Fail(ctx, app.status());
+  auto devices =
+      s.client().Call("GET", Session::AppPath(s.GroupPath(), *app) + "/users/" + UrlEncode(*user) + "/devices");
+  if (!devices.ok()) return Fail(ctx, "user " + *user + ": " + devices.status().message());
+  if (!devices->is_array()) return Fail(ctx, "the server's devices are not a list");
+  if (parsed.flags.Has("json")) {
+    PrintJson(ctx, *devices);
+    return kExitOk;
+  }
+  if (devices->empty()) {
+    ctx.out << "no live sessions\n";
+    return kExitOk;
+  }
+  auto text = [](const json& d, const char* key) {
+    auto it = d.find(key);
+    return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto joined = [&](const json& d, const char* a, const char* b) {
+    std::string out = text(d, a);
+    const std::string second = text(d, b);
+    if (!second.empty()) {
+      if (!out.empty()) out += ' ';
+      out += second;
+    }
+    return out.empty() ? std::string("-") : out;
+  };
+  Table table({"DEVICE", "PLATFORM", "SDK", "APP", "CREATED", "EXPIRES"});
+  for (const auto& d : *devices) {
+    const std::string device = text(d, "device_id");
+    const std::string sdk = text(d, "sdk_version");
+    table.Add({device.empty() ? "-" : device, joined(d, "platform", "platform_version"), sdk.empty() ? "-" : sdk,
+               joined(d, "app_id", "app_version"), FormatTime(d.value("created", int64_t{0})),
+               FormatTime(d.value("expires", int64_t{0}))});
+  }
+  ctx.out << table.Render();
+  return kExitOk;
+}
+
 // One change to each of --user's users: delete, disable, enable or revoke.
 struct Change {
   const char* command;  // "delete"
@@ -258,13 +325,14 @@ int Users(Context& ctx, const std::vector<std::string>& args) {
   if (sub == "list") return List(ctx, rest);
   if (sub == "count") return Count(ctx, rest);
   if (sub == "create") return Create(ctx, rest);
+  if (sub == "devices") return Devices(ctx, rest);
   for (const auto& change : kChanges)
     if (sub == change.command) return ChangeUsers(ctx, rest, change);
   if (sub == "help" || sub == "--help" || sub == "-h") {
     ctx.out << kUsersUsage;
     return kExitOk;
   }
-  return UsageError(ctx, "users", sub.empty() ? "a subcommand is required: list, count, create, delete, disable, enable, revoke"
+  return UsageError(ctx, "users", sub.empty() ? "a subcommand is required: list, count, create, devices, delete, disable, enable, revoke"
                                               : "unknown subcommand '" + sub + "'");
 }
 
