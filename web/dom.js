@@ -47,13 +47,17 @@ export function uid(prefix = "gp") {
   return `${prefix}-${nextId}`;
 }
 
-/** "2024-05-01 14:03" in the browser's time zone, from seconds or an ISO string. */
-export function formatTime(value) {
+/**
+ * "2024-05-01 14:03" in the browser's time zone, from seconds or an ISO
+ * string; with `seconds`, "2024-05-01 14:03:07".
+ */
+export function formatTime(value, { seconds = false } = {}) {
   if (value === null || value === undefined || value === "" || value === 0) return "—";
   const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
   if (Number.isNaN(date.getTime())) return String(value);
   const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const minutes = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  return seconds ? `${minutes}:${pad(date.getSeconds())}` : minutes;
 }
 
 /** The creation time (seconds) an ObjectId carries in its first four bytes. */

@@ -14,6 +14,39 @@ export async function currentDraft(appId) {
 }
 
 /**
+ * Makes a change the way App Services' UI saves one: into the app's draft,
+ * opening one first, unless the app has drafts disabled (then the change
+ * deploys at once). `apply()` makes the change with Admin API calls. When
+ * it fails, the draft this Save opened is discarded again and the error is
+ * thrown on. Returns {result: what apply returned, deployed}.
+ */
+export async function saveThroughDraft(appId, apply) {
+  const deployConfig = await call("GET", appPath(appId, "/deploy/config"));
+  const draftsDisabled = Boolean(deployConfig && deployConfig.ui_drafts_disabled);
+  let opened = null;
+  if (!draftsDisabled && !(await currentDraft(appId))) {
+    try {
+      opened = await call("POST", appPath(appId, "/drafts"));
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === "DraftAlreadyExists")) throw err;
+    }
+  }
+  try {
+    return { result: await apply(), deployed: draftsDisabled };
+  } catch (err) {
+    if (opened) await call("DELETE", appPath(appId, `/drafts/${encodeURIComponent(opened._id)}`)).catch(() => {});
+    throw err;
+  }
+}
+
+/** The words a page shows after a Save: deployed at once, or in the draft. */
+export function savedText(deployed) {
+  return deployed
+    ? "Saved and deployed: drafts are disabled for this app, so clients see the change now."
+    : "Saved to the draft. Clients see the change after you review and deploy it.";
+}
+
+/**
  * Fills `slot` with the banner when the app has a draft (empties it when not).
  * `onChange` runs after a deployment or a discard.
  */

@@ -3,7 +3,7 @@
 // the app's draft (opening one when there is none), so the banner offers to
 // review and deploy it; with "Disable Drafts" on, Save deploys at once.
 import { ApiError, appPath, call } from "../api.js";
-import { currentDraft } from "../draft.js";
+import { savedText, saveThroughDraft } from "../draft.js";
 import { h, replace, statusLine, uid } from "../dom.js";
 import { PROVIDER_TYPES, providerMeta } from "../providers_meta.js";
 import { settingsFormFor } from "./provider_settings.js";
@@ -99,7 +99,7 @@ export async function renderProviderPage(main, ctx, type) {
     h("span", { class: "switch-track", "aria-hidden": "true" }, h("span", { class: "switch-thumb" })),
     h("span", { class: "switch-text", "aria-hidden": "true" }, enabled ? "On" : "Off"),
   );
-  const settings = settingsFormFor(type, provider);
+  const settings = settingsFormFor(type, provider, ctx);
   const message = h("div", { class: "form-message", "aria-live": "polite" });
   const save = h("button", { type: "button", class: "button primary", disabled: true }, "Save");
 
@@ -134,15 +134,7 @@ export async function renderProviderPage(main, ctx, type) {
       provider = outcome.provider;
       savedEnabled = enabled;
       if (settings) settings.saved(provider);
-      replace(
-        message,
-        statusLine(
-          outcome.deployed
-            ? "Saved and deployed: drafts are disabled for this app, so clients see the change now."
-            : "Saved to the draft. Clients see the change after you review and deploy it.",
-          "success",
-        ),
-      );
+      replace(message, statusLine(savedText(outcome.deployed), "success"));
       await ctx.refreshBanner();
     } catch (err) {
       if (err instanceof ApiError && settings && settings.showServerError(err.message)) {
@@ -172,39 +164,23 @@ export async function renderProviderPage(main, ctx, type) {
 }
 
 /**
- * Saves one provider's state (and settings) the way App Services' UI does:
- * into the app's draft, opening one first unless the app has drafts disabled
- * (then the change deploys at once). Returns {provider, deployed}.
+ * Saves one provider's state (and settings) through the app's draft, or at
+ * once with drafts disabled (draft.js). Returns {provider, deployed}.
  */
 async function saveProvider(appId, type, provider, enabled, settings) {
-  const deployConfig = await call("GET", appPath(appId, "/deploy/config"));
-  const draftsDisabled = Boolean(deployConfig && deployConfig.ui_drafts_disabled);
-  let opened = null; // the draft this Save opened: discarded again if the change is refused
-  if (!draftsDisabled && !(await currentDraft(appId))) {
-    try {
-      opened = await call("POST", appPath(appId, "/drafts"));
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === "DraftAlreadyExists")) throw err;
-    }
-  }
-  try {
-    return await applyChange(appId, type, provider, enabled, settings, draftsDisabled);
-  } catch (err) {
-    if (opened) await call("DELETE", appPath(appId, `/drafts/${encodeURIComponent(opened._id)}`)).catch(() => {});
-    throw err;
-  }
+  const { result, deployed } = await saveThroughDraft(appId, () => applyChange(appId, type, provider, enabled, settings));
+  return { provider: result, deployed };
 }
 
-async function applyChange(appId, type, provider, enabled, settings, draftsDisabled) {
+async function applyChange(appId, type, provider, enabled, settings) {
   const changes = settings ? settings.values() : null;
   if (!provider) {
-    const created = await call("POST", appPath(appId, "/auth_providers"), {
+    return call("POST", appPath(appId, "/auth_providers"), {
       type,
       name: type,
       disabled: !enabled,
       ...(changes || { config: {} }),
     });
-    return { provider: created, deployed: draftsDisabled };
   }
   const path = appPath(appId, `/auth_providers/${encodeURIComponent(provider._id)}`);
   if (changes && settings.dirty()) {
@@ -212,6 +188,5 @@ async function applyChange(appId, type, provider, enabled, settings, draftsDisab
   } else if (Boolean(!provider.disabled) !== enabled) {
     await call("PUT", `${path}/${enabled ? "enable" : "disable"}`);
   }
-  const updated = await call("GET", path);
-  return { provider: updated, deployed: draftsDisabled };
+  return call("GET", path);
 }
