@@ -6,9 +6,11 @@ import { renderDraftBanner } from "./draft.js";
 import { h, replace, statusLine } from "./dom.js";
 import { renderApps } from "./pages/apps.js";
 import { renderDeployment } from "./pages/deployment.js";
+import { renderLogs } from "./pages/logs.js";
 import { renderProviderList, renderProviderPage } from "./pages/providers.js";
+import { renderSettings } from "./pages/settings.js";
 import { renderSignIn } from "./pages/signin.js";
-import { renderUnavailable } from "./pages/unavailable.js";
+import { renderUsers } from "./pages/users.js";
 
 const root = document.getElementById("root");
 
@@ -20,24 +22,6 @@ const SECTIONS = [
   { path: "deploy", label: "Deployment" },
   { path: "logs", label: "Logs" },
 ];
-
-const UNAVAILABLE = {
-  users: {
-    title: "Users",
-    what: "Searching, disabling and deleting an app's users will come here.",
-    instead: "Until then, use `guestpass users` from the admin CLI or the Admin API (…/apps/{app}/users).",
-  },
-  settings: {
-    title: "App Settings",
-    what: "Token lifetimes, the anonymous session policy, sign-up limits and the anonymous-user cap (the guestpass.json settings) will be edited here.",
-    instead: "Until then, change them with `guestpass pull` and `guestpass push`.",
-  },
-  logs: {
-    title: "Logs",
-    what: "The app's authentication and admin events will be listed here.",
-    instead: "Until then, read them with the Admin API (GET …/apps/{app}/logs).",
-  },
-};
 
 function currentPath() {
   const hash = decodeURIComponent(location.hash.replace(/^#/, ""));
@@ -112,8 +96,10 @@ async function renderAppPage(appId, section, rest) {
   ctx.refreshBanner();
   if (section === "auth" && rest) await renderProviderPage(main, ctx, rest);
   else if (section === "auth") await renderProviderList(main, ctx);
+  else if (section === "users") await renderUsers(main, ctx, rest);
+  else if (section === "settings") await renderSettings(main, ctx, rest);
   else if (section === "deploy") await renderDeployment(main, ctx);
-  else if (UNAVAILABLE[section]) renderUnavailable(main, UNAVAILABLE[section]);
+  else if (section === "logs") await renderLogs(main, ctx);
   else replace(main, h("h1", { tabindex: "-1" }, "Page not found"), h("p", {}, h("a", { href: `#/apps/${encodeURIComponent(appId)}/auth` }, "Go to Authentication")));
 }
 
