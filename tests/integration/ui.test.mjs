@@ -12,16 +12,15 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import zlib from "node:zlib";
 import * as Realm from "realm-web";
 
-import { REPO_ROOT, makeTempDir, request, show, startServer } from "./lib/server.mjs";
+import { launchBrowser, screenshot } from "./lib/browser.mjs";
+import { REPO_ROOT, request, show, startServer } from "./lib/server.mjs";
 
 const ADMIN = "/api/admin/v3.0";
 const PASSWORD = "ui-admin-password";
 const T = { timeout: 60_000 };
-const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
-const SCREENSHOTS = process.env.GUESTPASS_UI_SCREENSHOTS === "1" ? path.join(REPO_ROOT, "docs", "ui") : null;
 const MemoryStorage = Realm.getEnvironment().defaultStorage.constructor;
 
 let server;
@@ -50,13 +49,8 @@ async function anonLoginWorks(clientAppId) {
   }
 }
 
-async function shot(name, { width = 1280, height = 800 } = {}) {
-  if (!SCREENSHOTS) return;
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  if (width !== 1280) await page.setViewportSize({ width, height });
-  await page.waitForTimeout(300); // let the switch's transition end
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
-  if (width !== 1280) await page.setViewportSize({ width: 1280, height: 800 });
+function shot(name, options) {
+  return screenshot(page, name, options);
 }
 
 async function signIn(password = PASSWORD) {
@@ -82,31 +76,7 @@ before(async () => {
   const profile = await api("GET", "/auth/profile");
   group = profile.json.roles[0].group_id;
 
-  const profileDir = await makeTempDir("guestpass-chromium-");
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    viewport: { width: 1280, height: 800 },
-  });
-  page = context.pages()[0] || (await context.newPage());
-  page.setDefaultTimeout(10_000);
-  // Any script error or CSP refusal on the page fails the run.
-  page.on("pageerror", (err) => {
-    throw err;
-  });
-  page.on("console", (msg) => {
-    if (msg.type() === "error") console.error(`browser console: ${msg.text()}`);
-  });
+  ({ context, page } = await launchBrowser());
 });
 
 after(async () => {
@@ -145,6 +115,36 @@ test("the page and its assets: content types, caching, CSP, no framing, no CORS"
     const res = await request(`${server.url}${missing}`);
     assert.equal(res.status, 404, `${missing}: ${show(res)}`);
   }
+});
+
+test("the shipped JavaScript and CSS are under 200 KB compressed; the first page is usable in under a second", T, async () => {
+  const index = await request(`${server.url}/`);
+  const base = index.text.match(/src="(\/assets\/[0-9a-f]{16})\/app\.js"/)[1];
+  const webDir = path.join(REPO_ROOT, "web");
+  const files = fs
+    .readdirSync(webDir, { recursive: true })
+    .map((f) => f.split(path.sep).join("/"))
+    .filter((f) => /\.(js|css)$/.test(f));
+  let raw = 0;
+  let compressed = 0;
+  for (const file of files) {
+    const res = await fetch(`${server.url}${base}/${file}`);
+    assert.equal(res.status, 200, file);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    raw += bytes.length;
+    compressed += zlib.gzipSync(bytes, { level: 9 }).length;
+  }
+  console.log(`web UI: ${files.length} JavaScript and CSS files, ${raw} bytes, ${compressed} bytes gzip-compressed`);
+  assert.ok(compressed < 200 * 1024, `${compressed} bytes compressed`);
+
+  const fresh = await context.newPage(); // a new tab: no session, so the sign-in form
+  const started = performance.now();
+  await fresh.goto(`${server.url}/`);
+  await fresh.getByRole("button", { name: "Log In" }).waitFor();
+  const elapsed = Math.round(performance.now() - started);
+  console.log(`web UI: the sign-in form was usable ${elapsed} ms after navigation started`);
+  await fresh.close();
+  assert.ok(elapsed < 1000, `${elapsed} ms`);
 });
 
 test("a wrong password shows the server's words, not JSON", T, async () => {
