@@ -193,6 +193,10 @@ void Api::RecordEvent(const Route& route, const Request& req, const Response& re
       core::AppendJsonString(out, note.provider);
     }
     out += '}';
+    if (!note.device.empty()) {  // a JSON object: written by login_body.cc, not the client's text
+      out += R"(,"device":)";
+      out += note.device;
+    }
   } else {
     event.type = "ADMIN";
     if (administrator != nullptr) {

@@ -735,7 +735,8 @@ test("logs: logins, failures, logouts and administrators' changes, filtered and 
   const app = await createApp("logged");
   const base = `/groups/${group}/apps/${app._id}`;
   const created = await call("POST", `${base}/auth_providers`, { json: { type: "anon-user" } });
-  const ok = await request(routes.login(server.url, app.client_app_id), { method: "POST", json: {} });
+  const device = { platform: "chrome", platformVersion: "120", sdkVersion: "2.0.1", deviceId: "0123456789abcdef01234567" };
+  const ok = await request(routes.login(server.url, app.client_app_id), { method: "POST", json: { options: { device } } });
   assert.equal(ok.status, 200, show(ok));
   const refused = await request(`${routes.login(server.url, app.client_app_id, "local-userpass")}?secret=s3cr3t-query`, {
     method: "POST",
@@ -763,6 +764,8 @@ test("logs: logins, failures, logouts and administrators' changes, filtered and 
   assert.equal(login.user_id, ok.json.user_id);
   assert.equal(login.auth_event.provider, "anon-user");
   assert.equal(login.remote_ip_address, "127.0.0.1");
+  assert.deepEqual(login.device, { platform: "chrome", platformVersion: "120", sdkVersion: "2.0.1" }, "the SDK's device info");
+  assert.equal(logs.json.logs.find((l) => l.type === "AUTH" && l.status === 404).device, undefined, "none sent");
   assert.match(login.started, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   const failed = logs.json.logs.find((l) => l.type === "AUTH" && l.status === 404);
   assert.equal(failed.auth_event.failed, true);

@@ -85,7 +85,12 @@ struct EventNote {
   core::ObjectId user_id;  // the user it concerns, when known
   std::string auth_event;  // "login", "logout", "delete"
   std::string provider;    // a login's provider type
+  std::string device;      // a login's options.device as JSON (minus deviceId), when short; else ""
 };
+
+// A login's device object is logged only up to this size (SDKs send about
+// 100 bytes), so no client can make its log entries large.
+inline constexpr size_t kMaxLoggedDeviceBytes = 512;
 
 struct Exchange {
   const Request& request;

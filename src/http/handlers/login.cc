@@ -53,6 +53,7 @@ HandlerResult HandleLogin(const Exchange& ex) {
   request.provider_name = std::string(ex.route.Param("provider"));
   ex.note->app_id = (*app)->id;
   ex.note->provider = request.provider_name;  // its type: a provider's name is its type
+  if (body->device.json.size() <= kMaxLoggedDeviceBytes) ex.note->device = body->device.json;
   request.device = std::move(body->device);
   if (QueryHasLink(ex.route.query)) {
     // Linking adds the identity to the user of the access token.
