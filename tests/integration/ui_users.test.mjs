@@ -462,6 +462,7 @@ test("Logs: a login and an admin change, readable; filtered by type, errors and 
   assert.match(text, /PUT \/users\/[0-9a-f]{24}\/disable/, "the administrator's change, below the app");
   assert.match(text, /admin \(administrator\)/, "who made it");
   assert.match(text, /127\.0\.0\.1/);
+  assert.match(text, /node 20, SDK 2\.0\.1/, "the SDK of a login");
   assert.match(text, /Failed \(401\)/);
   await shot("logs");
 

@@ -1,5 +1,6 @@
 // logs.js: the Logs page: the app's log (GET .../logs), newest first:
 // client authentication events (AUTH) and administrators' changes (ADMIN),
+// each with its time, user, address, SDK (a login's device info) and outcome;
 // filtered by type, errors, user and time; "Older" fetches the next page
 // with the API's nextEndDate and nextSkip.
 import { appPath, call } from "../api.js";
@@ -41,6 +42,15 @@ function who(entry) {
   return entry.user_id ? h("code", {}, entry.user_id) : "—";
 }
 
+/** "chrome 120, SDK 2.0.1": what a login's SDK said of itself, or "—". */
+function sdk(entry) {
+  const d = entry.device && typeof entry.device === "object" ? entry.device : {};
+  const text = (v) => (typeof v === "string" ? v : "");
+  const platform = [text(d.platform), text(d.platformVersion)].filter(Boolean).join(" ");
+  const version = text(d.sdkVersion) ? `SDK ${text(d.sdkVersion)}` : "";
+  return [platform, version].filter(Boolean).join(", ") || "—";
+}
+
 function outcome(entry) {
   const failed = Number(entry.status) >= 400;
   const badge = h("span", { class: failed ? "badge badge-bad" : "badge badge-on" }, failed ? `Failed (${entry.status})` : `OK (${entry.status})`);
@@ -78,7 +88,7 @@ export async function renderLogs(main, ctx) {
   const countLine = h("p", { class: "count-line", role: "status" });
   main.replaceChildren(
     h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Logs")),
-    h("p", { class: "muted" }, "Logins, links and logouts of the app's users, and administrators' changes to the app, newest first. Kept 10 days."),
+    h("p", { class: "muted" }, "Logins, links and logouts of the app's users, and administrators' changes to the app, newest first. The server keeps them 10 days by default (--log-retention-days)."),
     form,
     countLine,
     listSlot,
@@ -110,7 +120,7 @@ export async function renderLogs(main, ctx) {
           "table",
           { class: "table keep-columns log-table" },
           h("caption", { class: "visually-hidden" }, "Log entries, newest first"),
-          h("thead", {}, h("tr", {}, ["Time", "Type", "Event", "User", "Address", "Outcome"].map((t) => h("th", { scope: "col" }, t)))),
+          h("thead", {}, h("tr", {}, ["Time", "Type", "Event", "User", "Address", "SDK", "Outcome"].map((t) => h("th", { scope: "col" }, t)))),
           h(
             "tbody",
             {},
@@ -123,6 +133,7 @@ export async function renderLogs(main, ctx) {
                 h("td", { class: "wrap" }, describe(e)),
                 h("td", { class: "wrap" }, who(e)),
                 h("td", {}, h("code", {}, e.remote_ip_address || "—")),
+                h("td", { class: "wrap" }, sdk(e)),
                 h("td", {}, outcome(e)),
               ),
             ),
