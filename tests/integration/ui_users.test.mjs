@@ -430,6 +430,14 @@ test("Custom JWT settings: secret names for keys, checked before saving; saved i
 
   await page.getByLabel("Use JWK URI").uncheck();
   await page.getByLabel("Signing algorithm").selectOption("HS256");
+  await page.getByLabel("Claim path of metadata field 1").fill("user.name");
+  // A well-formed name of a secret the app lacks: the server's words, next to the keys.
+  await keys.fill("missing-key");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByText(/no secret named 'missing-key'/).waitFor();
+  assert.equal(await keys.getAttribute("aria-invalid"), "true");
+  assert.deepEqual(await drafts(), [], "the draft the refused Save opened is gone");
+
   await keys.fill("jwt-signing-key");
   await page.getByLabel("Audience", { exact: true }).fill("my-audience");
   await page.getByLabel("Claim path of metadata field 1").fill("user.name");
@@ -440,7 +448,8 @@ test("Custom JWT settings: secret names for keys, checked before saving; saved i
   const open1 = await drafts();
   assert.equal(open1.length, 1);
   const diff = (await appApi("GET", `/drafts/${open1[0]._id}/diff`)).json.diffs.join("\n");
-  assert.match(diff, /\+\s+"jwt-signing-key"/, diff);
+  assert.match(diff, /\+\s+"secret_config": \{[\s\S]*"jwt-signing-key"/, diff);
+  assert.doesNotMatch(diff, /a-shared-secret-of-at-least-32-bytes/, "the key itself is never in the configuration");
   assert.match(diff, /\+\s+"my-audience"/, diff);
   assert.match(diff, /\+\s+"name": "user\.name"/, diff);
   assert.equal((await appApi("DELETE", `/drafts/${open1[0]._id}`)).status, 204);
