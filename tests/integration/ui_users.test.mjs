@@ -11,6 +11,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import crypto from "node:crypto";
 import * as Realm from "realm-web";
 
 import { launchBrowser, screenshot } from "./lib/browser.mjs";
@@ -404,10 +405,15 @@ test("App Settings: problems shown next to the field before saving; a deployed c
   await page.getByText("This app has no secrets.").waitFor();
 });
 
-test("Custom JWT settings: secret names for keys, checked before saving; saved into the draft", T, async () => {
+test("Custom JWT settings: secret names for keys, checked before saving; deployed, a JWT signed with the secret logs in", T, async () => {
   const drafts = async () => (await appApi("GET", "/drafts")).json;
-  const secret = await appApi("POST", "/secrets", { name: "jwt-signing-key", value: "a-shared-secret-of-at-least-32-bytes!" });
-  assert.equal(secret.status, 201, show(secret));
+  // The key, made on the Secrets page: two lines, kept as typed.
+  const KEY = "first line of a shared secret\nand its second line, 32+ bytes";
+  await open("settings/secrets", "App Settings");
+  await page.getByLabel("Secret name").fill("jwt-signing-key");
+  await page.getByLabel("Value", { exact: true }).fill(KEY);
+  await page.getByRole("button", { name: "Create Secret" }).click();
+  await page.getByText("Created the secret jwt-signing-key.").waitFor();
   await open("auth/custom-token", "Custom JWT Authentication");
   await page.getByRole("switch", { name: "Provider Enabled" }).click();
   await page.getByRole("button", { name: "Save" }).click();
@@ -452,7 +458,18 @@ test("Custom JWT settings: secret names for keys, checked before saving; saved i
   assert.doesNotMatch(diff, /a-shared-secret-of-at-least-32-bytes/, "the key itself is never in the configuration");
   assert.match(diff, /\+\s+"my-audience"/, diff);
   assert.match(diff, /\+\s+"name": "user\.name"/, diff);
-  assert.equal((await appApi("DELETE", `/drafts/${open1[0]._id}`)).status, 204);
+  const deployed = await appApi("POST", `/drafts/${open1[0]._id}/deployment`, {});
+  assert.equal(deployed.json.status, "successful", show(deployed));
+
+  // A token signed (HS256) with the secret's value, newlines and all, logs in with realm-web.
+  const b64 = (v) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const body = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: "ada-42", aud: "my-audience", iat: now, exp: now + 600, user: { name: "Ada" } })}`;
+  const jwt = `${body}.${crypto.createHmac("sha256", KEY).update(body).digest("base64url")}`;
+  const user = await realmApp().logIn(Realm.Credentials.jwt(jwt));
+  const made = (await appApi("GET", `/users/${user.id}`)).json;
+  assert.equal(made.data.name, "Ada", "the metadata field");
+  assert.equal(made.identities[0].provider_type, "custom-token");
 });
 
 test("Logs: a login and an admin change, readable; filtered by type, errors and user; Older pages", T, async () => {

@@ -264,11 +264,22 @@ async function renderSettingsForm(main, ctx) {
 
 // ---- Secrets -------------------------------------------------------------------
 
+// A secret's value: a text box, since values may span lines (an RS256 key's
+// PEM), which a password input would flatten. It is cleared once sent.
+function secretValueBox() {
+  return h("textarea", { name: "value", rows: "3", spellcheck: "false", autocomplete: "off", autocapitalize: "off", class: "secret-value" });
+}
+
 async function renderSecrets(main, ctx) {
   const appId = ctx.app._id;
   const message = h("div", { class: "page-message-slot", "aria-live": "polite" });
   const name = field({ label: "Secret name", key: "secret-name", control: input({ name: "name", maxlength: "64" }), hint: "1 to 64 letters, digits, _ or -, starting with a letter or digit." });
-  const value = field({ label: "Value", key: "secret-value", control: input({ type: "password", name: "value", autocomplete: "new-password" }), hint: "Stored sealed; it is never shown again." });
+  const value = field({
+    label: "Value",
+    key: "secret-value",
+    control: secretValueBox(),
+    hint: "Several lines are kept as typed (a PEM public key). Stored sealed; it is never shown again after you create it.",
+  });
   const create = h("button", { type: "submit", class: "button primary" }, "Create Secret");
   const form = h("form", { class: "field-grid", novalidate: true }, name.element, value.element, h("div", { class: "form-end" }, create));
   const listSlot = h("div", { class: "card table-card" }, h("p", { class: "muted pad" }, "Loading secrets…"));
@@ -336,7 +347,7 @@ async function renderSecrets(main, ctx) {
 
   function changeValue(secret, path) {
     const formId = uid("secret-value");
-    const next = field({ label: "New value", key: "secret-new-value", control: input({ type: "password", name: "value", autocomplete: "new-password" }) });
+    const next = field({ label: "New value", key: "secret-new-value", control: secretValueBox() });
     const outcome = h("div", { "aria-live": "polite" });
     const cancel = h("button", { type: "button", class: "button" }, "Cancel");
     const saveValue = h("button", { type: "submit", class: "button primary", form: formId }, "Save Value");
