@@ -90,6 +90,23 @@ core::Status Server::Listen() {
   return core::Status::Ok();
 }
 
+void ApplyRequestLimits(bhttp::request_parser<bhttp::string_body>& parser) {
+  parser.header_limit(kMaxHeaderBytes);
+  parser.body_limit(kMaxBodyBytes);
+}
+
+std::optional<core::Status> ReadFailureStatus(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::body_limit)
+    return core::Status::Make(core::Code::kPayloadTooLarge, core::ErrorCode::kBadRequest,
+                              "request body is larger than " + std::to_string(kMaxBodyBytes) + " bytes");
+  if (ec == bhttp::error::header_limit)
+    return core::Status::InvalidArgument(core::ErrorCode::kBadRequest, "request header is too large");
+  if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+      ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
+    return core::Status::InvalidArgument(core::ErrorCode::kBadRequest, "malformed HTTP request: " + ec.message());
+  return std::nullopt;  // closed, reset or timed out
+}
+
 namespace {
 
 // Bytes asked of the socket for a request's start: more than a client API
@@ -117,8 +134,7 @@ asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned,
   for (;;) {
     if (worker.stopping) break;
     bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(16 * 1024);
-    parser.body_limit(kMaxBodyBytes);
+    ApplyRequestLimits(parser);
     conn->deadline = Clock::now() + options.read_timeout;
     if (buffer.size() == 0) {
       // Wait for the request's first bytes in phase kIdle, so a graceful stop
@@ -135,19 +151,10 @@ asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned,
     co_await bhttp::async_read(conn->socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     Response res;
     bool keep_alive = false;
-    if (ec == bhttp::error::body_limit) {
-      res = api.Reject(parser.get(),
-                       core::Status::Make(core::Code::kPayloadTooLarge, core::ErrorCode::kBadRequest,
-                                          "request body is larger than " + std::to_string(kMaxBodyBytes) + " bytes"));
-    } else if (ec == bhttp::error::header_limit) {
-      res = api.Reject(parser.get(),
-                       core::Status::InvalidArgument(core::ErrorCode::kBadRequest, "request header is too large"));
-    } else if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
-               ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-      res = api.Reject(parser.get(), core::Status::InvalidArgument(core::ErrorCode::kBadRequest,
-                                                                   "malformed HTTP request: " + ec.message()));
-    } else if (ec) {
-      break;  // closed, reset or timed out
+    if (ec) {
+      auto failure = ReadFailureStatus(ec);
+      if (!failure) break;  // closed, reset or timed out
+      res = api.Reject(parser.get(), *failure);
     } else {
       conn->phase = Server::Connection::Phase::kHandling;
       res = co_await api.Handle(parser.release(), conn->peer);

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -29,8 +30,23 @@
 
 #include "core/status.h"
 #include "http/api.h"
+#include "http/types.h"
 
 namespace guestpass::http {
+
+// The largest request head (request line and headers) the server reads;
+// a longer one is answered 400. Bodies: kMaxBodyBytes (types.h), else 413.
+inline constexpr size_t kMaxHeaderBytes = 16 * 1024;
+
+// Sets the server's limits on a request parser (the transport's, and the
+// fuzz target's that stands in for it, fuzz/http_request_fuzzer.cc).
+void ApplyRequestLimits(bhttp::request_parser<bhttp::string_body>& parser);
+
+// What the server answers when reading a request failed with `ec`: the
+// status to reject it with (413 for a body past the limit, 400 for a head
+// past it or malformed HTTP), or nullopt when there is no one to answer
+// (the peer closed, reset or timed out): the connection just closes.
+std::optional<core::Status> ReadFailureStatus(const boost::system::error_code& ec);
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
