@@ -27,6 +27,9 @@ Status Invalid(const std::string& file, const std::string& field, const std::str
 Result<json> ParseJsonText(const std::string& text, const std::string& path) {
   if (!core::JsonNestingWithin(text))
     return Invalid(path, "", "nests arrays and objects deeper than " + std::to_string(core::kMaxJsonNesting) + " levels");
+  // nlohmann's parser takes a NUL byte for the end of its input ("{}\0..."
+  // would read as {}); a raw NUL is never valid JSON.
+  if (text.find('\0') != std::string::npos) return Invalid(path, "", "is not valid JSON: it holds a NUL byte");
   json doc;
   try {
     doc = json::parse(text);

@@ -243,6 +243,14 @@ TEST(AppFilesTest, AnExportParsesBackToTheSameConfiguration) {
   EXPECT_NE(files.at("auth/providers.json").find("\"anon-user\": {"), std::string::npos);
 }
 
+// nlohmann's parser stops at a NUL byte: without the check, everything
+// after one was ignored (found by fuzz/json_text_fuzzer.cc).
+TEST(AppFilesTest, ANulByteIsNotTheEndOfAFile) {
+  auto def = ParseAppFiles({{"root_config.json", std::string("{\"name\": \"x\", \"app_id\": \"x\"}\0garbage", 36)}}, "");
+  ASSERT_FALSE(def.ok());
+  EXPECT_EQ(def.status().message(), "root_config.json: is not valid JSON: it holds a NUL byte");
+}
+
 TEST(AppFilesTest, ErrorsNameTheFileWithoutADirectory) {
   auto def = ParseAppFiles({{"realm_config.json", R"({"name": "x", "app_id": "BAD"})"}}, "");
   ASSERT_FALSE(def.ok());

@@ -114,7 +114,10 @@ core::Result<json> ParseJsonObjectBody(const Request& req) {
   if (!core::JsonNestingWithin(req.body()))
     return Status::InvalidArgument(ErrorCode::kBadRequest, "request body nests arrays and objects deeper than " +
                                                                std::to_string(core::kMaxJsonNesting) + " levels");
-  json doc = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
+  // nlohmann's parser takes a NUL byte for the end of its input, so
+  // "{}\0anything" would read as {}; a raw NUL is never valid JSON.
+  json doc = req.body().find('\0') == std::string::npos ? json::parse(req.body(), nullptr, /*allow_exceptions=*/false)
+                                                        : json(json::value_t::discarded);
   if (doc.is_discarded()) return Status::InvalidArgument(ErrorCode::kBadRequest, "request body is not valid JSON");
   if (!doc.is_object()) return Status::InvalidArgument(ErrorCode::kBadRequest, "request body must be a JSON object");
   if (Status s = RelaxExtendedJson(doc); !s.ok()) return s;

@@ -62,6 +62,13 @@ TEST(ParseJsonObjectBodyTest, MalformedJsonIsABadRequest) {
   ExpectBadRequest(Parse("{} {}"), "request body is not valid JSON");
 }
 
+// Found by fuzz/json_text_fuzzer.cc: nlohmann's parser stops at a NUL byte,
+// so these read as {"a":1} until the body parser refused a NUL itself.
+TEST(ParseJsonObjectBodyTest, ANulByteIsNotTheEndOfTheBody) {
+  ExpectBadRequest(Parse(std::string("{\"a\":1}\0", 8)), "request body is not valid JSON");
+  ExpectBadRequest(Parse(std::string("{\"a\":1}\0{\"admin\":true}", 22)), "request body is not valid JSON");
+}
+
 TEST(ParseJsonObjectBodyTest, NonObjectBodiesAreABadRequest) {
   ExpectBadRequest(Parse("[]"), "request body must be a JSON object");
   ExpectBadRequest(Parse(R"("text")"), "request body must be a JSON object");
