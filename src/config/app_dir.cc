@@ -33,7 +33,7 @@ Result<json> ParseJsonText(const std::string& text, const std::string& path) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number past a double's range
     return Invalid(path, "", std::string("is not valid JSON: ") + e.what());
   }
   if (!doc.is_object()) return Invalid(path, "", "must hold a JSON object");

@@ -251,6 +251,19 @@ TEST(AppFilesTest, ANulByteIsNotTheEndOfAFile) {
   EXPECT_EQ(def.status().message(), "root_config.json: is not valid JSON: it holds a NUL byte");
 }
 
+// A number past a double's range is nlohmann's out_of_range, not its
+// parse_error: it escaped as an exception and ended `guestpass serve
+// --app-dir` and `guestpass push` (found by fuzz/app_files_fuzzer.cc).
+TEST(AppFilesTest, ANumberPastADoublesRangeIsInvalidJson) {
+  for (const char* file : {"root_config.json", "auth/providers.json", "guestpass.json"}) {
+    AppFiles files = {{"root_config.json", R"({"name": "x", "app_id": "x"})"}};
+    files[file] = R"({"name": "x", "app_id": "x", "n": 1e808})";
+    auto def = ParseAppFiles(files, "");
+    ASSERT_FALSE(def.ok()) << file;
+    EXPECT_EQ(def.status().message().rfind(std::string(file) + ": is not valid JSON", 0), 0u) << def.status().message();
+  }
+}
+
 TEST(AppFilesTest, ErrorsNameTheFileWithoutADirectory) {
   auto def = ParseAppFiles({{"realm_config.json", R"({"name": "x", "app_id": "BAD"})"}}, "");
   ASSERT_FALSE(def.ok());
