@@ -125,7 +125,10 @@ int Expire(const std::vector<std::string>& args) {
   po::variables_map vm;
   auto target = OpenTarget(args, desc, kExpireUsage, vm);
   if (const int* exit_code = std::get_if<int>(&target)) return *exit_code;
-  auto& [store, app] = std::get<Target>(target);
+  // References, not a structured binding: lambdas below capture them, which
+  // clang before 16 refuses for bindings (the ASan build is clang's).
+  auto& store = std::get<Target>(target).store;
+  const core::App& app = std::get<Target>(target).app;
   const int64_t limit = vm["limit"].as<int64_t>();
   if (limit < 1) return Fail("--limit: expected a positive number, got " + std::to_string(limit));
 
@@ -173,7 +176,10 @@ int Audit(const std::vector<std::string>& args) {
   po::variables_map vm;
   auto target = OpenTarget(args, desc, kAuditUsage, vm);
   if (const int* exit_code = std::get_if<int>(&target)) return *exit_code;
-  auto& [store, app] = std::get<Target>(target);
+  // References, not a structured binding: lambdas below capture them, which
+  // clang before 16 refuses for bindings (the ASan build is clang's).
+  auto& store = std::get<Target>(target).store;
+  const core::App& app = std::get<Target>(target).app;
   const int64_t after = vm["after"].as<int64_t>();
   const int64_t limit = vm["limit"].as<int64_t>();
   if (after < 0 || limit < 1) return Fail("--after must be >= 0 and --limit >= 1");

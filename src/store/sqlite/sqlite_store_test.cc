@@ -279,11 +279,11 @@ TEST_F(SqliteStoreTest, TheSessionKeyMigrationKeepsEverySession) {
   ASSERT_NE(store, nullptr);
   const int64_t latest = SqliteStore::LatestSchemaVersion();
   EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{latest, latest}));
-  for (const auto& [user, session] : sessions) {
-    auto got = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(user, session, done); });
+  for (const auto& ids : sessions) {  // not a structured binding: clang before 16 cannot capture one
+    auto got = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(ids.first, ids.second, done); });
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     EXPECT_EQ(got->session.device_json, R"({"platform":"web"})");
-    EXPECT_EQ(got->user.id, user);
+    EXPECT_EQ(got->user.id, ids.first);
   }
   {
     auto db = Connection::Open(path_, /*read_only=*/true);
@@ -294,8 +294,10 @@ TEST_F(SqliteStoreTest, TheSessionKeyMigrationKeepsEverySession) {
   }
   const ObjectId first_user = sessions[0].first;
   ASSERT_TRUE(AwaitStatus([&](auto done) { store->DeleteUser(first_user, core::Deletion{1, "test", "x"}, done); }).ok());
-  for (const auto& [user, session] : sessions) {
-    auto got = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(user, session, done); });
+  for (const auto& pair : sessions) {  // not a structured binding: clang before 16 cannot capture one
+    const auto& [user, session] = pair;
+    auto got =
+        Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(pair.first, pair.second, done); });
     EXPECT_EQ(got.ok(), user != first_user);
   }
 }
@@ -336,8 +338,9 @@ TEST_F(SqliteStoreTest, OldAndInlineAnonymousIdentitiesReadAlike) {
     ASSERT_EQ(st.Step(), SQLITE_ROW);
     EXPECT_EQ(st.ColumnInt(0), 0) << "a new anonymous user's identity is inline";
   }
-  for (const auto& [user, session, identity] :
+  for (const auto& [user_id, session_id, identity] :
        {std::tuple{old_user, old_session, "old-anon"}, std::tuple{fresh.id, fresh_session.id, "new-anon"}}) {
+    const ObjectId user = user_id, session = session_id;  // lambdas capture these (clang < 16: not bindings)
     auto got = Await<SessionWithUser>([&](auto done) { store->GetSessionWithUser(user, session, done); });
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     ASSERT_EQ(got->user.identities.size(), 1u);
@@ -506,8 +509,9 @@ TEST_F(SqliteStoreTest, TheAnonymousCapCountsUsersOtherProcessesCreate) {
     return std::pair{user, session};
   };
   auto create = [&](SqliteStore& s) {
-    auto [user, session] = anon();
-    return AwaitStatus([&](auto done) { s.CreateUserWithSession(user, session, /*anonymous_cap=*/3, done); });
+    auto created = anon();  // not a structured binding: the lambda captures it (clang < 16)
+    return AwaitStatus(
+        [&](auto done) { s.CreateUserWithSession(created.first, created.second, /*anonymous_cap=*/3, done); });
   };
   ASSERT_TRUE(create(*store).ok());  // counted: 1
   {
