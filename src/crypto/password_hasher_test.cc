@@ -45,28 +45,33 @@ TEST(PasswordHasherTest, VerifyNothingAlwaysFails) {
 }
 
 TEST(PasswordHasherTest, AFullQueueRefusesAtOnceWithUnavailable) {
-  // One worker, at most 2 waiting. The worker is held busy by the first
-  // job until the test lets it go, so the queue fills deterministically.
-  PasswordHasher hasher(PasswordHashCost::Minimum(), 1, 2);
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<void> started;
-  hasher.Hash("first", [&, released](core::Result<std::string>) {
-    started.set_value();
-    released.wait();
-  });
-  started.get_future().wait();
+  // The queued jobs write `ran` when the hasher's destructor lets them run,
+  // so it must outlive the hasher.
   std::atomic<int> ran{0};
-  hasher.Hash("second", [&](core::Result<std::string> r) { ran += r.ok(); });
-  hasher.Verify("x", "third", [&](core::Result<bool> r) { ran += r.ok(); });
-  EXPECT_EQ(hasher.queued(), 2u);
-  core::Status refused;
-  hasher.Hash("fourth", [&](core::Result<std::string> r) { refused = r.status(); });
-  EXPECT_EQ(refused.code(), core::Code::kUnavailable) << "refused at once, on this thread";
-  bool nothing_refused = true;
-  hasher.VerifyNothing([&](core::Result<bool> r) { nothing_refused = !r.ok(); });
-  EXPECT_TRUE(nothing_refused);
-  release.set_value();
+  {
+    // One worker, at most 2 waiting. The worker is held busy by the first
+    // job until the test lets it go, so the queue fills deterministically.
+    PasswordHasher hasher(PasswordHashCost::Minimum(), 1, 2);
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::promise<void> started;
+    hasher.Hash("first", [&, released](core::Result<std::string>) {
+      started.set_value();
+      released.wait();
+    });
+    started.get_future().wait();
+    hasher.Hash("second", [&](core::Result<std::string> r) { ran += r.ok(); });
+    hasher.Verify("x", "third", [&](core::Result<bool> r) { ran += r.ok(); });
+    EXPECT_EQ(hasher.queued(), 2u);
+    core::Status refused;
+    hasher.Hash("fourth", [&](core::Result<std::string> r) { refused = r.status(); });
+    EXPECT_EQ(refused.code(), core::Code::kUnavailable) << "refused at once, on this thread";
+    bool nothing_refused = true;
+    hasher.VerifyNothing([&](core::Result<bool> r) { nothing_refused = !r.ok(); });
+    EXPECT_TRUE(nothing_refused);
+    release.set_value();
+  }
+  EXPECT_EQ(ran.load(), 2) << "both queued jobs ran once the worker was free";
 }
 
 TEST(PasswordHasherTest, QueuedWorkFinishesBeforeDestruction) {
