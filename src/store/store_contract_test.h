@@ -1422,7 +1422,8 @@ TEST_P(StoreContractTest, AuditEventsArePurgedOldestFirstUpToTheFirstNewerOne) {
   }
   auto ats = [&](const core::App& a) {
     std::vector<int64_t> out;
-    for (const auto& e : *Audit(a.id)) out.push_back(e.at);
+    const auto events = Audit(a.id);  // kept: `for (... : *Audit(...))` would walk a destroyed Result
+    for (const auto& e : *events) out.push_back(e.at);
     return out;
   };
   EXPECT_EQ(PurgeAudit(100, 10).value(), 0);  // nothing recorded before 100
