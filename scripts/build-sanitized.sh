@@ -7,12 +7,13 @@
 #         server binary (-DGUESTPASS_FUZZ=ON).
 #   tsan: build-tsan/, GCC, ThreadSanitizer.
 # Both are -O1 with line tables and asserts on, without jemalloc. With no
-# targets, builds everything. Extra cmake arguments: GUESTPASS_CMAKE_ARGS.
+# targets, builds everything. Extra cmake arguments: GUESTPASS_CMAKE_ARGS;
+# parallel jobs: GUESTPASS_JOBS (default 2, or 1 on one core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:?usage: build-sanitized.sh asan|tsan [ninja targets...]}
 shift
-jobs=$(( $(nproc) < 2 ? 1 : 2 ))
+jobs=${GUESTPASS_JOBS:-$(( $(nproc) < 2 ? 1 : 2 ))}
 case "$kind" in
   asan)
     dir=build-asan

@@ -10,6 +10,10 @@ packages=(g++ cmake ninja-build pkg-config libboost-dev libboost-program-options
 if [[ "${1:-}" == "--test" ]]; then
   # chromium: the web UI's end-to-end test drives it headless (playwright-core).
   packages+=(libgtest-dev libgmock-dev curl sqlite3 chromium)
+  # clang and its sanitizer and libFuzzer runtimes: scripts/fuzz.sh and the
+  # ASan build of scripts/sanitize.sh; llvm-14: llvm-symbolizer-14, which
+  # puts file and line into sanitizer reports.
+  packages+=(clang libclang-rt-14-dev llvm-14)
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

@@ -4,7 +4,10 @@
 # tests (ctest) and the end-to-end tests that drive the real server with
 # realm-web from npm in Node and with MongoDB's realm-cli (built here from its
 # npm package's Go source), and the admin web UI in Debian's chromium driven
-# by playwright-core. Idempotent; leaves no server running.
+# by playwright-core; then the unit tests and a few end-to-end files again
+# under AddressSanitizer + UndefinedBehaviorSanitizer and ThreadSanitizer
+# (scripts/sanitize.sh), and each fuzz target for 15 s (scripts/fuzz.sh
+# --smoke). Idempotent; leaves no server running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -28,3 +31,10 @@ echo "== end-to-end tests (realm-web in Node against build/guestpass)"
 cd "$root/tests/integration"
 npm ci --no-audit --no-fund --loglevel=error
 GUESTPASS_BIN="$root/build/guestpass" REALM_CLI_BIN="$realm_cli" node --test realm_web.test.mjs http_errors.test.mjs durability.test.mjs linking.test.mjs userpass.test.mjs rate_limit.test.mjs lifecycle.test.mjs limits.test.mjs guessing.test.mjs operations.test.mjs admin_api.test.mjs secrets.test.mjs cli.test.mjs realm_cli.test.mjs ui.test.mjs ui_users.test.mjs
+
+cd "$root"
+echo "== sanitizers (scripts/sanitize.sh: ASan+UBSan and TSan builds, their tests)"
+bash scripts/sanitize.sh
+
+echo "== fuzz smoke (scripts/fuzz.sh --smoke: every target 15 s)"
+bash scripts/fuzz.sh --smoke
