@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# cluster.sh: a throwaway PostgreSQL cluster for the tests (and benchmarks):
+# Debian's server binaries (/usr/lib/postgresql/15/bin), initdb's defaults
+# (fsync and synchronous_commit on), owned by the unprivileged `postgres`
+# user when run as root (PostgreSQL refuses root), in a temporary directory,
+# listening on a free loopback port with trust authentication. Never the
+# system's `postgresql` service, which it neither starts nor needs.
+#
+#   cluster.sh start [DIR]  creates and starts the cluster in DIR (default: a
+#                           new /tmp/guestpass-pg-XXXXXX), creates the
+#                           database `guestpass`, prints DIR then the URL
+#                           (postgresql://postgres@127.0.0.1:PORT/guestpass);
+#                           a cluster already running in DIR is reused
+#   cluster.sh url DIR      prints the URL of the cluster running in DIR
+#   cluster.sh stop DIR     stops the cluster (fast shutdown) and deletes DIR;
+#                           nothing running there is fine (idempotent)
+#   cluster.sh restart DIR  stops and starts it again on the same port (fault tests)
+#
+# A caller stops it from an EXIT trap, so a failing test leaves nothing:
+#   read -r pg_dir pg_url < <(bash tests/postgres/cluster.sh start | paste -sd' ')
+#   trap 'bash tests/postgres/cluster.sh stop "$pg_dir"' EXIT
+set -euo pipefail
+
+die() { echo "cluster.sh: $*" >&2; exit 1; }
+
+pg_bin=/usr/lib/postgresql/15/bin
+if [[ ! -x $pg_bin/initdb ]]; then  # another Debian release: its PostgreSQL
+  for d in /usr/lib/postgresql/*/bin; do if [[ -x $d/initdb ]]; then pg_bin=$d; fi; done
+fi
+[[ -x $pg_bin/initdb ]] || die "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin (bash scripts/install-deps.sh --test)"
+
+as_owner=()  # runs a command as the cluster's owner: postgres when we are root
+if [[ $(id -u) -eq 0 ]]; then
+  id postgres >/dev/null 2>&1 || die "no postgres user (installing the postgresql package makes it)"
+  as_owner=(runuser -u postgres --)
+fi
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+running() {  # running DIR: the cluster in DIR is up
+  [[ -f "$1/data/postmaster.pid" ]] && "${as_owner[@]}" "$pg_bin/pg_ctl" -D "$1/data" status >/dev/null 2>&1
+}
+
+url_of() { echo "postgresql://postgres@127.0.0.1:$(cat "$1/port")/guestpass"; }
+
+# launch DIR PORT: pg_ctl start on PORT; returns 1 when the port was taken.
+launch() {
+  local dir=$1 port=$2
+  if "${as_owner[@]}" "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+      -o "-k $dir/sock -p $port -c listen_addresses=127.0.0.1" start >"$dir/pg_ctl.log" 2>&1; then
+    echo "$port" >"$dir/port"
+    return 0
+  fi
+  if grep -q -e 'could not bind' -e 'Address already in use' "$dir/postgres.log" 2>/dev/null; then return 1; fi
+  cat "$dir/pg_ctl.log" "$dir/postgres.log" >&2 2>/dev/null || true
+  die "PostgreSQL did not start (log: $dir/postgres.log)"
+}
+
+start() {
+  local dir=${1:-} attempt port
+  if [[ -n $dir ]] && running "$dir"; then
+    echo "$dir"
+    url_of "$dir"
+    return 0
+  fi
+  if [[ -z $dir ]]; then
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/guestpass-pg-XXXXXX")
+  fi
+  mkdir -p "$dir/sock"
+  chmod 755 "$dir"
+  if [[ ! -f "$dir/data/PG_VERSION" ]]; then
+    if ((${#as_owner[@]})); then chown -R postgres: "$dir"; fi
+    "${as_owner[@]}" "$pg_bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C \
+      >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    # The tests open many stores (a writer and a few readers each) at once.
+    echo "max_connections = 300" >>"$dir/data/postgresql.conf"
+  fi
+  for ((attempt = 0; attempt < 20; attempt++)); do
+    port=$((20000 + RANDOM % 40000))
+    port_open "$port" && continue
+    if launch "$dir" "$port"; then
+      "${as_owner[@]}" "$pg_bin/psql" -h "$dir/sock" -p "$port" -U postgres -d postgres -Atqc \
+        "SELECT 1 FROM pg_database WHERE datname = 'guestpass'" | grep -q 1 ||
+        "${as_owner[@]}" "$pg_bin/createdb" -h "$dir/sock" -p "$port" -U postgres guestpass ||
+        die "createdb guestpass failed"
+      echo "$dir"
+      url_of "$dir"
+      return 0
+    fi
+  done
+  die "no free port found"
+}
+
+stop() {
+  local dir=${1:?usage: cluster.sh stop DIR}
+  [[ -d $dir ]] || return 0
+  case $(basename "$dir") in guestpass-pg-*) ;; *) [[ -f "$dir/data/PG_VERSION" || ! -e "$dir/data" ]] ||
+    die "$dir does not look like a cluster made by cluster.sh; not deleting it" ;; esac
+  if [[ -f "$dir/data/postmaster.pid" ]]; then
+    "${as_owner[@]}" "$pg_bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 ||
+      echo "cluster.sh: pg_ctl stop failed; see $dir/postgres.log" >&2
+  fi
+  rm -rf "$dir"
+}
+
+restart() {
+  local dir=${1:?usage: cluster.sh restart DIR}
+  "${as_owner[@]}" "$pg_bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+  launch "$dir" "$(cat "$dir/port")" || die "port $(cat "$dir/port") was taken meanwhile"
+}
+
+case "${1:-}" in
+  start) start "${2:-}" ;;
+  url) running "${2:?usage: cluster.sh url DIR}" || die "no cluster running in $2"; url_of "$2" ;;
+  stop) stop "${2:-}" ;;
+  restart) restart "${2:-}" ;;
+  *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac
