@@ -1,0 +1,358 @@
+// pg_connection.cc: libpq connecting, prepared statements, pipelines and
+// deadlines (non-blocking sockets and poll), and error mapping.
+#include "store/postgres/pg_connection.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace guestpass::store::postgres {
+
+using core::ErrorCode;
+using core::Status;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+// Type OIDs (catalog/pg_type_d.h, which libpq-dev does not ship).
+constexpr Oid kBoolOid = 16;
+constexpr Oid kByteaOid = 17;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kInt2Oid = 21;
+constexpr Oid kInt4Oid = 23;
+constexpr Oid kTextOid = 25;
+
+uint64_t BigEndian(const char* p, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+std::string TrimmedError(const char* message) {
+  std::string s = message != nullptr ? message : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Waits until `fd` is ready for `events` or the deadline passes; returns
+// the ready events, 0 on timeout, -1 on error.
+int Wait(int fd, short events, Clock::time_point deadline) {
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return 0;
+    pollfd p{fd, events, 0};
+    const int rc = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 60'000)));
+    if (rc > 0) return p.revents;
+    if (rc < 0 && errno != EINTR) return -1;
+  }
+}
+}  // namespace
+
+// ---- Params ----
+
+Params& Params::Add(Oid type, std::string value, bool null) {
+  types_.push_back(type);
+  values_.push_back(std::move(value));
+  nulls_.push_back(null);
+  return *this;
+}
+
+Params& Params::Id(const core::ObjectId& id) {
+  return Add(kByteaOid, std::string(reinterpret_cast<const char*>(id.bytes().data()), id.bytes().size()));
+}
+Params& Params::Bytes(std::span<const uint8_t> bytes) {
+  return Add(kByteaOid, std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+Params& Params::Text(std::string_view text) { return Add(kTextOid, std::string(text)); }
+Params& Params::Int(int64_t value) {
+  std::string be(8, '\0');
+  for (int i = 0; i < 8; ++i) be[i] = static_cast<char>(static_cast<uint64_t>(value) >> (8 * (7 - i)));
+  return Add(kInt8Oid, std::move(be));
+}
+Params& Params::Bool(bool value) { return Add(kBoolOid, std::string(1, value ? '\1' : '\0')); }
+Params& Params::NullText() { return Add(kTextOid, "", true); }
+Params& Params::NullBytes() { return Add(kByteaOid, "", true); }
+Params& Params::NullBool() { return Add(kBoolOid, "", true); }
+
+void Params::Pointers(std::vector<const char*>& values, std::vector<int>& lengths, std::vector<int>& formats) const {
+  values.clear();
+  lengths.clear();
+  formats.assign(values_.size(), 1);
+  for (size_t i = 0; i < values_.size(); ++i) {
+    values.push_back(nulls_[i] ? nullptr : values_[i].data());
+    lengths.push_back(static_cast<int>(values_[i].size()));
+  }
+}
+
+// ---- Rows ----
+
+core::ObjectId Rows::Id(int row, int col) const {
+  auto id = core::ObjectId::FromBytes(Bytes(row, col));
+  return id ? *id : core::ObjectId();
+}
+
+std::span<const uint8_t> Rows::Bytes(int row, int col) const {
+  if (IsNull(row, col)) return {};
+  return {reinterpret_cast<const uint8_t*>(PQgetvalue(result_.get(), row, col)),
+          static_cast<size_t>(PQgetlength(result_.get(), row, col))};
+}
+
+std::string Rows::Text(int row, int col) const {
+  if (IsNull(row, col)) return {};
+  return std::string(PQgetvalue(result_.get(), row, col), PQgetlength(result_.get(), row, col));
+}
+
+int64_t Rows::Int(int row, int col) const {
+  if (IsNull(row, col)) return 0;
+  const char* p = PQgetvalue(result_.get(), row, col);
+  switch (PQftype(result_.get(), col)) {
+    case kInt8Oid:
+      return static_cast<int64_t>(BigEndian(p, 8));
+    case kInt4Oid:
+      return static_cast<int32_t>(BigEndian(p, 4));
+    case kInt2Oid:
+      return static_cast<int16_t>(BigEndian(p, 2));
+    case kBoolOid:
+      return p[0] != 0;
+    default:
+      return 0;
+  }
+}
+
+bool Rows::Bool(int row, int col) const { return Int(row, col) != 0; }
+
+int64_t Rows::Affected() const {
+  const char* n = PQcmdTuples(result_.get());
+  return n != nullptr && *n ? std::strtoll(n, nullptr, 10) : 0;
+}
+
+// ---- Connection ----
+
+core::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& options) {
+  char* parse_error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(options.conninfo.c_str(), &parse_error);
+  if (parsed == nullptr) {
+    std::string why = TrimmedError(parse_error);
+    PQfreemem(parse_error);
+    return Status::InvalidArgument(ErrorCode::kInvalidParameter, "invalid database connection string: " + why);
+  }
+  // The hosts libpq will try in turn (host=a,b or postgresql://a,b/...).
+  int hosts = 1;
+  for (PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || (std::strcmp(o->keyword, "host") != 0 && std::strcmp(o->keyword, "hostaddr") != 0))
+      continue;
+    hosts = std::max<int>(hosts, 1 + static_cast<int>(std::count(o->val, o->val + std::strlen(o->val), ',')));
+  }
+  PQconninfoFree(parsed);
+
+  // libpq's per-host connect_timeout (whole seconds, at least 2) lets a
+  // several-host string move on from a host that does not answer; the
+  // caller's conninfo may set its own (it comes later and wins).
+  const auto seconds = std::max<int64_t>(2, (options.timeout.count() + 999) / 1000);
+  const std::string connect_timeout = std::to_string(seconds);
+  const char* keywords[] = {"fallback_application_name", "connect_timeout", "dbname", nullptr};
+  const char* values[] = {"guestpass", connect_timeout.c_str(), options.conninfo.c_str(), nullptr};
+  PGconn* conn = PQconnectStartParams(keywords, values, /*expand_dbname=*/1);
+  if (conn == nullptr) return Status::Unavailable("cannot connect to the database: out of memory");
+  auto fail = [&](const std::string& why) -> Status {
+    PQfinish(conn);
+    return Status::Unavailable("cannot connect to the database: " + why);
+  };
+  if (PQstatus(conn) == CONNECTION_BAD) return fail(TrimmedError(PQerrorMessage(conn)));
+  // Within the timeout per host: a host that refuses costs nothing, one
+  // that does not answer costs libpq's connect_timeout, then the next is tried.
+  const auto deadline = Clock::now() + options.timeout * hosts;
+  PostgresPollingStatusType state = PGRES_POLLING_WRITING;
+  while (state != PGRES_POLLING_OK) {
+    if (state == PGRES_POLLING_FAILED) return fail(TrimmedError(PQerrorMessage(conn)));
+    const int ready = Wait(PQsocket(conn), state == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline);
+    if (ready == 0) return fail("no answer within " + std::to_string(options.timeout.count() * hosts) + " ms");
+    if (ready < 0) return fail(std::strerror(errno));
+    state = PQconnectPoll(conn);
+  }
+  if (PQsetnonblocking(conn, 1) != 0) return fail(TrimmedError(PQerrorMessage(conn)));
+  // Server notices (NOTICE: drop cascades to ...) are not errors; libpq
+  // would print them on stderr.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  std::unique_ptr<Connection> c(new Connection(conn, options.timeout));
+  // The server gives up on a statement the client no longer waits for.
+  std::string setup = "SET statement_timeout = " + std::to_string(options.timeout.count());
+  if (!options.schema.empty()) {
+    char* quoted = PQescapeIdentifier(conn, options.schema.c_str(), options.schema.size());
+    if (quoted == nullptr) return Status::InvalidArgument(ErrorCode::kInvalidParameter, "invalid schema name");
+    setup += std::string("; SET search_path = ") + quoted;
+    PQfreemem(quoted);
+  }
+  if (Status s = c->ExecScript(setup); !s.ok()) return s;
+  return c;
+}
+
+Connection::~Connection() { PQfinish(conn_); }
+
+bool Connection::broken() const { return broken_ || PQstatus(conn_) != CONNECTION_OK; }
+
+Status Connection::Broken(std::string why) {
+  broken_ = true;
+  return Status::Unavailable("the database connection failed: " + why);
+}
+
+Status Connection::Flush(Clock::time_point deadline) {
+  for (;;) {
+    const int rc = PQflush(conn_);
+    if (rc == 0) return Status::Ok();
+    if (rc < 0) return Broken(TrimmedError(PQerrorMessage(conn_)));
+    // Read what the server sends meanwhile, or both sides could wait on full buffers.
+    const int ready = Wait(PQsocket(conn_), POLLIN | POLLOUT, deadline);
+    if (ready == 0) return Broken("no answer within " + std::to_string(timeout_.count()) + " ms");
+    if (ready < 0) return Broken(std::strerror(errno));
+    if ((ready & POLLIN) && PQconsumeInput(conn_) == 0) return Broken(TrimmedError(PQerrorMessage(conn_)));
+  }
+}
+
+Status Connection::AwaitResult(Clock::time_point deadline) {
+  while (PQisBusy(conn_)) {
+    const int ready = Wait(PQsocket(conn_), POLLIN, deadline);
+    if (ready == 0) return Broken("no answer within " + std::to_string(timeout_.count()) + " ms");
+    if (ready < 0) return Broken(std::strerror(errno));
+    if (PQconsumeInput(conn_) == 0) return Broken(TrimmedError(PQerrorMessage(conn_)));
+  }
+  return Status::Ok();
+}
+
+Status Connection::ResultStatus(PGresult* result, std::string_view what) {
+  if (result == nullptr) return Broken(TrimmedError(PQerrorMessage(conn_)));
+  switch (PQresultStatus(result)) {
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK:
+    case PGRES_PIPELINE_SYNC:
+      return Status::Ok();
+    case PGRES_PIPELINE_ABORTED:
+      return Status::Internal("skipped after an earlier statement of its pipeline failed");
+    default:
+      break;
+  }
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  sqlstate_ = state != nullptr ? state : "";
+  const std::string message = std::string(what) + ": " + TrimmedError(PQresultErrorMessage(result));
+  if (sqlstate_ == kUniqueViolation) return Status::AlreadyExists(ErrorCode::kInvalidParameter, message);
+  const std::string_view s = sqlstate_;
+  // The server or the link went away (08, 57P01-03), the server is a
+  // standby now (25006: after a failover; reconnecting finds the primary),
+  // or a transient condition: statement timeout (57014), deadlock or
+  // serialization failure (40), lock timeout (55P03), resources (53).
+  if (s.starts_with("08") || s.starts_with("57P") || s == "25006") {
+    broken_ = true;
+    return Status::Unavailable(message);
+  }
+  if (s == "57014" || s.starts_with("40") || s == "55P03" || s.starts_with("53") || sqlstate_.empty())
+    return Status::Unavailable(message);
+  return Status::Internal(message);
+}
+
+Status Connection::ReadOne(Clock::time_point deadline, PGresult** out) {
+  Status first;
+  bool any = false;
+  for (;;) {
+    if (Status s = AwaitResult(deadline); !s.ok()) return s;
+    PGresult* r = PQgetResult(conn_);
+    if (r == nullptr) break;
+    any = true;
+    if (Status s = ResultStatus(r, "statement"); !s.ok() && first.ok()) first = s;
+    const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+    if (out != nullptr) {
+      if (*out != nullptr) PQclear(*out);
+      *out = r;
+    } else {
+      PQclear(r);
+    }
+    if (sync) break;  // a pipeline's sync point has no terminating null
+  }
+  if (!any) return Broken(TrimmedError(PQerrorMessage(conn_)));
+  return first;
+}
+
+core::Result<const std::string*> Connection::Prepared(const char* sql, const Params& params) {
+  auto it = prepared_.find(sql);
+  if (it != prepared_.end()) return &it->second;
+  std::string name = "gp" + std::to_string(prepared_.size());
+  const auto deadline = Clock::now() + timeout_;
+  if (!PQsendPrepare(conn_, name.c_str(), sql, params.size(), params.types()))
+    return Broken(TrimmedError(PQerrorMessage(conn_)));
+  if (Status s = Flush(deadline); !s.ok()) return s;
+  if (Status s = ReadOne(deadline, nullptr); !s.ok()) return Status::Make(s.code(), s.error_code(), s.message() + " (prepare: " + sql + ")");
+  return &prepared_.emplace(sql, std::move(name)).first->second;
+}
+
+core::Result<Rows> Connection::Query(const char* sql, const Params& params) {
+  sqlstate_.clear();
+  if (broken()) return Status::Unavailable("the database connection is broken");
+  auto name = Prepared(sql, params);
+  if (!name.ok()) return name.status();
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  params.Pointers(values, lengths, formats);
+  const auto deadline = Clock::now() + timeout_;
+  if (!PQsendQueryPrepared(conn_, (*name)->c_str(), params.size(), values.data(), lengths.data(), formats.data(),
+                           /*resultFormat=*/1))
+    return Broken(TrimmedError(PQerrorMessage(conn_)));
+  if (Status s = Flush(deadline); !s.ok()) return s;
+  PGresult* result = nullptr;
+  Status s = ReadOne(deadline, &result);
+  Rows rows(result);
+  if (!s.ok()) return s;
+  return rows;
+}
+
+Status Connection::Exec(const char* sql, const Params& params) {
+  auto rows = Query(sql, params);
+  return rows.ok() ? Status::Ok() : rows.status();
+}
+
+Status Connection::ExecScript(const std::string& sql) {
+  sqlstate_.clear();
+  if (broken()) return Status::Unavailable("the database connection is broken");
+  const auto deadline = Clock::now() + timeout_;
+  if (!PQsendQuery(conn_, sql.c_str())) return Broken(TrimmedError(PQerrorMessage(conn_)));
+  if (Status s = Flush(deadline); !s.ok()) return s;
+  return ReadOne(deadline, nullptr);
+}
+
+Status Connection::Pipeline(const std::vector<Statement>& statements) {
+  sqlstate_.clear();
+  if (broken()) return Status::Unavailable("the database connection is broken");
+  std::vector<const std::string*> names;
+  names.reserve(statements.size());
+  for (const Statement& st : statements) {
+    auto name = Prepared(st.sql, *st.params);
+    if (!name.ok()) return name.status();
+    names.push_back(*name);
+  }
+  if (PQenterPipelineMode(conn_) != 1) return Broken(TrimmedError(PQerrorMessage(conn_)));
+  const auto deadline = Clock::now() + timeout_;
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    statements[i].params->Pointers(values, lengths, formats);
+    if (!PQsendQueryPrepared(conn_, names[i]->c_str(), statements[i].params->size(), values.data(), lengths.data(),
+                             formats.data(), /*resultFormat=*/1))
+      return Broken(TrimmedError(PQerrorMessage(conn_)));
+  }
+  if (PQpipelineSync(conn_) != 1) return Broken(TrimmedError(PQerrorMessage(conn_)));
+  if (Status s = Flush(deadline); !s.ok()) return s;
+  Status first;
+  std::string first_sqlstate;
+  for (size_t i = 0; i <= statements.size(); ++i) {  // each statement, then the sync point
+    Status s = ReadOne(deadline, nullptr);
+    if (broken()) return s.ok() ? Broken("lost during a pipeline") : s;
+    if (!s.ok() && first.ok()) {
+      first = s;
+      first_sqlstate = sqlstate_;
+    }
+  }
+  sqlstate_ = first_sqlstate;
+  if (PQexitPipelineMode(conn_) != 1) return Broken(TrimmedError(PQerrorMessage(conn_)));
+  return first;
+}
+
+}  // namespace guestpass::store::postgres
