@@ -1,0 +1,213 @@
+// postgres_store.h: the Store on a PostgreSQL database (libpq), for several
+// stateless guestpass servers sharing one database.
+//
+// DESIGN: one writer thread owns the write connection. Writes from all
+// callers queue to it; it applies everything queued (up to max_batch) as one
+// transaction, each write inside its own SAVEPOINT so one failure spares the
+// others, commits, and only then calls each write's callback: group commit,
+// so N concurrent logins share one commit and one WAL flush. Anonymous
+// sign-ups, which cannot fail but for the database itself, are sent as one
+// pipeline per run of them (libpq pipeline mode: one round trip) under one
+// savepoint; if one fails anyway, that run is rolled back and replayed with
+// a savepoint per write. Reads run on a small pool of reader threads, each
+// with its own connection, so a slow database never blocks the callers'
+// (HTTP) threads. There is no cache: every read asks the database, so what
+// one server writes (a logout, a deletion, a disabled user) holds on every
+// other server at once.
+//
+// Faults: every wait for the database is bounded by `timeout` (connecting,
+// each statement; the server's statement_timeout too), and an operation
+// that waited longer than that in the queue fails without running: the
+// caller gets Unavailable (HTTP 503) within about twice the timeout, never a
+// hang. Broken connections are replaced on next use (a failed connect is
+// retried at most every kReconnectPause); a read that failed on a connection
+// found dead is retried once on a new one. A failed commit acknowledges no
+// write of its batch.
+//
+// Cross-server rules: migrations run under a session advisory lock; the
+// anonymous-user cap counts under a per-app transaction advisory lock, so
+// servers cannot both take the last place; audit events take their seq
+// under a transaction advisory lock, so they page in commit order; unique
+// indexes decide races on identities, names and emails.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "store/postgres/pg_connection.h"
+#include "store/store.h"
+
+namespace guestpass::store::postgres {
+
+struct PostgresOptions {
+  std::string conninfo;  // libpq URI or key=value string (several hosts: target_session_attrs=read-write)
+  std::string schema;    // tables live in this schema (created if missing); empty: the connection's default
+  std::chrono::milliseconds timeout{5000};  // see DESIGN
+  size_t readers = 4;        // reader threads (one connection each); REQUIRES: >= 1
+  size_t max_batch = 1024;   // most writes per transaction
+  bool create = true;        // false: NotFound unless the database has a guestpass schema already
+};
+
+class PostgresStore final : public Store {
+ public:
+  // Connects, then applies pending migrations under an advisory lock (so
+  // servers starting at once migrate once). Unavailable when the database
+  // cannot be reached; InvalidArgument for a malformed conninfo; NotFound
+  // without `create` when the database has no guestpass schema; Internal
+  // when the database's schema is newer than this build (it refuses to run
+  // on a schema it does not know) or a migration fails.
+  static core::Result<std::unique_ptr<PostgresStore>> Open(PostgresOptions options);
+  // The schema version this build migrates to (the number of migrations).
+  static int64_t LatestSchemaVersion();
+  // Finishes every queued write and read (their callbacks run), then closes.
+  ~PostgresStore() override;
+
+  void ListApps(Callback<std::vector<core::App>> done) override;
+  void PutApp(core::App app, StatusCallback done) override;
+  void DeleteApp(core::ObjectId app_id, core::Deletion why, StatusCallback done) override;
+  void AppendLogEvents(std::vector<core::LogEvent> events, StatusCallback done) override;
+  void ListLogEvents(LogQuery query, Callback<std::vector<core::LogEvent>> done) override;
+  void PurgeLogEvents(int64_t before_ms, size_t limit, Callback<int64_t> done) override;
+  void ListSecrets(core::ObjectId app_id, Callback<std::vector<core::Secret>> done) override;
+  void PutSecret(core::Secret secret, bool create, StatusCallback done) override;
+  void DeleteSecret(core::ObjectId app_id, core::ObjectId secret_id, StatusCallback done) override;
+  void Deploy(core::App app, core::Deployment deployment, core::ObjectId close_draft, StatusCallback done) override;
+  void ListDeployments(core::ObjectId app_id, size_t limit, Callback<std::vector<core::Deployment>> done) override;
+  void GetDeployment(core::ObjectId app_id, core::ObjectId deployment_id, Callback<core::Deployment> done) override;
+  void PutDraft(core::Draft draft, bool create, StatusCallback done) override;
+  void GetDraft(core::ObjectId app_id, Callback<std::optional<core::Draft>> done) override;
+  void DeleteDraft(core::ObjectId app_id, core::ObjectId draft_id, StatusCallback done) override;
+  void CreateUserWithSession(core::User user, core::Session session, int64_t anonymous_cap,
+                             StatusCallback done) override;
+  void CreateSession(core::Session session, StatusCallback done) override;
+  void RecordActivity(core::ObjectId user_id, int64_t at, StatusCallback done) override;
+  void FindUserByIdentity(core::ObjectId app_id, std::string provider_type, std::string identity_id,
+                          Callback<core::User> done) override;
+  void LinkIdentity(core::ObjectId user_id, core::Identity identity, std::string data_json,
+                    StatusCallback done) override;
+  void CreateUser(core::User user, NewUserLogin login, int64_t now, StatusCallback done) override;
+  void ListServerApiKeys(core::ObjectId app_id, Callback<std::vector<core::ApiKey>> done) override;
+  void CreateApiKey(core::ApiKey key, StatusCallback done) override;
+  void GetApiKey(core::ObjectId key_id, Callback<core::ApiKey> done) override;
+  void ListApiKeys(core::ObjectId user_id, Callback<std::vector<core::ApiKey>> done) override;
+  void SetApiKeyDisabled(core::ObjectId key_id, core::ObjectId user_id, bool disabled, StatusCallback done) override;
+  void DeleteApiKey(core::ObjectId key_id, core::ObjectId user_id, StatusCallback done) override;
+  void CreateUserpassAccount(core::UserpassAccount account, std::optional<core::UserpassToken> confirm, int64_t now,
+                             StatusCallback done) override;
+  void GetUserpassAccount(core::ObjectId app_id, std::string email, Callback<core::UserpassAccount> done) override;
+  void PutUserpassToken(core::UserpassToken token, StatusCallback done) override;
+  void UseUserpassToken(core::ObjectId token_id, core::SecretHash token_hash, core::UserpassTokenPurpose purpose,
+                        std::string new_password_hash, int64_t now, Callback<core::UserpassAccount> done) override;
+  void ListPendingUserpassAccounts(core::ObjectId app_id, core::ObjectId after, size_t limit,
+                                   Callback<std::vector<core::UserpassAccount>> done) override;
+  void ConfirmUserpassAccount(core::ObjectId account_id, StatusCallback done) override;
+  void DeletePendingUserpassAccount(core::ObjectId account_id, StatusCallback done) override;
+  void GetSessionWithUser(core::ObjectId user_id, core::ObjectId session_id, Callback<SessionWithUser> done) override;
+  void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
+  void DeleteSession(core::ObjectId user_id, core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
+                     Callback<DeleteSessionOutcome> done) override;
+  void DeleteUser(core::ObjectId user_id, core::Deletion why, StatusCallback done) override;
+  void ListUsers(UserQuery query, Callback<std::vector<core::User>> done) override;
+  void CountMatchingUsers(UserQuery query, Callback<int64_t> done) override;
+  void SetUserDisabled(core::ObjectId user_id, bool disabled, StatusCallback done) override;
+  void DeleteUserSessions(core::ObjectId user_id, Callback<int64_t> done) override;
+  void CountUsers(core::ObjectId app_id, Callback<int64_t> done) override;
+  void CountAnonymousUsers(core::ObjectId app_id, Callback<int64_t> done) override;
+  void ListInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit,
+                                  Callback<std::vector<core::User>> done) override;
+  void DeleteInactiveAnonymousUsers(core::ObjectId app_id, int64_t cutoff, size_t limit, core::Deletion why,
+                                    Callback<std::vector<core::ObjectId>> done) override;
+  void PurgeExpiredSessions(SessionKey after, size_t scan_limit, int64_t now, Callback<PurgeProgress> done) override;
+  void ListAuditEvents(core::ObjectId app_id, int64_t after_seq, size_t limit,
+                       Callback<std::vector<core::AuditEvent>> done) override;
+  void PurgeAuditEvents(int64_t before, size_t limit, Callback<int64_t> done) override;
+  void ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds,
+                Callback<bool> done) override;
+  void FinishJob(std::string name, std::string holder, int64_t next_run_at, StatusCallback done) override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  // The shortest time between two failed attempts to connect: meanwhile
+  // operations that need a new connection fail at once.
+  static constexpr std::chrono::milliseconds kReconnectPause{250};
+
+  // A statement of a pipelined write, with its parameters.
+  struct BoundStatement {
+    const char* sql;
+    Params params;
+  };
+  struct WriteOp {
+    // Runs on the writer thread inside the batch's transaction and the
+    // write's own savepoint, possibly twice: it must set every output it
+    // reports anew each time.
+    std::function<core::Status(Connection&)> apply;
+    std::function<void(core::Status)> complete;  // runs after commit
+    // Set for a write that is only these statements, none of which can fail
+    // but for the database (an anonymous sign-up): sent pipelined with the
+    // writes next to it, under one savepoint (see DESIGN).
+    std::shared_ptr<const std::vector<BoundStatement>> pipelined = nullptr;
+    Clock::time_point deadline{};
+  };
+  struct ReadOp {
+    // Runs the read on a connection and keeps its result; returns its status.
+    std::function<core::Status(Connection&)> attempt;
+    // Delivers the kept result, or `not_run` when the read never ran.
+    std::function<void(const core::Status& not_run)> finish;
+    Clock::time_point deadline{};
+  };
+
+  explicit PostgresStore(PostgresOptions options);
+  core::Result<std::unique_ptr<Connection>> Connect();
+
+  void Enqueue(WriteOp op);
+  void WriterLoop();
+  // Begins a transaction on the writer connection (reconnecting when needed)
+  // and runs `batch` in it; each write's own result in `results`.
+  core::Status RunBatch(std::vector<WriteOp>& batch, std::vector<core::Status>& results);
+  core::Status CommitBatch(Connection& db, std::vector<WriteOp>& batch, std::vector<core::Status>& results);
+  core::Status RunWithSavepoint(Connection& db, WriteOp& op);
+
+  void EnqueueRead(ReadOp op);
+  void ReaderLoop();
+  // Runs `query` on a reader connection and hands `done` its result.
+  template <typename T>
+  void Read(Callback<T> done, std::function<core::Result<T>(Connection&)> query);
+
+  // The anonymous users of the app, counted once per transaction under the
+  // app's cap lock and then kept by the writer's own writes (writer only).
+  core::Result<int64_t> CappedAnonymousCount(Connection& db, const core::ObjectId& app_id);
+  // A write that may change an app's anonymous count: recount next time.
+  void ForgetAnonymousCount(const core::ObjectId& app_id) { cap_counts_.erase(app_id); }
+
+  const PostgresOptions options_;
+
+  std::mutex connect_mu_;
+  Clock::time_point connect_failed_at_{};  // guarded by connect_mu_
+  core::Status last_connect_failure_;      // guarded by connect_mu_
+
+  std::unique_ptr<Connection> writer_;  // writer thread only
+  std::unordered_map<core::ObjectId, int64_t> cap_counts_;  // writer thread only; cleared per batch
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<WriteOp> queue_;  // guarded by queue_mu_
+  bool stopping_ = false;      // guarded by queue_mu_
+  std::thread writer_thread_;
+
+  std::mutex reads_mu_;
+  std::condition_variable reads_cv_;
+  std::deque<ReadOp> reads_;      // guarded by reads_mu_
+  bool readers_stopping_ = false;  // guarded by reads_mu_
+  std::vector<std::thread> reader_threads_;
+};
+
+}  // namespace guestpass::store::postgres
