@@ -22,14 +22,15 @@ namespace po = boost::program_options;
 
 namespace {
 constexpr const char* kUsage =
-    "usage: guestpass admin passwd [--username NAME] --password-stdin [--data-dir DIR]\n"
+    "usage: guestpass admin passwd [--username NAME] --password-stdin [--data-dir DIR] [--database URL]\n"
     "         sets the administrator's password (default NAME: admin), read as one line from stdin;\n"
     "         creates the administrator when there is none of that name\n"
     "       guestpass admin keys create --name KEY_NAME [--username NAME] [--data-dir DIR]\n"
-    "                                   [--master-key-file FILE]\n"
+    "                                   [--database URL] [--master-key-file FILE]\n"
     "         issues an admin API key and prints its public and private parts (the private part\n"
     "         only now); log in with them: guestpass login --api-key PUBLIC --private-api-key PRIVATE\n"
-    "--data-dir defaults to GUESTPASS_DATA_DIR, else ./guestpass-data.\n";
+    "--data-dir defaults to GUESTPASS_DATA_DIR, else ./guestpass-data; --database (a PostgreSQL\n"
+    "connection string, as guestpass serve takes) to GUESTPASS_DATABASE, else none: SQLite in --data-dir.\n";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "guestpass: %s\n", message.c_str());
@@ -43,11 +44,14 @@ struct Opened {
 
 core::Result<Opened> Open(const po::variables_map& vm, crypto::PasswordHasher& hasher, const core::Clock& clock,
                           core::ObjectIdGenerator& ids, core::Random& random) {
-  store::StoreLocation location{"./guestpass-data"};
-  if (const char* env = std::getenv("GUESTPASS_DATA_DIR"); env != nullptr && *env) location.data_dir = env;
-  if (vm.count("data-dir")) location.data_dir = vm["data-dir"].as<std::string>();
+  const store::StoreLocation location =
+      store::ToolStoreLocation(vm.count("data-dir") ? vm["data-dir"].as<std::string>() : "",
+                               vm.count("database") ? vm["database"].as<std::string>() : "");
   auto store = store::OpenStore(location, store::OpenMode::kExisting);
-  if (!store.ok()) return core::Status::NotFound(core::ErrorCode::kNone, store.status().message() + " (see --data-dir)");
+  if (!store.ok())
+    return core::Status::Make(store.status().code(), core::ErrorCode::kNone,
+                              store.status().message() +
+                                  (location.database.empty() ? " (see --data-dir)" : " (see --database)"));
   auto domain = admin::EnsureAdminDomain(**store, hasher, clock, ids, random, "");
   if (!domain.ok()) return domain.status();
   if (domain->generated_password)
@@ -68,7 +72,8 @@ int AdminCommand(const std::vector<std::string>& args) {
   if (!passwd && !keys) return Fail("unknown admin command '" + args[0] + "'\n" + kUsage);
   po::options_description desc;
   desc.add_options()("username", po::value<std::string>()->default_value("admin"))(
-      "data-dir", po::value<std::string>())("password-stdin", po::bool_switch())("name", po::value<std::string>())(
+      "data-dir", po::value<std::string>())("database", po::value<std::string>())(
+      "password-stdin", po::bool_switch())("name", po::value<std::string>())(
       "master-key-file", po::value<std::string>());
   po::variables_map vm;
   try {

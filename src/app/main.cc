@@ -75,7 +75,10 @@ int Serve(const std::vector<std::string>& args) {
   }
 
   ::umask(077);  // the database and keys are readable by the owner only
-  const store::StoreLocation location{cfg.data_dir};
+  store::StoreLocation location{cfg.data_dir};
+  location.database = cfg.database;
+  location.database_timeout = std::chrono::milliseconds(cfg.database_timeout_ms);
+  location.database_pool = cfg.database_pool;
 
   core::OffsetClock clock(cfg.clock_offset_seconds);
   if (cfg.clock_offset_seconds != 0)
@@ -237,6 +240,7 @@ int Serve(const std::vector<std::string>& args) {
   std::cout << "guestpass listening on " << url << std::endl;
   log::Info("serving", {{"url", url},
                         {"data_dir", cfg.data_dir},
+                        {"store", store::DescribeStore(location)},
                         {"threads", std::to_string(options.threads)},
                         {"max_connections", std::to_string(options.max_connections)},
                         {"descriptor_limit", std::to_string(descriptors)},
@@ -259,7 +263,7 @@ int Serve(const std::vector<std::string>& args) {
   log::Info("stopped: all requests answered, closing the store");
   admin_worker.reset();  // runs what is queued (nothing, once every request is answered)
   events.reset();        // writes the last log events
-  store->reset();  // drains queued writes, checkpoints the WAL
+  store->reset();  // drains queued writes (SQLite: checkpoints the WAL)
   log::Info("store closed");
   return 0;
 }

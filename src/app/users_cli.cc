@@ -50,14 +50,17 @@ std::string ParseArgs(const std::vector<std::string>& args, const po::options_de
   return "";
 }
 
-// The data directory's store, which must exist (these commands never create one).
+// The store of --data-dir or --database, which must exist (these commands
+// never create one).
 core::Result<std::unique_ptr<store::Store>> OpenStore(const po::variables_map& vm) {
-  store::StoreLocation location{"./guestpass-data"};
-  if (const char* env = std::getenv("GUESTPASS_DATA_DIR"); env != nullptr && *env) location.data_dir = env;
-  if (vm.count("data-dir")) location.data_dir = vm["data-dir"].as<std::string>();
+  const store::StoreLocation location =
+      store::ToolStoreLocation(vm.count("data-dir") ? vm["data-dir"].as<std::string>() : "",
+                               vm.count("database") ? vm["database"].as<std::string>() : "");
   auto store = store::OpenStore(location, store::OpenMode::kExisting);
   if (!store.ok() && store.status().IsNotFound())
-    return core::Status::NotFound(core::ErrorCode::kNone, store.status().message() + " (see --data-dir)");
+    return core::Status::NotFound(core::ErrorCode::kNone, store.status().message() +
+                                                              (location.database.empty() ? " (see --data-dir)"
+                                                                                         : " (see --database)"));
   return store;
 }
 
@@ -70,7 +73,7 @@ core::Result<core::App> FindApp(store::Store& store, const std::string& client_a
     known += (known.empty() ? "" : ", ") + app.client_app_id;
   }
   return core::Status::NotFound(core::ErrorCode::kNone,
-                                "no app '" + client_app_id + "' in this data directory (apps: " + known + ")");
+                                "no app '" + client_app_id + "' in this store (apps: " + known + ")");
 }
 
 // What both commands start with: their options parsed (--help printed), the
@@ -113,6 +116,7 @@ std::string Actor() {
 
 constexpr const char* kExpireUsage =
     "usage: guestpass users expire --app CLIENT_APP_ID [--dry-run] [--limit N] [--data-dir DIR]\n"
+    "                              [--database URL]\n"
     "  Deletes the app's anonymous users that have been inactive longer than its policy\n"
     "  (guestpass.json anonymous.delete_after_inactive_days, default 90), as the server's\n"
     "  background job does, with an audit event each. --dry-run lists them (at most\n"
@@ -121,7 +125,7 @@ constexpr const char* kExpireUsage =
 int Expire(const std::vector<std::string>& args) {
   po::options_description desc;
   desc.add_options()("help,h", "")("app", po::value<std::string>())("limit", po::value<int64_t>()->default_value(1000))(
-      "data-dir", po::value<std::string>())("dry-run", po::bool_switch());
+      "data-dir", po::value<std::string>())("database", po::value<std::string>())("dry-run", po::bool_switch());
   po::variables_map vm;
   auto target = OpenTarget(args, desc, kExpireUsage, vm);
   if (const int* exit_code = std::get_if<int>(&target)) return *exit_code;
@@ -167,12 +171,14 @@ int Expire(const std::vector<std::string>& args) {
 
 constexpr const char* kAuditUsage =
     "usage: guestpass audit --app CLIENT_APP_ID [--after SEQ] [--limit N] [--json] [--data-dir DIR]\n"
+    "                       [--database URL]\n"
     "  Lists the app's audit events (user deletions: who, when, why), oldest first.\n";
 
 int Audit(const std::vector<std::string>& args) {
   po::options_description desc;
   desc.add_options()("help,h", "")("app", po::value<std::string>())("after", po::value<int64_t>()->default_value(0))(
-      "limit", po::value<int64_t>()->default_value(100))("data-dir", po::value<std::string>())("json", po::bool_switch());
+      "limit", po::value<int64_t>()->default_value(100))("data-dir", po::value<std::string>())("database", po::value<std::string>())(
+      "json", po::bool_switch());
   po::variables_map vm;
   auto target = OpenTarget(args, desc, kAuditUsage, vm);
   if (const int* exit_code = std::get_if<int>(&target)) return *exit_code;

@@ -16,6 +16,14 @@ using core::Status;
 const std::vector<OptionSpec> kServeOptions = {
     {"listen", "GUESTPASS_LISTEN", "127.0.0.1:9090", "HOST:PORT to listen on (port 0 picks a free port)"},
     {"data-dir", "GUESTPASS_DATA_DIR", "./guestpass-data", "directory for the database and signing keys"},
+    {"database", "GUESTPASS_DATABASE", "(none: SQLite in the data dir)",
+     "PostgreSQL connection string (postgres://... or key=value; several hosts with "
+     "target_session_attrs=read-write): the store lives there; signing keys and the master key stay in the data dir"},
+    {"database-timeout", "GUESTPASS_DATABASE_TIMEOUT", "5",
+     "PostgreSQL: seconds (0.1 to 300) to wait for the database, connecting or per statement, before a request "
+     "fails with 503"},
+    {"database-pool", "GUESTPASS_DATABASE_POOL", "4",
+     "PostgreSQL: connections for reads (1 to 64); writes take one more"},
     {"app-dir", "GUESTPASS_APP_DIR", "(none)",
      "app directory to import at start (repeatable; in the environment, ':'-separated)"},
     {"threads", "GUESTPASS_THREADS", "number of cores", "HTTP worker threads"},
@@ -98,6 +106,8 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
                                           const std::function<const char*(const char*)>& getenv) {
   po::options_description desc;
   desc.add_options()("help,h", "")("listen", po::value<std::string>())("data-dir", po::value<std::string>())(
+      "database", po::value<std::string>())("database-timeout", po::value<std::string>())(
+      "database-pool", po::value<std::string>())(
       "app-dir", po::value<std::vector<std::string>>())("threads", po::value<std::string>())(
       "max-connections", po::value<std::string>())(
       "log-level", po::value<std::string>())("public-url", po::value<std::string>())(
@@ -128,6 +138,19 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
     if (Status s = ParseListen(*v, &c.listen_host, &c.listen_port); !s.ok()) return s;
   }
   if (auto v = get("data-dir", "GUESTPASS_DATA_DIR")) c.data_dir = *v;
+  if (auto v = get("database", "GUESTPASS_DATABASE")) c.database = *v;
+  if (auto v = get("database-timeout", "GUESTPASS_DATABASE_TIMEOUT")) {
+    char* end = nullptr;
+    const double seconds = std::strtod(v->c_str(), &end);
+    if (v->empty() || *end != '\0' || !(seconds >= 0.1 && seconds <= 300))
+      return Bad("--database-timeout: expected seconds from 0.1 to 300, got '" + *v + "'");
+    c.database_timeout_ms = static_cast<int64_t>(seconds * 1000 + 0.5);
+  }
+  if (auto v = get("database-pool", "GUESTPASS_DATABASE_POOL")) {
+    auto n = WholeNumber(*v, 1, 64);
+    if (!n) return Bad("--database-pool: expected a number from 1 to 64, got '" + *v + "'");
+    c.database_pool = static_cast<int>(*n);
+  }
   if (vm.count("app-dir")) {
     c.app_dirs = vm["app-dir"].as<std::vector<std::string>>();
   } else if (const char* v = getenv("GUESTPASS_APP_DIR"); v != nullptr && *v) {

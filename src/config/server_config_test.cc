@@ -69,6 +69,7 @@ TEST(ParseServeArgsTest, ReadsEveryFlag) {
 TEST(ParseServeArgsTest, EveryDocumentedFlagIsAccepted) {
   const std::map<std::string, std::string> sample = {
       {"listen", "127.0.0.1:1"},      {"data-dir", "/d"},        {"app-dir", "/a"},
+      {"database", "postgres://db.example/guestpass"}, {"database-timeout", "2.5"}, {"database-pool", "8"},
       {"threads", "2"},               {"max-connections", "100"}, {"log-level", "warn"},     {"public-url", "https://x.example"},
       {"trusted-proxies", "10.0.0.0/8"}, {"metrics-readers", "10.0.0.0/8"}, {"signups-per-hour", "5"}, {"signup-burst", "2"},
       {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"log-retention-days", "30"}, {"login-failures-per-account", "3"},
@@ -227,6 +228,25 @@ TEST(ParseServeArgsTest, HelpIsReportedAsTheMessageHelp) {
   }
 }
 
+TEST(ParseServeArgsTest, TheDatabaseIsSQLiteUnlessAConnectionStringIsGiven) {
+  auto c = Parse({});
+  EXPECT_EQ(c->database, "");
+  EXPECT_EQ(c->database_timeout_ms, 5000);
+  EXPECT_EQ(c->database_pool, 4);
+  c = Parse({"--database", "host=a,b dbname=gp target_session_attrs=read-write", "--database-timeout", "0.5",
+             "--database-pool", "16"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->database, "host=a,b dbname=gp target_session_attrs=read-write");
+  EXPECT_EQ(c->database_timeout_ms, 500);
+  EXPECT_EQ(c->database_pool, 16);
+  c = Parse({}, FakeEnv(Vars{{"GUESTPASS_DATABASE", "postgres://db/gp"}, {"GUESTPASS_DATABASE_TIMEOUT", "3"}}));
+  EXPECT_EQ(c->database, "postgres://db/gp");
+  EXPECT_EQ(c->database_timeout_ms, 3000);
+  for (const char* bad : {"0", "0.05", "301", "-1", "5s", ""})
+    ExpectInvalid(Parse({"--database-timeout", bad}), "--database-timeout");
+  for (const char* bad : {"0", "65", "x"}) ExpectInvalid(Parse({"--database-pool", bad}), "--database-pool");
+}
+
 TEST(ParseListenTest, SplitsHostAndPort) {
   std::string host;
   uint16_t port = 0;
@@ -240,7 +260,7 @@ TEST(ParseListenTest, SplitsHostAndPort) {
 
 TEST(ServeHelpTest, ListsEveryOptionWithItsVariable) {
   const std::string help = ServeHelp();
-  ASSERT_EQ(kServeOptions.size(), 20u);
+  ASSERT_EQ(kServeOptions.size(), 23u);
   for (const auto& o : kServeOptions) {
     EXPECT_NE(help.find(std::string("--") + o.flag), std::string::npos) << o.flag;
     EXPECT_NE(help.find(o.env), std::string::npos) << o.env;

@@ -1,17 +1,17 @@
 // seed_main.cc: guestpass-seed, a benchmark tool (bench/run.sh --seeded) that
-// bulk-inserts anonymous users into a data directory's SQLite store without
-// going through HTTP. Each user gets one anon-user identity and one session,
+// bulk-inserts anonymous users into a data directory's SQLite store, or a
+// PostgreSQL database (--database), without going through HTTP. Each user gets one anon-user identity and one session,
 // the same records auth::AuthService (src/auth/auth_service.cc) writes for an
 // anonymous login with the device info the benchmark's login body sends; the
 // refresh secrets are random and thrown away, so nobody can log in as them.
 //
-// usage: guestpass-seed --data-dir DIR --users N [--in-flight K] [--idle-days D]
+// usage: guestpass-seed --data-dir DIR [--database URL] --users N [--in-flight K] [--idle-days D]
 //
 // --idle-days D makes the users' creation and last activity D days old (the
 // inactivity job's workload: bench workload (6), the 100k deletion test).
 //
-// Opens DIR's store with store::OpenStore (creating DIR, guestpass.db and the
-// default app as `guestpass serve` would if there is none), takes the first
+// Opens the store with store::OpenStore (creating DIR, guestpass.db or the
+// database's schema, and the default app as `guestpass serve` would if there is none), takes the first
 // app, and keeps K writes in flight through the store's group-commit writer.
 // Prints the rate.
 #include <sys/stat.h>
@@ -47,7 +47,7 @@ using namespace guestpass;  // NOLINT: a small tool
 constexpr const char* kDeviceJson = R"({"platform":"node","platformVersion":"20","sdkVersion":"2.0.1"})";
 
 int Usage() {
-  std::fprintf(stderr, "usage: guestpass-seed --data-dir DIR --users N [--in-flight K] [--idle-days D]\n");
+  std::fprintf(stderr, "usage: guestpass-seed --data-dir DIR [--database URL] --users N [--in-flight K] [--idle-days D]\n");
   return 2;
 }
 
@@ -83,6 +83,7 @@ class Window {
 
 int main(int argc, char** argv) {
   std::string data_dir;
+  std::string database;
   int64_t users = -1;
   int64_t in_flight = 10000;
   int64_t idle_days = 0;
@@ -92,6 +93,8 @@ int main(int argc, char** argv) {
     const std::string value = argv[++i];
     if (arg == "--data-dir") {
       data_dir = value;
+    } else if (arg == "--database") {
+      database = value;
     } else if (arg == "--users") {
       users = std::atoll(value.c_str());
     } else if (arg == "--in-flight") {
@@ -110,7 +113,8 @@ int main(int argc, char** argv) {
   crypto::OsRandom random;
   core::ObjectIdGenerator ids(clock, random);
 
-  auto opened = store::OpenStore({data_dir});  // creates the data dir (0700) as guestpass serve does
+  store::StoreLocation location = store::ToolStoreLocation(data_dir, database);
+  auto opened = store::OpenStore(location);  // creates the data dir (0700) as guestpass serve does
   if (!opened.ok()) {
     std::fprintf(stderr, "guestpass-seed: %s\n", opened.status().message().c_str());
     return 1;
