@@ -14,7 +14,7 @@ import path from "node:path";
 import * as Realm from "realm-web";
 
 import { startWebhookReceiver } from "./lib/receivers.mjs";
-import { API, makeTempDir, request, routes, show, startServer } from "./lib/server.mjs";
+import { API, databaseFor, makeTempDir, request, routes, show, startServer } from "./lib/server.mjs";
 
 const ADMIN = "/api/admin/v3.0";
 const PASSWORD = "admin-password-for-tests";
@@ -716,11 +716,17 @@ test("secrets: values go in sealed and never come out; the database file holds n
   assert.equal(res.status, 204, show(res));
   assert.deepEqual((await call("GET", base)).json.map((s) => s.name), ["jwt-key-2"]);
 
-  // Nothing in the data directory but the master key file holds the values.
+  // Nothing in the data directory (or the PostgreSQL database) but the master key file holds the values.
   for (const file of ["guestpass.db", "guestpass.db-wal"]) {
     const bytes = await fs.readFile(path.join(dataDir, file)).catch(() => Buffer.alloc(0));
     assert.equal(bytes.indexOf(value), -1, `${file} holds a secret in plain text`);
     assert.equal(bytes.indexOf("rotated-value"), -1, `${file} holds a secret in plain text`);
+  }
+  if (server.database) {
+    const { execFileSync } = await import("node:child_process");
+    const dump = execFileSync("pg_dump", ["--data-only", server.database], { encoding: "utf8" });
+    assert.ok(dump.includes("COPY") && dump.includes("secrets"), "pg_dump dumped the database");
+    assert.ok(!dump.includes(value) && !dump.includes("rotated-value"), "the database holds a secret in plain text");
   }
   const key = await fs.stat(path.join(dataDir, "master.key"));
   assert.equal(key.mode & 0o777, 0o600);
@@ -867,7 +873,8 @@ test("admin API keys: created once, log in through mongodb-cloud, listed without
 test("guestpass admin passwd and admin keys create work offline on the data directory", T, async () => {
   const { spawnSync } = await import("node:child_process");
   const bin = process.env.GUESTPASS_BIN;
-  const passwd = spawnSync(bin, ["admin", "passwd", "--password-stdin", "--data-dir", dataDir], {
+  const store = ["--data-dir", dataDir, ...(databaseFor(dataDir) ? ["--database", databaseFor(dataDir)] : [])];
+  const passwd = spawnSync(bin, ["admin", "passwd", "--password-stdin", ...store], {
     input: "a-new-admin-password\n",
     encoding: "utf8",
   });
@@ -876,11 +883,11 @@ test("guestpass admin passwd and admin keys create work offline on the data dire
   const login = await adminLogin("admin", "a-new-admin-password");
   assert.equal(login.status, 200, show(login));
   session = login.json;
-  const short = spawnSync(bin, ["admin", "passwd", "--password-stdin", "--data-dir", dataDir], { input: "short\n", encoding: "utf8" });
+  const short = spawnSync(bin, ["admin", "passwd", "--password-stdin", ...store], { input: "short\n", encoding: "utf8" });
   assert.notEqual(short.status, 0);
   assert.match(short.stderr, /^guestpass: .*8 to 128/);
 
-  const keys = spawnSync(bin, ["admin", "keys", "create", "--name", "automation", "--data-dir", dataDir], { encoding: "utf8" });
+  const keys = spawnSync(bin, ["admin", "keys", "create", "--name", "automation", ...store], { encoding: "utf8" });
   assert.equal(keys.status, 0, keys.stderr);
   const pub = keys.stdout.match(/public key:\s+([0-9a-f]{24})/)[1];
   const priv = keys.stdout.match(/private key:\s+(\S{40})/)[1];
@@ -890,7 +897,7 @@ test("guestpass admin passwd and admin keys create work offline on the data dire
   });
   assert.equal(keyLogin.status, 200, show(keyLogin));
   // Put the password back for the tests after this one.
-  const back = spawnSync(bin, ["admin", "passwd", "--password-stdin", "--data-dir", dataDir], { input: PASSWORD + "\n", encoding: "utf8" });
+  const back = spawnSync(bin, ["admin", "passwd", "--password-stdin", ...store], { input: PASSWORD + "\n", encoding: "utf8" });
   assert.equal(back.status, 0, back.stderr);
 });
 

@@ -19,10 +19,17 @@ import path from "node:path";
 import { promisify } from "node:util";
 import * as Realm from "realm-web";
 
-import { GUESTPASS_BIN, makeAppDir, makeTempDir, rawAnonLogin, request, routes, show, sleep, startServer } from "./lib/server.mjs";
+import { GUESTPASS_BIN, databaseFor, makeAppDir, makeTempDir, rawAnonLogin, request, routes, show, sleep, startServer } from "./lib/server.mjs";
 import { MemoryStorage, bearer } from "./lib/realm_assert.mjs";
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+/** Runs a guestpass binary; on PostgreSQL (GUESTPASS_TEST_PG_URL) with the database of its --data-dir. */
+function run(bin, args, options = {}) {
+  const i = args.indexOf("--data-dir");
+  const database = i >= 0 ? databaseFor(args[i + 1]) : "";
+  const env = { ...(options.env || process.env), ...(database ? { GUESTPASS_DATABASE: database } : {}) };
+  return execFileAsync(bin, args, { ...options, env });
+}
 const DAY = 86400;
 const T = { timeout: 60_000 };
 const SEED_BIN = path.join(path.dirname(GUESTPASS_BIN), "guestpass-seed");

@@ -8,8 +8,16 @@
 // Every process started here is killed when the test process exits, and every
 // temporary directory created here is removed then, so a crashing test file
 // leaves nothing behind.
+//
+// PostgreSQL: with GUESTPASS_TEST_PG_URL set (a postgresql:// URL of a
+// throwaway cluster, as tests/postgres/cluster.sh prints and scripts/test.sh
+// sets), every server runs on PostgreSQL: a data directory gets a database
+// of its own (created at its first start, named after the directory), so a
+// restart on the same data directory finds its data again and other servers
+// start empty, as with SQLite. The databases go with the cluster.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import os from "node:os";
@@ -47,6 +55,31 @@ process.on("exit", () => {
   }
 });
 
+/** The tests' PostgreSQL (a postgresql:// URL), or "" to run on SQLite. */
+export const TEST_PG_URL = process.env.GUESTPASS_TEST_PG_URL || "";
+
+const createdDatabases = new Set();
+
+/**
+ * The PostgreSQL connection string of `dataDir`'s database (created when
+ * missing), or "" when the tests run on SQLite. Pass it to guestpass
+ * commands as --database (startServer does).
+ */
+export function databaseFor(dataDir) {
+  if (!TEST_PG_URL) return "";
+  const name = "gp_" + crypto.createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 20);
+  if (!createdDatabases.has(name)) {
+    const exists = execFileSync("psql", [TEST_PG_URL, "-Atqc", `SELECT 1 FROM pg_database WHERE datname = '${name}'`], {
+      encoding: "utf8",
+    });
+    if (exists.trim() !== "1") execFileSync("psql", [TEST_PG_URL, "-qc", `CREATE DATABASE ${name}`]);
+    createdDatabases.add(name);
+  }
+  const url = new URL(TEST_PG_URL);
+  url.pathname = "/" + name;
+  return url.toString();
+}
+
 /** Creates a temporary directory that is removed when the test process exits. */
 export async function makeTempDir(prefix = "guestpass-it-") {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), prefix));
@@ -82,9 +115,10 @@ export async function makeAppDir({
 
 /**
  * Starts `guestpass serve` on an ephemeral port.
- * Resolves with {url, apps, dataDir, proc, stop(), stderr(), stdout(), waitForStderr()}
- * once the listening line has been printed. `args` are added to serve's; `prefix`
- * is a command that execs the server (["prlimit", "--nofile=48:48"]).
+ * Resolves with {url, apps, dataDir, database, proc, stop(), stderr(), stdout(), waitForStderr()}
+ * (`database`: its --database, "" on SQLite) once the listening line has been printed.
+ * `args` are added to serve's; `prefix` is a command that execs the server
+ * (["prlimit", "--nofile=48:48"]).
  */
 export async function startServer({ dataDir, appDirs = [], env = {}, args: extraArgs = [], prefix = [] } = {}) {
   if (!fs.existsSync(GUESTPASS_BIN)) {
@@ -95,6 +129,8 @@ export async function startServer({ dataDir, appDirs = [], env = {}, args: extra
   if (!dataDir) dataDir = await makeTempDir("guestpass-data-");
 
   const args = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir];
+  const database = databaseFor(dataDir);
+  if (database) args.push("--database", database);
   for (const d of appDirs) args.push("--app-dir", d);
   args.push("--log-level", "info", ...extraArgs);
 
@@ -243,6 +279,7 @@ export async function startServer({ dataDir, appDirs = [], env = {}, args: extra
     url,
     apps,
     dataDir,
+    database,
     proc,
     stop,
     crash,
