@@ -11,6 +11,9 @@
 # A sanitizer report fails the run: unit tests die of it (halt_on_error);
 # the servers' reports go to files (log_path) that are checked afterwards.
 # Leaks are found by LeakSanitizer (ASan builds, at each process's exit).
+# With GUESTPASS_TEST_PG_URL (scripts/test.sh sets it), the unit tests run
+# the store contract suite on that PostgreSQL too; the end-to-end files run
+# on SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -56,7 +59,7 @@ e2e() {
   (cd tests/integration &&
     ASAN_OPTIONS="$asan_options:log_path=$work/reports/asan" UBSAN_OPTIONS="$ubsan_options:log_path=$work/reports/ubsan" \
     TSAN_OPTIONS="$tsan_options:log_path=$work/reports/tsan" GUESTPASS_BIN="$root/$dir/guestpass" \
-    node --test "$@") || rc=$?
+    env -u GUESTPASS_TEST_PG_URL node --test "$@") || rc=$?
   if compgen -G "$work/reports/*" >/dev/null; then
     echo "sanitize: the server under $dir reported:" >&2
     cat "$work/reports/"* >&2

@@ -14,11 +14,14 @@
 #   cluster.sh url DIR      prints the URL of the cluster running in DIR
 #   cluster.sh stop DIR     stops the cluster (fast shutdown) and deletes DIR;
 #                           nothing running there is fine (idempotent)
-#   cluster.sh restart DIR  stops and starts it again on the same port (fault tests)
+#   cluster.sh down DIR     stops the server (fast shutdown), keeps the cluster (fault tests)
+#   cluster.sh up DIR       starts it again on the same port
 #
-# A caller stops it from an EXIT trap, so a failing test leaves nothing:
-#   read -r pg_dir pg_url < <(bash tests/postgres/cluster.sh start | paste -sd' ')
+# A caller names the directory and stops it from an EXIT trap set before the
+# start, so a failing test (or start) leaves nothing (scripts/test.sh):
+#   pg_dir=$(mktemp -d /tmp/guestpass-pg-XXXXXX)
 #   trap 'bash tests/postgres/cluster.sh stop "$pg_dir"' EXIT
+#   pg_url=$(bash tests/postgres/cluster.sh start "$pg_dir" | tail -n1)
 set -euo pipefail
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
@@ -103,9 +106,14 @@ stop() {
   rm -rf "$dir"
 }
 
-restart() {
-  local dir=${1:?usage: cluster.sh restart DIR}
+down() {
+  local dir=${1:?usage: cluster.sh down DIR}
   "${as_owner[@]}" "$pg_bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+}
+
+up() {
+  local dir=${1:?usage: cluster.sh up DIR}
+  running "$dir" && return 0
   launch "$dir" "$(cat "$dir/port")" || die "port $(cat "$dir/port") was taken meanwhile"
 }
 
@@ -113,6 +121,7 @@ case "${1:-}" in
   start) start "${2:-}" ;;
   url) running "${2:?usage: cluster.sh url DIR}" || die "no cluster running in $2"; url_of "$2" ;;
   stop) stop "${2:-}" ;;
-  restart) restart "${2:-}" ;;
-  *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  down) down "${2:-}" ;;
+  up) up "${2:-}" ;;
+  *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

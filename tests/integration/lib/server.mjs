@@ -114,13 +114,14 @@ export async function makeAppDir({
 }
 
 /**
- * Starts `guestpass serve` on an ephemeral port.
+ * Starts `guestpass serve` on an ephemeral port; `database` (a connection
+ * string) runs it on that PostgreSQL database instead of the default one.
  * Resolves with {url, apps, dataDir, database, proc, stop(), stderr(), stdout(), waitForStderr()}
  * (`database`: its --database, "" on SQLite) once the listening line has been printed.
  * `args` are added to serve's; `prefix` is a command that execs the server
  * (["prlimit", "--nofile=48:48"]).
  */
-export async function startServer({ dataDir, appDirs = [], env = {}, args: extraArgs = [], prefix = [] } = {}) {
+export async function startServer({ dataDir, appDirs = [], env = {}, database, args: extraArgs = [], prefix = [] } = {}) {
   if (!fs.existsSync(GUESTPASS_BIN)) {
     throw new Error(
       `guestpass binary not found at ${GUESTPASS_BIN} (build it, or set GUESTPASS_BIN)`,
@@ -129,7 +130,7 @@ export async function startServer({ dataDir, appDirs = [], env = {}, args: extra
   if (!dataDir) dataDir = await makeTempDir("guestpass-data-");
 
   const args = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir];
-  const database = databaseFor(dataDir);
+  if (database === undefined) database = databaseFor(dataDir);
   if (database) args.push("--database", database);
   for (const d of appDirs) args.push("--app-dir", d);
   args.push("--log-level", "info", ...extraArgs);
