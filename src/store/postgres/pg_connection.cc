@@ -22,6 +22,20 @@ constexpr Oid kInt8Oid = 20;
 constexpr Oid kInt2Oid = 21;
 constexpr Oid kInt4Oid = 23;
 constexpr Oid kTextOid = 25;
+constexpr Oid kBoolArrayOid = 1000;
+constexpr Oid kByteaArrayOid = 1001;
+constexpr Oid kTextArrayOid = 1009;
+constexpr Oid kInt8ArrayOid = 1016;
+
+void AppendBigEndian32(std::string& out, uint32_t v) {
+  for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+std::string BigEndian64(int64_t value) {
+  std::string be(8, '\0');
+  for (int i = 0; i < 8; ++i) be[i] = static_cast<char>(static_cast<uint64_t>(value) >> (8 * (7 - i)));
+  return be;
+}
 
 uint64_t BigEndian(const char* p, int n) {
   uint64_t v = 0;
@@ -65,15 +79,73 @@ Params& Params::Bytes(std::span<const uint8_t> bytes) {
   return Add(kByteaOid, std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 Params& Params::Text(std::string_view text) { return Add(kTextOid, std::string(text)); }
-Params& Params::Int(int64_t value) {
-  std::string be(8, '\0');
-  for (int i = 0; i < 8; ++i) be[i] = static_cast<char>(static_cast<uint64_t>(value) >> (8 * (7 - i)));
-  return Add(kInt8Oid, std::move(be));
-}
+Params& Params::Int(int64_t value) { return Add(kInt8Oid, BigEndian64(value)); }
 Params& Params::Bool(bool value) { return Add(kBoolOid, std::string(1, value ? '\1' : '\0')); }
 Params& Params::NullText() { return Add(kTextOid, "", true); }
 Params& Params::NullBytes() { return Add(kByteaOid, "", true); }
 Params& Params::NullBool() { return Add(kBoolOid, "", true); }
+
+Params& Params::AddArray(Oid array_type, Oid element_type,
+                         const std::vector<std::optional<std::string_view>>& elements) {
+  std::string out;
+  size_t bytes = 20;
+  bool nulls = false;
+  for (const auto& e : elements) {
+    bytes += 4 + (e ? e->size() : 0);
+    nulls = nulls || !e;
+  }
+  out.reserve(bytes);
+  AppendBigEndian32(out, 1);  // dimensions
+  AppendBigEndian32(out, nulls ? 1 : 0);
+  AppendBigEndian32(out, element_type);
+  AppendBigEndian32(out, static_cast<uint32_t>(elements.size()));
+  AppendBigEndian32(out, 1);  // lower bound
+  for (const auto& e : elements) {
+    if (!e) {
+      AppendBigEndian32(out, 0xffffffffu);  // -1: NULL
+      continue;
+    }
+    AppendBigEndian32(out, static_cast<uint32_t>(e->size()));
+    out.append(e->data(), e->size());
+  }
+  return Add(array_type, std::move(out));
+}
+
+Params& Params::IdArray(const std::vector<core::ObjectId>& ids) {
+  std::vector<std::optional<std::string_view>> elements;
+  elements.reserve(ids.size());
+  for (const auto& id : ids)
+    elements.emplace_back(std::string_view(reinterpret_cast<const char*>(id.bytes().data()), id.bytes().size()));
+  return AddArray(kByteaArrayOid, kByteaOid, elements);
+}
+
+Params& Params::BytesArray(const std::vector<std::span<const uint8_t>>& values) {
+  std::vector<std::optional<std::string_view>> elements;
+  elements.reserve(values.size());
+  for (const auto& v : values) elements.emplace_back(std::string_view(reinterpret_cast<const char*>(v.data()), v.size()));
+  return AddArray(kByteaArrayOid, kByteaOid, elements);
+}
+
+Params& Params::TextArray(const std::vector<std::optional<std::string_view>>& values) {
+  return AddArray(kTextArrayOid, kTextOid, values);
+}
+
+Params& Params::IntArray(const std::vector<int64_t>& values) {
+  std::vector<std::string> storage;
+  storage.reserve(values.size());
+  std::vector<std::optional<std::string_view>> elements;
+  elements.reserve(values.size());
+  for (int64_t v : values) elements.emplace_back(storage.emplace_back(BigEndian64(v)));
+  return AddArray(kInt8ArrayOid, kInt8Oid, elements);
+}
+
+Params& Params::BoolArray(const std::vector<bool>& values) {
+  static const char kTrue = 1, kFalse = 0;
+  std::vector<std::optional<std::string_view>> elements;
+  elements.reserve(values.size());
+  for (bool v : values) elements.emplace_back(std::string_view(v ? &kTrue : &kFalse, 1));
+  return AddArray(kBoolArrayOid, kBoolOid, elements);
+}
 
 void Params::Pointers(std::vector<const char*>& values, std::vector<int>& lengths, std::vector<int>& formats) const {
   values.clear();
@@ -191,6 +263,11 @@ core::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptio
 Connection::~Connection() { PQfinish(conn_); }
 
 bool Connection::broken() const { return broken_ || PQstatus(conn_) != CONNECTION_OK; }
+
+bool Connection::CheckIdle() {
+  if (!broken_ && PQconsumeInput(conn_) == 0) broken_ = true;
+  return !broken();
+}
 
 Status Connection::Broken(std::string why) {
   broken_ = true;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +42,13 @@ class Params {
   Params& NullText();
   Params& NullBytes();
   Params& NullBool();
+  // One-dimensional arrays (for multi-row statements: unnest($1::bytea[], ...)).
+  // A nullopt element is NULL.
+  Params& IdArray(const std::vector<core::ObjectId>& ids);                 // bytea[]
+  Params& BytesArray(const std::vector<std::span<const uint8_t>>& values);  // bytea[]
+  Params& TextArray(const std::vector<std::optional<std::string_view>>& values);
+  Params& IntArray(const std::vector<int64_t>& values);  // bigint[]
+  Params& BoolArray(const std::vector<bool>& values);
 
   int size() const { return static_cast<int>(types_.size()); }
   const Oid* types() const { return types_.data(); }
@@ -49,6 +57,8 @@ class Params {
 
  private:
   Params& Add(Oid type, std::string value, bool null = false);
+  // The binary array format: header, then each element's length and bytes.
+  Params& AddArray(Oid array_type, Oid element_type, const std::vector<std::optional<std::string_view>>& elements);
   std::vector<Oid> types_;
   std::vector<std::string> values_;
   std::vector<bool> nulls_;
@@ -119,6 +129,10 @@ class Connection {
   const std::string& sqlstate() const { return sqlstate_; }
   // A connection that timed out or lost its server; use a new one.
   bool broken() const;
+  // Reads what the server sent while the connection was idle, without
+  // waiting: notices a server that closed it (a restart, a failover).
+  // Returns !broken().
+  bool CheckIdle();
   // In a transaction that failed (only ROLLBACK [TO SAVEPOINT] works).
   bool in_failed_transaction() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
   bool in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }

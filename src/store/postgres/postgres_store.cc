@@ -204,20 +204,49 @@ Status InsertSession(Connection& db, const core::Session& s) {
       SessionParams(s));
 }
 
-// An anonymous sign-up in one statement: the user (its identity inline) and
-// its session.
-constexpr const char* kAnonymousSignUpSql =
+// Anonymous sign-ups in one statement: the users (each identity inline) and
+// their sessions, from arrays ($1 user ids ... $15), one element per sign-up.
+constexpr const char* kAnonymousSignUpsSql =
     "WITH u AS (INSERT INTO users (id, app_id, type, data, created_at, last_active_at, disabled, anonymous,"
-    " anon_identity, anon_provider_id) VALUES ($1, $8, $9, $10, $11, $12, $13, true, $14, $15))"
+    " anon_identity, anon_provider_id) SELECT id, app_id, type, data, created_at, last_active_at, disabled, true,"
+    " anon_identity, anon_provider_id FROM unnest($1::bytea[], $8::bytea[], $9::text[], $10::text[], $11::bigint[],"
+    " $12::bigint[], $13::boolean[], $14::text[], $15::bytea[])"
+    " AS t(id, app_id, type, data, created_at, last_active_at, disabled, anon_identity, anon_provider_id))"
     " INSERT INTO sessions (user_id, id, secret_hash, created_at, expires_at, device_id, device)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    " SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bigint[], $5::bigint[], $6::bytea[],"
+    " $7::text[])";
 
-Params AnonymousSignUpParams(const core::User& u, const core::Session& s) {
-  Params p = SessionParams(s);  // $1-$7 (user_id is the user's id)
-  p.Id(u.app_id).Text(u.type);
-  AddData(p, u.data_json);
-  p.Int(u.created_at).Int(u.last_active_at).Bool(u.disabled);
-  p.Text(u.identities[0].id).Id(u.identities[0].provider_id);
+template <typename SignUp>
+Params AnonymousSignUpsParams(const std::vector<const SignUp*>& signups) {
+  std::vector<core::ObjectId> user_ids, session_ids, device_ids, app_ids, provider_ids;
+  std::vector<std::span<const uint8_t>> hashes;
+  std::vector<int64_t> session_created, expires, user_created, last_active;
+  std::vector<std::optional<std::string_view>> devices, types, data, identities;
+  std::vector<bool> disabled;
+  for (const SignUp* x : signups) {
+    const core::User& u = x->user;
+    const core::Session& s = x->session;
+    user_ids.push_back(u.id);
+    session_ids.push_back(s.id);
+    hashes.emplace_back(s.secret_hash);
+    session_created.push_back(s.created_at);
+    expires.push_back(s.expires_at);
+    device_ids.push_back(s.device_id);
+    devices.push_back(s.device_json.empty() ? std::nullopt : std::optional<std::string_view>(s.device_json));
+    app_ids.push_back(u.app_id);
+    types.emplace_back(u.type);
+    data.push_back(u.data_json.empty() || u.data_json == "{}" ? std::nullopt
+                                                               : std::optional<std::string_view>(u.data_json));
+    user_created.push_back(u.created_at);
+    last_active.push_back(u.last_active_at);
+    disabled.push_back(u.disabled);
+    identities.emplace_back(u.identities[0].id);
+    provider_ids.push_back(u.identities[0].provider_id);
+  }
+  Params p;
+  p.IdArray(user_ids).IdArray(session_ids).BytesArray(hashes).IntArray(session_created).IntArray(expires);
+  p.IdArray(device_ids).TextArray(devices).IdArray(app_ids).TextArray(types).TextArray(data);
+  p.IntArray(user_created).IntArray(last_active).BoolArray(disabled).TextArray(identities).IdArray(provider_ids);
   return p;
 }
 
@@ -530,14 +559,6 @@ Result<std::unique_ptr<Connection>> PostgresStore::Connect() {
 
 void PostgresStore::Enqueue(WriteOp op) {
   op.deadline = Clock::now() + options_.timeout;
-  if (!op.apply && op.pipelined) {
-    // The same statements one at a time, for a replay with a savepoint.
-    op.apply = [statements = op.pipelined](Connection& db) {
-      for (const BoundStatement& st : *statements)
-        if (Status s = db.Exec(st.sql, st.params); !s.ok()) return s;
-      return Status::Ok();
-    };
-  }
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     if (!stopping_) {
@@ -586,23 +607,29 @@ void PostgresStore::WriterLoop() {
 Status PostgresStore::RunBatch(std::vector<WriteOp>& batch, std::vector<Status>& results) {
   results.assign(batch.size(), Status::Ok());
   cap_counts_.clear();
-  for (int attempt = 0;; ++attempt) {
-    bool fresh = false;
-    if (!writer_ || writer_->broken()) {
-      writer_.reset();
-      auto c = Connect();
-      if (!c.ok()) return c.status();
-      writer_ = std::move(*c);
-      fresh = true;
-    }
-    Status begin = writer_->Exec(kBegin);
-    if (begin.ok()) break;
-    // A connection that died while idle (the server restarted): nothing of
-    // the batch was sent yet, so one more try on a new one is safe.
-    if (writer_->broken() && !fresh && attempt == 0) continue;
-    return begin;
+  if (!writer_ || !writer_->CheckIdle()) {
+    writer_.reset();
+    auto c = Connect();
+    if (!c.ok()) return c.status();
+    writer_ = std::move(*c);
   }
   Connection& db = *writer_;
+  // The common batch under login load, only anonymous sign-ups: the whole
+  // transaction in one round trip. If the insert fails, the rest of the
+  // pipeline is skipped and the transaction rolled back: then the batch
+  // goes the general way, each sign-up in a savepoint of its own.
+  if (batch.size() <= kMaxSignUpsPerStatement &&
+      std::all_of(batch.begin(), batch.end(), [](const WriteOp& op) { return op.signup != nullptr; })) {
+    std::vector<const SignUp*> signups;
+    signups.reserve(batch.size());
+    for (const WriteOp& op : batch) signups.push_back(op.signup.get());
+    const Params params = AnonymousSignUpsParams(signups);
+    Status run = db.Pipeline({{kBegin, &kNoParams}, {kAnonymousSignUpsSql, &params}, {kCommit, &kNoParams}});
+    if (run.ok()) return Status::Ok();
+    if (db.broken()) return Status::Unavailable(run.message());
+    if (db.in_transaction()) (void)db.ExecScript("ROLLBACK");
+  }
+  if (Status begin = db.Exec(kBegin); !begin.ok()) return begin;
   Status txn = CommitBatch(db, batch, results);
   if (!txn.ok() && !db.broken() && db.in_transaction()) (void)db.ExecScript("ROLLBACK");
   return txn;
@@ -616,40 +643,41 @@ Status PostgresStore::RunWithSavepoint(Connection& db, WriteOp& op) {
   return result;
 }
 
+Status PostgresStore::RunSignUps(Connection& db, std::vector<WriteOp>& batch, size_t begin, size_t end,
+                                 std::vector<Status>& results) {
+  cap_counts_.clear();  // counts cached for the cap are stale after anonymous sign-ups
+  std::vector<const SignUp*> signups;
+  signups.reserve(end - begin);
+  for (size_t k = begin; k < end; ++k) signups.push_back(batch[k].signup.get());
+  const Params params = AnonymousSignUpsParams(signups);
+  // The savepoint, the statement and the release in one round trip.
+  Status run = db.Pipeline({{kSegmentSavepoint, &kNoParams}, {kAnonymousSignUpsSql, &params}, {kReleaseSegment, &kNoParams}});
+  if (run.ok()) return Status::Ok();  // results[begin, end) stay OK
+  if (db.broken()) return Status::Unavailable(run.message());
+  // One of them failed after all: undo the run, then each on its own.
+  if (Status s = db.Exec(kRollbackToSegment); !s.ok()) return Status::Unavailable(s.message());
+  if (Status s = db.Exec(kReleaseSegment); !s.ok()) return Status::Unavailable(s.message());
+  for (size_t k = begin; k < end; ++k) {
+    results[k] = RunWithSavepoint(db, batch[k]);
+    if (db.broken() || db.in_failed_transaction()) return Status::Unavailable(results[k].message());
+  }
+  return Status::Ok();
+}
+
 Status PostgresStore::CommitBatch(Connection& db, std::vector<WriteOp>& batch, std::vector<Status>& results) {
-  // The transaction cannot go on (the connection broke, or a rollback to a
-  // savepoint failed): the whole batch fails.
-  auto spoiled = [&](const Status& why) {
-    return db.broken() || db.in_failed_transaction() ? Status::Unavailable(why.message()) : Status::Ok();
-  };
-  std::vector<Statement> statements;
   for (size_t i = 0; i < batch.size();) {
-    if (!batch[i].pipelined) {
-      results[i] = RunWithSavepoint(db, batch[i]);
-      if (Status s = spoiled(results[i]); !s.ok()) return s;
-      ++i;
+    if (batch[i].signup) {
+      size_t end = i;
+      while (end < batch.size() && batch[end].signup && end - i < kMaxSignUpsPerStatement) ++end;
+      if (Status s = RunSignUps(db, batch, i, end, results); !s.ok()) return s;
+      i = end;
       continue;
     }
-    // A run of pipelined writes: one round trip under one savepoint.
-    size_t end = i;
-    statements.clear();
-    statements.push_back({kSegmentSavepoint, &kNoParams});
-    for (; end < batch.size() && batch[end].pipelined; ++end)
-      for (const BoundStatement& st : *batch[end].pipelined) statements.push_back({st.sql, &st.params});
-    statements.push_back({kReleaseSegment, &kNoParams});
-    cap_counts_.clear();  // anonymous sign-ups: cached counts are stale
-    Status run = db.Pipeline(statements);
-    if (!run.ok()) {
-      if (db.broken()) return Status::Unavailable(run.message());
-      // One failed after all: undo the run, then each write on its own.
-      if (Status s = db.Exec(kRollbackToSegment); !s.ok()) return Status::Unavailable(s.message());
-      if (Status s = db.Exec(kReleaseSegment); !s.ok()) return Status::Unavailable(s.message());
-      for (size_t k = i; k < end; ++k) {
-        results[k] = RunWithSavepoint(db, batch[k]);
-        if (Status s = spoiled(results[k]); !s.ok()) return s;
-      }
-    }
-    i = end;
+    results[i] = RunWithSavepoint(db, batch[i]);
+    // The transaction cannot go on (the connection broke, or a rollback to
+    // the savepoint failed): the whole batch fails.
+    if (db.broken() || db.in_failed_transaction()) return Status::Unavailable(results[i].message());
+    ++i;
   }
   auto commit = db.Query(kCommit);
   if (!commit.ok()) return commit.status();
@@ -705,7 +733,7 @@ void PostgresStore::ReaderLoop() {
       continue;
     }
     bool fresh = false;
-    if (!db || db->broken()) {
+    if (!db || !db->CheckIdle()) {
       db.reset();
       auto c = Connect();
       if (!c.ok()) {
@@ -964,21 +992,17 @@ void PostgresStore::DeleteDraft(ObjectId app_id, ObjectId draft_id, StatusCallba
 
 void PostgresStore::CreateUserWithSession(core::User user, core::Session session, int64_t anonymous_cap,
                                           StatusCallback done) {
-  // The hot path: an anonymous sign-up without a cap is one statement that
-  // cannot conflict (fresh time-ordered ids; anonymous identities are not
-  // unique-indexed): pipelined with its neighbours.
+  // The hot path: an anonymous sign-up without a cap (see SignUp): joins
+  // the others of its batch in one multi-row statement.
   if (anonymous_cap <= 0 && KeepsIdentityInline(user)) {
-    auto statements = std::make_shared<std::vector<BoundStatement>>();
-    statements->push_back({kAnonymousSignUpSql, AnonymousSignUpParams(user, session)});
-    const ObjectId app_id = user.app_id;
-    // The writer's cached count of this app (if any) is stale afterwards.
+    auto signup = std::make_shared<const SignUp>(SignUp{std::move(user), std::move(session)});
     Enqueue({.apply =
-                 [this, statements, app_id](Connection& db) {
-                   ForgetAnonymousCount(app_id);
-                   return db.Exec(kAnonymousSignUpSql, (*statements)[0].params);
+                 [this, signup](Connection& db) {
+                   ForgetAnonymousCount(signup->user.app_id);
+                   return db.Exec(kAnonymousSignUpsSql, AnonymousSignUpsParams<SignUp>({signup.get()}));
                  },
              .complete = std::move(done),
-             .pipelined = statements});
+             .signup = signup});
     return;
   }
   struct Args {

@@ -6,10 +6,10 @@
 // transaction, each write inside its own SAVEPOINT so one failure spares the
 // others, commits, and only then calls each write's callback: group commit,
 // so N concurrent logins share one commit and one WAL flush. Anonymous
-// sign-ups, which cannot fail but for the database itself, are sent as one
-// pipeline per run of them (libpq pipeline mode: one round trip) under one
-// savepoint; if one fails anyway, that run is rolled back and replayed with
-// a savepoint per write. Reads run on a small pool of reader threads, each
+// sign-ups, which cannot fail but for the database itself, are inserted by
+// one multi-row statement per run of them (arrays through unnest), sent with
+// its savepoint in one round trip (libpq pipeline mode); if it fails anyway,
+// the run is rolled back and replayed with a savepoint per sign-up. Reads run on a small pool of reader threads, each
 // with its own connection, so a slow database never blocks the callers'
 // (HTTP) threads. There is no cache: every read asks the database, so what
 // one server writes (a logout, a deletion, a disabled user) holds on every
@@ -140,11 +140,15 @@ class PostgresStore final : public Store {
   // The shortest time between two failed attempts to connect: meanwhile
   // operations that need a new connection fail at once.
   static constexpr std::chrono::milliseconds kReconnectPause{250};
+  // Runs of sign-ups at most this long go in one statement (its arrays).
+  static constexpr size_t kMaxSignUpsPerStatement = 512;
 
-  // A statement of a pipelined write, with its parameters.
-  struct BoundStatement {
-    const char* sql;
-    Params params;
+  // An anonymous sign-up without a cap: a user whose identity is inline and
+  // its session, inserts that cannot conflict (fresh time-ordered ids; no
+  // unique index on anonymous identities).
+  struct SignUp {
+    core::User user;
+    core::Session session;
   };
   struct WriteOp {
     // Runs on the writer thread inside the batch's transaction and the
@@ -152,10 +156,10 @@ class PostgresStore final : public Store {
     // reports anew each time.
     std::function<core::Status(Connection&)> apply;
     std::function<void(core::Status)> complete;  // runs after commit
-    // Set for a write that is only these statements, none of which can fail
-    // but for the database (an anonymous sign-up): sent pipelined with the
-    // writes next to it, under one savepoint (see DESIGN).
-    std::shared_ptr<const std::vector<BoundStatement>> pipelined = nullptr;
+    // Set for an anonymous sign-up: a run of them in a batch is inserted by
+    // one multi-row statement under one savepoint (see DESIGN); `apply`
+    // inserts this one alone, for a replay.
+    std::shared_ptr<const SignUp> signup = nullptr;
     Clock::time_point deadline{};
   };
   struct ReadOp {
@@ -176,6 +180,9 @@ class PostgresStore final : public Store {
   core::Status RunBatch(std::vector<WriteOp>& batch, std::vector<core::Status>& results);
   core::Status CommitBatch(Connection& db, std::vector<WriteOp>& batch, std::vector<core::Status>& results);
   core::Status RunWithSavepoint(Connection& db, WriteOp& op);
+  // The sign-ups batch[begin, end) in one statement; on failure each on its own.
+  core::Status RunSignUps(Connection& db, std::vector<WriteOp>& batch, size_t begin, size_t end,
+                          std::vector<core::Status>& results);
 
   void EnqueueRead(ReadOp op);
   void ReaderLoop();
