@@ -23,7 +23,7 @@ const std::vector<OptionSpec> kServeOptions = {
      "PostgreSQL: seconds (0.1 to 300) to wait for the database, connecting or per statement, before a request "
      "fails with 503"},
     {"database-pool", "GUESTPASS_DATABASE_POOL", "4",
-     "PostgreSQL: connections for reads (1 to 64); writes take one more"},
+     "PostgreSQL: connections for reads (1 to 64); writes take three more"},
     {"app-dir", "GUESTPASS_APP_DIR", "(none)",
      "app directory to import at start (repeatable; in the environment, ':'-separated)"},
     {"threads", "GUESTPASS_THREADS", "number of cores", "HTTP worker threads"},

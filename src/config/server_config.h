@@ -20,7 +20,7 @@ struct ServerConfig {
   // there instead of DATA_DIR/guestpass.db. Empty: the embedded SQLite.
   std::string database;
   int64_t database_timeout_ms = 5000;  // PostgreSQL: the longest wait before Unavailable (503)
-  int database_pool = 4;               // PostgreSQL: reader connections (writes use one more)
+  int database_pool = 4;               // PostgreSQL: reader connections (writes use three more)
   std::vector<std::string> app_dirs;
   int threads = 0;  // 0: one per core
   int64_t max_connections = 0;  // 0: 10000, at most the descriptor limit less 64

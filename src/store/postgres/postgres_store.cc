@@ -510,12 +510,16 @@ int64_t PostgresStore::LatestSchemaVersion() { return static_cast<int64_t>(std::
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(PostgresOptions options) {
   if (options.readers < 1) options.readers = 1;
   if (options.max_batch < 1) options.max_batch = 1;
+  if (options.writers < 1) options.writers = 1;
   std::unique_ptr<PostgresStore> store(new PostgresStore(std::move(options)));
   auto db = store->Connect();
   if (!db.ok()) return db.status();
   if (Status s = ApplyMigrations(**db, store->options_.schema, store->options_.create); !s.ok()) return s;
-  store->writer_ = std::move(*db);
-  store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  for (size_t i = 0; i < store->options_.writers; ++i) {
+    // The first writer has the connection that migrated; the others connect at their first batch.
+    std::unique_ptr<Connection> first = i == 0 ? std::move(*db) : nullptr;
+    store->writer_threads_.emplace_back([s = store.get(), c = std::move(first)]() mutable { s->WriterLoop(std::move(c)); });
+  }
   for (size_t i = 0; i < store->options_.readers; ++i)
     store->reader_threads_.emplace_back([s = store.get()] { s->ReaderLoop(); });
   return store;
@@ -528,8 +532,8 @@ PostgresStore::~PostgresStore() {
     std::lock_guard<std::mutex> lock(queue_mu_);
     stopping_ = true;
   }
-  queue_cv_.notify_one();
-  if (writer_thread_.joinable()) writer_thread_.join();
+  queue_cv_.notify_all();
+  for (auto& t : writer_threads_) t.join();
   {
     std::lock_guard<std::mutex> lock(reads_mu_);
     readers_stopping_ = true;
@@ -570,7 +574,12 @@ void PostgresStore::Enqueue(WriteOp op) {
   queue_cv_.notify_one();
 }
 
-void PostgresStore::WriterLoop() {
+std::unordered_map<ObjectId, int64_t>& PostgresStore::CapCounts() {
+  thread_local std::unordered_map<ObjectId, int64_t> counts;
+  return counts;
+}
+
+void PostgresStore::WriterLoop(std::unique_ptr<Connection> db) {
   std::vector<WriteOp> batch;
   std::vector<Status> results;
   for (;;) {
@@ -596,7 +605,7 @@ void PostgresStore::WriterLoop() {
     }
     batch.clear();
     if (live.empty()) continue;
-    Status txn = RunBatch(live, results);
+    Status txn = RunBatch(db, live, results);
     for (size_t i = 0; i < live.size(); ++i) {
       // A failed commit loses every write of the batch: none is acknowledged.
       live[i].complete(txn.ok() ? results[i] : Status::Unavailable("commit failed: " + txn.message()));
@@ -604,16 +613,17 @@ void PostgresStore::WriterLoop() {
   }
 }
 
-Status PostgresStore::RunBatch(std::vector<WriteOp>& batch, std::vector<Status>& results) {
+Status PostgresStore::RunBatch(std::unique_ptr<Connection>& connection, std::vector<WriteOp>& batch,
+                               std::vector<Status>& results) {
   results.assign(batch.size(), Status::Ok());
-  cap_counts_.clear();
-  if (!writer_ || !writer_->CheckIdle()) {
-    writer_.reset();
+  CapCounts().clear();
+  if (!connection || !connection->CheckIdle()) {
+    connection.reset();
     auto c = Connect();
     if (!c.ok()) return c.status();
-    writer_ = std::move(*c);
+    connection = std::move(*c);
   }
-  Connection& db = *writer_;
+  Connection& db = *connection;
   // The common batch under login load, only anonymous sign-ups: the whole
   // transaction in one round trip. If the insert fails, the rest of the
   // pipeline is skipped and the transaction rolled back: then the batch
@@ -645,7 +655,7 @@ Status PostgresStore::RunWithSavepoint(Connection& db, WriteOp& op) {
 
 Status PostgresStore::RunSignUps(Connection& db, std::vector<WriteOp>& batch, size_t begin, size_t end,
                                  std::vector<Status>& results) {
-  cap_counts_.clear();  // counts cached for the cap are stale after anonymous sign-ups
+  CapCounts().clear();  // counts cached for the cap are stale after anonymous sign-ups
   std::vector<const SignUp*> signups;
   signups.reserve(end - begin);
   for (size_t k = begin; k < end; ++k) signups.push_back(batch[k].signup.get());
@@ -687,7 +697,7 @@ Status PostgresStore::CommitBatch(Connection& db, std::vector<WriteOp>& batch, s
 }
 
 Result<int64_t> PostgresStore::CappedAnonymousCount(Connection& db, const ObjectId& app_id) {
-  if (auto it = cap_counts_.find(app_id); it != cap_counts_.end()) return it->second;
+  if (auto it = CapCounts().find(app_id); it != CapCounts().end()) return it->second;
   // Held until commit (or the rollback of this write's savepoint, after
   // which the count is forgotten): no other server adds an anonymous user
   // of the app meanwhile.
@@ -698,7 +708,7 @@ Result<int64_t> PostgresStore::CappedAnonymousCount(Connection& db, const Object
   p.Id(app_id);
   auto rows = db.Query("SELECT COUNT(*) FROM users WHERE app_id = $1 AND anonymous", p);
   if (!rows.ok()) return rows.status();
-  cap_counts_[app_id] = rows->Int(0, 0);
+  CapCounts()[app_id] = rows->Int(0, 0);
   return rows->Int(0, 0);
 }
 
@@ -1029,7 +1039,7 @@ void PostgresStore::CreateUserWithSession(core::User user, core::Session session
                    ForgetAnonymousCount(u.app_id);
                    return s;
                  }
-                 ++cap_counts_[u.app_id];
+                 ++CapCounts()[u.app_id];
                  return Status::Ok();
                },
            .complete = std::move(done)});

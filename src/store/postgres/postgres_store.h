@@ -1,11 +1,15 @@
 // postgres_store.h: the Store on a PostgreSQL database (libpq), for several
 // stateless guestpass servers sharing one database.
 //
-// DESIGN: one writer thread owns the write connection. Writes from all
-// callers queue to it; it applies everything queued (up to max_batch) as one
-// transaction, each write inside its own SAVEPOINT so one failure spares the
+// DESIGN: writer threads (`writers`, 3 by default) own a write connection
+// each. Writes from all callers queue to them; a writer takes everything
+// queued (up to max_batch) and applies it as one transaction, each write inside its own SAVEPOINT so one failure spares the
 // others, commits, and only then calls each write's callback: group commit,
-// so N concurrent logins share one commit and one WAL flush. Anonymous
+// so N concurrent logins share one commit and one WAL flush; while one
+// writer waits for its commit (or a stalled fsync), the others run the next
+// batches. Writers of one server then race like servers do (row locks,
+// advisory locks, unique indexes: see below); a write that loses a deadlock
+// fails alone (Unavailable), in its savepoint. Anonymous
 // sign-ups, which cannot fail but for the database itself, are inserted by
 // one multi-row statement per run of them (arrays through unnest), sent with
 // its savepoint in one round trip (libpq pipeline mode); if it fails anyway,
@@ -54,6 +58,7 @@ struct PostgresOptions {
   std::string schema;    // tables live in this schema (created if missing); empty: the connection's default
   std::chrono::milliseconds timeout{5000};  // see DESIGN
   size_t readers = 4;        // reader threads (one connection each); REQUIRES: >= 1
+  size_t writers = 3;        // writer threads (one connection each); REQUIRES: >= 1
   size_t max_batch = 1024;   // most writes per transaction
   bool create = true;        // false: NotFound unless the database has a guestpass schema already
 };
@@ -174,10 +179,11 @@ class PostgresStore final : public Store {
   core::Result<std::unique_ptr<Connection>> Connect();
 
   void Enqueue(WriteOp op);
-  void WriterLoop();
-  // Begins a transaction on the writer connection (reconnecting when needed)
-  // and runs `batch` in it; each write's own result in `results`.
-  core::Status RunBatch(std::vector<WriteOp>& batch, std::vector<core::Status>& results);
+  void WriterLoop(std::unique_ptr<Connection> db);
+  // Runs `batch` in one transaction on `db` (replaced first when it broke);
+  // each write's own result in `results`.
+  core::Status RunBatch(std::unique_ptr<Connection>& db, std::vector<WriteOp>& batch,
+                        std::vector<core::Status>& results);
   core::Status CommitBatch(Connection& db, std::vector<WriteOp>& batch, std::vector<core::Status>& results);
   core::Status RunWithSavepoint(Connection& db, WriteOp& op);
   // The sign-ups batch[begin, end) in one statement; on failure each on its own.
@@ -191,10 +197,12 @@ class PostgresStore final : public Store {
   void Read(Callback<T> done, std::function<core::Result<T>(Connection&)> query);
 
   // The anonymous users of the app, counted once per transaction under the
-  // app's cap lock and then kept by the writer's own writes (writer only).
-  core::Result<int64_t> CappedAnonymousCount(Connection& db, const core::ObjectId& app_id);
+  // app's cap lock and then kept by the writer's own writes (writer threads
+  // only: each keeps its own, cleared at each batch).
+  static core::Result<int64_t> CappedAnonymousCount(Connection& db, const core::ObjectId& app_id);
+  static std::unordered_map<core::ObjectId, int64_t>& CapCounts();
   // A write that may change an app's anonymous count: recount next time.
-  void ForgetAnonymousCount(const core::ObjectId& app_id) { cap_counts_.erase(app_id); }
+  static void ForgetAnonymousCount(const core::ObjectId& app_id) { CapCounts().erase(app_id); }
 
   const PostgresOptions options_;
 
@@ -202,13 +210,11 @@ class PostgresStore final : public Store {
   Clock::time_point connect_failed_at_{};  // guarded by connect_mu_
   core::Status last_connect_failure_;      // guarded by connect_mu_
 
-  std::unique_ptr<Connection> writer_;  // writer thread only
-  std::unordered_map<core::ObjectId, int64_t> cap_counts_;  // writer thread only; cleared per batch
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<WriteOp> queue_;  // guarded by queue_mu_
   bool stopping_ = false;      // guarded by queue_mu_
-  std::thread writer_thread_;
+  std::vector<std::thread> writer_threads_;
 
   std::mutex reads_mu_;
   std::condition_variable reads_cv_;
