@@ -432,4 +432,49 @@ Status Connection::Pipeline(const std::vector<Statement>& statements) {
   return first;
 }
 
+std::vector<core::Result<Rows>> Connection::Queries(const std::vector<Statement>& statements) {
+  sqlstate_.clear();
+  auto all = [&](const Status& s) {
+    std::vector<core::Result<Rows>> failed;
+    failed.reserve(statements.size());
+    for (size_t i = 0; i < statements.size(); ++i) failed.emplace_back(s);
+    return failed;
+  };
+  if (broken()) return all(Status::Unavailable("the database connection is broken"));
+  std::vector<const std::string*> names;
+  names.reserve(statements.size());
+  for (const Statement& st : statements) {
+    auto name = Prepared(st.sql, *st.params);
+    if (!name.ok()) return all(name.status());
+    names.push_back(*name);
+  }
+  if (PQenterPipelineMode(conn_) != 1) return all(Broken(TrimmedError(PQerrorMessage(conn_))));
+  const auto deadline = Clock::now() + timeout_;
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    statements[i].params->Pointers(values, lengths, formats);
+    if (!PQsendQueryPrepared(conn_, names[i]->c_str(), statements[i].params->size(), values.data(), lengths.data(),
+                             formats.data(), /*resultFormat=*/1) ||
+        PQpipelineSync(conn_) != 1)
+      return all(Broken(TrimmedError(PQerrorMessage(conn_))));
+  }
+  if (Status s = Flush(deadline); !s.ok()) return all(s);
+  std::vector<core::Result<Rows>> out;
+  out.reserve(statements.size());
+  for (size_t i = 0; i < statements.size(); ++i) {
+    PGresult* result = nullptr;
+    Status s = ReadOne(deadline, &result);  // the statement's result
+    Rows rows(result);
+    if (broken()) return all(s.ok() ? Broken("lost during a pipeline") : s);
+    if (Status sync = ReadOne(deadline, nullptr); !sync.ok() && broken()) return all(sync);  // its sync point
+    if (s.ok())
+      out.emplace_back(std::move(rows));
+    else
+      out.emplace_back(s);
+  }
+  if (PQexitPipelineMode(conn_) != 1) return all(Broken(TrimmedError(PQerrorMessage(conn_))));
+  return out;
+}
+
 }  // namespace guestpass::store::postgres

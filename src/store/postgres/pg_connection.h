@@ -124,6 +124,10 @@ class Connection {
   // that followed it; inside a transaction, the transaction is aborted
   // (roll back to a savepoint to go on).
   core::Status Pipeline(const std::vector<Statement>& statements);
+  // Sends `statements` in one round trip, each in an implicit transaction of
+  // its own (a sync point after each), and returns each one's rows or
+  // failure. A lost connection fails them all (broken()).
+  std::vector<core::Result<Rows>> Queries(const std::vector<Statement>& statements);
 
   // The SQLSTATE of the last failed statement ("" if none or no server error).
   const std::string& sqlstate() const { return sqlstate_; }

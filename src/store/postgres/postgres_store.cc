@@ -142,17 +142,8 @@ std::vector<core::User> UsersFromRows(const Rows& rows, int first = 0) {
   return users;
 }
 
-Result<core::User> ReadUserOn(Connection& db, const ObjectId& user_id) {
-  Params p;
-  p.Id(user_id);
-  auto rows = db.Query("SELECT " GP_USER_COLUMNS
-                       " FROM users u LEFT JOIN identities i ON i.user_id = u.id WHERE u.id = $1 ORDER BY i.seq",
-                       p);
-  if (!rows.ok()) return rows.status();
-  auto users = UsersFromRows(*rows);
-  if (users.empty()) return Status::NotFound(ErrorCode::kUserNotFound, "user not found");
-  return std::move(users.front());
-}
+constexpr const char* kReadUserSql =
+    "SELECT " GP_USER_COLUMNS " FROM users u LEFT JOIN identities i ON i.user_id = u.id WHERE u.id = $1 ORDER BY i.seq";
 
 Status InsertIdentities(Connection& db, const core::User& user) {
   int64_t seq = 0;
@@ -729,42 +720,64 @@ void PostgresStore::EnqueueRead(ReadOp op) {
 
 void PostgresStore::ReaderLoop() {
   std::unique_ptr<Connection> db;
+  std::vector<ReadOp> ops;
+  std::vector<Statement> statements;
   for (;;) {
-    ReadOp op;
+    ops.clear();
     {
       std::unique_lock<std::mutex> lock(reads_mu_);
       reads_cv_.wait(lock, [&] { return !reads_.empty() || readers_stopping_; });
       if (reads_.empty()) return;  // stopping and drained
-      op = std::move(reads_.front());
+      ops.push_back(std::move(reads_.front()));
       reads_.pop_front();
+      // One-statement reads go together: one round trip for the run of them.
+      while (ops.front().sql != nullptr && !reads_.empty() && reads_.front().sql != nullptr &&
+             ops.size() < kMaxReadsPerRoundTrip) {
+        ops.push_back(std::move(reads_.front()));
+        reads_.pop_front();
+      }
     }
-    if (op.deadline < Clock::now()) {
+    const auto now = Clock::now();
+    std::erase_if(ops, [&](ReadOp& op) {
+      if (op.deadline >= now) return false;
       op.finish(Status::Unavailable("the database did not answer in time"));
-      continue;
-    }
+      return true;
+    });
+    if (ops.empty()) continue;
     bool fresh = false;
     if (!db || !db->CheckIdle()) {
       db.reset();
       auto c = Connect();
       if (!c.ok()) {
-        op.finish(c.status());
+        for (ReadOp& op : ops) op.finish(c.status());
         continue;
       }
       db = std::move(*c);
       fresh = true;
     }
-    Status s = op.attempt(*db);
-    if (!s.ok() && db->broken() && !fresh) {
+    // Runs the reads on `db`; false when the connection broke meanwhile.
+    auto run = [&]() -> bool {
+      if (ops.front().sql == nullptr) {
+        (void)ops.front().attempt(*db);
+        return !db->broken();
+      }
+      statements.clear();
+      for (const ReadOp& op : ops) statements.push_back({op.sql, op.params.get()});
+      auto results = db->Queries(statements);
+      for (size_t i = 0; i < ops.size(); ++i) (void)ops[i].take(std::move(results[i]));
+      return !db->broken();
+    };
+    if (!run() && !fresh) {
       // The connection had died while idle (the server restarted, or a
       // failover): reads are safe to repeat, once, on a new one.
       db.reset();
       auto c = Connect();
       if (c.ok()) {
         db = std::move(*c);
-        (void)op.attempt(*db);
+        (void)run();
       }
     }
-    op.finish(Status::Ok());
+    for (ReadOp& op : ops) op.finish(Status::Ok());
   }
 }
 
@@ -781,6 +794,32 @@ void PostgresStore::Read(Callback<T> done, std::function<Result<T>(Connection&)>
                  else
                    done(not_run);
                }});
+}
+
+template <typename T>
+void PostgresStore::ReadStatement(Callback<T> done, const char* sql, Params params,
+                                  std::function<Result<T>(const Rows&)> parse) {
+  auto slot = std::make_shared<std::optional<Result<T>>>();
+  auto shared_params = std::make_shared<const Params>(std::move(params));
+  auto keep = [slot, parse](Result<Rows> rows) {
+    if (rows.ok())
+      slot->emplace(parse(*rows));
+    else
+      slot->emplace(rows.status());
+    return (*slot)->ok() ? Status::Ok() : (*slot)->status();
+  };
+  ReadOp op;
+  op.attempt = [keep, sql, shared_params](Connection& db) { return keep(db.Query(sql, *shared_params)); };
+  op.finish = [slot, done = std::move(done)](const Status& not_run) {
+    if (slot->has_value())
+      done(std::move(**slot));
+    else
+      done(not_run);
+  };
+  op.sql = sql;
+  op.params = shared_params;
+  op.take = keep;
+  EnqueueRead(std::move(op));
 }
 
 // ============================================================================
@@ -1457,35 +1496,40 @@ void PostgresStore::DeletePendingUserpassAccount(ObjectId account_id, StatusCall
 // ============================================================================
 
 void PostgresStore::GetSessionWithUser(ObjectId user_id, ObjectId session_id, Callback<SessionWithUser> done) {
-  Read<SessionWithUser>(std::move(done), [user_id, session_id](Connection& db) -> Result<SessionWithUser> {
-    // One statement, so session, user and identities come from one snapshot.
-    Params p;
-    p.Id(user_id).Id(session_id);
-    auto rows = db.Query(
-        "SELECT " GP_USER_COLUMNS ", s.secret_hash, s.created_at, s.expires_at, s.device_id, s.device"
-        " FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN identities i ON i.user_id = s.user_id"
-        " WHERE s.user_id = $1 AND s.id = $2 ORDER BY i.seq",
-        p);
-    if (!rows.ok()) return rows.status();
-    if (rows->empty()) return Status::NotFound(ErrorCode::kInvalidSession, "session not found");
-    SessionWithUser out;
-    out.user = std::move(UsersFromRows(*rows).front());
-    constexpr int c = kUserColumnCount;
-    out.session.id = session_id;
-    out.session.user_id = out.user.id;
-    auto hash = rows->Bytes(0, c);
-    if (hash.size() == out.session.secret_hash.size())
-      std::copy(hash.begin(), hash.end(), out.session.secret_hash.begin());
-    out.session.created_at = rows->Int(0, c + 1);
-    out.session.expires_at = rows->Int(0, c + 2);
-    out.session.device_id = rows->Id(0, c + 3);
-    out.session.device_json = rows->Text(0, c + 4);
-    return out;
-  });
+  // One statement, so session, user and identities come from one snapshot.
+  Params p;
+  p.Id(user_id).Id(session_id);
+  ReadStatement<SessionWithUser>(
+      std::move(done),
+      "SELECT " GP_USER_COLUMNS ", s.secret_hash, s.created_at, s.expires_at, s.device_id, s.device"
+      " FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN identities i ON i.user_id = s.user_id"
+      " WHERE s.user_id = $1 AND s.id = $2 ORDER BY i.seq",
+      std::move(p), [session_id](const Rows& rows) -> Result<SessionWithUser> {
+        if (rows.empty()) return Status::NotFound(ErrorCode::kInvalidSession, "session not found");
+        SessionWithUser out;
+        out.user = std::move(UsersFromRows(rows).front());
+        constexpr int c = kUserColumnCount;
+        out.session.id = session_id;
+        out.session.user_id = out.user.id;
+        auto hash = rows.Bytes(0, c);
+        if (hash.size() == out.session.secret_hash.size())
+          std::copy(hash.begin(), hash.end(), out.session.secret_hash.begin());
+        out.session.created_at = rows.Int(0, c + 1);
+        out.session.expires_at = rows.Int(0, c + 2);
+        out.session.device_id = rows.Id(0, c + 3);
+        out.session.device_json = rows.Text(0, c + 4);
+        return out;
+      });
 }
 
 void PostgresStore::GetUser(ObjectId user_id, Callback<core::User> done) {
-  Read<core::User>(std::move(done), [user_id](Connection& db) { return ReadUserOn(db, user_id); });
+  Params p;
+  p.Id(user_id);
+  ReadStatement<core::User>(std::move(done), kReadUserSql, std::move(p), [](const Rows& rows) -> Result<core::User> {
+    auto users = UsersFromRows(rows);
+    if (users.empty()) return UserNotFound();
+    return std::move(users.front());
+  });
 }
 
 void PostgresStore::DeleteSession(ObjectId user_id, ObjectId session_id, bool delete_user_if_anonymous,

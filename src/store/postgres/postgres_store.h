@@ -173,7 +173,16 @@ class PostgresStore final : public Store {
     // Delivers the kept result, or `not_run` when the read never ran.
     std::function<void(const core::Status& not_run)> finish;
     Clock::time_point deadline{};
+    // Set for a read that is one statement: a reader sends the run of such
+    // reads at the head of the queue in one round trip (Connection::Queries)
+    // and hands each its rows through `take`, which keeps the result as
+    // `attempt` does.
+    const char* sql = nullptr;
+    std::shared_ptr<const Params> params = nullptr;
+    std::function<core::Status(core::Result<Rows>)> take = nullptr;
   };
+  // Most reads of one round trip of a reader.
+  static constexpr size_t kMaxReadsPerRoundTrip = 64;
 
   explicit PostgresStore(PostgresOptions options);
   core::Result<std::unique_ptr<Connection>> Connect();
@@ -195,6 +204,11 @@ class PostgresStore final : public Store {
   // Runs `query` on a reader connection and hands `done` its result.
   template <typename T>
   void Read(Callback<T> done, std::function<core::Result<T>(Connection&)> query);
+  // The same for a read of one statement, `sql` with `params`, whose rows
+  // `parse` turns into the result: sent with its neighbours in one round trip.
+  template <typename T>
+  void ReadStatement(Callback<T> done, const char* sql, Params params,
+                     std::function<core::Result<T>(const Rows&)> parse);
 
   // The anonymous users of the app, counted once per transaction under the
   // app's cap lock and then kept by the writer's own writes (writer threads
