@@ -122,7 +122,8 @@ Params& Params::IdArray(const std::vector<core::ObjectId>& ids) {
 Params& Params::BytesArray(const std::vector<std::span<const uint8_t>>& values) {
   std::vector<std::optional<std::string_view>> elements;
   elements.reserve(values.size());
-  for (const auto& v : values) elements.emplace_back(std::string_view(reinterpret_cast<const char*>(v.data()), v.size()));
+  for (const auto& v : values)
+    elements.emplace_back(std::string_view(reinterpret_cast<const char*>(v.data()), v.size()));
   return AddArray(kByteaArrayOid, kByteaOid, elements);
 }
 
@@ -246,7 +247,8 @@ core::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptio
   if (PQsetnonblocking(conn, 1) != 0) return fail(TrimmedError(PQerrorMessage(conn)));
   // Server notices (NOTICE: drop cascades to ...) are not errors; libpq
   // would print them on stderr.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   std::unique_ptr<Connection> c(new Connection(conn, options.timeout));
   // The server gives up on a statement the client no longer waits for.
   std::string setup = "SET statement_timeout = " + std::to_string(options.timeout.count());
@@ -357,7 +359,8 @@ core::Result<const std::string*> Connection::Prepared(const char* sql, const Par
   if (!PQsendPrepare(conn_, name.c_str(), sql, params.size(), params.types()))
     return Broken(TrimmedError(PQerrorMessage(conn_)));
   if (Status s = Flush(deadline); !s.ok()) return s;
-  if (Status s = ReadOne(deadline, nullptr); !s.ok()) return Status::Make(s.code(), s.error_code(), s.message() + " (prepare: " + sql + ")");
+  if (Status s = ReadOne(deadline, nullptr); !s.ok())
+    return Status::Make(s.code(), s.error_code(), s.message() + " (prepare: " + sql + ")");
   return &prepared_.emplace(sql, std::move(name)).first->second;
 }
 

@@ -34,7 +34,7 @@ inline constexpr std::string_view kUniqueViolation = "23505";
 // the server never guesses a type and values need no escaping.
 class Params {
  public:
-  Params& Id(const core::ObjectId& id);  // bytea
+  Params& Id(const core::ObjectId& id);           // bytea
   Params& Bytes(std::span<const uint8_t> bytes);  // bytea
   Params& Text(std::string_view text);
   Params& Int(int64_t value);  // bigint
@@ -44,7 +44,7 @@ class Params {
   Params& NullBool();
   // One-dimensional arrays (for multi-row statements: unnest($1::bytea[], ...)).
   // A nullopt element is NULL.
-  Params& IdArray(const std::vector<core::ObjectId>& ids);                 // bytea[]
+  Params& IdArray(const std::vector<core::ObjectId>& ids);                  // bytea[]
   Params& BytesArray(const std::vector<std::span<const uint8_t>>& values);  // bytea[]
   Params& TextArray(const std::vector<std::optional<std::string_view>>& values);
   Params& IntArray(const std::vector<int64_t>& values);  // bigint[]

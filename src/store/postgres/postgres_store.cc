@@ -22,7 +22,7 @@ namespace {
 
 // Advisory lock keys (the two-int form; the first is guestpass's class).
 constexpr int kLockClass = 7102;
-constexpr int kMigrationLock = 1;     // session lock while migrating
+constexpr int kMigrationLock = 1;  // session lock while migrating
 // Transaction locks: the audit log's seq order (7102, 2: GP_INSERT_AUDIT_EVENT
 // takes it), and per app (the second key a hash of the app id) the
 // anonymous cap and the server-key count.
@@ -112,8 +112,8 @@ void AddData(Params& p, const std::string& data_json) {
 
 // The columns of a user with one of its identities rows (LEFT JOIN): read by
 // UsersFromRows. Use with `FROM users u LEFT JOIN identities i ON i.user_id = u.id`.
-#define GP_USER_COLUMNS                                                                                      \
-  "u.id, u.app_id, u.type, u.data, u.created_at, u.last_active_at, u.disabled, u.anon_identity, "          \
+#define GP_USER_COLUMNS                                                                           \
+  "u.id, u.app_id, u.type, u.data, u.created_at, u.last_active_at, u.disabled, u.anon_identity, " \
   "u.anon_provider_id, i.provider_type, i.provider_id, i.identity_id"
 constexpr int kUserColumnCount = 12;
 
@@ -227,7 +227,7 @@ Params AnonymousSignUpsParams(const std::vector<const SignUp*>& signups) {
     app_ids.push_back(u.app_id);
     types.emplace_back(u.type);
     data.push_back(u.data_json.empty() || u.data_json == "{}" ? std::nullopt
-                                                               : std::optional<std::string_view>(u.data_json));
+                                                              : std::optional<std::string_view>(u.data_json));
     user_created.push_back(u.created_at);
     last_active.push_back(u.last_active_at);
     disabled.push_back(u.disabled);
@@ -290,8 +290,8 @@ Status RefreshAnonymousFlag(Connection& db, const ObjectId& user_id) {
 // An audit event. Its insert first takes the audit lock, held until commit:
 // seqs are handed out in commit order across servers, so paging by seq
 // never skips an event that commits later with a smaller seq.
-#define GP_INSERT_AUDIT_EVENT                                                                   \
-  "INSERT INTO audit_events (app_id, at, action, user_id, actor, reason, providers)"           \
+#define GP_INSERT_AUDIT_EVENT                                                        \
+  "INSERT INTO audit_events (app_id, at, action, user_id, actor, reason, providers)" \
   " SELECT $1, $2, $3, $4, $5, $6, $7 FROM (SELECT pg_advisory_xact_lock(7102, 2)) AS audit_lock"
 
 // Deletes the user with everything that hangs off it and records `why` as
@@ -313,8 +313,7 @@ Status EraseUser(Connection& db, const ObjectId& user_id, const core::Deletion& 
   {
     Params p;
     p.Id(user_id);
-    auto rows =
-        db.Query("SELECT provider_type, identity_id FROM user_identities WHERE user_id = $1 ORDER BY seq", p);
+    auto rows = db.Query("SELECT provider_type, identity_id FROM user_identities WHERE user_id = $1 ORDER BY seq", p);
     if (!rows.ok()) return rows.status();
     for (int r = 0; r < rows->size(); ++r) {
       std::string type = rows->Text(r, 0);
@@ -336,10 +335,10 @@ Status EraseUser(Connection& db, const ObjectId& user_id, const core::Deletion& 
   {
     Params p;
     p.Id(user_id);
-    if (Status s = db.Exec(
-            "WITH u AS (DELETE FROM users WHERE id = $1), i AS (DELETE FROM identities WHERE user_id = $1),"
-            " s AS (DELETE FROM sessions WHERE user_id = $1) DELETE FROM api_keys WHERE user_id = $1",
-            p);
+    if (Status s =
+            db.Exec("WITH u AS (DELETE FROM users WHERE id = $1), i AS (DELETE FROM identities WHERE user_id = $1),"
+                    " s AS (DELETE FROM sessions WHERE user_id = $1) DELETE FROM api_keys WHERE user_id = $1",
+                    p);
         !s.ok())
       return s;
   }
@@ -416,8 +415,8 @@ core::UserpassAccount AccountOf(const Rows& rows, int r) {
 Status DeleteAccountRows(Connection& db, const ObjectId& account) {
   Params p;
   p.Id(account);
-  return db.Exec("WITH t AS (DELETE FROM userpass_tokens WHERE account_id = $1) DELETE FROM userpass_accounts WHERE id = $1",
-                 p);
+  return db.Exec(
+      "WITH t AS (DELETE FROM userpass_tokens WHERE account_id = $1) DELETE FROM userpass_accounts WHERE id = $1", p);
 }
 
 // Inserts the account. AlreadyExists(AccountNameInUse) if the app has an
@@ -509,7 +508,8 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(PostgresOptions optio
   for (size_t i = 0; i < store->options_.writers; ++i) {
     // The first writer has the connection that migrated; the others connect at their first batch.
     std::unique_ptr<Connection> first = i == 0 ? std::move(*db) : nullptr;
-    store->writer_threads_.emplace_back([s = store.get(), c = std::move(first)]() mutable { s->WriterLoop(std::move(c)); });
+    store->writer_threads_.emplace_back(
+        [s = store.get(), c = std::move(first)]() mutable { s->WriterLoop(std::move(c)); });
   }
   for (size_t i = 0; i < store->options_.readers; ++i)
     store->reader_threads_.emplace_back([s = store.get()] { s->ReaderLoop(); });
@@ -652,7 +652,8 @@ Status PostgresStore::RunSignUps(Connection& db, std::vector<WriteOp>& batch, si
   for (size_t k = begin; k < end; ++k) signups.push_back(batch[k].signup.get());
   const Params params = AnonymousSignUpsParams(signups);
   // The savepoint, the statement and the release in one round trip.
-  Status run = db.Pipeline({{kSegmentSavepoint, &kNoParams}, {kAnonymousSignUpsSql, &params}, {kReleaseSegment, &kNoParams}});
+  Status run =
+      db.Pipeline({{kSegmentSavepoint, &kNoParams}, {kAnonymousSignUpsSql, &params}, {kReleaseSegment, &kNoParams}});
   if (run.ok()) return Status::Ok();  // results[begin, end) stay OK
   if (db.broken()) return Status::Unavailable(run.message());
   // One of them failed after all: undo the run, then each on its own.
@@ -939,8 +940,7 @@ std::vector<core::Deployment> DeploymentsOf(const Rows& rows) {
     d.draft_id = rows.Id(r, 3);
     d.author_id = rows.Id(r, 4);
     d.origin = rows.Text(r, 5);
-    d.status =
-        rows.Text(r, 6) == "successful" ? core::DeploymentStatus::kSuccessful : core::DeploymentStatus::kFailed;
+    d.status = rows.Text(r, 6) == "successful" ? core::DeploymentStatus::kSuccessful : core::DeploymentStatus::kFailed;
     d.error = rows.Text(r, 7);
     d.deployed_at = rows.Int(r, 8);
     d.config_json = rows.Text(r, 9);
@@ -1109,21 +1109,23 @@ void PostgresStore::RecordActivity(ObjectId user_id, int64_t at, StatusCallback 
 
 void PostgresStore::FindUserByIdentity(ObjectId app_id, std::string provider_type, std::string identity_id,
                                        Callback<core::User> done) {
-  Read<core::User>(std::move(done), [app_id, provider_type = std::move(provider_type),
-                                     identity_id = std::move(identity_id)](Connection& db) -> Result<core::User> {
-    Params p;
-    p.Id(app_id).Text(provider_type).Text(identity_id);
-    auto rows = db.Query(
-        "SELECT " GP_USER_COLUMNS
-        " FROM users u LEFT JOIN identities i ON i.user_id = u.id WHERE u.id = (SELECT user_id FROM identities"
-        " WHERE app_id = $1 AND provider_type = $2 AND identity_id = $3 AND provider_type <> 'anon-user')"
-        " ORDER BY i.seq",
-        p);
-    if (!rows.ok()) return rows.status();
-    auto users = UsersFromRows(*rows);
-    if (users.empty()) return Status::NotFound(ErrorCode::kUserNotFound, "no user has this identity");
-    return std::move(users.front());
-  });
+  Read<core::User>(
+      std::move(done),
+      [app_id, provider_type = std::move(provider_type),
+       identity_id = std::move(identity_id)](Connection& db) -> Result<core::User> {
+        Params p;
+        p.Id(app_id).Text(provider_type).Text(identity_id);
+        auto rows = db.Query(
+            "SELECT " GP_USER_COLUMNS
+            " FROM users u LEFT JOIN identities i ON i.user_id = u.id WHERE u.id = (SELECT user_id FROM identities"
+            " WHERE app_id = $1 AND provider_type = $2 AND identity_id = $3 AND provider_type <> 'anon-user')"
+            " ORDER BY i.seq",
+            p);
+        if (!rows.ok()) return rows.status();
+        auto users = UsersFromRows(*rows);
+        if (users.empty()) return Status::NotFound(ErrorCode::kUserNotFound, "no user has this identity");
+        return std::move(users.front());
+      });
 }
 
 void PostgresStore::LinkIdentity(ObjectId user_id, core::Identity identity, std::string data_json,
@@ -1133,63 +1135,62 @@ void PostgresStore::LinkIdentity(ObjectId user_id, core::Identity identity, std:
     std::string data_json;
   };
   auto args = std::make_shared<Args>(Args{std::move(identity), std::move(data_json)});
-  Enqueue({.apply =
-               [this, user_id, args](Connection& db) {
-                 ObjectId app_id;
-                 std::string data;
-                 {
-                   // Locked: links to one user follow one another (seq, data).
-                   Params p;
-                   p.Id(user_id);
-                   auto rows = db.Query("SELECT app_id, data FROM users WHERE id = $1 FOR UPDATE", p);
-                   if (!rows.ok()) return rows.status();
-                   if (rows->empty()) return UserNotFound();
-                   app_id = rows->Id(0, 0);
-                   data = rows->IsNull(0, 1) ? "{}" : rows->Text(0, 1);
-                 }
-                 Params who;
-                 who.Id(app_id).Text(args->identity.provider_type).Text(args->identity.id);
-                 auto owner = [&]() -> Result<std::optional<ObjectId>> {
-                   auto rows = db.Query(
-                       "SELECT user_id FROM identities WHERE app_id = $1 AND provider_type = $2 AND identity_id = $3",
-                       who);
-                   if (!rows.ok()) return rows.status();
-                   if (rows->empty()) return std::optional<ObjectId>();
-                   return std::optional<ObjectId>(rows->Id(0, 0));
-                 };
-                 auto linked = [&](const ObjectId& holder) {
-                   return Status::AlreadyExists(
-                       ErrorCode::kInvalidParameter,
-                       std::string(holder == user_id ? kLinkedToThisUser : kLinkedToAnotherUser));
-                 };
-                 auto holder = owner();
-                 if (!holder.ok()) return holder.status();
-                 if (*holder) return linked(**holder);
-                 // Another server may be inserting the same identity: the
-                 // unique index makes this wait for it and then do nothing.
-                 Params p;
-                 p.Id(user_id).Id(app_id).Text(args->identity.provider_type).Id(args->identity.provider_id);
-                 p.Text(args->identity.id);
-                 auto inserted = db.Query(
-                     "INSERT INTO identities (user_id, seq, app_id, provider_type, provider_id, identity_id)"
-                     " SELECT $1, (SELECT COALESCE(MAX(seq) + 1, 0) FROM identities WHERE user_id = $1), $2, $3, $4, $5"
-                     " ON CONFLICT (app_id, provider_type, identity_id) WHERE provider_type <> 'anon-user' DO NOTHING",
-                     p);
-                 if (!inserted.ok()) return inserted.status();
-                 if (inserted->Affected() == 0) {
-                   auto winner = owner();
-                   if (!winner.ok()) return winner.status();
-                   return linked(winner->value_or(ObjectId()));
-                 }
-                 const std::string merged = MergeJsonObjects(data, args->data_json);
-                 Params update;
-                 AddData(update, merged);
-                 update.Id(user_id);
-                 if (Status s = db.Exec("UPDATE users SET data = $1 WHERE id = $2", update); !s.ok()) return s;
-                 ForgetAnonymousCount(app_id);  // the user may have stopped being anonymous
-                 return RefreshAnonymousFlag(db, user_id);
-               },
-           .complete = std::move(done)});
+  Enqueue(
+      {.apply =
+           [this, user_id, args](Connection& db) {
+             ObjectId app_id;
+             std::string data;
+             {
+               // Locked: links to one user follow one another (seq, data).
+               Params p;
+               p.Id(user_id);
+               auto rows = db.Query("SELECT app_id, data FROM users WHERE id = $1 FOR UPDATE", p);
+               if (!rows.ok()) return rows.status();
+               if (rows->empty()) return UserNotFound();
+               app_id = rows->Id(0, 0);
+               data = rows->IsNull(0, 1) ? "{}" : rows->Text(0, 1);
+             }
+             Params who;
+             who.Id(app_id).Text(args->identity.provider_type).Text(args->identity.id);
+             auto owner = [&]() -> Result<std::optional<ObjectId>> {
+               auto rows = db.Query(
+                   "SELECT user_id FROM identities WHERE app_id = $1 AND provider_type = $2 AND identity_id = $3", who);
+               if (!rows.ok()) return rows.status();
+               if (rows->empty()) return std::optional<ObjectId>();
+               return std::optional<ObjectId>(rows->Id(0, 0));
+             };
+             auto linked = [&](const ObjectId& holder) {
+               return Status::AlreadyExists(ErrorCode::kInvalidParameter,
+                                            std::string(holder == user_id ? kLinkedToThisUser : kLinkedToAnotherUser));
+             };
+             auto holder = owner();
+             if (!holder.ok()) return holder.status();
+             if (*holder) return linked(**holder);
+             // Another server may be inserting the same identity: the
+             // unique index makes this wait for it and then do nothing.
+             Params p;
+             p.Id(user_id).Id(app_id).Text(args->identity.provider_type).Id(args->identity.provider_id);
+             p.Text(args->identity.id);
+             auto inserted = db.Query(
+                 "INSERT INTO identities (user_id, seq, app_id, provider_type, provider_id, identity_id)"
+                 " SELECT $1, (SELECT COALESCE(MAX(seq) + 1, 0) FROM identities WHERE user_id = $1), $2, $3, $4, $5"
+                 " ON CONFLICT (app_id, provider_type, identity_id) WHERE provider_type <> 'anon-user' DO NOTHING",
+                 p);
+             if (!inserted.ok()) return inserted.status();
+             if (inserted->Affected() == 0) {
+               auto winner = owner();
+               if (!winner.ok()) return winner.status();
+               return linked(winner->value_or(ObjectId()));
+             }
+             const std::string merged = MergeJsonObjects(data, args->data_json);
+             Params update;
+             AddData(update, merged);
+             update.Id(user_id);
+             if (Status s = db.Exec("UPDATE users SET data = $1 WHERE id = $2", update); !s.ok()) return s;
+             ForgetAnonymousCount(app_id);  // the user may have stopped being anonymous
+             return RefreshAnonymousFlag(db, user_id);
+           },
+       .complete = std::move(done)});
 }
 
 // ============================================================================
@@ -1204,8 +1205,8 @@ void PostgresStore::CreateApiKey(core::ApiKey key, StatusCallback done) {
                  if (Status s = LockUser(db, shared->user_id); !s.ok()) return s;
                  Params p;
                  p.Text(shared->name).Id(shared->user_id);
-                 auto rows = db.Query(
-                     "SELECT COUNT(*), COUNT(*) FILTER (WHERE name = $1) FROM api_keys WHERE user_id = $2", p);
+                 auto rows =
+                     db.Query("SELECT COUNT(*), COUNT(*) FILTER (WHERE name = $1) FROM api_keys WHERE user_id = $2", p);
                  if (!rows.ok()) return rows.status();
                  if (rows->Int(0, 1) > 0)
                    return Status::AlreadyExists(ErrorCode::kAPIKeyAlreadyExists,
@@ -1278,8 +1279,7 @@ void PostgresStore::DeleteApiKey(ObjectId key_id, ObjectId user_id, StatusCallba
                    p.Id(key_id).Id(user_id);
                    auto rows = db.Query("DELETE FROM api_keys WHERE id = $1 AND user_id = $2", p);
                    if (!rows.ok()) return rows.status();
-                   if (rows->Affected() == 0)
-                     return Status::NotFound(ErrorCode::kAPIKeyNotFound, "API key not found");
+                   if (rows->Affected() == 0) return Status::NotFound(ErrorCode::kAPIKeyNotFound, "API key not found");
                  }
                  // Locked as a link locks it: the anonymous flag is recomputed from settled identities.
                  if (Status s = LockUser(db, user_id); !s.ok() && !s.IsNotFound()) return s;
@@ -1355,17 +1355,16 @@ void PostgresStore::CreateUserpassAccount(core::UserpassAccount account, std::op
 }
 
 void PostgresStore::GetUserpassAccount(ObjectId app_id, std::string email, Callback<core::UserpassAccount> done) {
-  Read<core::UserpassAccount>(std::move(done),
-                              [app_id, email = std::move(email)](Connection& db) -> Result<core::UserpassAccount> {
-                                Params p;
-                                p.Id(app_id).Text(email);
-                                auto rows = db.Query("SELECT " GP_ACCOUNT_COLUMNS
-                                                     " FROM userpass_accounts a WHERE a.app_id = $1 AND a.email = $2",
-                                                     p);
-                                if (!rows.ok()) return rows.status();
-                                if (rows->empty()) return UserNotFound();
-                                return AccountOf(*rows, 0);
-                              });
+  Read<core::UserpassAccount>(
+      std::move(done), [app_id, email = std::move(email)](Connection& db) -> Result<core::UserpassAccount> {
+        Params p;
+        p.Id(app_id).Text(email);
+        auto rows =
+            db.Query("SELECT " GP_ACCOUNT_COLUMNS " FROM userpass_accounts a WHERE a.app_id = $1 AND a.email = $2", p);
+        if (!rows.ok()) return rows.status();
+        if (rows->empty()) return UserNotFound();
+        return AccountOf(*rows, 0);
+      });
 }
 
 void PostgresStore::PutUserpassToken(core::UserpassToken token, StatusCallback done) {
@@ -1385,52 +1384,53 @@ void PostgresStore::UseUserpassToken(ObjectId token_id, core::SecretHash token_h
                                      std::string new_password_hash, int64_t now, Callback<core::UserpassAccount> done) {
   auto account = std::make_shared<core::UserpassAccount>();
   auto new_hash = std::make_shared<std::string>(std::move(new_password_hash));
-  Enqueue({.apply =
-               [token_id, token_hash, purpose, new_hash, now, account](Connection& db) {
-                 const Status invalid = Status::NotFound(ErrorCode::kUserpassTokenInvalid, "invalid token data");
-                 ObjectId account_id;
-                 std::string pending;
-                 {
-                   // Locked: of two servers using one token, the second finds it gone.
-                   Params p;
-                   p.Id(token_id);
-                   auto rows = db.Query(
-                       "SELECT account_id, token_hash, purpose, expires_at, pending_password_hash FROM userpass_tokens"
-                       " WHERE id = $1 FOR UPDATE",
-                       p);
-                   if (!rows.ok()) return rows.status();
-                   if (rows->empty()) return invalid;
-                   auto hash = rows->Bytes(0, 1);
-                   core::SecretHash stored{};
-                   if (hash.size() == stored.size()) std::copy(hash.begin(), hash.end(), stored.begin());
-                   if (stored != token_hash || rows->Int(0, 2) != static_cast<int64_t>(purpose) ||
-                       rows->Int(0, 3) <= now)
-                     return invalid;
-                   account_id = rows->Id(0, 0);
-                   pending = rows->Text(0, 4);
-                 }
-                 {
-                   Params p;
-                   p.Id(token_id);
-                   if (Status s = db.Exec("DELETE FROM userpass_tokens WHERE id = $1", p); !s.ok()) return s;
-                 }
-                 Params p;
-                 p.Id(account_id);
-                 Result<Rows> rows = Status::Internal("unset");
-                 if (purpose == core::UserpassTokenPurpose::kConfirm) {
-                   rows = db.Query("UPDATE userpass_accounts a SET confirmed = true WHERE id = $1 RETURNING " GP_ACCOUNT_COLUMNS,
-                                   p);
-                 } else {
-                   p.Text(new_hash->empty() ? pending : *new_hash);
-                   rows = db.Query(
-                       "UPDATE userpass_accounts a SET password_hash = $2 WHERE id = $1 RETURNING " GP_ACCOUNT_COLUMNS, p);
-                 }
-                 if (!rows.ok()) return rows.status();
-                 if (rows->empty()) return invalid;
-                 *account = AccountOf(*rows, 0);
-                 return Status::Ok();
-               },
-           .complete = [account, done = std::move(done)](Status s) {
+  Enqueue(
+      {.apply =
+           [token_id, token_hash, purpose, new_hash, now, account](Connection& db) {
+             const Status invalid = Status::NotFound(ErrorCode::kUserpassTokenInvalid, "invalid token data");
+             ObjectId account_id;
+             std::string pending;
+             {
+               // Locked: of two servers using one token, the second finds it gone.
+               Params p;
+               p.Id(token_id);
+               auto rows = db.Query(
+                   "SELECT account_id, token_hash, purpose, expires_at, pending_password_hash FROM userpass_tokens"
+                   " WHERE id = $1 FOR UPDATE",
+                   p);
+               if (!rows.ok()) return rows.status();
+               if (rows->empty()) return invalid;
+               auto hash = rows->Bytes(0, 1);
+               core::SecretHash stored{};
+               if (hash.size() == stored.size()) std::copy(hash.begin(), hash.end(), stored.begin());
+               if (stored != token_hash || rows->Int(0, 2) != static_cast<int64_t>(purpose) || rows->Int(0, 3) <= now)
+                 return invalid;
+               account_id = rows->Id(0, 0);
+               pending = rows->Text(0, 4);
+             }
+             {
+               Params p;
+               p.Id(token_id);
+               if (Status s = db.Exec("DELETE FROM userpass_tokens WHERE id = $1", p); !s.ok()) return s;
+             }
+             Params p;
+             p.Id(account_id);
+             Result<Rows> rows = Status::Internal("unset");
+             if (purpose == core::UserpassTokenPurpose::kConfirm) {
+               rows = db.Query(
+                   "UPDATE userpass_accounts a SET confirmed = true WHERE id = $1 RETURNING " GP_ACCOUNT_COLUMNS, p);
+             } else {
+               p.Text(new_hash->empty() ? pending : *new_hash);
+               rows = db.Query(
+                   "UPDATE userpass_accounts a SET password_hash = $2 WHERE id = $1 RETURNING " GP_ACCOUNT_COLUMNS, p);
+             }
+             if (!rows.ok()) return rows.status();
+             if (rows->empty()) return invalid;
+             *account = AccountOf(*rows, 0);
+             return Status::Ok();
+           },
+       .complete =
+           [account, done = std::move(done)](Status s) {
              if (!s.ok()) return done(s);
              done(*account);
            }});
@@ -1501,7 +1501,8 @@ void PostgresStore::GetSessionWithUser(ObjectId user_id, ObjectId session_id, Ca
   p.Id(user_id).Id(session_id);
   ReadStatement<SessionWithUser>(
       std::move(done),
-      "SELECT " GP_USER_COLUMNS ", s.secret_hash, s.created_at, s.expires_at, s.device_id, s.device"
+      "SELECT " GP_USER_COLUMNS
+      ", s.secret_hash, s.created_at, s.expires_at, s.device_id, s.device"
       " FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN identities i ON i.user_id = s.user_id"
       " WHERE s.user_id = $1 AND s.id = $2 ORDER BY i.seq",
       std::move(p), [session_id](const Rows& rows) -> Result<SessionWithUser> {
@@ -1565,10 +1566,11 @@ void PostgresStore::DeleteSession(ObjectId user_id, ObjectId session_id, bool de
                  outcome->user_deleted = true;
                  return Status::Ok();
                },
-           .complete = [outcome, done = std::move(done)](Status s) {
-             if (!s.ok()) return done(s);
-             done(*outcome);
-           }});
+           .complete =
+               [outcome, done = std::move(done)](Status s) {
+                 if (!s.ok()) return done(s);
+                 done(*outcome);
+               }});
 }
 
 void PostgresStore::DeleteUser(ObjectId user_id, core::Deletion why, StatusCallback done) {
@@ -1662,10 +1664,11 @@ void PostgresStore::DeleteInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff
                  for (int r = 0; r < rows->size(); ++r) shared->deleted.push_back(rows->Id(r, 0));
                  return Status::Ok();
                },
-           .complete = [shared, done = std::move(done)](Status s) {
-             if (!s.ok()) return done(s);
-             done(std::move(shared->deleted));
-           }});
+           .complete =
+               [shared, done = std::move(done)](Status s) {
+                 if (!s.ok()) return done(s);
+                 done(std::move(shared->deleted));
+               }});
 }
 
 void PostgresStore::PurgeExpiredSessions(SessionKey after, size_t scan_limit, int64_t now,
@@ -1701,10 +1704,11 @@ void PostgresStore::PurgeExpiredSessions(SessionKey after, size_t scan_limit, in
                  progress->done = static_cast<size_t>(seen) < scan_limit;
                  return Status::Ok();
                },
-           .complete = [progress, done = std::move(done)](Status s) {
-             if (!s.ok()) return done(s);
-             done(*progress);
-           }});
+           .complete =
+               [progress, done = std::move(done)](Status s) {
+                 if (!s.ok()) return done(s);
+                 done(*progress);
+               }});
 }
 
 void PostgresStore::ListAuditEvents(ObjectId app_id, int64_t after_seq, size_t limit,
@@ -1761,10 +1765,11 @@ void PostgresStore::PurgeAuditEvents(int64_t before, size_t limit, Callback<int6
                  d.Int(last);
                  return db.Exec("DELETE FROM audit_events WHERE seq <= $1", d);
                },
-           .complete = [deleted, done = std::move(done)](Status s) {
-             if (!s.ok()) return done(s);
-             done(*deleted);
-           }});
+           .complete =
+               [deleted, done = std::move(done)](Status s) {
+                 if (!s.ok()) return done(s);
+                 done(*deleted);
+               }});
 }
 
 void PostgresStore::ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds,
@@ -1791,10 +1796,11 @@ void PostgresStore::ClaimJob(std::string name, std::string holder, int64_t now, 
                  shared->claimed = !rows->empty();
                  return Status::Ok();
                },
-           .complete = [shared, done = std::move(done)](Status s) {
-             if (!s.ok()) return done(s);
-             done(shared->claimed);
-           }});
+           .complete =
+               [shared, done = std::move(done)](Status s) {
+                 if (!s.ok()) return done(s);
+                 done(shared->claimed);
+               }});
 }
 
 void PostgresStore::FinishJob(std::string name, std::string holder, int64_t next_run_at, StatusCallback done) {
@@ -1823,10 +1829,10 @@ namespace {
 // The filters of a UserQuery: $1 app, $2 the disabled flag or NULL, $3
 // ",type,type," or "" for any provider (the inline anonymous identity, then
 // identities rows by primary key). Served by users_by_app.
-#define GP_USER_FILTERS                                                                  \
-  "u.app_id = $1 AND ($2::boolean IS NULL OR u.disabled = $2) AND ($3 = ''"             \
-  " OR (u.anon_identity IS NOT NULL AND strpos($3, ',anon-user,') > 0)"                  \
-  " OR EXISTS (SELECT 1 FROM identities x WHERE x.user_id = u.id"                        \
+#define GP_USER_FILTERS                                                     \
+  "u.app_id = $1 AND ($2::boolean IS NULL OR u.disabled = $2) AND ($3 = ''" \
+  " OR (u.anon_identity IS NOT NULL AND strpos($3, ',anon-user,') > 0)"     \
+  " OR EXISTS (SELECT 1 FROM identities x WHERE x.user_id = u.id"           \
   " AND strpos($3, ',' || x.provider_type || ',') > 0))"
 
 Params UserFilterParams(const Store::UserQuery& q) {
@@ -1897,10 +1903,11 @@ void PostgresStore::DeleteUserSessions(ObjectId user_id, Callback<int64_t> done)
                  *deleted = rows->Affected();
                  return Status::Ok();
                },
-           .complete = [deleted, done = std::move(done)](Status s) {
-             if (!s.ok()) return done(s);
-             done(*deleted);
-           }});
+           .complete =
+               [deleted, done = std::move(done)](Status s) {
+                 if (!s.ok()) return done(s);
+                 done(*deleted);
+               }});
 }
 
 // ============================================================================
@@ -1911,8 +1918,8 @@ void PostgresStore::ListSecrets(ObjectId app_id, Callback<std::vector<core::Secr
   Read<std::vector<core::Secret>>(std::move(done), [app_id](Connection& db) -> Result<std::vector<core::Secret>> {
     Params p;
     p.Id(app_id);
-    auto rows = db.Query(
-        "SELECT id, name, value, created_at, updated_at FROM secrets WHERE app_id = $1 ORDER BY name", p);
+    auto rows =
+        db.Query("SELECT id, name, value, created_at, updated_at FROM secrets WHERE app_id = $1 ORDER BY name", p);
     if (!rows.ok()) return rows.status();
     std::vector<core::Secret> out;
     for (int r = 0; r < rows->size(); ++r) {
@@ -1947,9 +1954,10 @@ void PostgresStore::PutSecret(core::Secret secret, bool create, StatusCallback d
                        " VALUES ($1, $2, $3, $4, $6, $5)",
                        p);
                  } else {
-                   rows = db.Query("UPDATE secrets SET name = $3, value = $4, updated_at = $5"
-                                   " WHERE app_id = $1 AND id = $2",
-                                   p);
+                   rows = db.Query(
+                       "UPDATE secrets SET name = $3, value = $4, updated_at = $5"
+                       " WHERE app_id = $1 AND id = $2",
+                       p);
                  }
                  if (!rows.ok()) {
                    if (rows.status().code() == core::Code::kAlreadyExists)
@@ -1957,7 +1965,8 @@ void PostgresStore::PutSecret(core::Secret secret, bool create, StatusCallback d
                                                   "a secret named '" + s.name + "' exists");
                    return rows.status();
                  }
-                 if (!create && rows->Affected() == 0) return Status::NotFound(ErrorCode::kNotFound, "secret not found");
+                 if (!create && rows->Affected() == 0)
+                   return Status::NotFound(ErrorCode::kNotFound, "secret not found");
                  return Status::Ok();
                },
            .complete = std::move(done)});
@@ -1987,10 +1996,9 @@ void PostgresStore::AppendLogEvents(std::vector<core::LogEvent> events, StatusCa
                  for (const auto& e : *shared) {
                    Params p;
                    p.Id(e.app_id).Id(e.id).Text(e.type).Bool(e.error).Id(e.user_id).Int(e.at_ms).Text(e.entry_json);
-                   if (Status s = db.Exec(
-                           "INSERT INTO log_events (app_id, id, type, error, user_id, at_ms, entry)"
-                           " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                           p);
+                   if (Status s = db.Exec("INSERT INTO log_events (app_id, id, type, error, user_id, at_ms, entry)"
+                                          " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                                          p);
                        !s.ok())
                      return s;
                  }
@@ -2000,42 +2008,45 @@ void PostgresStore::AppendLogEvents(std::vector<core::LogEvent> events, StatusCa
 }
 
 void PostgresStore::ListLogEvents(LogQuery q, Callback<std::vector<core::LogEvent>> done) {
-  Read<std::vector<core::LogEvent>>(std::move(done), [q = std::move(q)](Connection& db) -> Result<std::vector<core::LogEvent>> {
-    // The id range ($2, $3) makes it a backward read of the app's range.
-    Params p;
-    p.Id(q.app_id).Id(IdBound(q.start_ms, false)).Id(IdBound(std::min<int64_t>(q.end_ms, 0xffffffffLL * 1000), true));
-    p.Int(q.start_ms).Int(q.end_ms);
-    if (q.error)
-      p.Bool(*q.error);
-    else
-      p.NullBool();
-    if (!q.user_id.IsZero())
-      p.Id(q.user_id);
-    else
-      p.NullBytes();
-    p.Text(CommaList(q.types)).Int(static_cast<int64_t>(q.limit)).Int(static_cast<int64_t>(q.skip));
-    auto rows = db.Query(
-        "SELECT id, type, error, user_id, at_ms, entry FROM log_events"
-        " WHERE app_id = $1 AND id >= $2 AND id <= $3 AND at_ms > $4 AND at_ms <= $5"
-        " AND ($6::boolean IS NULL OR error = $6) AND ($7::bytea IS NULL OR user_id = $7)"
-        " AND ($8 = '' OR strpos($8, ',' || type || ',') > 0)"
-        " ORDER BY id DESC LIMIT $9 OFFSET $10",
-        p);
-    if (!rows.ok()) return rows.status();
-    std::vector<core::LogEvent> out;
-    for (int r = 0; r < rows->size(); ++r) {
-      core::LogEvent e;
-      e.app_id = q.app_id;
-      e.id = rows->Id(r, 0);
-      e.type = rows->Text(r, 1);
-      e.error = rows->Bool(r, 2);
-      e.user_id = rows->Id(r, 3);
-      e.at_ms = rows->Int(r, 4);
-      e.entry_json = rows->Text(r, 5);
-      out.push_back(std::move(e));
-    }
-    return out;
-  });
+  Read<std::vector<core::LogEvent>>(
+      std::move(done), [q = std::move(q)](Connection& db) -> Result<std::vector<core::LogEvent>> {
+        // The id range ($2, $3) makes it a backward read of the app's range.
+        Params p;
+        p.Id(q.app_id)
+            .Id(IdBound(q.start_ms, false))
+            .Id(IdBound(std::min<int64_t>(q.end_ms, 0xffffffffLL * 1000), true));
+        p.Int(q.start_ms).Int(q.end_ms);
+        if (q.error)
+          p.Bool(*q.error);
+        else
+          p.NullBool();
+        if (!q.user_id.IsZero())
+          p.Id(q.user_id);
+        else
+          p.NullBytes();
+        p.Text(CommaList(q.types)).Int(static_cast<int64_t>(q.limit)).Int(static_cast<int64_t>(q.skip));
+        auto rows = db.Query(
+            "SELECT id, type, error, user_id, at_ms, entry FROM log_events"
+            " WHERE app_id = $1 AND id >= $2 AND id <= $3 AND at_ms > $4 AND at_ms <= $5"
+            " AND ($6::boolean IS NULL OR error = $6) AND ($7::bytea IS NULL OR user_id = $7)"
+            " AND ($8 = '' OR strpos($8, ',' || type || ',') > 0)"
+            " ORDER BY id DESC LIMIT $9 OFFSET $10",
+            p);
+        if (!rows.ok()) return rows.status();
+        std::vector<core::LogEvent> out;
+        for (int r = 0; r < rows->size(); ++r) {
+          core::LogEvent e;
+          e.app_id = q.app_id;
+          e.id = rows->Id(r, 0);
+          e.type = rows->Text(r, 1);
+          e.error = rows->Bool(r, 2);
+          e.user_id = rows->Id(r, 3);
+          e.at_ms = rows->Int(r, 4);
+          e.entry_json = rows->Text(r, 5);
+          out.push_back(std::move(e));
+        }
+        return out;
+      });
 }
 
 void PostgresStore::PurgeLogEvents(int64_t before_ms, size_t limit, Callback<int64_t> done) {
@@ -2050,9 +2061,10 @@ void PostgresStore::PurgeLogEvents(int64_t before_ms, size_t limit, Callback<int
                  while (static_cast<size_t>(*deleted) < limit) {
                    Params next;
                    if (!first) next.Id(app);
-                   auto apps = first ? db.Query("SELECT app_id FROM log_events ORDER BY app_id LIMIT 1")
-                                     : db.Query("SELECT app_id FROM log_events WHERE app_id > $1 ORDER BY app_id LIMIT 1",
-                                                next);
+                   auto apps =
+                       first
+                           ? db.Query("SELECT app_id FROM log_events ORDER BY app_id LIMIT 1")
+                           : db.Query("SELECT app_id FROM log_events WHERE app_id > $1 ORDER BY app_id LIMIT 1", next);
                    if (!apps.ok()) return apps.status();
                    if (apps->empty()) break;
                    app = apps->Id(0, 0);
@@ -2069,10 +2081,11 @@ void PostgresStore::PurgeLogEvents(int64_t before_ms, size_t limit, Callback<int
                  }
                  return Status::Ok();
                },
-           .complete = [deleted, done = std::move(done)](Status s) {
-             if (!s.ok()) return done(s);
-             done(*deleted);
-           }});
+           .complete =
+               [deleted, done = std::move(done)](Status s) {
+                 if (!s.ok()) return done(s);
+                 done(*deleted);
+               }});
 }
 
 }  // namespace guestpass::store::postgres

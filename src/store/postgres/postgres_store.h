@@ -3,21 +3,16 @@
 //
 // DESIGN: writer threads (`writers`, 3 by default) own a write connection
 // each. Writes from all callers queue to them; a writer takes everything
-// queued (up to max_batch) and applies it as one transaction, each write inside its own SAVEPOINT so one failure spares the
-// others, commits, and only then calls each write's callback: group commit,
-// so N concurrent logins share one commit and one WAL flush; while one
-// writer waits for its commit (or a stalled fsync), the others run the next
-// batches. Writers of one server then race like servers do (row locks,
-// advisory locks, unique indexes: see below); a write that loses a deadlock
-// fails alone (Unavailable), in its savepoint. Anonymous
-// sign-ups, which cannot fail but for the database itself, are inserted by
-// one multi-row statement per run of them (arrays through unnest), sent with
-// its savepoint in one round trip (libpq pipeline mode); if it fails anyway,
-// the run is rolled back and replayed with a savepoint per sign-up. Reads run on a small pool of reader threads, each
-// with its own connection, so a slow database never blocks the callers'
-// (HTTP) threads. There is no cache: every read asks the database, so what
-// one server writes (a logout, a deletion, a disabled user) holds on every
-// other server at once.
+// queued (up to max_batch) and applies it as one transaction, each write inside its own SAVEPOINT so one failure spares
+// the others, commits, and only then calls each write's callback: group commit, so N concurrent logins share one commit
+// and one WAL flush; while one writer waits for its commit (or a stalled fsync), the others run the next batches.
+// Writers of one server then race like servers do (row locks, advisory locks, unique indexes: see below); a write that
+// loses a deadlock fails alone (Unavailable), in its savepoint. Anonymous sign-ups, which cannot fail but for the
+// database itself, are inserted by one multi-row statement per run of them (arrays through unnest), sent with its
+// savepoint in one round trip (libpq pipeline mode); if it fails anyway, the run is rolled back and replayed with a
+// savepoint per sign-up. Reads run on a small pool of reader threads, each with its own connection, so a slow database
+// never blocks the callers' (HTTP) threads. There is no cache: every read asks the database, so what one server writes
+// (a logout, a deletion, a disabled user) holds on every other server at once.
 //
 // Faults: every wait for the database is bounded by `timeout` (connecting,
 // each statement; the server's statement_timeout too), and an operation
@@ -57,10 +52,10 @@ struct PostgresOptions {
   std::string conninfo;  // libpq URI or key=value string (several hosts: target_session_attrs=read-write)
   std::string schema;    // tables live in this schema (created if missing); empty: the connection's default
   std::chrono::milliseconds timeout{5000};  // see DESIGN
-  size_t readers = 4;        // reader threads (one connection each); REQUIRES: >= 1
-  size_t writers = 3;        // writer threads (one connection each); REQUIRES: >= 1
-  size_t max_batch = 1024;   // most writes per transaction
-  bool create = true;        // false: NotFound unless the database has a guestpass schema already
+  size_t readers = 4;                       // reader threads (one connection each); REQUIRES: >= 1
+  size_t writers = 3;                       // writer threads (one connection each); REQUIRES: >= 1
+  size_t max_batch = 1024;                  // most writes per transaction
+  bool create = true;                       // false: NotFound unless the database has a guestpass schema already
 };
 
 class PostgresStore final : public Store {
@@ -119,8 +114,8 @@ class PostgresStore final : public Store {
   void DeletePendingUserpassAccount(core::ObjectId account_id, StatusCallback done) override;
   void GetSessionWithUser(core::ObjectId user_id, core::ObjectId session_id, Callback<SessionWithUser> done) override;
   void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
-  void DeleteSession(core::ObjectId user_id, core::ObjectId session_id, bool delete_user_if_anonymous, core::Deletion why,
-                     Callback<DeleteSessionOutcome> done) override;
+  void DeleteSession(core::ObjectId user_id, core::ObjectId session_id, bool delete_user_if_anonymous,
+                     core::Deletion why, Callback<DeleteSessionOutcome> done) override;
   void DeleteUser(core::ObjectId user_id, core::Deletion why, StatusCallback done) override;
   void ListUsers(UserQuery query, Callback<std::vector<core::User>> done) override;
   void CountMatchingUsers(UserQuery query, Callback<int64_t> done) override;
@@ -136,8 +131,7 @@ class PostgresStore final : public Store {
   void ListAuditEvents(core::ObjectId app_id, int64_t after_seq, size_t limit,
                        Callback<std::vector<core::AuditEvent>> done) override;
   void PurgeAuditEvents(int64_t before, size_t limit, Callback<int64_t> done) override;
-  void ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds,
-                Callback<bool> done) override;
+  void ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds, Callback<bool> done) override;
   void FinishJob(std::string name, std::string holder, int64_t next_run_at, StatusCallback done) override;
 
  private:
@@ -232,7 +226,7 @@ class PostgresStore final : public Store {
 
   std::mutex reads_mu_;
   std::condition_variable reads_cv_;
-  std::deque<ReadOp> reads_;      // guarded by reads_mu_
+  std::deque<ReadOp> reads_;       // guarded by reads_mu_
   bool readers_stopping_ = false;  // guarded by reads_mu_
   std::vector<std::thread> reader_threads_;
 };

@@ -228,8 +228,9 @@ TEST_F(PostgresStoreTest, ADatabaseWithANewerSchemaIsRefused) {
   ASSERT_NE(OpenStore(Options()), nullptr);
   auto db = Connection::Open({testing::TestDatabaseUrl(), schema_, milliseconds(5000)});
   ASSERT_TRUE(db.ok());
-  ASSERT_TRUE((*db)->ExecScript("INSERT INTO schema_migrations VALUES (" +
-                                std::to_string(PostgresStore::LatestSchemaVersion() + 1) + ")")
+  ASSERT_TRUE((*db)
+                  ->ExecScript("INSERT INTO schema_migrations VALUES (" +
+                               std::to_string(PostgresStore::LatestSchemaVersion() + 1) + ")")
                   .ok());
   auto refused = PostgresStore::Open(Options());
   ASSERT_FALSE(refused.ok());
@@ -280,9 +281,9 @@ TEST_F(PostgresStoreTest, ConcurrentLinksOfOneIdentityThroughTwoServersHaveOneWi
   std::vector<core::User> users;
   for (int i = 0; i < kUsers; ++i) {
     users.push_back(AnonUser(app.id));
-    ASSERT_TRUE(
-        AwaitStatus([&](auto done) { a->CreateUserWithSession(users.back(), MakeSession(users.back()), 0, done); })
-            .ok());
+    ASSERT_TRUE(AwaitStatus([&](auto done) {
+                  a->CreateUserWithSession(users.back(), MakeSession(users.back()), 0, done);
+                }).ok());
   }
   const core::Identity email{"65536f0a1b2c3d4e5f601234", std::string(core::kLocalUserpass), ids_.Next()};
   std::atomic<int> won{0}, lost{0}, other{0};
