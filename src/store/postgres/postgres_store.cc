@@ -1523,6 +1523,15 @@ void PostgresStore::GetSessionWithUser(ObjectId user_id, ObjectId session_id, Ca
       });
 }
 
+void PostgresStore::Ping(StatusCallback done) {
+  Read<bool>([done = std::move(done)](Result<bool> r) { done(r.ok() ? Status::Ok() : r.status()); },
+             [](Connection& db) -> Result<bool> {
+               auto rows = db.Query("SELECT 1");
+               if (!rows.ok()) return rows.status();
+               return true;
+             });
+}
+
 void PostgresStore::GetUser(ObjectId user_id, Callback<core::User> done) {
   Params p;
   p.Id(user_id);

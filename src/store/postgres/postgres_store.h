@@ -114,6 +114,7 @@ class PostgresStore final : public Store {
   void DeletePendingUserpassAccount(core::ObjectId account_id, StatusCallback done) override;
   void GetSessionWithUser(core::ObjectId user_id, core::ObjectId session_id, Callback<SessionWithUser> done) override;
   void GetUser(core::ObjectId user_id, Callback<core::User> done) override;
+  void Ping(StatusCallback done) override;
   void DeleteSession(core::ObjectId user_id, core::ObjectId session_id, bool delete_user_if_anonymous,
                      core::Deletion why, Callback<DeleteSessionOutcome> done) override;
   void DeleteUser(core::ObjectId user_id, core::Deletion why, StatusCallback done) override;
