@@ -1837,12 +1837,25 @@ void PostgresStore::FinishJob(std::string name, std::string holder, int64_t next
 namespace {
 // The filters of a UserQuery: $1 app, $2 the disabled flag or NULL, $3
 // ",type,type," or "" for any provider (the inline anonymous identity, then
-// identities rows by primary key). Served by users_by_app.
-#define GP_USER_FILTERS                                                     \
-  "u.app_id = $1 AND ($2::boolean IS NULL OR u.disabled = $2) AND ($3 = ''" \
-  " OR (u.anon_identity IS NOT NULL AND strpos($3, ',anon-user,') > 0)"     \
-  " OR EXISTS (SELECT 1 FROM identities x WHERE x.user_id = u.id"           \
-  " AND strpos($3, ',' || x.provider_type || ',') > 0))"
+// identities rows by primary key), $4 the Anonymity (0 any; 1 anonymous: the
+// maintained `anonymous` flag; 2 linked: not anonymous, with an anon-user
+// identity inline or as a row). Served by users_by_app.
+#define GP_USER_FILTERS                                                            \
+  "u.app_id = $1 AND ($2::boolean IS NULL OR u.disabled = $2) AND ($3 = ''"        \
+  " OR (u.anon_identity IS NOT NULL AND strpos($3, ',anon-user,') > 0)"            \
+  " OR EXISTS (SELECT 1 FROM identities x WHERE x.user_id = u.id"                  \
+  " AND strpos($3, ',' || x.provider_type || ',') > 0))"                           \
+  " AND ($4 = 0 OR ($4 = 1 AND u.anonymous) OR ($4 = 2 AND NOT u.anonymous"        \
+  " AND (u.anon_identity IS NOT NULL OR EXISTS (SELECT 1 FROM identities y"        \
+  " WHERE y.user_id = u.id AND y.provider_type = 'anon-user'))))"
+// The email filter: the one user whose local-userpass identity is the app's
+// account with that email ($N; identity ids of accounts are their ids in
+// lowercase hex), found through userpass_accounts_by_email and
+// identities_by_provider, so it costs the same in any app.
+#define GP_USER_BY_EMAIL(N)                                                        \
+  " AND u.id = (SELECT i.user_id FROM userpass_accounts a JOIN identities i"       \
+  " ON i.app_id = a.app_id AND i.provider_type = 'local-userpass'"                 \
+  " AND i.identity_id = encode(a.id, 'hex') WHERE a.app_id = $1 AND a.email = " N ")"
 
 Params UserFilterParams(const Store::UserQuery& q) {
   Params p;
@@ -1852,6 +1865,10 @@ Params UserFilterParams(const Store::UserQuery& q) {
   else
     p.NullBool();
   p.Text(CommaList(q.provider_types));
+  int64_t anonymity = 0;
+  if (q.anonymity == Store::Anonymity::kAnonymous) anonymity = 1;
+  if (q.anonymity == Store::Anonymity::kLinked) anonymity = 2;
+  p.Int(anonymity);
   return p;
 }
 }  // namespace
@@ -1863,18 +1880,29 @@ void PostgresStore::ListUsers(UserQuery q, Callback<std::vector<core::User>> don
     ObjectId from = q.after;
     if (from.IsZero() && q.desc) from = *ObjectId::FromHex("ffffffffffffffffffffffff");
     p.Id(from).Int(static_cast<int64_t>(q.limit));
-    auto rows = q.desc ? db.Query("WITH page AS (SELECT u.id FROM users u WHERE " GP_USER_FILTERS
-                                  " AND u.id < $4 ORDER BY u.app_id DESC, u.id DESC LIMIT $5)"
-                                  " SELECT " GP_USER_COLUMNS
-                                  " FROM page JOIN users u ON u.id = page.id"
-                                  " LEFT JOIN identities i ON i.user_id = u.id ORDER BY u.id DESC, i.seq",
-                                  p)
-                       : db.Query("WITH page AS (SELECT u.id FROM users u WHERE " GP_USER_FILTERS
-                                  " AND u.id > $4 ORDER BY u.app_id, u.id LIMIT $5)"
-                                  " SELECT " GP_USER_COLUMNS
-                                  " FROM page JOIN users u ON u.id = page.id"
-                                  " LEFT JOIN identities i ON i.user_id = u.id ORDER BY u.id, i.seq",
-                                  p);
+    const bool by_email = !q.email.empty();
+    if (by_email) p.Text(q.email);
+    const char* sql = nullptr;
+    if (q.desc) {
+      sql = by_email ? "WITH page AS (SELECT u.id FROM users u WHERE " GP_USER_FILTERS GP_USER_BY_EMAIL("$7")
+                       " AND u.id < $5 LIMIT $6)"
+                       " SELECT " GP_USER_COLUMNS " FROM page JOIN users u ON u.id = page.id"
+                       " LEFT JOIN identities i ON i.user_id = u.id ORDER BY u.id DESC, i.seq"
+                     : "WITH page AS (SELECT u.id FROM users u WHERE " GP_USER_FILTERS
+                       " AND u.id < $5 ORDER BY u.app_id DESC, u.id DESC LIMIT $6)"
+                       " SELECT " GP_USER_COLUMNS " FROM page JOIN users u ON u.id = page.id"
+                       " LEFT JOIN identities i ON i.user_id = u.id ORDER BY u.id DESC, i.seq";
+    } else {
+      sql = by_email ? "WITH page AS (SELECT u.id FROM users u WHERE " GP_USER_FILTERS GP_USER_BY_EMAIL("$7")
+                       " AND u.id > $5 LIMIT $6)"
+                       " SELECT " GP_USER_COLUMNS " FROM page JOIN users u ON u.id = page.id"
+                       " LEFT JOIN identities i ON i.user_id = u.id ORDER BY u.id, i.seq"
+                     : "WITH page AS (SELECT u.id FROM users u WHERE " GP_USER_FILTERS
+                       " AND u.id > $5 ORDER BY u.app_id, u.id LIMIT $6)"
+                       " SELECT " GP_USER_COLUMNS " FROM page JOIN users u ON u.id = page.id"
+                       " LEFT JOIN identities i ON i.user_id = u.id ORDER BY u.id, i.seq";
+    }
+    auto rows = db.Query(sql, p);
     if (!rows.ok()) return rows.status();
     return UsersFromRows(*rows);
   });
@@ -1882,7 +1910,11 @@ void PostgresStore::ListUsers(UserQuery q, Callback<std::vector<core::User>> don
 
 void PostgresStore::CountMatchingUsers(UserQuery q, Callback<int64_t> done) {
   Read<int64_t>(std::move(done), [q = std::move(q)](Connection& db) -> Result<int64_t> {
-    auto rows = db.Query("SELECT COUNT(*) FROM users u WHERE " GP_USER_FILTERS, UserFilterParams(q));
+    Params p = UserFilterParams(q);
+    if (!q.email.empty()) p.Text(q.email);
+    auto rows = q.email.empty()
+                    ? db.Query("SELECT COUNT(*) FROM users u WHERE " GP_USER_FILTERS, p)
+                    : db.Query("SELECT COUNT(*) FROM users u WHERE " GP_USER_FILTERS GP_USER_BY_EMAIL("$5"), p);
     if (!rows.ok()) return rows.status();
     return rows->Int(0, 0);
   });
@@ -1898,6 +1930,37 @@ void PostgresStore::SetUserDisabled(ObjectId user_id, bool disabled, StatusCallb
                  return rows->Affected() == 0 ? UserNotFound() : Status::Ok();
                },
            .complete = std::move(done)});
+}
+
+void PostgresStore::ListUserSessions(ObjectId user_id, int64_t now, size_t limit,
+                                     Callback<std::vector<core::Session>> done) {
+  Read<std::vector<core::Session>>(
+      std::move(done), [user_id, now, limit](Connection& db) -> Result<std::vector<core::Session>> {
+        if (Status s = RequireUser(db, user_id); !s.ok()) return s;
+        // A range of the primary key (user_id, id); ids are time-ordered.
+        Params p;
+        p.Id(user_id).Int(now).Int(static_cast<int64_t>(limit));
+        auto rows = db.Query(
+            "SELECT id, secret_hash, created_at, expires_at, device_id, device FROM sessions"
+            " WHERE user_id = $1 AND expires_at > $2 ORDER BY user_id DESC, id DESC LIMIT $3",
+            p);
+        if (!rows.ok()) return rows.status();
+        std::vector<core::Session> out;
+        out.reserve(rows->size());
+        for (int r = 0; r < rows->size(); ++r) {
+          core::Session s;
+          s.id = rows->Id(r, 0);
+          s.user_id = user_id;
+          auto hash = rows->Bytes(r, 1);
+          if (hash.size() == s.secret_hash.size()) std::copy(hash.begin(), hash.end(), s.secret_hash.begin());
+          s.created_at = rows->Int(r, 2);
+          s.expires_at = rows->Int(r, 3);
+          s.device_id = rows->Id(r, 4);
+          if (!rows->IsNull(r, 5)) s.device_json = rows->Text(r, 5);
+          out.push_back(std::move(s));
+        }
+        return out;
+      });
 }
 
 void PostgresStore::DeleteUserSessions(ObjectId user_id, Callback<int64_t> done) {

@@ -121,6 +121,8 @@ class PostgresStore final : public Store {
   void ListUsers(UserQuery query, Callback<std::vector<core::User>> done) override;
   void CountMatchingUsers(UserQuery query, Callback<int64_t> done) override;
   void SetUserDisabled(core::ObjectId user_id, bool disabled, StatusCallback done) override;
+  void ListUserSessions(core::ObjectId user_id, int64_t now, size_t limit,
+                        Callback<std::vector<core::Session>> done) override;
   void DeleteUserSessions(core::ObjectId user_id, Callback<int64_t> done) override;
   void CountUsers(core::ObjectId app_id, Callback<int64_t> done) override;
   void CountAnonymousUsers(core::ObjectId app_id, Callback<int64_t> done) override;
