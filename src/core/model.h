@@ -262,4 +262,16 @@ struct Secret {
   int64_t updated_at = 0;
 };
 
+// A token signing key as the store keeps it: its secret sealed under the
+// master key (crypto::SecretBox, bound to "signing-key:" + kid). Every key
+// verifies; the one that signs is the newest whose active_from has come, so
+// a rotation names a moment after every server has read the new key.
+struct StoredSigningKey {
+  std::string kid;  // lowercase hex, unique
+  std::string alg = "HS256";
+  std::string sealed_secret;
+  int64_t created_at = 0;   // seconds
+  int64_t active_from = 0;  // seconds: signs new tokens from then on
+};
+
 }  // namespace guestpass::core

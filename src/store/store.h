@@ -111,6 +111,19 @@ class Store {
   // Discards the app's draft. NotFound unless it has that one.
   virtual void DeleteDraft(core::ObjectId app_id, core::ObjectId draft_id, StatusCallback done) = 0;
 
+  // ---- Shared by every server on this store ----
+  // The token signing keys, oldest first (by active_from, then kid).
+  virtual void ListSigningKeys(Callback<std::vector<core::StoredSigningKey>> done) = 0;
+  // Adds a key. AlreadyExists when its kid is taken.
+  virtual void AddSigningKey(core::StoredSigningKey key, StatusCallback done) = 0;
+  // Deletes the key: tokens it signed stop verifying. NotFound if none.
+  virtual void DeleteSigningKey(std::string kid, StatusCallback done) = 0;
+  // A number that changes with every committed change of what servers load
+  // from the store and serve from memory: apps (their deployed
+  // configuration), secrets and signing keys. Servers poll it to pick up
+  // another server's or a tool's changes without a restart.
+  virtual void ConfigVersion(Callback<int64_t> done) = 0;
+
   // ---- Operations ----
   // OK when the store answers a read now (GET /readyz); its error otherwise.
   virtual void Ping(StatusCallback done) = 0;

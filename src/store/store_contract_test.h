@@ -76,6 +76,20 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
   core::Status DeleteSecret(const core::ObjectId& app_id, const core::ObjectId& id) {
     return AwaitStatus([&](auto done) { store_->DeleteSecret(app_id, id, done); });
   }
+  core::Result<std::vector<core::StoredSigningKey>> SigningKeys() {
+    return Await<std::vector<core::StoredSigningKey>>([&](auto done) { store_->ListSigningKeys(done); });
+  }
+  core::Status AddSigningKey(const core::StoredSigningKey& k) {
+    return AwaitStatus([&](auto done) { store_->AddSigningKey(k, done); });
+  }
+  core::Status DeleteSigningKey(const std::string& kid) {
+    return AwaitStatus([&](auto done) { store_->DeleteSigningKey(kid, done); });
+  }
+  int64_t ConfigVersion() {
+    auto v = Await<int64_t>([&](auto done) { store_->ConfigVersion(done); });
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return v.ok() ? *v : -1;
+  }
   core::Status DeleteApp(const core::ObjectId& id) {
     return AwaitStatus([&](auto done) { store_->DeleteApp(id, core::Deletion{5, "admin:test", "gone"}, done); });
   }
@@ -1927,6 +1941,78 @@ TEST_P(StoreContractTest, SecretsAreKeptPerAppByUniqueNameAndTheirBytesExactly) 
   ASSERT_TRUE(DeleteApp(app.id).ok());
   EXPECT_TRUE(Secrets(app.id)->empty()) << "an app's deletion takes its secrets";
   EXPECT_EQ(Secrets(other.id)->size(), 1u);
+}
+
+
+// ---- Shared by every server on the store ----
+
+TEST_P(StoreContractTest, SigningKeysAreListedByActivationWithTheirSealedBytesExactly) {
+  EXPECT_TRUE(SigningKeys()->empty());
+  const std::string bytes("\x00\xff sealed \x01", 12);
+  core::StoredSigningKey later{"bbbb", "HS256", "later", 20, 200};
+  core::StoredSigningKey first{"cccc", "HS256", bytes, 10, 100};
+  core::StoredSigningKey tie{"aaaa", "HS256", "tie", 30, 200};
+  ASSERT_TRUE(AddSigningKey(later).ok());
+  ASSERT_TRUE(AddSigningKey(first).ok());
+  ASSERT_TRUE(AddSigningKey(tie).ok());
+  EXPECT_EQ(AddSigningKey({"cccc", "HS256", "twin", 40, 400}).code(), core::Code::kAlreadyExists);
+  auto keys = SigningKeys();
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  ASSERT_EQ(keys->size(), 3u);
+  EXPECT_EQ((*keys)[0].kid, "cccc");
+  EXPECT_EQ((*keys)[0].alg, "HS256");
+  EXPECT_EQ((*keys)[0].sealed_secret, bytes);
+  EXPECT_EQ((*keys)[0].created_at, 10);
+  EXPECT_EQ((*keys)[0].active_from, 100);
+  EXPECT_EQ((*keys)[1].kid, "aaaa") << "same active_from: by kid";
+  EXPECT_EQ((*keys)[2].kid, "bbbb");
+  ASSERT_TRUE(DeleteSigningKey("cccc").ok());
+  EXPECT_TRUE(DeleteSigningKey("cccc").IsNotFound());
+  keys = SigningKeys();
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].kid, "aaaa");
+}
+
+TEST_P(StoreContractTest, ConfigVersionMovesWithAppsSecretsAndSigningKeysOnly) {
+  int64_t v = ConfigVersion();
+  auto moved = [&](const char* what) {
+    const int64_t now = ConfigVersion();
+    EXPECT_NE(now, v) << what << " did not move the version";
+    v = now;
+  };
+  core::App app = MakeApp("version-aaaaa");
+  ASSERT_TRUE(PutApp(app).ok());
+  moved("PutApp");
+  core::Deployment d;
+  d.app_id = app.id;
+  d.id = ids_.Next();
+  d.name = "d1";
+  d.origin = "ui";
+  d.status = core::DeploymentStatus::kSuccessful;
+  d.deployed_at = 7;
+  app.name = "renamed";
+  ASSERT_TRUE(Deploy(app, d, core::ObjectId()).ok());
+  moved("Deploy");
+  core::Secret secret{ids_.Next(), app.id, "k", "v", 1, 1};
+  ASSERT_TRUE(PutSecret(secret, true).ok());
+  moved("PutSecret (create)");
+  secret.sealed_value = "w";
+  ASSERT_TRUE(PutSecret(secret, false).ok());
+  moved("PutSecret (replace)");
+  ASSERT_TRUE(DeleteSecret(app.id, secret.id).ok());
+  moved("DeleteSecret");
+  ASSERT_TRUE(AddSigningKey({"abcd", "HS256", "s", 1, 1}).ok());
+  moved("AddSigningKey");
+  ASSERT_TRUE(DeleteSigningKey("abcd").ok());
+  moved("DeleteSigningKey");
+
+  // What servers do not reload leaves it alone: users, sessions, drafts.
+  core::User user = AnonUser(app.id);
+  ASSERT_TRUE(Create(user, MakeSession(user)).ok());
+  EXPECT_EQ(ConfigVersion(), v) << "a sign-up moved the configuration version";
+
+  ASSERT_TRUE(DeleteApp(app.id).ok());
+  moved("DeleteApp");
 }
 
 

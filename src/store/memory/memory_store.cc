@@ -37,6 +37,7 @@ Status MemoryStore::PutAppLocked(core::App app) {
       return Status::AlreadyExists(ErrorCode::kInvalidParameter, "client app id already in use");
   }
   apps_[app.id] = std::move(app);
+  ++config_version_;
   return Status::Ok();
 }
 
@@ -56,6 +57,7 @@ void MemoryStore::DeleteApp(ObjectId app_id, core::Deletion why, StatusCallback 
     if (!apps_.erase(app_id)) {
       result = Status::NotFound(ErrorCode::kAppNotFound, "app not found");
     } else {
+      ++config_version_;
       std::vector<ObjectId> users;
       for (const auto& [id, user] : users_)
         if (user.app_id == app_id) users.push_back(id);
@@ -893,6 +895,7 @@ void MemoryStore::PutSecret(core::Secret secret, bool create, StatusCallback don
       if (result.ok()) {
         if (!create) secret.created_at = it->second.created_at;
         secrets_[secret.id] = std::move(secret);
+        ++config_version_;
       }
     }
   }
@@ -906,10 +909,60 @@ void MemoryStore::DeleteSecret(ObjectId app_id, ObjectId secret_id, StatusCallba
     auto it = secrets_.find(secret_id);
     if (it == secrets_.end() || it->second.app_id != app_id)
       result = Status::NotFound(ErrorCode::kNotFound, "secret not found");
-    else
+    else {
       secrets_.erase(it);
+      ++config_version_;
+    }
   }
   done(result);
+}
+
+void MemoryStore::ListSigningKeys(Callback<std::vector<core::StoredSigningKey>> done) {
+  std::vector<core::StoredSigningKey> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [kid, key] : signing_keys_) out.push_back(key);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.active_from != b.active_from ? a.active_from < b.active_from : a.kid < b.kid;
+  });
+  done(std::move(out));
+}
+
+void MemoryStore::AddSigningKey(core::StoredSigningKey key, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (signing_keys_.contains(key.kid)) {
+      result = Status::AlreadyExists(ErrorCode::kInvalidParameter, "a signing key with id " + key.kid + " exists");
+    } else {
+      std::string kid = key.kid;
+      signing_keys_.emplace(std::move(kid), std::move(key));
+      ++config_version_;
+    }
+  }
+  done(result);
+}
+
+void MemoryStore::DeleteSigningKey(std::string kid, StatusCallback done) {
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (signing_keys_.erase(kid) == 0)
+      result = Status::NotFound(ErrorCode::kNotFound, "no signing key with id " + kid);
+    else
+      ++config_version_;
+  }
+  done(result);
+}
+
+void MemoryStore::ConfigVersion(Callback<int64_t> done) {
+  int64_t version;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    version = config_version_;
+  }
+  done(version);
 }
 
 // ---- The apps' logs ----

@@ -1983,6 +1983,78 @@ void PostgresStore::DeleteUserSessions(ObjectId user_id, Callback<int64_t> done)
 }
 
 // ============================================================================
+// Shared by every server on this database
+// ============================================================================
+
+void PostgresStore::ListSigningKeys(Callback<std::vector<core::StoredSigningKey>> done) {
+  Read<std::vector<core::StoredSigningKey>>(
+      std::move(done), [](Connection& db) -> Result<std::vector<core::StoredSigningKey>> {
+        auto rows = db.Query(
+            "SELECT kid, alg, sealed_secret, created_at, active_from FROM signing_keys ORDER BY active_from, kid",
+            Params());
+        if (!rows.ok()) return rows.status();
+        std::vector<core::StoredSigningKey> out;
+        for (int r = 0; r < rows->size(); ++r) {
+          core::StoredSigningKey k;
+          k.kid = rows->Text(r, 0);
+          k.alg = rows->Text(r, 1);
+          const auto sealed = rows->Bytes(r, 2);
+          k.sealed_secret.assign(reinterpret_cast<const char*>(sealed.data()), sealed.size());
+          k.created_at = rows->Int(r, 3);
+          k.active_from = rows->Int(r, 4);
+          out.push_back(std::move(k));
+        }
+        return out;
+      });
+}
+
+void PostgresStore::AddSigningKey(core::StoredSigningKey key, StatusCallback done) {
+  auto shared = std::make_shared<core::StoredSigningKey>(std::move(key));
+  Enqueue({.apply =
+               [shared](Connection& db) {
+                 const core::StoredSigningKey& k = *shared;
+                 const std::span<const uint8_t> sealed(reinterpret_cast<const uint8_t*>(k.sealed_secret.data()),
+                                                       k.sealed_secret.size());
+                 Params p;
+                 p.Text(k.kid).Text(k.alg).Bytes(sealed).Int(k.created_at).Int(k.active_from);
+                 auto rows = db.Query(
+                     "INSERT INTO signing_keys (kid, alg, sealed_secret, created_at, active_from)"
+                     " VALUES ($1, $2, $3, $4, $5)",
+                     p);
+                 if (!rows.ok()) {
+                   if (rows.status().code() == core::Code::kAlreadyExists)
+                     return Status::AlreadyExists(ErrorCode::kInvalidParameter,
+                                                  "a signing key with id " + k.kid + " exists");
+                   return rows.status();
+                 }
+                 return Status::Ok();
+               },
+           .complete = std::move(done)});
+}
+
+void PostgresStore::DeleteSigningKey(std::string kid, StatusCallback done) {
+  Enqueue({.apply =
+               [kid = std::move(kid)](Connection& db) {
+                 Params p;
+                 p.Text(kid);
+                 auto rows = db.Query("DELETE FROM signing_keys WHERE kid = $1", p);
+                 if (!rows.ok()) return rows.status();
+                 if (rows->Affected() == 0) return Status::NotFound(ErrorCode::kNotFound, "no signing key with id " + kid);
+                 return Status::Ok();
+               },
+           .complete = std::move(done)});
+}
+
+void PostgresStore::ConfigVersion(Callback<int64_t> done) {
+  Read<int64_t>(std::move(done), [](Connection& db) -> Result<int64_t> {
+    auto rows = db.Query("SELECT version FROM config_version WHERE id = 1", Params());
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return Status::Internal("config_version has no row");
+    return rows->Int(0, 0);
+  });
+}
+
+// ============================================================================
 // Secrets
 // ============================================================================
 

@@ -1825,6 +1825,75 @@ void SqliteStore::DeleteSecret(ObjectId app_id, ObjectId secret_id, StatusCallba
            std::move(done)});
 }
 
+// ---- Shared by every server on this store ----
+
+void SqliteStore::ListSigningKeys(Callback<std::vector<core::StoredSigningKey>> done) {
+  auto keys = [&]() -> Result<std::vector<core::StoredSigningKey>> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    Statement st = db.Prepare(
+        "SELECT kid, alg, sealed_secret, created_at, active_from FROM signing_keys ORDER BY active_from, kid");
+    std::vector<core::StoredSigningKey> out;
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      core::StoredSigningKey k;
+      k.kid = st.ColumnText(0);
+      k.alg = st.ColumnText(1);
+      const auto sealed = st.ColumnBlob(2);
+      k.sealed_secret.assign(reinterpret_cast<const char*>(sealed.data()), sealed.size());
+      k.created_at = st.ColumnInt(3);
+      k.active_from = st.ColumnInt(4);
+      out.push_back(std::move(k));
+    }
+    if (rc != SQLITE_DONE) return db.Error(rc, "list signing keys");
+    return out;
+  }();
+  done(std::move(keys));
+}
+
+void SqliteStore::AddSigningKey(core::StoredSigningKey key, StatusCallback done) {
+  auto shared = std::make_shared<core::StoredSigningKey>(std::move(key));
+  Enqueue({[shared](Connection& db) {
+             const core::StoredSigningKey& k = *shared;
+             const std::span<const uint8_t> sealed(reinterpret_cast<const uint8_t*>(k.sealed_secret.data()),
+                                                   k.sealed_secret.size());
+             Statement st = db.Prepare(
+                 "INSERT INTO signing_keys (kid, alg, sealed_secret, created_at, active_from) VALUES (?, ?, ?, ?, ?)");
+             st.Bind(1, k.kid).Bind(2, k.alg).Bind(3, sealed).Bind(4, k.created_at).Bind(5, k.active_from);
+             if (int rc = st.Step(); rc != SQLITE_DONE) {
+               if ((rc & 0xff) == SQLITE_CONSTRAINT)
+                 return Status::AlreadyExists(ErrorCode::kInvalidParameter, "a signing key with id " + k.kid + " exists");
+               return db.Error(rc, "add signing key");
+             }
+             return Status::Ok();
+           },
+           std::move(done)});
+}
+
+void SqliteStore::DeleteSigningKey(std::string kid, StatusCallback done) {
+  Enqueue({[kid = std::move(kid)](Connection& db) {
+             Statement st = db.Prepare("DELETE FROM signing_keys WHERE kid = ?");
+             st.Bind(1, kid);
+             if (int rc = st.Step(); rc != SQLITE_DONE) return db.Error(rc, "delete signing key");
+             if (db.Changes() == 0) return Status::NotFound(ErrorCode::kNotFound, "no signing key with id " + kid);
+             return Status::Ok();
+           },
+           std::move(done)});
+}
+
+void SqliteStore::ConfigVersion(Callback<int64_t> done) {
+  auto version = [&]() -> Result<int64_t> {
+    auto reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    Connection& db = **reader;
+    Statement st = db.Prepare("SELECT version FROM config_version WHERE id = 1");
+    if (int rc = st.Step(); rc != SQLITE_ROW) return db.Error(rc, "read the configuration version");
+    return st.ColumnInt(0);
+  }();
+  done(std::move(version));
+}
+
 // ---- The apps' logs ----
 
 namespace {

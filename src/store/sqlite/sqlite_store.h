@@ -50,6 +50,10 @@ class SqliteStore final : public Store {
   void ListSecrets(core::ObjectId app_id, Callback<std::vector<core::Secret>> done) override;
   void PutSecret(core::Secret secret, bool create, StatusCallback done) override;
   void DeleteSecret(core::ObjectId app_id, core::ObjectId secret_id, StatusCallback done) override;
+  void ListSigningKeys(Callback<std::vector<core::StoredSigningKey>> done) override;
+  void AddSigningKey(core::StoredSigningKey key, StatusCallback done) override;
+  void DeleteSigningKey(std::string kid, StatusCallback done) override;
+  void ConfigVersion(Callback<int64_t> done) override;
   void Deploy(core::App app, core::Deployment deployment, core::ObjectId close_draft, StatusCallback done) override;
   void ListDeployments(core::ObjectId app_id, size_t limit, Callback<std::vector<core::Deployment>> done) override;
   void GetDeployment(core::ObjectId app_id, core::ObjectId deployment_id, Callback<core::Deployment> done) override;

@@ -136,7 +136,7 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
 TEST_F(SqliteStoreTest, EveryMigrationIsAppliedOnOpen) {
   ASSERT_NE(Open(), nullptr);
   const int64_t latest = SqliteStore::LatestSchemaVersion();
-  EXPECT_EQ(latest, 12);
+  EXPECT_EQ(latest, 13);
   EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{latest, latest}));
 }
 
@@ -144,7 +144,7 @@ TEST_F(SqliteStoreTest, ReopeningDoesNotReapplyMigrations) {
   ASSERT_NE(Open(), nullptr);
   ASSERT_NE(Open(), nullptr);
   const int64_t latest = SqliteStore::LatestSchemaVersion();
-  EXPECT_EQ(latest, 12);
+  EXPECT_EQ(latest, 13);
   EXPECT_EQ(MigrationState(), (std::pair<int64_t, int64_t>{latest, latest}));
 }
 
