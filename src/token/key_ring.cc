@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -21,9 +23,10 @@ namespace guestpass::token {
 using core::Result;
 using core::Status;
 
-void KeyRing::Add(std::string kid, std::vector<uint8_t> secret) {
+void KeyRing::Add(std::string kid, std::vector<uint8_t> secret, int64_t active_from) {
   auto key = std::make_unique<SigningKey>();
   key->kid = std::move(kid);
+  key->active_from = active_from;
   key->hmac = std::make_unique<crypto::HmacSha256Key>(std::move(secret));
   // kid holds only [0-9a-f], so no JSON escaping is needed.
   key->header_b64 = crypto::Base64UrlEncode(R"({"alg":"HS256","kid":")" + key->kid + R"(","typ":"JWT"})");
@@ -31,8 +34,34 @@ void KeyRing::Add(std::string kid, std::vector<uint8_t> secret) {
 }
 
 void KeyRing::SetActive(const std::string& kid) {
-  for (size_t i = 0; i < keys_.size(); ++i)
-    if (keys_[i]->kid == kid) active_ = i;
+  int64_t latest = INT64_MIN;
+  for (const auto& k : keys_)
+    if (k->kid != kid) latest = std::max(latest, k->active_from);
+  for (auto& k : keys_)
+    if (k->kid == kid) k->active_from = latest == INT64_MIN ? k->active_from : std::max(k->active_from, latest + 1);
+}
+
+const SigningKey& KeyRing::ActiveAt(int64_t now) const {
+  const SigningKey* best = nullptr;
+  const SigningKey* earliest = nullptr;
+  for (const auto& k : keys_) {
+    if (k->active_from <= now && (best == nullptr || k->active_from > best->active_from)) best = k.get();
+    if (earliest == nullptr || k->active_from < earliest->active_from) earliest = k.get();
+  }
+  return best != nullptr ? *best : *earliest;
+}
+
+bool SameKeys(const KeyRing& a, const KeyRing& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a.keys()[i]->kid != b.keys()[i]->kid || a.keys()[i]->active_from != b.keys()[i]->active_from) return false;
+  return true;
+}
+
+std::vector<std::string> KeyRing::kids() const {
+  std::vector<std::string> out;
+  for (const auto& k : keys_) out.push_back(k->kid);
+  return out;
 }
 
 const SigningKey* KeyRing::FindByHeader(std::string_view header_b64) const {
@@ -65,13 +94,11 @@ Status WriteNewKeyFile(const std::string& path, core::Random& random, const core
 }
 }  // namespace
 
-Result<std::shared_ptr<KeyRing>> KeyRing::LoadOrCreate(const std::string& path, core::Random& random,
-                                                       const core::Clock& clock) {
+Result<std::vector<KeyFileEntry>> ReadKeyFile(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno != ENOENT) return Status::Internal("cannot stat " + path + ": " + std::strerror(errno));
-    if (Status s = WriteNewKeyFile(path, random, clock); !s.ok()) return s;
-    if (::stat(path.c_str(), &st) != 0) return Status::Internal("cannot stat " + path);
+    if (errno == ENOENT) return Status::NotFound(core::ErrorCode::kNone, "no signing key file at " + path);
+    return Status::Internal("cannot stat " + path + ": " + std::strerror(errno));
   }
   if ((st.st_mode & 077) != 0)
     return Status::Internal(path + ": signing key file must not be readable by group or others (chmod 600 it)");
@@ -82,24 +109,44 @@ Result<std::shared_ptr<KeyRing>> KeyRing::LoadOrCreate(const std::string& path, 
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array() ||
       !doc.contains("active") || !doc["active"].is_string())
     return Status::Internal(path + ": malformed signing key file (expected {\"active\", \"keys\": [...]})");
-  auto ring = std::make_shared<KeyRing>();
+  const std::string active = doc["active"];
+  std::vector<KeyFileEntry> out;
   for (const auto& k : doc["keys"]) {
     if (!k.is_object() || !k.contains("kid") || !k["kid"].is_string() || !k.contains("secret") ||
         !k["secret"].is_string() || k.value("alg", "") != "HS256")
       return Status::Internal(path + ": malformed key entry (need kid, alg HS256, secret)");
-    const std::string kid = k["kid"];
-    if (kid.empty() || kid.find_first_not_of("0123456789abcdef") != std::string::npos)
-      return Status::Internal(path + ": key id must be lowercase hex: " + kid);
+    KeyFileEntry entry;
+    entry.kid = k["kid"];
+    if (entry.kid.empty() || entry.kid.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return Status::Internal(path + ": key id must be lowercase hex: " + entry.kid);
     auto secret = crypto::Base64UrlDecode(k["secret"].get<std::string>());
     if (!secret || secret->size() < 32)
-      return Status::Internal(path + ": key " + kid + " secret must be base64url of at least 32 bytes");
-    ring->Add(kid, std::vector<uint8_t>(secret->begin(), secret->end()));
+      return Status::Internal(path + ": key " + entry.kid + " secret must be base64url of at least 32 bytes");
+    entry.secret.assign(secret->begin(), secret->end());
+    if (k.contains("created_at") && k["created_at"].is_number_integer()) entry.created_at = k["created_at"];
+    entry.active = entry.kid == active;
+    out.push_back(std::move(entry));
   }
-  if (ring->size() == 0) return Status::Internal(path + ": no keys");
-  const std::string active = doc["active"];
-  bool found = false;
-  for (const auto& k : doc["keys"]) found |= k["kid"] == active;
-  if (!found) return Status::Internal(path + ": active key " + active + " is not in keys");
+  if (out.empty()) return Status::Internal(path + ": no keys");
+  if (std::none_of(out.begin(), out.end(), [](const KeyFileEntry& e) { return e.active; }))
+    return Status::Internal(path + ": active key " + active + " is not in keys");
+  return out;
+}
+
+Result<std::shared_ptr<KeyRing>> KeyRing::LoadOrCreate(const std::string& path, core::Random& random,
+                                                       const core::Clock& clock) {
+  auto entries = ReadKeyFile(path);
+  if (entries.status().IsNotFound()) {
+    if (Status s = WriteNewKeyFile(path, random, clock); !s.ok()) return s;
+    entries = ReadKeyFile(path);
+  }
+  if (!entries.ok()) return entries.status();
+  auto ring = std::make_shared<KeyRing>();
+  std::string active;
+  for (auto& e : *entries) {
+    if (e.active) active = e.kid;
+    ring->Add(e.kid, std::move(e.secret));
+  }
   ring->SetActive(active);
   return ring;
 }

@@ -3,6 +3,8 @@
 #include "token/key_ring.h"
 
 #include <gtest/gtest.h>
+
+#include <cstdint>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -53,7 +55,7 @@ TEST_F(KeyRingFileTest, CreatesAnOwnerOnlyFileWithOneKey) {
   auto doc = nlohmann::json::parse(in);
   ASSERT_EQ(doc["keys"].size(), 1u);
   EXPECT_EQ(doc["active"], doc["keys"][0]["kid"]);
-  EXPECT_EQ(doc["active"], (*ring)->active().kid);
+  EXPECT_EQ(doc["active"], (*ring)->ActiveAt(INT64_MAX).kid);
   EXPECT_EQ(doc["keys"][0]["alg"], "HS256");
   EXPECT_EQ(doc["keys"][0]["created_at"], 1'700'000'000);
   auto secret = crypto::Base64UrlDecode(doc["keys"][0]["secret"].get<std::string>());
@@ -74,8 +76,8 @@ TEST_F(KeyRingFileTest, LoadingAgainYieldsTheSameKey) {
   core::SeededRandom other_random(12);  // a new key would differ
   auto loaded = KeyRing::LoadOrCreate(path_, other_random, clock_);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-  EXPECT_EQ((*loaded)->active().kid, (*created)->active().kid);
-  EXPECT_EQ((*loaded)->active().header_b64, (*created)->active().header_b64);
+  EXPECT_EQ((*loaded)->ActiveAt(INT64_MAX).kid, (*created)->ActiveAt(INT64_MAX).kid);
+  EXPECT_EQ((*loaded)->ActiveAt(INT64_MAX).header_b64, (*created)->ActiveAt(INT64_MAX).header_b64);
   TokenService after(*loaded, clock_);
   auto claims = after.VerifyAccessToken(token);
   ASSERT_TRUE(claims.ok()) << claims.status().ToString();
@@ -102,8 +104,8 @@ TEST_F(KeyRingFileTest, LoadsAValidHandWrittenFile) {
   WriteFile(path_, ValidKeyFile("abc123"), 0600);
   auto ring = KeyRing::LoadOrCreate(path_, random_, clock_);
   ASSERT_TRUE(ring.ok()) << ring.status().ToString();
-  EXPECT_EQ((*ring)->active().kid, "abc123");
-  EXPECT_EQ((*ring)->active().header_b64, crypto::Base64UrlEncode(R"({"alg":"HS256","kid":"abc123","typ":"JWT"})"));
+  EXPECT_EQ((*ring)->ActiveAt(INT64_MAX).kid, "abc123");
+  EXPECT_EQ((*ring)->ActiveAt(INT64_MAX).header_b64, crypto::Base64UrlEncode(R"({"alg":"HS256","kid":"abc123","typ":"JWT"})"));
 }
 
 TEST_F(KeyRingFileTest, RefusesMalformedJson) {
@@ -144,9 +146,9 @@ TEST(KeyRingTest, FirstAddedKeyIsActiveUntilSetActive) {
   KeyRing ring;
   ring.Add("aa", std::vector<uint8_t>(32, 1));
   ring.Add("bb", std::vector<uint8_t>(32, 2));
-  EXPECT_EQ(ring.active().kid, "aa");
+  EXPECT_EQ(ring.ActiveAt(INT64_MAX).kid, "aa");
   ring.SetActive("bb");
-  EXPECT_EQ(ring.active().kid, "bb");
+  EXPECT_EQ(ring.ActiveAt(INT64_MAX).kid, "bb");
   ASSERT_NE(ring.FindByHeader(crypto::Base64UrlEncode(R"({"alg":"HS256","kid":"aa","typ":"JWT"})")), nullptr);
   EXPECT_EQ(ring.FindByHeader(crypto::Base64UrlEncode(R"({"alg":"HS256","kid":"aa","typ":"JWT"})"))->kid, "aa");
   EXPECT_EQ(ring.FindByHeader(crypto::Base64UrlEncode(R"({"alg":"HS256","kid":"cc","typ":"JWT"})")), nullptr);

@@ -326,10 +326,21 @@ class ClaimReader final : public nlohmann::json_sax<nlohmann::json> {
 
 TokenService::TokenService(std::shared_ptr<const KeyRing> keys, const core::Clock& clock,
                            size_t access_cache_slots)
-    : keys_(std::move(keys)), clock_(clock), access_cache_(access_cache_slots) {}
+    : clock_(clock), access_cache_(access_cache_slots) {
+  rings_.push_back(std::make_unique<const Ring>(Ring{std::move(keys), 1}));
+  ring_.store(rings_.back().get(), std::memory_order_release);
+}
+
+void TokenService::ReplaceKeys(std::shared_ptr<const KeyRing> keys) {
+  std::lock_guard<std::mutex> lock(rings_mu_);
+  const uint64_t generation = rings_.back()->generation + 1;
+  rings_.push_back(std::make_unique<const Ring>(Ring{std::move(keys), generation}));
+  ring_.store(rings_.back().get(), std::memory_order_release);
+}
 
 std::string TokenService::Sign(const std::string& payload) const {
-  const SigningKey& key = keys_->active();
+  const KeyRing& ring = *ring_.load(std::memory_order_acquire)->keys;
+  const SigningKey& key = ring.ActiveAt(clock_.NowSeconds());
   std::string token;
   token.reserve(key.header_b64.size() + payload.size() * 4 / 3 + 50);
   token += key.header_b64;
@@ -382,7 +393,7 @@ std::string TokenService::IssueRefreshToken(const RefreshClaims& c) const {
   return Sign(p);
 }
 
-Result<std::string> TokenService::VerifySignature(std::string_view token) const {
+Result<std::string> TokenService::VerifySignature(const KeyRing& ring, std::string_view token) const {
   // Only the canonical, unpadded form is accepted, so a token has one spelling.
   if (token.find('=') != std::string_view::npos) return Invalid("invalid session: malformed token");
   const size_t dot1 = token.find('.');
@@ -390,7 +401,7 @@ Result<std::string> TokenService::VerifySignature(std::string_view token) const 
   const size_t dot2 = token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos)
     return Invalid("invalid session: malformed token");
-  const SigningKey* key = keys_->FindByHeader(token.substr(0, dot1));
+  const SigningKey* key = ring.FindByHeader(token.substr(0, dot1));
   if (key == nullptr) return Invalid("invalid session: unknown token header");
   auto signature = crypto::Base64UrlDecode(token.substr(dot2 + 1));
   if (!signature) return Invalid("invalid session: malformed token signature");
@@ -404,11 +415,12 @@ Result<std::string> TokenService::VerifySignature(std::string_view token) const 
 }
 
 Result<AccessClaims> TokenService::VerifyAccessToken(std::string_view token) const {
-  if (AccessClaims cached; access_cache_.Find(token, &cached)) {
+  const Ring& ring = *ring_.load(std::memory_order_acquire);
+  if (AccessClaims cached; access_cache_.Find(token, &cached, ring.generation)) {
     if (cached.expires_at <= clock_.NowSeconds()) return Invalid("invalid session: access token expired");
     return cached;
   }
-  auto payload = VerifySignature(token);
+  auto payload = VerifySignature(*ring.keys, token);
   if (!payload.ok()) return payload.status();
   ClaimReader doc;
   if (!doc.Parse(*payload)) return Invalid("invalid session: malformed token payload");
@@ -423,12 +435,12 @@ Result<AccessClaims> TokenService::VerifyAccessToken(std::string_view token) con
   c.issued_at = doc.iat.value;
   c.expires_at = doc.exp.value;
   if (c.expires_at <= clock_.NowSeconds()) return Invalid("invalid session: access token expired");
-  access_cache_.Insert(token, c);
+  access_cache_.Insert(token, c, ring.generation);
   return c;
 }
 
 Result<RefreshClaims> TokenService::VerifyRefreshToken(std::string_view token) const {
-  auto payload = VerifySignature(token);
+  auto payload = VerifySignature(*ring_.load(std::memory_order_acquire)->keys, token);
   if (!payload.ok()) return payload.status();
   ClaimReader doc;
   if (!doc.Parse(*payload)) return Invalid("invalid session: malformed token payload");

@@ -5,7 +5,10 @@
 // (alg none, RS256, unknown kid) is rejected.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -52,17 +55,34 @@ class TokenService {
   std::string IssueAccessToken(const AccessClaims& claims) const;
   std::string IssueRefreshToken(const RefreshClaims& claims) const;
 
+  // Replaces the keys, as a rotation or retirement in the store asks (the
+  // server's config watcher): new tokens are signed with the new ring's
+  // active key, and tokens of keys it lacks stop verifying at once, cached or
+  // not. Thread-safe; calls in flight finish with the keys they began with.
+  void ReplaceKeys(std::shared_ptr<const KeyRing> keys);
+  // The keys in use now.
+  std::shared_ptr<const KeyRing> keys() const { return ring_.load(std::memory_order_acquire)->keys; }
+
   // Verify signature, type and expiry. Any failure is
   // Unauthenticated(InvalidSession) with a short reason. Thread-safe.
   core::Result<AccessClaims> VerifyAccessToken(std::string_view token) const;
   core::Result<RefreshClaims> VerifyRefreshToken(std::string_view token) const;
 
  private:
+  // A ring of keys with its number among the rings this service has used.
+  struct Ring {
+    std::shared_ptr<const KeyRing> keys;
+    uint64_t generation = 0;
+  };
   std::string Sign(const std::string& payload) const;
-  // Returns the decoded payload of a correctly signed token.
-  core::Result<std::string> VerifySignature(std::string_view token) const;
+  // Returns the decoded payload of a token correctly signed by a key of `ring`.
+  core::Result<std::string> VerifySignature(const KeyRing& ring, std::string_view token) const;
 
-  std::shared_ptr<const KeyRing> keys_;  // never changes: a cached verification stays true
+  // The current ring: read without a lock on every request. Replaced rings
+  // stay alive in rings_ (a request may still hold one; rotations are rare).
+  std::atomic<const Ring*> ring_;
+  std::mutex rings_mu_;
+  std::vector<std::unique_ptr<const Ring>> rings_;  // every ring used; guarded by rings_mu_
   const core::Clock& clock_;
   mutable VerifiedCache<AccessClaims> access_cache_;
 };

@@ -325,6 +325,46 @@ TEST_F(TokenServiceTest, ATokenOfARemovedKeyNoLongerVerifies) {
   EXPECT_EQ(r.status().message(), "invalid session: unknown token header");
 }
 
+TEST_F(TokenServiceTest, ReplacedKeysApplyAtOnceEvenToCachedTokens) {
+  const std::string old_token = tokens_->IssueAccessToken(SampleAccess());
+  ASSERT_TRUE(tokens_->VerifyAccessToken(old_token).ok());  // now cached
+  // A rotation: the old key verifies, the new one signs from its time on.
+  auto rotated = std::make_shared<KeyRing>();
+  rotated->Add(kKid, secret_, 0);
+  rotated->Add("65536f0a1b2c3d4e5f609999", std::vector<uint8_t>(32, 0x77), kNow + 5);
+  tokens_->ReplaceKeys(rotated);
+  EXPECT_TRUE(tokens_->VerifyAccessToken(old_token).ok());
+  EXPECT_EQ(Split(tokens_->IssueAccessToken(SampleAccess())).header, Split(old_token).header) << "not yet";
+  clock_.Advance(5);
+  const std::string new_token = tokens_->IssueAccessToken(SampleAccess());
+  EXPECT_EQ(crypto::Base64UrlDecode(Split(new_token).header),
+            R"({"alg":"HS256","kid":"65536f0a1b2c3d4e5f609999","typ":"JWT"})");
+  // The old key retired: its tokens fail, the cached one too.
+  auto retired = std::make_shared<KeyRing>();
+  retired->Add("65536f0a1b2c3d4e5f609999", std::vector<uint8_t>(32, 0x77), kNow + 5);
+  tokens_->ReplaceKeys(retired);
+  auto r = tokens_->VerifyAccessToken(old_token);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "invalid session: unknown token header");
+  EXPECT_TRUE(tokens_->VerifyAccessToken(new_token).ok());
+  EXPECT_TRUE(SameKeys(*retired, *tokens_->keys()));
+  EXPECT_FALSE(SameKeys(*rotated, *tokens_->keys()));
+}
+
+TEST(KeyRingTest, TheKeyThatSignsIsTheLatestWhoseTimeHasCome) {
+  KeyRing ring;
+  ring.Add("aa", std::vector<uint8_t>(32, 1), 100);
+  ring.Add("bb", std::vector<uint8_t>(32, 2), 200);
+  ring.Add("cc", std::vector<uint8_t>(32, 3), 200);
+  EXPECT_EQ(ring.ActiveAt(50).kid, "aa") << "none has come: the earliest";
+  EXPECT_EQ(ring.ActiveAt(100).kid, "aa");
+  EXPECT_EQ(ring.ActiveAt(199).kid, "aa");
+  EXPECT_EQ(ring.ActiveAt(200).kid, "bb") << "a tie: the first added";
+  ring.SetActive("aa");
+  EXPECT_EQ(ring.ActiveAt(201).kid, "aa");
+  EXPECT_EQ(ring.kids(), (std::vector<std::string>{"aa", "bb", "cc"}));
+}
+
 // Verification reads the claims without a DOM; it must still accept any
 // spelling of the same JSON object and reject what the DOM rejected.
 TEST_F(TokenServiceTest, ReadsClaimsWhateverTheKeyOrderAndWhitespace) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -29,26 +30,31 @@ class VerifiedCache {
     if (slots > 0) slots_.resize(n);
   }
 
-  // Copies the claims of `token` into *out when it is cached. Thread-safe.
-  bool Find(std::string_view token, Claims* out) const {
+  // Copies the claims of `token` into *out when it is cached under
+  // `generation` (the keys it was verified with: a token verified with keys
+  // since replaced is a miss, so a retired key's tokens are checked again).
+  // Thread-safe.
+  bool Find(std::string_view token, Claims* out, uint64_t generation = 0) const {
     // An empty slot holds an empty token: never a hit.
     if (slots_.empty() || token.empty() || token.size() > kMaxTokenBytes) return false;
     const size_t i = Index(token);
     std::lock_guard<std::mutex> lock(locks_[i % kLocks]);
     const Slot& s = slots_[i];
-    if (s.token != token) return false;
+    if (s.generation != generation || s.token != token) return false;
     *out = s.claims;
     return true;
   }
 
-  // Remembers a verified token, replacing whatever shared its slot.
-  void Insert(std::string_view token, const Claims& claims) {
+  // Remembers a token verified with the keys of `generation`, replacing
+  // whatever shared its slot.
+  void Insert(std::string_view token, const Claims& claims, uint64_t generation = 0) {
     if (slots_.empty() || token.empty() || token.size() > kMaxTokenBytes) return;
     const size_t i = Index(token);
     std::lock_guard<std::mutex> lock(locks_[i % kLocks]);
     Slot& s = slots_[i];
     s.token.assign(token);
     s.claims = claims;
+    s.generation = generation;
   }
 
  private:
@@ -56,6 +62,7 @@ class VerifiedCache {
   struct Slot {
     std::string token;
     Claims claims;
+    uint64_t generation = 0;
   };
 
   // A JWT ends with its base64url signature, whose characters are as good as
