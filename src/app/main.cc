@@ -41,6 +41,9 @@
 #include "log/logger.h"
 #include "store/open.h"
 #include "token/key_ring.h"
+#include "app/config_watcher.h"
+#include "app/keys_cli.h"
+#include "admin/signing_keys.h"
 #include "token/token_service.h"
 
 namespace {
@@ -89,8 +92,6 @@ int Serve(const std::vector<std::string>& args) {
 
   auto store = store::OpenStore(location);  // creates the data dir (0700)
   if (!store.ok()) return Fail(store.status().message());
-  auto keys = token::KeyRing::LoadOrCreate(store::SigningKeysPath(location), random, clock);
-  if (!keys.ok()) return Fail(keys.status().message());
 
   // One Provider per implemented provider type.
   auth::AnonUserProvider anon_user(ids, random);
@@ -116,6 +117,15 @@ int Serve(const std::vector<std::string>& args) {
   if (!master_key.ok()) return Fail("master key: " + master_key.status().message());
   crypto::SecretBox secret_box(*master_key);
   admin::SecretAdmin secret_admin(**store, secret_box, clock, ids, random);
+  // The token signing keys live in the store, sealed, shared by every server
+  // on it (a plain-text signing_keys.json of an earlier version moves in).
+  admin::SigningKeys signing_keys(**store, secret_box, clock, random);
+  int imported_keys = 0;
+  auto keys = signing_keys.LoadOrCreate(store::SigningKeysPath(location), &imported_keys);
+  if (!keys.ok()) return Fail("signing keys: " + keys.status().message());
+  if (imported_keys > 0)
+    log::Warn("moved the signing keys into the store, sealed with the master key; removed the plain-text file",
+              {{"file", store::SigningKeysPath(location)}, {"keys", std::to_string(imported_keys)}});
 
   // Configuration is data: --app-dir imports through the path the Admin
   // API's push takes, and the registry holds the deployed snapshot, its
@@ -258,8 +268,24 @@ int Serve(const std::vector<std::string>& args) {
       **store, [&registry] { return registry.All(); }, clock, job_options);
   inactivity_job.Start();
 
+  // What other servers and tools change in the store (deployments, secrets,
+  // signing keys) reaches this server within about a second.
+  app::ConfigWatcher watcher(**store, *admin_worker, [&] {
+    if (auto ring = signing_keys.Load(); !ring.ok()) {
+      log::Error("cannot reload the signing keys; keeping the ones loaded", {{"error", ring.status().message()}});
+    } else if (!token::SameKeys(**ring, *tokens.keys())) {
+      tokens.ReplaceKeys(std::move(*ring));
+      log::Info("reloaded the signing keys", {});
+    }
+    if (core::Status s = config.Reload(); !s.ok())
+      log::Warn("an app's stored configuration did not load; it is served as before",
+                {{"error", s.message()}});
+  });
+  watcher.Start();
+
   server.Run(/*handle_signals=*/true);
   inactivity_job.Stop();  // after the batch in progress
+  watcher.Stop();
   log::Info("stopped: all requests answered, closing the store");
   admin_worker.reset();  // runs what is queued (nothing, once every request is answered)
   events.reset();        // writes the last log events
@@ -275,6 +301,7 @@ void Usage() {
                "  users     users expire --app ID [--dry-run]: apply the inactivity policy now\n"
                "  audit     audit --app ID: list the audit events (user deletions)\n"
                "  admin     admin passwd | admin keys create: administrators, offline (guestpass admin --help)\n"
+               "  keys      keys list | rotate | retire KID: the token signing keys, offline (guestpass keys --help)\n"
                "  version   print the version\n\n"
                "admin commands (a running server's Admin API):\n"
             << cli::CommandsUsage();
@@ -296,6 +323,7 @@ int main(int argc, char** argv) {
   if (command == "users" && !args.empty() && args[0] == "expire") return app::UsersCommand(args);
   if (cli::IsCommand(command)) return cli::RunFromMain(command, args);
   if (command == "audit") return app::AuditCommand(args);
+  if (command == "keys") return app::KeysCommand(args);
   if (command == "admin") return app::AdminCommand(args);
   if (command == "version" || command == "--version") {
     std::cout << "guestpass " GUESTPASS_VERSION " (" << app::AllocatorName() << ")\n";

@@ -12,6 +12,10 @@ core::Result<std::array<uint8_t, crypto::kMasterKeyBytes>> LoadMasterKey(const M
   if (!source.hex.empty()) return crypto::ParseMasterKey(source.hex);
   const std::string path = (std::filesystem::path(source.data_dir) / "master.key").string();
   if (std::filesystem::exists(path)) return crypto::ReadMasterKeyFile(path);
+  if (!source.may_create)
+    return core::Status::NotFound(core::ErrorCode::kNone,
+                                  "no master key: give the servers' key with --master-key-file or "
+                                  "GUESTPASS_MASTER_KEY (none at " + path + ")");
   *created = true;
   return crypto::CreateMasterKeyFile(path, random);
 }

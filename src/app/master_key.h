@@ -17,6 +17,10 @@ struct MasterKeySource {
   std::string file;      // --master-key-file; empty: none
   std::string hex;       // GUESTPASS_MASTER_KEY; empty: none
   std::string data_dir;  // for DATA_DIR/master.key
+  // Whether DATA_DIR/master.key is made when there is no key: the server
+  // does so at its first start; tools that read sealed values never should
+  // (a new key opens nothing already sealed).
+  bool may_create = true;
 };
 
 // The key; `created` says whether DATA_DIR/master.key was made now.

@@ -1,0 +1,165 @@
+// End-to-end tests of what every server on a store shares, changed while the
+// servers run: the token signing keys (`guestpass keys rotate | retire`,
+// sealed in the store) and, with GUESTPASS_TEST_PG_URL, two servers on one
+// PostgreSQL database: a token from one verifies on the other, a logout on
+// one is refused by the other at once, a deployment through one applies on
+// the other within a second, and a rotation reaches both.
+//
+// Run: GUESTPASS_BIN=/path/to/guestpass node --test shared_state.test.mjs
+
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+
+import { API, GUESTPASS_BIN, TEST_PG_URL, makeAppDir, makeTempDir, request, show, sleep, startServer } from "./lib/server.mjs";
+
+const ADMIN = "/api/admin/v3.0";
+const PASSWORD = "admin-password-for-tests";
+const T = { timeout: 60_000 };
+const run = promisify(execFile);
+const servers = [];
+
+after(async () => {
+  for (const s of servers) await s.stop();
+});
+
+const bearer = (token) => ({ Authorization: `Bearer ${token}` });
+const kidOf = (jwt) => JSON.parse(Buffer.from(jwt.split(".")[0], "base64url").toString()).kid;
+
+async function start(options) {
+  const s = await startServer({ ...options, env: { GUESTPASS_ADMIN_PASSWORD: PASSWORD, ...(options.env || {}) } });
+  servers.push(s);
+  return s;
+}
+
+/** `guestpass keys ARGS` on the server's store; resolves with {code, stdout, stderr}. */
+async function keys(server, args, masterKeyFile = path.join(server.dataDir, "master.key")) {
+  const store = ["--data-dir", server.dataDir, "--master-key-file", masterKeyFile];
+  if (server.database) store.push("--database", server.database);
+  try {
+    const { stdout, stderr } = await run(GUESTPASS_BIN, ["keys", ...args, ...store]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+async function anonLogin(server, appId) {
+  const res = await request(`${server.url}${API}/app/${appId}/auth/providers/anon-user/login`, { method: "POST", json: {} });
+  assert.equal(res.status, 200, show(res));
+  return res.json;
+}
+const profile = (server, access) => request(`${server.url}${API}/auth/profile`, { headers: bearer(access) });
+const refresh = (server, refreshToken) =>
+  request(`${server.url}${API}/auth/session`, { method: "POST", headers: bearer(refreshToken) });
+const logout = (server, refreshToken) =>
+  request(`${server.url}${API}/auth/session`, { method: "DELETE", headers: bearer(refreshToken) });
+
+/** Polls `check` (async, truthy when done) every 20 ms; resolves with the ms it took. */
+async function within(ms, check, what) {
+  const t0 = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - t0;
+    if (Date.now() - t0 > ms) assert.fail(`${what}: not within ${ms} ms`);
+    await sleep(20);
+  }
+}
+
+test("keys rotate and retire reach a running server; the key lives sealed in the store", T, async () => {
+  const appDir = await makeAppDir({ appId: "keys-abcde", name: "keys" });
+  const server = await start({ appDirs: [appDir] });
+  const appId = server.apps[0].id;
+  assert.equal(fs.existsSync(path.join(server.dataDir, "signing_keys.json")), false, "no plain-text key file");
+
+  const before = await anonLogin(server, appId);
+  const first = kidOf(before.access_token);
+  let list = await keys(server, ["list"]);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, new RegExp(`^${first}\\s.*\\ssigning$`, "m"));
+
+  const rotated = await keys(server, ["rotate", "--activate-in", "1"]);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  const second = /added signing key ([0-9a-f]{24})/.exec(rotated.stdout)[1];
+  list = await keys(server, ["list"]);
+  assert.match(list.stdout, new RegExp(`^${second}\\s.*\\spending$`, "m"), list.stdout);
+  assert.equal(kidOf((await anonLogin(server, appId)).access_token), first, "pending: not signing yet");
+  await within(3000, async () => kidOf((await anonLogin(server, appId)).access_token) === second, "the new key signs");
+  // The old key's tokens still verify.
+  assert.equal((await profile(server, before.access_token)).status, 200);
+  assert.equal((await refresh(server, before.refresh_token)).status, 201);
+
+  const refused = await keys(server, ["retire", second]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /signs new tokens now/);
+  const retired = await keys(server, ["retire", first]);
+  assert.equal(retired.code, 0, retired.stderr);
+  await within(1000, async () => (await profile(server, before.access_token)).status === 401, "the retired key's access token refused");
+  assert.equal((await refresh(server, before.refresh_token)).status, 401, "and its refresh token");
+  const after = await anonLogin(server, appId);
+  assert.equal((await profile(server, after.access_token)).status, 200);
+
+  // A tool with another master key changes nothing.
+  const otherKey = path.join(await makeTempDir(), "other.key");
+  fs.writeFileSync(otherKey, "ab".repeat(32) + "\n", { mode: 0o600 });
+  const wrong = await keys(server, ["rotate"], otherKey);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /does not open with this master key/);
+  assert.equal((await keys(server, ["list"])).stdout.trim().split("\n").length, 2, "header and one key");
+});
+
+test("two servers on one PostgreSQL database share sessions, keys and deployments", { ...T, skip: !TEST_PG_URL && "needs GUESTPASS_TEST_PG_URL" }, async () => {
+  const appDir = await makeAppDir({ appId: "shared-abcde", name: "shared" });
+  const one = await start({ appDirs: [appDir] });
+  const twoDir = await makeTempDir();
+  const two = await start({ dataDir: twoDir, database: one.database, args: ["--master-key-file", path.join(one.dataDir, "master.key")] });
+  const appId = one.apps[0].id;
+  assert.deepEqual(two.apps.map((a) => a.id), [appId], "the second server serves the first's app");
+
+  // Login on one; refresh and profile on the other.
+  const login = await anonLogin(one, appId);
+  assert.equal((await profile(two, login.access_token)).status, 200);
+  const refreshed = await refresh(two, login.refresh_token);
+  assert.equal(refreshed.status, 201, show(refreshed));
+  // Logout on one: the other refuses the session at once.
+  assert.equal((await logout(one, login.refresh_token)).status, 204);
+  assert.equal((await refresh(two, login.refresh_token)).status, 401);
+
+  // A deployment through one applies on the other within a second.
+  const adminLogin = await request(`${one.url}${ADMIN}/auth/providers/local-userpass/login`, {
+    method: "POST",
+    json: { username: "admin", password: PASSWORD },
+  });
+  assert.equal(adminLogin.status, 200, show(adminLogin));
+  const token = adminLogin.json.access_token;
+  const group = (await request(`${one.url}${ADMIN}/auth/profile`, { headers: bearer(token) })).json.roles[0].group_id;
+  const apps = await request(`${one.url}${ADMIN}/groups/${group}/apps`, { headers: bearer(token) });
+  const app = apps.json.find((a) => a.client_app_id === appId);
+  const providers = await request(`${one.url}${ADMIN}/groups/${group}/apps/${app._id}/auth_providers`, { headers: bearer(token) });
+  const anon = providers.json.find((p) => p.type === "anon-user");
+  const loginOn = (s) => request(`${s.url}${API}/app/${appId}/auth/providers/anon-user/login`, { method: "POST", json: {} });
+  assert.equal((await loginOn(two)).status, 200);
+  const disabled = await request(`${one.url}${ADMIN}/groups/${group}/apps/${app._id}/auth_providers/${anon._id}/disable`, {
+    method: "PUT",
+    headers: bearer(token),
+  });
+  assert.equal(disabled.status, 204, show(disabled));
+  const took = await within(1000, async () => (await loginOn(two)).status !== 200, "the other server applies the deployment");
+  console.log(`# a deployment through one server applied on the other after ${took} ms`);
+  await request(`${one.url}${ADMIN}/groups/${group}/apps/${app._id}/auth_providers/${anon._id}/enable`, {
+    method: "PUT",
+    headers: bearer(token),
+  });
+  await within(1000, async () => (await loginOn(two)).status === 200, "and the reverse");
+
+  // A rotation reaches both; a token of either verifies on the other.
+  const rotated = await keys(one, ["rotate", "--activate-in", "1"]);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  const kid = /added signing key ([0-9a-f]{24})/.exec(rotated.stdout)[1];
+  for (const s of [one, two])
+    await within(3000, async () => kidOf((await anonLogin(s, appId)).access_token) === kid, "the new key signs");
+  const fromTwo = await anonLogin(two, appId);
+  assert.equal((await profile(one, fromTwo.access_token)).status, 200);
+});
