@@ -19,6 +19,7 @@
 #include "app/limits.h"
 #include "metrics/metrics.h"
 #include "app/master_key.h"
+#include "app/migrate_cli.h"
 #include "app/bootstrap.h"
 #include "app/users_cli.h"
 #include "auth/app_registry.h"
@@ -302,6 +303,7 @@ void Usage() {
                "  audit     audit --app ID: list the audit events (user deletions)\n"
                "  admin     admin passwd | admin keys create: administrators, offline (guestpass admin --help)\n"
                "  keys      keys list | rotate | retire KID: the token signing keys, offline (guestpass keys --help)\n"
+               "  migrate-store  --from DIR --to URL: copy a SQLite store into PostgreSQL (migrate-store --help)\n"
                "  version   print the version\n\n"
                "admin commands (a running server's Admin API):\n"
             << cli::CommandsUsage();
@@ -325,6 +327,7 @@ int main(int argc, char** argv) {
   if (command == "audit") return app::AuditCommand(args);
   if (command == "keys") return app::KeysCommand(args);
   if (command == "admin") return app::AdminCommand(args);
+  if (command == "migrate-store") return app::MigrateStoreCommand(args);
   if (command == "version" || command == "--version") {
     std::cout << "guestpass " GUESTPASS_VERSION " (" << app::AllocatorName() << ")\n";
     return 0;
