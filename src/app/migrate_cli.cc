@@ -24,7 +24,8 @@ constexpr const char* kUsage =
     "  `guestpass serve` on DIR first: the copy is a snapshot of one read transaction, and what\n"
     "  the server writes after it is not copied. Interrupted, it resumes when run again.\n"
     "  --batch-size: rows per INSERT, each a transaction of its own (default 1000).\n"
-    "  Not copied: DIR/master.key and DIR/signing_keys.json (give every server the same ones).\n"
+    "  Not copied: the master key, DIR/master.key (give every server the same one); the token\n"
+    "  signing keys are in the store, sealed with it, and are copied.\n"
     "  Exit code: 0 copied and verified, 1 refused, failed or the counts differ, 2 usage.\n";
 
 int Fail(const std::string& message) {
@@ -36,19 +37,16 @@ int Fail(const std::string& message) {
 // database that the PostgreSQL servers need too.
 void PrintFilesNotCopied(const std::string& dir) {
   const fs::path master_key = fs::path(dir) / "master.key";
-  const fs::path signing_keys = fs::path(dir) / "signing_keys.json";
   std::cout << "not copied into the database (give every server on PostgreSQL the same):\n";
   if (fs::exists(master_key))
     std::cout << "  - the master key " << master_key.string()
-              << ": start each server with it (--master-key-file FILE or GUESTPASS_MASTER_KEY), or the apps'\n"
-                 "    secrets cannot be opened\n";
+              << ": start each server with it (--master-key-file FILE or GUESTPASS_MASTER_KEY), or the\n"
+                 "    signing keys and the apps' secrets cannot be opened (a server refuses to start)\n";
   else
     std::cout << "  - the master key this store's server was given (--master-key-file or GUESTPASS_MASTER_KEY):\n"
                  "    give each server the same one, or the apps' secrets cannot be opened\n";
-  if (fs::exists(signing_keys))
-    std::cout << "  - the token signing keys " << signing_keys.string()
-              << ": put a copy (mode 0600) in each server's --data-dir,\n"
-                 "    or every token issued so far (refresh tokens too) stops verifying\n";
+  std::cout << "  (the token signing keys were copied, sealed with that master key: tokens issued so far keep\n"
+               "   verifying on every server that has it)\n";
 }
 
 }  // namespace

@@ -167,11 +167,11 @@ test("migrate-store: a SQLite store made by a server and the seed tool, copied, 
   assert.match(resumed.stdout, /copying sessions: \d+ rows \(\d+ already there\)/);
   assert.match(resumed.stdout, /verified: every table has as many rows in PostgreSQL as in SQLite/);
   assert.match(resumed.stdout, /the master key .*master\.key: start each server with it \(--master-key-file/);
-  assert.match(resumed.stdout, /the token signing keys .*signing_keys\.json/);
+  assert.match(resumed.stdout, /the token signing keys were copied, sealed with that master key/);
   assert.ok(!resumed.stdout.includes("postgres@"), "the connection string is never printed whole");
   const copied = counts(resumed.stdout);
   for (const [table, [sqlite, pg]] of Object.entries(copied)) assert.equal(pg, sqlite, table);
-  for (const table of ["apps", "users", "sessions", "identities", "api_keys", "userpass_accounts", "audit_events", "secrets", "deployments", "log_events"])
+  for (const table of ["apps", "users", "sessions", "identities", "api_keys", "userpass_accounts", "audit_events", "secrets", "deployments", "log_events", "signing_keys"])
     assert.ok(copied[table]?.[0] > 0, `${table} was copied and is not empty: ${JSON.stringify(copied)}`);
   assert.ok(copied.users[0] > SEEDED, JSON.stringify(copied));
   assert.ok(copied.sessions[0] > SEEDED, JSON.stringify(copied));
@@ -190,12 +190,10 @@ test("migrate-store: a SQLite store made by a server and the seed tool, copied, 
   assert.deepEqual(counts((await migrate(args)).stdout), copied, "the refused copy wrote nothing");
 
   // ---- Serving the copy ----
-  // Without the master key, the secret the custom-token provider names cannot be opened.
-  await assert.rejects(startServer({ dataDir: await makeTempDir(), database: url }), /custom-token/);
+  // Without the master key, the sealed signing keys (and secrets) cannot be opened.
+  await assert.rejects(startServer({ dataDir: await makeTempDir(), database: url }), /does not open with this master key/);
 
   const pgDataDir = await makeTempDir("guestpass-migrate-pg-");
-  await fs.copyFile(path.join(dataDir, "signing_keys.json"), path.join(pgDataDir, "signing_keys.json"));
-  await fs.chmod(path.join(pgDataDir, "signing_keys.json"), 0o600);
   server = await startServer({
     dataDir: pgDataDir,
     database: url,

@@ -93,6 +93,10 @@ std::string Dump(Store& store, const DumpScope& scope) {
     }
     for (const auto& k : Get<std::vector<core::ApiKey>>([&](auto done) { store.ListServerApiKeys(app.id, done); }))
       out << "  server key " << k.id.ToHex() << " " << k.name << " " << Hex(k.key_hash) << "\n";
+    for (const auto& k :
+         Get<std::vector<core::StoredSigningKey>>([&](auto done) { store.ListSigningKeys(done); }))
+      out << "  signing key " << k.kid << " " << k.alg << " " << Hex(k.sealed_secret) << " " << k.created_at << " "
+          << k.active_from << "\n";
     for (const auto& s : Get<std::vector<core::Secret>>([&](auto done) { store.ListSecrets(app.id, done); }))
       out << "  secret " << s.id.ToHex() << " " << s.name << " " << Hex(s.sealed_value) << " " << s.created_at << " "
           << s.updated_at << "\n";
@@ -312,6 +316,9 @@ class MigrateTest : public ::testing::Test {
                           clock_.NowSeconds() + 1};
       Do([&](auto done) { store.PutSecret(secret, true, done); });
     }
+    // The token signing keys (sealed bytes, two activation times).
+    Do([&](auto done) { store.AddSigningKey({"aaaa", "HS256", std::string("\0key\xff", 5), 10, 0}, done); });
+    Do([&](auto done) { store.AddSigningKey({"bbbb", "HS256", "sealed-too", 20, 30}, done); });
     core::Deployment good;
     good.id = ids_.Next();
     good.app_id = app.id;
