@@ -55,8 +55,8 @@ Status SigningKeys::Add(const std::string& kid, const std::vector<uint8_t>& secr
                         int64_t active_from) {
   core::StoredSigningKey key;
   key.kid = kid;
-  key.sealed_secret = box_.Seal(std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()),
-                                Context(kid), random_);
+  key.sealed_secret =
+      box_.Seal(std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()), Context(kid), random_);
   key.created_at = created_at;
   key.active_from = active_from;
   return store::AwaitStatus([&](auto done) { store_.AddSigningKey(key, done); });
@@ -89,8 +89,8 @@ Result<std::shared_ptr<token::KeyRing>> SigningKeys::LoadOrCreate(const std::str
   if (!ring.ok()) return ring.status();
   // The plain-text file goes once its keys are sealed in the store.
   if (std::remove(legacy_file.c_str()) != 0 && errno != ENOENT)
-    return Status::Internal("cannot remove " + legacy_file + " (its keys are in the store now): " +
-                            std::strerror(errno));
+    return Status::Internal("cannot remove " + legacy_file +
+                            " (its keys are in the store now): " + std::strerror(errno));
   return ring;
 }
 
@@ -117,11 +117,11 @@ Status SigningKeys::Retire(const std::string& kid) {
   if (key == nullptr) return Status::NotFound(ErrorCode::kNotFound, "no signing key with id " + kid);
   if (keys->size() == 1)
     return Status::InvalidArgument(ErrorCode::kInvalidParameter,
-                                      "signing key " + kid + " is the only key; rotate first (guestpass keys rotate)");
+                                   "signing key " + kid + " is the only key; rotate first (guestpass keys rotate)");
   if (ActiveAt(*keys, clock_.NowSeconds()) == key)
-    return Status::InvalidArgument(ErrorCode::kInvalidParameter,
-                                      "signing key " + kid +
-                                          " signs new tokens now; rotate first and retire it once the new key is active");
+    return Status::InvalidArgument(
+        ErrorCode::kInvalidParameter,
+        "signing key " + kid + " signs new tokens now; rotate first and retire it once the new key is active");
   return store::AwaitStatus([&](auto done) { store_.DeleteSigningKey(kid, done); });
 }
 

@@ -55,8 +55,7 @@ class SigningKeys {
 
  private:
   static std::string Context(const std::string& kid) { return "signing-key:" + kid; }
-  core::Status Add(const std::string& kid, const std::vector<uint8_t>& secret, int64_t created_at,
-                   int64_t active_from);
+  core::Status Add(const std::string& kid, const std::vector<uint8_t>& secret, int64_t created_at, int64_t active_from);
   std::string NewKid();
 
   store::Store& store_;

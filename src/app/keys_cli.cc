@@ -57,8 +57,8 @@ int KeysCommand(const std::vector<std::string>& args) {
   if (sub != "list" && sub != "rotate" && sub != "retire") return Fail("unknown command '" + sub + "'\n" + kUsage);
   po::options_description desc;
   desc.add_options()("data-dir", po::value<std::string>())("database", po::value<std::string>())(
-      "master-key-file", po::value<std::string>())("activate-in", po::value<int64_t>())(
-      "kid", po::value<std::string>());
+      "master-key-file", po::value<std::string>())("activate-in", po::value<int64_t>())("kid",
+                                                                                        po::value<std::string>());
   po::positional_options_description positional;
   positional.add("kid", 1);
   po::variables_map vm;
@@ -85,9 +85,9 @@ int KeysCommand(const std::vector<std::string>& args) {
   crypto::OsRandom random;
   const char* key_env = std::getenv("GUESTPASS_MASTER_KEY");
   const char* key_file = std::getenv("GUESTPASS_MASTER_KEY_FILE");
-  MasterKeySource source{vm.count("master-key-file") ? vm["master-key-file"].as<std::string>()
-                                                      : (key_file ? key_file : ""),
-                         key_env ? key_env : "", location.data_dir};
+  MasterKeySource source{
+      vm.count("master-key-file") ? vm["master-key-file"].as<std::string>() : (key_file ? key_file : ""),
+      key_env ? key_env : "", location.data_dir};
   source.may_create = false;
   bool created = false;
   auto master_key = LoadMasterKey(source, random, &created);
@@ -110,14 +110,14 @@ int KeysCommand(const std::vector<std::string>& args) {
     std::printf("%-24s  %-20s  %-20s  %s\n", "KID", "CREATED", "ACTIVE FROM", "STATE");
     for (const auto& k : *list) {
       const char* state = &k == signing ? "signing" : (k.active_from > now ? "pending" : "verifying");
-      std::printf("%-24s  %-20s  %-20s  %s\n", k.kid.c_str(), Time(k.created_at).c_str(),
-                  Time(k.active_from).c_str(), state);
+      std::printf("%-24s  %-20s  %-20s  %s\n", k.kid.c_str(), Time(k.created_at).c_str(), Time(k.active_from).c_str(),
+                  state);
     }
     return 0;
   }
   if (sub == "rotate") {
-    const int64_t delay = vm.count("activate-in") ? vm["activate-in"].as<int64_t>()
-                                                  : admin::kDefaultActivationDelaySeconds;
+    const int64_t delay =
+        vm.count("activate-in") ? vm["activate-in"].as<int64_t>() : admin::kDefaultActivationDelaySeconds;
     auto key = keys.Rotate(delay);
     if (!key.ok()) return Fail(key.status().message());
     std::cout << "added signing key " << key->kid << "; it signs new tokens from " << Time(key->active_from)

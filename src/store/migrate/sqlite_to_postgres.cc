@@ -42,6 +42,20 @@ constexpr NotCopied kNotCopied[] = {
      "each store's own record of its migrations; the target's was written by its own (PostgreSQL) migrations"},
 };
 
+// Tables whose rows the schema's own migrations write (one row each side,
+// the same key): a fresh target holds them already, so they are copied
+// whole, replacing the target's, and never count as an interrupted copy
+// or as foreign rows.
+constexpr const char* kSeededByMigrations[] = {
+    "config_version",  // the configuration version servers poll (Store::ConfigVersion)
+};
+
+bool IsSeededByMigrations(const std::string& table) {
+  for (const char* t : kSeededByMigrations)
+    if (table == t) return true;
+  return false;
+}
+
 const NotCopied* FindNotCopied(const std::string& table) {
   for (const auto& n : kNotCopied)
     if (table == n.table) return &n;
@@ -315,6 +329,9 @@ struct TablePlan {
   std::string sqlite_select_from;   // key >= ?, key order; LIMIT ?
   std::string sqlite_select_after;  // key > ?, key order; LIMIT ?
   std::string sqlite_select_all;    // no primary key: every row
+  // Copied whole, replacing what the target holds: no primary key, or rows
+  // the migrations seed (kSeededByMigrations).
+  bool replaced = false;
   // State.
   int64_t source = 0;
   int64_t existing = 0;
@@ -455,6 +472,7 @@ class Copier {
       for (const auto& [position, column] : key)
         for (size_t i = 0; i < plan.columns.size(); ++i)
           if (plan.columns[i].name == column) plan.key.push_back(i);
+      plan.replaced = plan.key.empty() || IsSeededByMigrations(plan.name);
       plans_.push_back(std::move(plan));
     }
     if (!problems.empty()) {
@@ -478,7 +496,7 @@ class Copier {
       auto rows = target_.Query(t.pg_count.c_str());
       if (!rows.ok()) return rows.status();
       t.existing = rows->Int(0, 0);
-      if (t.existing == 0 || t.key.empty()) continue;  // without a key: replaced by the copy
+      if (t.existing == 0 || t.replaced) continue;  // replaced by the copy
       report.resumed = true;
       auto last = target_.Query(t.pg_max_key.c_str());
       if (!last.ok()) return last.status();
@@ -515,9 +533,9 @@ class Copier {
     for (TablePlan& t : plans_) {
       Progress("copying " + t.name + ": " + std::to_string(t.source) + " rows" +
                (t.existing == 0 ? ""
-                : t.key.empty() ? " (replacing the " + std::to_string(t.existing) + " there)"
+                : t.replaced    ? " (replacing the " + std::to_string(t.existing) + " there)"
                                 : " (" + std::to_string(t.existing) + " already there)"));
-      Status s = t.key.empty() ? CopyReplacing(t) : CopyByKey(t);
+      Status s = t.replaced ? CopyReplacing(t) : CopyByKey(t);
       if (!s.ok() || stopped_) {
         *stopped = stopped_;
         return s;
@@ -547,7 +565,7 @@ class Copier {
     for (TablePlan& t : plans_) {
       auto rows = target_.Query(t.pg_count.c_str());
       if (!rows.ok()) return rows.status();
-      report.tables.push_back({t.name, t.source, rows->Int(0, 0), t.key.empty() ? 0 : t.existing});
+      report.tables.push_back({t.name, t.source, rows->Int(0, 0), t.replaced ? 0 : t.existing});
     }
     return Status::Ok();
   }

@@ -1840,21 +1840,21 @@ namespace {
 // identities rows by primary key), $4 the Anonymity (0 any; 1 anonymous: the
 // maintained `anonymous` flag; 2 linked: not anonymous, with an anon-user
 // identity inline or as a row). Served by users_by_app.
-#define GP_USER_FILTERS                                                            \
-  "u.app_id = $1 AND ($2::boolean IS NULL OR u.disabled = $2) AND ($3 = ''"        \
-  " OR (u.anon_identity IS NOT NULL AND strpos($3, ',anon-user,') > 0)"            \
-  " OR EXISTS (SELECT 1 FROM identities x WHERE x.user_id = u.id"                  \
-  " AND strpos($3, ',' || x.provider_type || ',') > 0))"                           \
-  " AND ($4 = 0 OR ($4 = 1 AND u.anonymous) OR ($4 = 2 AND NOT u.anonymous"        \
-  " AND (u.anon_identity IS NOT NULL OR EXISTS (SELECT 1 FROM identities y"        \
+#define GP_USER_FILTERS                                                     \
+  "u.app_id = $1 AND ($2::boolean IS NULL OR u.disabled = $2) AND ($3 = ''" \
+  " OR (u.anon_identity IS NOT NULL AND strpos($3, ',anon-user,') > 0)"     \
+  " OR EXISTS (SELECT 1 FROM identities x WHERE x.user_id = u.id"           \
+  " AND strpos($3, ',' || x.provider_type || ',') > 0))"                    \
+  " AND ($4 = 0 OR ($4 = 1 AND u.anonymous) OR ($4 = 2 AND NOT u.anonymous" \
+  " AND (u.anon_identity IS NOT NULL OR EXISTS (SELECT 1 FROM identities y" \
   " WHERE y.user_id = u.id AND y.provider_type = 'anon-user'))))"
 // The email filter: the one user whose local-userpass identity is the app's
 // account with that email ($N; identity ids of accounts are their ids in
 // lowercase hex), found through userpass_accounts_by_email and
 // identities_by_provider, so it costs the same in any app.
-#define GP_USER_BY_EMAIL(N)                                                        \
-  " AND u.id = (SELECT i.user_id FROM userpass_accounts a JOIN identities i"       \
-  " ON i.app_id = a.app_id AND i.provider_type = 'local-userpass'"                 \
+#define GP_USER_BY_EMAIL(N)                                                  \
+  " AND u.id = (SELECT i.user_id FROM userpass_accounts a JOIN identities i" \
+  " ON i.app_id = a.app_id AND i.provider_type = 'local-userpass'"           \
   " AND i.identity_id = encode(a.id, 'hex') WHERE a.app_id = $1 AND a.email = " N ")"
 
 Params UserFilterParams(const Store::UserQuery& q) {
@@ -2039,7 +2039,8 @@ void PostgresStore::DeleteSigningKey(std::string kid, StatusCallback done) {
                  p.Text(kid);
                  auto rows = db.Query("DELETE FROM signing_keys WHERE kid = $1", p);
                  if (!rows.ok()) return rows.status();
-                 if (rows->Affected() == 0) return Status::NotFound(ErrorCode::kNotFound, "no signing key with id " + kid);
+                 if (rows->Affected() == 0)
+                   return Status::NotFound(ErrorCode::kNotFound, "no signing key with id " + kid);
                  return Status::Ok();
                },
            .complete = std::move(done)});
