@@ -9,6 +9,7 @@
 // Runs when GUESTPASS_TEST_PG_URL is set (scripts/test.sh sets it); needs
 // Debian's PostgreSQL server binaries.
 
+import crypto from "node:crypto";
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -25,6 +26,9 @@ const bearer = (token) => ({ Authorization: `Bearer ${token}` });
 
 let clusterDir = "";
 let clusterUrl = "";
+// Every server on one database needs the same master key: the signing keys
+// in the database are sealed with it.
+const MASTER_KEY = crypto.randomBytes(32).toString("hex");
 const cluster = (command) => execFileSync("bash", [CLUSTER, command, clusterDir], { encoding: "utf8" });
 function stopCluster() {
   if (clusterDir) {
@@ -86,7 +90,7 @@ test("PostgreSQL stopped under load: 503s in bounded time, no crash, recovery, n
   startCluster();
   const server = await startServer({
     database: clusterUrl,
-    env: { GUESTPASS_DATABASE_TIMEOUT: String(TIMEOUT_S), GUESTPASS_LOG_LEVEL: "warn" },
+    env: { GUESTPASS_DATABASE_TIMEOUT: String(TIMEOUT_S), GUESTPASS_LOG_LEVEL: "warn", GUESTPASS_MASTER_KEY: MASTER_KEY },
   });
   try {
     const running = load(server);
@@ -128,9 +132,10 @@ test("PostgreSQL stopped under load: 503s in bounded time, no crash, recovery, n
 
 test("guestpass killed (SIGKILL) under load: every acknowledged login is still there", T, async () => {
   startCluster();
-  const dataDir = await makeTempDir("guestpass-kill-"); // the signing keys
+  const dataDir = await makeTempDir("guestpass-kill-");
   const database = clusterUrl;
-  const server = await startServer({ dataDir, database });
+  const env = { GUESTPASS_MASTER_KEY: MASTER_KEY };
+  const server = await startServer({ dataDir, database, env });
   const running = load(server, 8);
   await sleep(1500);
   await server.crash();
@@ -138,7 +143,7 @@ test("guestpass killed (SIGKILL) under load: every acknowledged login is still t
   const acknowledged = answers.filter((a) => a.status === 200).map((a) => a.json);
   console.log(`# ${acknowledged.length} logins acknowledged before the SIGKILL`);
   assert.ok(acknowledged.length > 0);
-  const again = await startServer({ dataDir, database });
+  const again = await startServer({ dataDir, database, env });
   try {
     await assertAllRefreshable(again, acknowledged);
   } finally {
