@@ -117,8 +117,10 @@ std::string Dump(Store& store, const DumpScope& scope) {
              [&](auto done) { store.ListPendingUserpassAccounts(app.id, ObjectId(), 100, done); }))
       out << "  pending " << a.id.ToHex() << " " << a.email << "\n";
   }
-  for (const auto& [app_id, email] : scope.emails) {
-    auto a = Get<core::UserpassAccount>([&](auto done) { store.GetUserpassAccount(app_id, email, done); });
+  for (const auto& entry : scope.emails) {  // not a structured binding: clang 14 cannot capture one
+    const auto& [app_id, email] = entry;
+    auto a = Get<core::UserpassAccount>(
+        [&, &app_id = app_id, &email = email](auto done) { store.GetUserpassAccount(app_id, email, done); });
     out << "account " << a.id.ToHex() << " " << a.email << " " << a.password_hash << " " << a.confirmed << " "
         << a.created_at << "\n";
   }

@@ -859,7 +859,7 @@ void PostgresStore::PutApp(core::App app, StatusCallback done) {
 void PostgresStore::DeleteApp(ObjectId app_id, core::Deletion why, StatusCallback done) {
   auto shared_why = std::make_shared<core::Deletion>(std::move(why));
   Enqueue({.apply =
-               [this, app_id, shared_why](Connection& db) {
+               [app_id, shared_why](Connection& db) {
                  if (Status s = RequireRow(db, "SELECT 1 FROM apps WHERE id = $1 FOR UPDATE", app_id,
                                            Status::NotFound(ErrorCode::kAppNotFound, "app not found"));
                      !s.ok())
@@ -1046,7 +1046,7 @@ void PostgresStore::CreateUserWithSession(core::User user, core::Session session
   if (anonymous_cap <= 0 && KeepsIdentityInline(user)) {
     auto signup = std::make_shared<const SignUp>(SignUp{std::move(user), std::move(session)});
     Enqueue({.apply =
-                 [this, signup](Connection& db) {
+                 [signup](Connection& db) {
                    ForgetAnonymousCount(signup->user.app_id);
                    return db.Exec(kAnonymousSignUpsSql, AnonymousSignUpsParams<SignUp>({signup.get()}));
                  },
@@ -1060,7 +1060,7 @@ void PostgresStore::CreateUserWithSession(core::User user, core::Session session
   };
   auto args = std::make_shared<Args>(Args{std::move(user), std::move(session)});
   Enqueue({.apply =
-               [this, args, anonymous_cap](Connection& db) {
+               [args, anonymous_cap](Connection& db) {
                  const core::User& u = args->user;
                  const bool anonymous = u.IsAnonymous();
                  const bool capped = anonymous && anonymous_cap > 0;
@@ -1137,7 +1137,7 @@ void PostgresStore::LinkIdentity(ObjectId user_id, core::Identity identity, std:
   auto args = std::make_shared<Args>(Args{std::move(identity), std::move(data_json)});
   Enqueue(
       {.apply =
-           [this, user_id, args](Connection& db) {
+           [user_id, args](Connection& db) {
              ObjectId app_id;
              std::string data;
              {
@@ -1273,7 +1273,7 @@ void PostgresStore::SetApiKeyDisabled(ObjectId key_id, ObjectId user_id, bool di
 
 void PostgresStore::DeleteApiKey(ObjectId key_id, ObjectId user_id, StatusCallback done) {
   Enqueue({.apply =
-               [this, key_id, user_id](Connection& db) {
+               [key_id, user_id](Connection& db) {
                  {
                    Params p;
                    p.Id(key_id).Id(user_id);
@@ -1547,7 +1547,7 @@ void PostgresStore::DeleteSession(ObjectId user_id, ObjectId session_id, bool de
   auto outcome = std::make_shared<DeleteSessionOutcome>();
   auto shared_why = std::make_shared<core::Deletion>(std::move(why));
   Enqueue({.apply =
-               [this, user_id, session_id, delete_user_if_anonymous, outcome, shared_why](Connection& db) {
+               [user_id, session_id, delete_user_if_anonymous, outcome, shared_why](Connection& db) {
                  *outcome = DeleteSessionOutcome{};
                  {
                    Params p;
@@ -1585,7 +1585,7 @@ void PostgresStore::DeleteSession(ObjectId user_id, ObjectId session_id, bool de
 void PostgresStore::DeleteUser(ObjectId user_id, core::Deletion why, StatusCallback done) {
   auto shared_why = std::make_shared<core::Deletion>(std::move(why));
   Enqueue({.apply =
-               [this, user_id, shared_why](Connection& db) {
+               [user_id, shared_why](Connection& db) {
                  ObjectId app_id;
                  Status s = EraseUser(db, user_id, *shared_why, &app_id);
                  ForgetAnonymousCount(app_id);
@@ -1646,7 +1646,7 @@ void PostgresStore::DeleteInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff
   };
   auto shared = std::make_shared<Shared>(Shared{std::move(why), {}});
   Enqueue({.apply =
-               [this, app_id, cutoff, limit, shared](Connection& db) {
+               [app_id, cutoff, limit, shared](Connection& db) {
                  shared->deleted.clear();
                  ForgetAnonymousCount(app_id);
                  // One statement for the whole batch. Anonymous users have
