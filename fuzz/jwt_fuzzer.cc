@@ -55,7 +55,7 @@ Services& Get() {
 
 // `payload` as guestpass's active key signs it.
 std::string Sign(std::string_view payload) {
-  const auto& key = Get().keys->active();
+  const auto& key = Get().keys->ActiveAt(kNow);
   std::string token = key.header_b64 + "." + guestpass::crypto::Base64UrlEncode(payload);
   const auto mac = key.hmac->Compute(token);
   token += "." + guestpass::crypto::Base64UrlEncode(std::span<const uint8_t>(mac.data(), mac.size()));
