@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "admin/admin_domain.h"
+#include "admin/signing_keys.h"
 #include "app/master_key.h"
 #include "core/clock.h"
 #include "crypto/os_random.h"
@@ -116,12 +117,17 @@ int AdminCommand(const std::vector<std::string>& args) {
   std::string data_dir = "./guestpass-data";
   if (const char* env = std::getenv("GUESTPASS_DATA_DIR"); env != nullptr && *env) data_dir = env;
   if (vm.count("data-dir")) data_dir = vm["data-dir"].as<std::string>();
-  auto master_key = LoadMasterKey({vm.count("master-key-file") ? vm["master-key-file"].as<std::string>()
-                                                               : (key_file ? key_file : ""),
-                                   key_env ? key_env : "", data_dir},
-                                  random, &created_key);
+  MasterKeySource source{vm.count("master-key-file") ? vm["master-key-file"].as<std::string>()
+                                                      : (key_file ? key_file : ""),
+                         key_env ? key_env : "", data_dir};
+  source.may_create = false;  // a new key would seal what the servers cannot open
+  auto master_key = LoadMasterKey(source, random, &created_key);
   if (!master_key.ok()) return Fail("master key: " + master_key.status().message());
   crypto::SecretBox box(*master_key);
+  // The servers' key opens the store's signing keys; another key is refused.
+  if (auto ring = admin::SigningKeys(*opened->store, box, clock, random).Load();
+      !ring.ok() && !ring.status().IsNotFound())
+    return Fail("master key: " + ring.status().message());
   admin::SecretAdmin secrets(*opened->store, box, clock, ids, random);
   admin::AdminKeys admin_keys(*opened->store, opened->domain.app, secrets, clock, ids, random);
   auto key = admin_keys.Create(*user, vm["name"].as<std::string>());

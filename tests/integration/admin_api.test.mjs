@@ -887,6 +887,27 @@ test("guestpass admin passwd and admin keys create work offline on the data dire
   assert.notEqual(short.status, 0);
   assert.match(short.stderr, /^guestpass: .*8 to 128/);
 
+  // Another master key, or none, is refused: a key it sealed would not open on the server.
+  const otherKey = path.join(await makeTempDir(), "other.key");
+  await fs.writeFile(otherKey, "cd".repeat(32) + "\n", { mode: 0o600 });
+  const wrong = spawnSync(bin, ["admin", "keys", "create", "--name", "x", ...store, "--master-key-file", otherKey], { encoding: "utf8" });
+  assert.equal(wrong.status, 1, wrong.stdout);
+  assert.match(wrong.stderr, /master key: signing key .* does not open with this master key/);
+  // With no master key at all (the data directory's moved aside), the tool makes none.
+  const keyFile = path.join(dataDir, "master.key");
+  await fs.rename(keyFile, keyFile + ".aside");
+  try {
+    const none = spawnSync(bin, ["admin", "keys", "create", "--name", "x", ...store], {
+      encoding: "utf8",
+      env: { ...process.env, GUESTPASS_MASTER_KEY: "", GUESTPASS_MASTER_KEY_FILE: "" },
+    });
+    assert.equal(none.status, 1, none.stdout);
+    assert.match(none.stderr, /master key: no master key/);
+    assert.equal((await fs.readdir(dataDir)).includes("master.key"), false, "no master key is made by the tool");
+  } finally {
+    await fs.rename(keyFile + ".aside", keyFile);
+  }
+
   const keys = spawnSync(bin, ["admin", "keys", "create", "--name", "automation", ...store], { encoding: "utf8" });
   assert.equal(keys.status, 0, keys.stderr);
   const pub = keys.stdout.match(/public key:\s+([0-9a-f]{24})/)[1];
