@@ -2,6 +2,7 @@
 import { ApiError, call, groupPath } from "../api.js";
 import { confirmDialog } from "../dialog.js";
 import { formatTime, h, objectIdSeconds, replace, statusLine } from "../dom.js";
+import { dataTable, loadList, showEmpty } from "../list.js";
 
 const NAME_RULE = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -33,17 +34,9 @@ export async function renderApps(main) {
   );
 
   async function load() {
-    let apps;
-    try {
-      apps = await call("GET", groupPath("/apps"));
-    } catch (err) {
-      replace(listSlot, statusLine(`Could not load the apps: ${err.message}`, "error"));
-      return;
-    }
-    if (!apps || apps.length === 0) {
-      replace(listSlot, h("p", { class: "pad" }, "There are no apps yet. Create one above."));
-      return;
-    }
+    const apps = await loadList(listSlot, "apps", () => call("GET", groupPath("/apps")));
+    if (!apps) return;
+    if (apps.length === 0) return showEmpty(listSlot, "There are no apps yet. Create one above.");
     const rows = apps.map((app) => {
       const remove = h("button", { type: "button", class: "button small danger-outline", "aria-label": `Delete app ${app.name}` }, "Delete");
       remove.addEventListener("click", () => removeApp(app));
@@ -56,16 +49,7 @@ export async function renderApps(main) {
         h("td", { class: "actions" }, remove),
       );
     });
-    replace(
-      listSlot,
-      h(
-        "table",
-        { class: "table" },
-        h("caption", { class: "visually-hidden" }, "Apps"),
-        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Client App ID"), h("th", { scope: "col" }, "Created"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
-        h("tbody", {}, rows),
-      ),
-    );
+    replace(listSlot, dataTable({ caption: "Apps", columns: ["Name", "Client App ID", "Created", null], rows, className: "table" }));
   }
 
   async function removeApp(app) {

@@ -4,6 +4,7 @@
 import { appPath, call, session } from "../api.js";
 import { confirmDialog } from "../dialog.js";
 import { formatTime, h, replace, statusLine, uid } from "../dom.js";
+import { dataTable, loadList, showEmpty } from "../list.js";
 
 const ORIGINS = { UI: "Web UI", CLI: "CLI", API: "Admin API", import: "App directory at start", redeploy: "Redeploy" };
 
@@ -77,17 +78,9 @@ export async function renderDeployment(main, ctx) {
   }
 
   async function loadHistory() {
-    let list;
-    try {
-      list = await call("GET", appPath(appId, "/deployments"));
-    } catch (err) {
-      replace(historySlot, statusLine(`Could not load the deployments: ${err.message}`, "error"));
-      return;
-    }
-    if (!list || list.length === 0) {
-      replace(historySlot, h("p", { class: "pad" }, "Nothing has been deployed yet."));
-      return;
-    }
+    const list = await loadList(historySlot, "deployments", () => call("GET", appPath(appId, "/deployments")));
+    if (!list) return;
+    if (list.length === 0) return showEmpty(historySlot, "Nothing has been deployed yet.");
     const rows = list.map((d, i) => {
       const ok = d.status === "successful";
       const label = d.name || d._id;
@@ -116,22 +109,7 @@ export async function renderDeployment(main, ctx) {
     });
     replace(
       historySlot,
-      h(
-        "table",
-        { class: "table" },
-        h("caption", { class: "visually-hidden" }, "Deployment history, newest first"),
-        h(
-          "thead",
-          {},
-          h(
-            "tr",
-            {},
-            ["Deployment", "Deployed by", "When", "Origin", "Status"].map((t) => h("th", { scope: "col" }, t)),
-            h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")),
-          ),
-        ),
-        h("tbody", {}, rows),
-      ),
+      dataTable({ caption: "Deployment history, newest first", columns: ["Deployment", "Deployed by", "When", "Origin", "Status", null], rows, className: "table" }),
     );
   }
 

@@ -5,6 +5,7 @@
 // with the API's nextEndDate and nextSkip.
 import { appPath, call } from "../api.js";
 import { formatTime, h, replace, statusLine } from "../dom.js";
+import { dataTable, showEmpty } from "../list.js";
 import { field, focusFirstInvalid, input, select } from "../form.js";
 import { providerMeta } from "../providers_meta.js";
 
@@ -112,33 +113,24 @@ export async function renderLogs(main, ctx) {
 
   function draw() {
     if (entries.length === 0) {
-      replace(listSlot, h("p", { class: "pad" }, "No log entries match."));
+      showEmpty(listSlot, "No log entries match.");
     } else {
+      const rows = entries.map((e) =>
+        h(
+          "tr",
+          {},
+          h("td", { class: "nowrap" }, formatTime(e.started, { seconds: true })),
+          h("td", {}, h("span", { class: "badge badge-off" }, e.type === "AUTH" ? "Auth" : e.type === "ADMIN" ? "Admin" : e.type)),
+          h("td", { class: "wrap" }, describe(e)),
+          h("td", { class: "wrap" }, who(e)),
+          h("td", {}, h("code", {}, e.remote_ip_address || "—")),
+          h("td", { class: "wrap" }, sdk(e)),
+          h("td", {}, outcome(e)),
+        ),
+      );
       replace(
         listSlot,
-        h(
-          "table",
-          { class: "table keep-columns log-table" },
-          h("caption", { class: "visually-hidden" }, "Log entries, newest first"),
-          h("thead", {}, h("tr", {}, ["Time", "Type", "Event", "User", "Address", "SDK", "Outcome"].map((t) => h("th", { scope: "col" }, t)))),
-          h(
-            "tbody",
-            {},
-            entries.map((e) =>
-              h(
-                "tr",
-                {},
-                h("td", { class: "nowrap" }, formatTime(e.started, { seconds: true })),
-                h("td", {}, h("span", { class: "badge badge-off" }, e.type === "AUTH" ? "Auth" : e.type === "ADMIN" ? "Admin" : e.type)),
-                h("td", { class: "wrap" }, describe(e)),
-                h("td", { class: "wrap" }, who(e)),
-                h("td", {}, h("code", {}, e.remote_ip_address || "—")),
-                h("td", { class: "wrap" }, sdk(e)),
-                h("td", {}, outcome(e)),
-              ),
-            ),
-          ),
-        ),
+        dataTable({ caption: "Log entries, newest first", columns: ["Time", "Type", "Event", "User", "Address", "SDK", "Outcome"], rows, className: "table keep-columns log-table" }),
       );
     }
     replace(countLine, entries.length ? `${entries.length} ${entries.length === 1 ? "entry" : "entries"} shown${next ? "; older ones remain" : ""}.` : "");

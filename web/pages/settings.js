@@ -8,6 +8,7 @@ import { appPath, call } from "../api.js";
 import { confirmDialog, openDialog } from "../dialog.js";
 import { savedText, saveThroughDraft } from "../draft.js";
 import { h, replace, statusLine, uid } from "../dom.js";
+import { actionRunner, dataTable, loadList, showEmpty } from "../list.js";
 import { field, focusFirstInvalid, input, select } from "../form.js";
 
 const MIN_TTL = 1800; // 30 minutes
@@ -292,32 +293,12 @@ async function renderSecrets(main, ctx) {
     listSlot,
   );
 
-  // Runs an action, says how it went, and draws the list again; focus goes
-  // to the words (the button pressed was drawn again).
-  async function run(fn, text) {
-    try {
-      await fn();
-      replace(message, statusLine(text, "success"));
-    } catch (err) {
-      replace(message, statusLine(err.message, "error"));
-    }
-    await load();
-    message.setAttribute("tabindex", "-1");
-    message.focus();
-  }
+  const run = actionRunner(message, () => load());
 
   async function load() {
-    let secrets;
-    try {
-      secrets = (await call("GET", appPath(appId, "/secrets"))) || [];
-    } catch (err) {
-      replace(listSlot, statusLine(`Could not load the secrets: ${err.message}`, "error"));
-      return;
-    }
-    if (secrets.length === 0) {
-      replace(listSlot, h("p", { class: "pad" }, "This app has no secrets."));
-      return;
-    }
+    const secrets = await loadList(listSlot, "secrets", () => call("GET", appPath(appId, "/secrets")));
+    if (!secrets) return;
+    if (secrets.length === 0) return showEmpty(listSlot, "This app has no secrets.");
     const rows = secrets.map((s) => {
       const path = appPath(appId, `/secrets/${encodeURIComponent(s._id)}`);
       const update = h("button", { type: "button", class: "button small", "aria-label": `Change the value of ${s.name}` }, "Change Value");
@@ -333,16 +314,7 @@ async function renderSecrets(main, ctx) {
       });
       return h("tr", {}, h("td", {}, h("code", {}, s.name)), h("td", { class: "actions" }, update, " ", remove));
     });
-    replace(
-      listSlot,
-      h(
-        "table",
-        { class: "table keep-columns" },
-        h("caption", { class: "visually-hidden" }, "Secrets"),
-        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
-        h("tbody", {}, rows),
-      ),
-    );
+    replace(listSlot, dataTable({ caption: "Secrets", columns: ["Name", null], rows }));
   }
 
   function changeValue(secret, path) {

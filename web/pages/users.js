@@ -7,6 +7,7 @@ import { ApiError, appPath, call } from "../api.js";
 import { confirmDialog, openDialog } from "../dialog.js";
 import { formatTime, h, replace, statusLine, uid } from "../dom.js";
 import { field, focusFirstInvalid, input, select } from "../form.js";
+import { actionRunner, dataTable, loadList, showEmpty } from "../list.js";
 import { PROVIDER_TYPES, providerMeta } from "../providers_meta.js";
 
 const PAGE_SIZE = 50; // the Admin API's largest page
@@ -183,13 +184,7 @@ async function renderUserList(main, ctx) {
     );
     replace(
       listSlot,
-      h(
-        "table",
-        { class: "table keep-columns users-table" },
-        h("caption", { class: "visually-hidden" }, "Users"),
-        h("thead", {}, h("tr", {}, ["User ID", "Providers", "Email or name", "Created", "Last login", "State"].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, rows),
-      ),
+      dataTable({ caption: "Users", columns: ["User ID", "Providers", "Email or name", "Created", "Last login", "State"], rows, className: "table keep-columns users-table" }),
     );
   }
 
@@ -471,13 +466,7 @@ async function renderUser(main, ctx, userId) {
         "section",
         { class: "card table-card" },
         h("h2", { class: "card-title pad-title" }, "Identities"),
-        h(
-          "table",
-          { class: "table keep-columns" },
-          h("caption", { class: "visually-hidden" }, "Identities"),
-          h("thead", {}, h("tr", {}, ["Provider", "Type", "Identity ID"].map((t) => h("th", { scope: "col" }, t)))),
-          h("tbody", {}, identities),
-        ),
+        dataTable({ caption: "Identities", columns: ["Provider", "Type", "Identity ID"], rows: identities }),
       ),
       h(
         "section",
@@ -491,13 +480,7 @@ async function renderUser(main, ctx, userId) {
         h("h2", { class: "card-title pad-title" }, "Devices and sessions"),
         deviceRows.length === 0
           ? h("p", { class: "pad" }, "No live sessions: the user is logged out everywhere.")
-          : h(
-              "table",
-              { class: "table keep-columns" },
-              h("caption", { class: "visually-hidden" }, "Devices and sessions, newest first"),
-              h("thead", {}, h("tr", {}, ["Device ID", "Platform", "SDK", "App", "Logged in", "Expires"].map((t) => h("th", { scope: "col" }, t)))),
-              h("tbody", {}, deviceRows),
-            ),
+          : dataTable({ caption: "Devices and sessions, newest first", columns: ["Device ID", "Platform", "SDK", "App", "Logged in", "Expires"], rows: deviceRows }),
       ),
     );
   }
@@ -526,35 +509,21 @@ async function renderPending(main, ctx) {
 
   const byEmail = (email, action = "") => appPath(appId, `/user_registrations/by_email/${encodeURIComponent(email)}${action}`);
 
-  // Runs an action, says how it went, and draws the list again; focus goes
-  // to the words (the button pressed was drawn again).
-  async function run(fn, text) {
-    try {
-      await fn();
-      replace(message, statusLine(text, "success"));
-    } catch (err) {
-      replace(message, statusLine(err.message, "error"));
-    }
-    await load();
-    message.setAttribute("tabindex", "-1");
-    message.focus();
-  }
+  const run = actionRunner(message, () => load());
 
   async function load() {
-    try {
-      page = (await call("GET", appPath(appId, `/user_registrations/pending_users${cursors.at(-1) ? `?after=${cursors.at(-1)}` : ""}`))) || [];
-    } catch (err) {
-      replace(listSlot, statusLine(`Could not load the pending registrations: ${err.message}`, "error"));
+    const loaded = await loadList(listSlot, "pending registrations", () =>
+      call("GET", appPath(appId, `/user_registrations/pending_users${cursors.at(-1) ? `?after=${cursors.at(-1)}` : ""}`)),
+    );
+    if (!loaded) {
       pager.hidden = true;
       return;
     }
+    page = loaded;
     pager.hidden = cursors.length === 1 && page.length < PAGE_SIZE;
     prev.disabled = cursors.length === 1;
     next.disabled = page.length < PAGE_SIZE;
-    if (page.length === 0) {
-      replace(listSlot, h("p", { class: "pad" }, "No registration is pending."));
-      return;
-    }
+    if (page.length === 0) return showEmpty(listSlot, "No registration is pending.");
     const rows = page.map((p) => {
       const email = (p.login_ids && p.login_ids[0] && p.login_ids[0].id) || "";
       const confirm = h("button", { type: "button", class: "button small", "aria-label": `Confirm ${email}`, disabled: p.confirmed }, "Confirm");
@@ -579,16 +548,7 @@ async function renderPending(main, ctx) {
         h("td", { class: "actions" }, confirm, " ", resend, " ", remove),
       );
     });
-    replace(
-      listSlot,
-      h(
-        "table",
-        { class: "table keep-columns" },
-        h("caption", { class: "visually-hidden" }, "Pending registrations"),
-        h("thead", {}, h("tr", {}, ["Email", "Registered", "Status"].map((t) => h("th", { scope: "col" }, t)), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
-        h("tbody", {}, rows),
-      ),
-    );
+    replace(listSlot, dataTable({ caption: "Pending registrations", columns: ["Email", "Registered", "Status", null], rows }));
   }
   next.addEventListener("click", () => {
     if (page.length === 0) return;
@@ -620,32 +580,12 @@ async function renderApiKeys(main, ctx) {
     listSlot,
   );
 
-  // Runs an action, says how it went, and draws the list again; focus goes
-  // to the words (the button pressed was drawn again).
-  async function run(fn, text) {
-    try {
-      await fn();
-      replace(message, statusLine(text, "success"));
-    } catch (err) {
-      replace(message, statusLine(err.message, "error"));
-    }
-    await load();
-    message.setAttribute("tabindex", "-1");
-    message.focus();
-  }
+  const run = actionRunner(message, () => load());
 
   async function load() {
-    let keys;
-    try {
-      keys = (await call("GET", appPath(appId, "/api_keys"))) || [];
-    } catch (err) {
-      replace(listSlot, statusLine(`Could not load the API keys: ${err.message}`, "error"));
-      return;
-    }
-    if (keys.length === 0) {
-      replace(listSlot, h("p", { class: "pad" }, "This app has no server API keys."));
-      return;
-    }
+    const keys = await loadList(listSlot, "API keys", () => call("GET", appPath(appId, "/api_keys")));
+    if (!keys) return;
+    if (keys.length === 0) return showEmpty(listSlot, "This app has no server API keys.");
     const rows = keys.map((k) => {
       const keyPath = appPath(appId, `/api_keys/${encodeURIComponent(k._id)}`);
       const toggle = h("button", { type: "button", class: "button small", "aria-label": `${k.disabled ? "Enable" : "Disable"} API key ${k.name}` }, k.disabled ? "Enable" : "Disable");
@@ -670,16 +610,7 @@ async function renderApiKeys(main, ctx) {
         h("td", { class: "actions" }, toggle, " ", remove),
       );
     });
-    replace(
-      listSlot,
-      h(
-        "table",
-        { class: "table keep-columns" },
-        h("caption", { class: "visually-hidden" }, "Server API keys"),
-        h("thead", {}, h("tr", {}, ["Name", "Key ID (its user)", "State"].map((t) => h("th", { scope: "col" }, t)), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
-        h("tbody", {}, rows),
-      ),
-    );
+    replace(listSlot, dataTable({ caption: "Server API keys", columns: ["Name", "Key ID (its user)", "State", null], rows }));
   }
 
   form.addEventListener("submit", async (event) => {
