@@ -147,6 +147,45 @@ test("Users: the count, pages of 50 with Next and Previous, in id order", T, asy
   await shot("users-narrow", { width: 400, height: 800 });
 });
 
+test("a session expiring while on a page: the next click refreshes silently; an ended session asks to log in and returns to the page", T, async () => {
+  await open("users", "Users");
+  await page.getByText("1–50 of 60").waitFor();
+  const target = page.url();
+  const stored = () => page.evaluate(() => JSON.parse(sessionStorage.getItem("guestpass.session")));
+  const setAccessToken = (token) =>
+    page.evaluate((t) => {
+      const s = JSON.parse(sessionStorage.getItem("guestpass.session"));
+      sessionStorage.setItem("guestpass.session", JSON.stringify({ ...s, access_token: t }));
+    }, token);
+
+  // The access token stops working while the page is open (no reload): the
+  // next action refreshes it with the refresh token and goes on.
+  const before = await stored();
+  await setAccessToken("expired.access.token");
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByText("51–60 of 60").waitFor();
+  assert.deepEqual(await shownIds(), anonUsers.slice(50).map((u) => u.user_id));
+  const refreshed = await stored();
+  assert.notEqual(refreshed.access_token, "expired.access.token", "a new access token");
+  assert.equal((await request(`${server.url}${ADMIN}/auth/profile`, { headers: bearer(refreshed.access_token) })).status, 200);
+  assert.equal(refreshed.refresh_token, before.refresh_token, "the same session");
+
+  // The session is ended on the server (logged out elsewhere) and the access
+  // token stops working: the next action shows sign-in, keeping the page.
+  const ended = await request(`${server.url}${ADMIN}/auth/session`, { method: "DELETE", headers: bearer(refreshed.refresh_token) });
+  assert.ok(ended.status < 300, show(ended));
+  await setAccessToken("expired.access.token");
+  await page.getByRole("button", { name: "Previous" }).click();
+  await page.getByText("Your session has ended. Log in again to continue.").waitFor();
+  assert.equal(page.url(), target, "the page is kept");
+  await page.getByLabel("Username").fill("admin");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log In" }).click();
+  await page.getByRole("heading", { name: "Users", level: 1 }).waitFor();
+  assert.equal(page.url(), target, "back on the page after logging in");
+  await page.getByText("1–50 of 60").waitFor();
+});
+
 test("Users: filters by provider, anonymous or linked, and state; search by id and by email (shown as text)", T, async () => {
   // A linked user (anonymous, then an email/password account), and one whose email holds markup.
   const linking = anonUsers[3];
