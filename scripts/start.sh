@@ -19,7 +19,8 @@ with GUESTPASS_ADMIN_PASSWORD=...). Log in as admin:
   curl -X POST -H 'Content-Type: application/json' \
     -d '{"username":"admin","password":"PASSWORD"}' \
     URL/api/admin/v3.0/auth/providers/local-userpass/login
-Web UI: URL/ — sign in as admin with the password printed below (docs/ui.md).
+Web UI: URL/ (the "guestpass web ui" line below) — sign in as admin with the password
+printed below at the first start (docs/ui.md).
 Apps can also come from app directories (--app-dir).
 -----------------------------------------------------------------------------
 TXT

@@ -248,6 +248,8 @@ int Serve(const std::vector<std::string>& args) {
   if (domain->generated_password)
     std::cout << "guestpass admin user=" << admin::kFirstAdminUsername << " password=" << *domain->generated_password
               << " (generated at this first start and shown only now; change it with guestpass admin passwd)\n";
+  std::cout << "guestpass web ui " << url << "/ (sign in with an admin user's name and password: "
+            << admin::kFirstAdminUsername << " and the password shown at the first start or set by GUESTPASS_ADMIN_PASSWORD)\n";
   std::cout << "guestpass listening on " << url << std::endl;
   log::Info("serving", {{"url", url},
                         {"data_dir", cfg.data_dir},
