@@ -16,6 +16,7 @@
 
 #include "fuzz_check.h"
 #include "http/json_body.h"
+#include "post_request.h"
 
 namespace {
 
@@ -42,14 +43,7 @@ bool HasWrapper(const json& value) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  guestpass::http::Request req{guestpass::http::bhttp::verb::post, "/", 11};
-  switch (size == 0 ? 0 : data[0] % 8) {
-    case 5: req.set(guestpass::http::bhttp::field::content_type, "text/plain"); break;
-    case 6: break;  // no Content-Type
-    case 7: req.set(guestpass::http::bhttp::field::content_type, "Application/JSON; charset=utf-8"); break;
-    default: req.set(guestpass::http::bhttp::field::content_type, "application/json");
-  }
-  req.body() = std::string(body);
+  const guestpass::http::Request req = guestpass::fuzz::PostRequest(data, size);
 
   const auto parsed = guestpass::http::ParseJsonObjectBody(req);
   if (!parsed.ok()) {

@@ -13,6 +13,7 @@
 
 #include "fuzz_check.h"
 #include "http/login_body.h"
+#include "post_request.h"
 
 namespace {
 
@@ -29,14 +30,7 @@ void CheckSame(const LoginBody& a, const LoginBody& b, std::string_view body) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  guestpass::http::Request req{guestpass::http::bhttp::verb::post, "/", 11};
-  switch (size == 0 ? 0 : data[0] % 8) {
-    case 5: req.set(guestpass::http::bhttp::field::content_type, "text/plain"); break;
-    case 6: break;  // no Content-Type
-    case 7: req.set(guestpass::http::bhttp::field::content_type, "application/json;charset=UTF-8"); break;
-    default: req.set(guestpass::http::bhttp::field::content_type, "application/json");
-  }
-  req.body() = std::string(body);
+  guestpass::http::Request req = guestpass::fuzz::PostRequest(data, size);
 
   const auto fast = guestpass::http::ReadLoginBody(req, /*short_path=*/true);
   const auto general = guestpass::http::ReadLoginBody(req, /*short_path=*/false);
