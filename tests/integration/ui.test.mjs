@@ -384,3 +384,55 @@ test("deleting an app asks first, naming it", T, async () => {
   assert.equal(await appByName("ui-doomed"), undefined);
   assert.equal(await page.getByRole("link", { name: "ui-doomed" }).count(), 0, "the list is reloaded before the message");
 });
+
+/** Presses Tab until `locator` has the focus (at most 100 times), as a keyboard user would. */
+async function tabTo(locator, what) {
+  await locator.waitFor();
+  for (let i = 0; i < 100; i++) {
+    if (await locator.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press("Tab");
+  }
+  assert.fail(`${what}: not reached with Tab`);
+}
+
+test("the seed's flow with the keyboard alone: sign in, create an app, enable anonymous login, Save, Deploy", T, async () => {
+  await page.evaluate(() => sessionStorage.clear());
+  await page.goto(`${server.url}/`);
+  await page.reload();
+  await tabTo(page.getByLabel("Username"), "Username");
+  await page.keyboard.type("admin");
+  await tabTo(page.getByLabel("Password"), "Password");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Apps" }).waitFor();
+
+  await tabTo(page.getByLabel("App name"), "App name");
+  await page.keyboard.type("ui-keys");
+  await page.keyboard.press("Enter");
+  const appLink = page.getByRole("link", { name: "ui-keys" });
+  await tabTo(appLink, "the app's link");
+  await page.keyboard.press("Enter");
+  const sidebar = page.getByRole("navigation", { name: "App sections" });
+  await tabTo(sidebar.getByRole("link", { name: "Authentication" }), "Authentication");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Authentication" }).waitFor();
+  await tabTo(page.getByRole("link", { name: /Anonymous/ }), "the anonymous provider's row");
+  await page.keyboard.press("Enter");
+  const toggle = page.getByRole("switch", { name: "Provider Enabled" });
+  await tabTo(toggle, "Provider Enabled");
+  await page.keyboard.press("Space");
+  assert.equal(await toggle.getAttribute("aria-checked"), "true");
+  await tabTo(page.getByRole("button", { name: "Save" }), "Save");
+  await page.keyboard.press("Enter");
+  await page.getByText("Saved to the draft.").waitFor();
+  await tabTo(page.getByRole("button", { name: "Review & Deploy Changes" }), "Review & Deploy Changes");
+  await page.keyboard.press("Enter");
+  const dialog = page.getByRole("dialog", { name: "Review Draft Changes" });
+  await tabTo(dialog.getByRole("button", { name: "Deploy" }), "Deploy");
+  await page.keyboard.press("Enter");
+  await dialog.getByText("Deployment successful").waitFor();
+  const app = await appByName("ui-keys");
+  assert.equal(await anonLoginWorks(app.client_app_id), true, "deployed with the keyboard alone");
+  await page.keyboard.press("Escape");
+  await page.getByRole("dialog").waitFor({ state: "detached" });
+});
