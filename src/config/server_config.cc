@@ -29,6 +29,9 @@ const std::vector<OptionSpec> kServeOptions = {
     {"threads", "GUESTPASS_THREADS", "number of cores", "HTTP worker threads"},
     {"max-connections", "GUESTPASS_MAX_CONNECTIONS", "10000, at most the descriptor limit less 64",
      "open client connections; one more is closed at once (1 to 1000000)"},
+    {"request-timeout", "GUESTPASS_REQUEST_TIMEOUT", "30",
+     "seconds (1 to 3600) a connection has to send one whole request, and to take one response; an idle keep-alive "
+     "connection is closed after as long (slow clients cannot hold connections)"},
     {"log-level", "GUESTPASS_LOG_LEVEL", "info", "debug, info, warn or error"},
     {"public-url", "GUESTPASS_PUBLIC_URL", "(from the Host header)",
      "base URL clients reach this server at, returned by the location endpoint"},
@@ -109,7 +112,7 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
       "database", po::value<std::string>())("database-timeout", po::value<std::string>())(
       "database-pool", po::value<std::string>())(
       "app-dir", po::value<std::vector<std::string>>())("threads", po::value<std::string>())(
-      "max-connections", po::value<std::string>())(
+      "max-connections", po::value<std::string>())("request-timeout", po::value<std::string>())(
       "log-level", po::value<std::string>())("public-url", po::value<std::string>())(
       "trusted-proxies", po::value<std::string>())("metrics-readers", po::value<std::string>())("signups-per-hour", po::value<std::string>())(
       "signup-burst", po::value<std::string>())("login-failures-per-account", po::value<std::string>())(
@@ -163,6 +166,11 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
     auto n = WholeNumber(*v, 1, 1'000'000);
     if (!n) return Bad("--max-connections: expected a number from 1 to 1000000, got '" + *v + "'");
     c.max_connections = *n;
+  }
+  if (auto v = get("request-timeout", "GUESTPASS_REQUEST_TIMEOUT")) {
+    auto n = WholeNumber(*v, 1, 3600);
+    if (!n) return Bad("--request-timeout: expected seconds from 1 to 3600, got '" + *v + "'");
+    c.request_timeout_seconds = *n;
   }
   if (auto v = get("threads", "GUESTPASS_THREADS")) {
     auto n = WholeNumber(*v, 1, 999);

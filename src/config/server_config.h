@@ -24,6 +24,7 @@ struct ServerConfig {
   std::vector<std::string> app_dirs;
   int threads = 0;  // 0: one per core
   int64_t max_connections = 0;  // 0: 10000, at most the descriptor limit less 64
+  int64_t request_timeout_seconds = 30;  // to receive one request, to send one response, idle keep-alive
   std::string log_level = "info";
   std::string public_url;  // empty: http://<Host header>
   std::string trusted_proxies;  // CIDR list whose X-Forwarded-For is believed; empty: none

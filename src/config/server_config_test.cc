@@ -70,7 +70,7 @@ TEST(ParseServeArgsTest, EveryDocumentedFlagIsAccepted) {
   const std::map<std::string, std::string> sample = {
       {"listen", "127.0.0.1:1"},      {"data-dir", "/d"},        {"app-dir", "/a"},
       {"database", "postgres://db.example/guestpass"}, {"database-timeout", "2.5"}, {"database-pool", "8"},
-      {"threads", "2"},               {"max-connections", "100"}, {"log-level", "warn"},     {"public-url", "https://x.example"},
+      {"threads", "2"},               {"max-connections", "100"}, {"request-timeout", "10"}, {"log-level", "warn"},     {"public-url", "https://x.example"},
       {"trusted-proxies", "10.0.0.0/8"}, {"metrics-readers", "10.0.0.0/8"}, {"signups-per-hour", "5"}, {"signup-burst", "2"},
       {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"log-retention-days", "30"}, {"login-failures-per-account", "3"},
       {"login-failures-per-address", "10"}, {"login-max-wait", "60"}, {"admin-password-file", "/p"}, {"master-key-file", "/k"},
@@ -90,6 +90,14 @@ TEST(ParseServeArgsTest, TheInactivityIntervalIsBoundedSeconds) {
             604800);
   for (const char* bad : {"0", "604801", "-5", "1h", ""})
     ExpectInvalid(Parse({"--inactivity-interval", bad}), "--inactivity-interval");
+}
+
+TEST(ParseServeArgsTest, TheRequestTimeoutIsBoundedWholeSeconds) {
+  EXPECT_EQ(Parse({})->request_timeout_seconds, 30);
+  EXPECT_EQ(Parse({"--request-timeout", "2"})->request_timeout_seconds, 2);
+  EXPECT_EQ(Parse({}, FakeEnv(Vars{{"GUESTPASS_REQUEST_TIMEOUT", "3600"}}))->request_timeout_seconds, 3600);
+  for (const char* bad : {"0", "3601", "1.5", "x", ""})
+    ExpectInvalid(Parse({"--request-timeout", bad}), "--request-timeout");
 }
 
 TEST(ParseServeArgsTest, MaxConnectionsIsAPositiveCountOrAutomatic) {
@@ -260,7 +268,7 @@ TEST(ParseListenTest, SplitsHostAndPort) {
 
 TEST(ServeHelpTest, ListsEveryOptionWithItsVariable) {
   const std::string help = ServeHelp();
-  ASSERT_EQ(kServeOptions.size(), 23u);
+  ASSERT_EQ(kServeOptions.size(), 24u);
   for (const auto& o : kServeOptions) {
     EXPECT_NE(help.find(std::string("--") + o.flag), std::string::npos) << o.flag;
     EXPECT_NE(help.find(o.env), std::string::npos) << o.env;
