@@ -233,6 +233,7 @@ int Serve(const std::vector<std::string>& args) {
   const uint64_t descriptors = app::RaiseDescriptorLimit();
   http::ServerOptions options;
   options.max_connections = app::ConnectionCap(cfg.max_connections, descriptors);
+  options.read_timeout = options.write_timeout = std::chrono::seconds(cfg.request_timeout_seconds);
   options.host = cfg.listen_host;
   options.port = cfg.listen_port;
   options.threads = cfg.threads > 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
