@@ -75,8 +75,8 @@ constexpr Route kAdminRoutes[] = {
     // Whole apps (sections 6.4, 7.7, 14): realm-cli pulls the export and pushes by import.
     {V::get, "/groups/{group}/apps/{app}/export", A::kAdminAccess, HandleExportApp},
     {V::get, "/groups/{group}/apps/{app}/pull", A::kAdminAccess, HandlePullApp},
-    {V::patch, "/groups/{group}/apps/{app}/push", A::kAdminAccess, HandlePushApp, LogAs::kAdmin},
-    {V::post, "/groups/{group}/apps/{app}/import", A::kAdminAccess, HandleImportApp, LogAs::kAdmin},
+    {V::patch, "/groups/{group}/apps/{app}/push", A::kAdminAccess, HandlePushApp, LogAs::kAdmin, kMaxAppBodyBytes},
+    {V::post, "/groups/{group}/apps/{app}/import", A::kAdminAccess, HandleImportApp, LogAs::kAdmin, kMaxAppBodyBytes},
     // Drafts and deployments (section 6).
     {V::get, "/groups/{group}/apps/{app}/drafts", A::kAdminAccess, HandleListDrafts},
     {V::post, "/groups/{group}/apps/{app}/drafts", A::kAdminAccess, HandleCreateDraft, LogAs::kAdmin},

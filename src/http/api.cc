@@ -73,6 +73,17 @@ void Api::Finish(const Request& req, Response& res, const std::string& request_i
   res.keep_alive(req.keep_alive());
 }
 
+namespace {
+
+bool TooManyHeaderFields(const Request& req) {
+  size_t n = 0;
+  for (auto it = req.begin(); it != req.end(); ++it)
+    if (++n > kMaxHeaderFields) return true;
+  return false;
+}
+
+}  // namespace
+
 boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::address peer) {
   const std::string request_id = NextRequestId();
   core::Result<Response> result = core::Status::Internal("not handled");
@@ -84,6 +95,10 @@ boost::asio::awaitable<Response> Api::Handle(Request req, boost::asio::ip::addre
   size_t route_index = HttpMetrics::kUnmatched;
   if (core::Status host = CheckHostHeader(req); !host.ok()) {
     result = host;  // RFC 9112 section 3.2: before anything reads the Host
+  } else if (TooManyHeaderFields(req)) {
+    result = core::Status::InvalidArgument(core::ErrorCode::kBadRequest, "request has more than " +
+                                                                             std::to_string(kMaxHeaderFields) +
+                                                                             " header fields");
   } else if (req.method() == bhttp::verb::options) {
     result = OnlyAdminOrigins(req) ? AdminPreflightResponse(req, services_.admin_origins) : PreflightResponse(req);
   } else if (auto route = router_.Match(req.method(), Sv(req.target())); !route.ok()) {
@@ -208,6 +223,11 @@ void Api::RecordEvent(const Route& route, const Request& req, const Response& re
   }
   out += '}';
   services_.events->Record(std::move(event));
+}
+
+size_t Api::BodyLimit(bhttp::verb method, std::string_view target) const {
+  auto match = router_.Match(method, target);
+  return match.ok() ? match->route->max_body : kMaxBodyBytes;
 }
 
 Response Api::Reject(const Request& partial, const core::Status& status) {

@@ -33,6 +33,13 @@ class Api {
   // (413 body too large, 400 malformed HTTP). `partial` holds what was parsed.
   Response Reject(const Request& partial, const core::Status& status);
 
+  // The largest body the route of `method` and `target` takes (kMaxBodyBytes
+  // when no route matches: its request is refused anyway), and the largest
+  // of any route: the transport reads a request's head with the latter, then
+  // its body with the former.
+  size_t BodyLimit(bhttp::verb method, std::string_view target) const;
+  size_t LargestBodyLimit() const { return router_.LargestBody(); }
+
  private:
   std::string NextRequestId();
   void Finish(const Request& req, Response& res, const std::string& request_id);

@@ -298,6 +298,24 @@ TEST_F(ApiTest, AnAccessTokenDoesNotRefresh) {
               "InvalidSession");
 }
 
+TEST_F(ApiTest, AHundredHeaderFieldsPassOneMoreIsRefused) {
+  Request req = Make(bhttp::verb::get, "/healthz");
+  while (std::distance(req.begin(), req.end()) < static_cast<std::ptrdiff_t>(kMaxHeaderFields))
+    req.insert("X-Filler", "a");
+  EXPECT_EQ(Handle(req).result(), bhttp::status::ok);
+  req.insert("X-Filler", "a");
+  ExpectError(Handle(req), bhttp::status::bad_request, "BadRequest");
+}
+
+TEST_F(ApiTest, BodyLimitsArePerRoute) {
+  EXPECT_EQ(api_.BodyLimit(bhttp::verb::post, LoginPath()), kMaxBodyBytes);
+  EXPECT_EQ(api_.BodyLimit(bhttp::verb::post, "/api/admin/v3.0/groups/g/apps/a/import"), kMaxAppBodyBytes);
+  EXPECT_EQ(api_.BodyLimit(bhttp::verb::patch, "//api/admin/v3.0/groups/g/apps/a/push?x=1"), kMaxAppBodyBytes);
+  EXPECT_EQ(api_.BodyLimit(bhttp::verb::get, "/api/admin/v3.0/groups/g/apps/a/import"), kMaxBodyBytes);  // no such route
+  EXPECT_EQ(api_.BodyLimit(bhttp::verb::post, "/nowhere"), kMaxBodyBytes);
+  EXPECT_EQ(api_.LargestBodyLimit(), kMaxAppBodyBytes);
+}
+
 TEST_F(ApiTest, UnknownRouteIsNotFound) {
   ExpectError(Handle(Make(bhttp::verb::get, kPrefix + "/auth/nothing")), bhttp::status::not_found, "NotFound");
 }

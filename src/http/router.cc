@@ -107,6 +107,7 @@ Router::Router(std::vector<Mount> mounts) {
                      static_cast<int>(route.pattern.size()), route.pattern.data());
         std::abort();
       }
+      largest_body_ = std::max(largest_body_, c.route->max_body);
       routes_.push_back(std::move(c));
     }
   }

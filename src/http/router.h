@@ -58,6 +58,9 @@ struct Route {
   RouteAuth auth;
   Handler handler;
   LogAs log = LogAs::kNone;
+  // The largest body the route takes (413 past it): the client API's and most
+  // of the Admin API's bodies are small JSON documents; a whole app is not.
+  size_t max_body = kMaxBodyBytes;
 };
 
 // A table mounted under a prefix ("" for the server's root).
@@ -112,6 +115,8 @@ class Router {
   // How many rows are mounted, and row `index`'s "METHOD /prefix/pattern"
   // (for /metrics: a route's label never holds a request's own values).
   size_t RouteCount() const { return routes_.size(); }
+  // The largest max_body of any row.
+  size_t LargestBody() const { return largest_body_; }
   std::string RouteLabel(size_t index) const;
 
  private:
@@ -134,6 +139,7 @@ class Router {
 
   std::vector<CompiledMount> mounts_;
   std::vector<Compiled> routes_;
+  size_t largest_body_ = 0;
 };
 
 }  // namespace guestpass::http

@@ -90,15 +90,15 @@ core::Status Server::Listen() {
   return core::Status::Ok();
 }
 
-void ApplyRequestLimits(bhttp::request_parser<bhttp::string_body>& parser) {
+void ApplyRequestLimits(bhttp::request_parser<bhttp::string_body>& parser, size_t body_limit) {
   parser.header_limit(kMaxHeaderBytes);
-  parser.body_limit(kMaxBodyBytes);
+  parser.body_limit(body_limit);
 }
 
-std::optional<core::Status> ReadFailureStatus(const boost::system::error_code& ec) {
+std::optional<core::Status> ReadFailureStatus(const boost::system::error_code& ec, size_t body_limit) {
   if (ec == bhttp::error::body_limit)
     return core::Status::Make(core::Code::kPayloadTooLarge, core::ErrorCode::kBadRequest,
-                              "request body is larger than " + std::to_string(kMaxBodyBytes) + " bytes");
+                              "request body is larger than " + std::to_string(body_limit) + " bytes");
   if (ec == bhttp::error::header_limit)
     return core::Status::InvalidArgument(core::ErrorCode::kBadRequest, "request header is too large");
   if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
@@ -134,7 +134,10 @@ asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned,
   for (;;) {
     if (worker.stopping) break;
     bhttp::request_parser<bhttp::string_body> parser;
-    ApplyRequestLimits(parser);
+    // The head is read under the largest body limit of any route (Beast
+    // checks Content-Length against it there), the body under its route's.
+    ApplyRequestLimits(parser, api.LargestBodyLimit());
+    size_t body_limit = kMaxBodyBytes;
     conn->deadline = Clock::now() + options.read_timeout;
     if (buffer.size() == 0) {
       // Wait for the request's first bytes in phase kIdle, so a graceful stop
@@ -148,11 +151,20 @@ asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned,
       buffer.commit(n);
     }
     conn->phase = Server::Connection::Phase::kReading;
-    co_await bhttp::async_read(conn->socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await bhttp::async_read_header(conn->socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (parser.is_header_done()) body_limit = api.BodyLimit(parser.get().method(), Sv(parser.get().target()));
+    if (!ec) {
+      if (parser.content_length().value_or(0) > body_limit) {
+        ec = bhttp::error::body_limit;  // refused before a byte of it is read
+      } else if (!parser.is_done()) {
+        parser.body_limit(body_limit);  // a chunked body is held to it chunk by chunk
+        co_await bhttp::async_read(conn->socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
     Response res;
     bool keep_alive = false;
     if (ec) {
-      auto failure = ReadFailureStatus(ec);
+      auto failure = ReadFailureStatus(ec, body_limit);
       if (!failure) break;  // closed, reset or timed out
       res = api.Reject(parser.get(), *failure);
     } else {

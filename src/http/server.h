@@ -35,18 +35,20 @@
 namespace guestpass::http {
 
 // The largest request head (request line and headers) the server reads;
-// a longer one is answered 400. Bodies: kMaxBodyBytes (types.h), else 413.
+// a longer one is answered 400. Bodies: the route's max_body (router.h;
+// kMaxBodyBytes unless it says otherwise), else 413.
 inline constexpr size_t kMaxHeaderBytes = 16 * 1024;
 
 // Sets the server's limits on a request parser (the transport's, and the
-// fuzz target's that stands in for it, fuzz/http_request_fuzzer.cc).
-void ApplyRequestLimits(bhttp::request_parser<bhttp::string_body>& parser);
+// fuzz target's that stands in for it, fuzz/http_request_fuzzer.cc): the
+// head's, and `body_limit` for the body.
+void ApplyRequestLimits(bhttp::request_parser<bhttp::string_body>& parser, size_t body_limit = kMaxBodyBytes);
 
 // What the server answers when reading a request failed with `ec`: the
-// status to reject it with (413 for a body past the limit, 400 for a head
-// past it or malformed HTTP), or nullopt when there is no one to answer
-// (the peer closed, reset or timed out): the connection just closes.
-std::optional<core::Status> ReadFailureStatus(const boost::system::error_code& ec);
+// status to reject it with (413 for a body past `body_limit`, 400 for a
+// head past its limit or malformed HTTP), or nullopt when there is no one
+// to answer (the peer closed, reset or timed out): the connection just closes.
+std::optional<core::Status> ReadFailureStatus(const boost::system::error_code& ec, size_t body_limit = kMaxBodyBytes);
 
 struct ServerOptions {
   std::string host = "127.0.0.1";

@@ -26,8 +26,14 @@ bool IEquals(std::string_view a, std::string_view b);
 // instructions). The caller prepares the payload (Content-Length) first.
 void AppendWire(const Response& res, std::string& out);
 
-// Largest accepted request body. Client API bodies are small JSON documents.
+// Largest accepted request body of a route that names none (Route::max_body).
+// Client API bodies are small JSON documents.
 inline constexpr size_t kMaxBodyBytes = 64 * 1024;
+// A whole app pushed or imported through the Admin API (realm-cli push).
+inline constexpr size_t kMaxAppBodyBytes = 8 * 1024 * 1024;
+// Most header fields a request may carry (Apache's LimitRequestFields); the
+// head's size is bounded too (kMaxHeaderBytes, server.h). More: 400.
+inline constexpr size_t kMaxHeaderFields = 100;
 
 // A JSON response with Content-Type exactly application/json (the SDKs
 // require it, shared/spec/client-api.md section 2.3).
