@@ -34,7 +34,7 @@ kinds=("$@")
 TSAN_TESTS=(store_test auth_test admin_test crypto_test custom_token_test delivery_test userpass_test ratelimit_test)
 # End-to-end files run against the ASan server: the client API through
 # realm-web, and hostile HTTP.
-E2E_ASAN=(realm_web.test.mjs http_errors.test.mjs)
+E2E_ASAN=(realm_web.test.mjs http_errors.test.mjs hostile_http.test.mjs)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/guestpass-sanitize.XXXXXX")
 trap 'rm -rf "$work"' EXIT
