@@ -7,7 +7,8 @@
 //
 // Every process started here is killed when the test process exits, and every
 // temporary directory created here is removed then, so a crashing test file
-// leaves nothing behind.
+// leaves nothing behind. Every server's log is checked for the secrets the
+// tests sent and received through request() (lib/leaks.mjs).
 //
 // PostgreSQL: with GUESTPASS_TEST_PG_URL set (a postgresql:// URL of a
 // throwaway cluster, as tests/postgres/cluster.sh prints and scripts/test.sh
@@ -24,6 +25,8 @@ import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
+
+import { noteAuthorization, noteSecret, noteSecretsIn, watchLog, watchStore } from "./leaks.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(HERE, "..", "..", "..");
@@ -133,7 +136,8 @@ export async function startServer({ dataDir, appDirs = [], env = {}, database, a
   if (database === undefined) database = databaseFor(dataDir);
   if (database) args.push("--database", database);
   for (const d of appDirs) args.push("--app-dir", d);
-  args.push("--log-level", "info", ...extraArgs);
+  // Debug: every refused request is logged too, so lib/leaks.mjs checks those lines as well.
+  args.push("--log-level", "debug", ...extraArgs);
 
   // `prefix` runs the server under another command that execs it (prlimit ...).
   const proc = spawn(prefix.length ? prefix[0] : GUESTPASS_BIN, prefix.length ? [...prefix.slice(1), GUESTPASS_BIN, ...args] : args, {
@@ -154,6 +158,9 @@ export async function startServer({ dataDir, appDirs = [], env = {}, database, a
 
   let stderrBuf = "";
   let stdoutBuf = "";
+  for (const name of ["GUESTPASS_ADMIN_PASSWORD", "GUESTPASS_MASTER_KEY"]) noteSecret(env[name]);
+  watchLog(`the server on ${dataDir}`, () => stderrBuf + "\n" + stdoutBuf); // lib/leaks.mjs: no secret in its log
+  watchStore(dataDir, database); // nor in plain text in its files or database
   const stderrWaiters = new Set();
   proc.stderr.setEncoding("utf8");
   proc.stderr.on("data", (chunk) => {
@@ -301,6 +308,9 @@ export async function startServer({ dataDir, appDirs = [], env = {}, database, a
  */
 export async function request(url, { method = "GET", headers = {}, json, body, timeoutMs = 10_000 } = {}) {
   const h = { ...headers };
+  // lib/leaks.mjs: what this sends and receives of secrets must not reach a server's log.
+  for (const [k, v] of Object.entries(h)) if (k.toLowerCase() === "authorization") noteAuthorization(v);
+  noteSecretsIn(json);
   let payload = body;
   if (json !== undefined) {
     payload = JSON.stringify(json);
@@ -331,6 +341,7 @@ export async function request(url, { method = "GET", headers = {}, json, body, t
       parsed = undefined;
     }
   }
+  noteSecretsIn(parsed);
   return { status: res.status, headers: res.headers, text, json: parsed, contentType, method, url };
 }
 
