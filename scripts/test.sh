@@ -47,6 +47,9 @@ GUESTPASS_BIN="$root/build/guestpass" REALM_CLI_BIN="$realm_cli" node --test rea
 echo "== end-to-end tests on PostgreSQL (guestpass serve --database)"
 GUESTPASS_TEST_PG_URL=$pg_url GUESTPASS_BIN="$root/build/guestpass" node --test realm_web.test.mjs admin_api.test.mjs linking.test.mjs crash_safety.test.mjs shared_state.test.mjs postgres_faults.test.mjs migrate_store.test.mjs
 
+echo "== the realm-web suite on PostgreSQL databases migrated from SQLite (guestpass migrate-store)"
+GUESTPASS_TEST_FROM_SQLITE=1 GUESTPASS_TEST_PG_URL=$pg_url GUESTPASS_BIN="$root/build/guestpass" node --test realm_web.test.mjs
+
 cd "$root"
 export GUESTPASS_SANITIZE_OPT=0
 echo "== sanitizers (scripts/sanitize.sh: ASan+UBSan and TSan builds, their tests; the store contract suite on PostgreSQL too)"

@@ -15,7 +15,9 @@
 // sets), every server runs on PostgreSQL: a data directory gets a database
 // of its own (created at its first start, named after the directory), so a
 // restart on the same data directory finds its data again and other servers
-// start empty, as with SQLite. The databases go with the cluster.
+// start empty, as with SQLite. The databases go with the cluster. With
+// GUESTPASS_TEST_FROM_SQLITE=1 as well, each database is migrated from a
+// SQLite store a first server made (see FROM_SQLITE below).
 
 import { execFileSync, spawn } from "node:child_process";
 import crypto from "node:crypto";
@@ -60,6 +62,12 @@ process.on("exit", () => {
 
 /** The tests' PostgreSQL (a postgresql:// URL), or "" to run on SQLite. */
 export const TEST_PG_URL = process.env.GUESTPASS_TEST_PG_URL || "";
+/**
+ * GUESTPASS_TEST_FROM_SQLITE=1 (with GUESTPASS_TEST_PG_URL): every server's
+ * database is a migrated one. A new data directory's store is first made by a
+ * server on SQLite, then copied by `guestpass migrate-store` (issue 14).
+ */
+const FROM_SQLITE = TEST_PG_URL !== "" && process.env.GUESTPASS_TEST_FROM_SQLITE === "1";
 
 const createdDatabases = new Set();
 
@@ -134,6 +142,13 @@ export async function startServer({ dataDir, appDirs = [], env = {}, database, a
 
   const args = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir];
   if (database === undefined) database = databaseFor(dataDir);
+  if (FROM_SQLITE && database && !fs.existsSync(path.join(dataDir, "guestpass.db"))) {
+    // The store is made on SQLite first (same app directories and environment), then
+    // copied into the empty database by `guestpass migrate-store`; the server runs on the copy.
+    const first = await startServer({ dataDir, appDirs, env, database: "" });
+    await first.stop();
+    execFileSync(GUESTPASS_BIN, ["migrate-store", "--from", dataDir, "--to", database], { stdio: ["ignore", "ignore", "pipe"] });
+  }
   if (database) args.push("--database", database);
   for (const d of appDirs) args.push("--app-dir", d);
   // Debug: every refused request is logged too, so lib/leaks.mjs checks those lines as well.
