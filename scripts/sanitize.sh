@@ -7,7 +7,9 @@
 #         runs the unit tests only here), then end-to-end tests against
 #         build-asan/guestpass (E2E_ASAN below).
 #   tsan: build-tsan/ (GCC, ThreadSanitizer): the unit tests of the
-#         components that run threads of their own (TSAN_TESTS below).
+#         components that run threads of their own (TSAN_TESTS below), then
+#         end-to-end tests against build-tsan/guestpass (E2E_TSAN below): the
+#         HTTP worker threads with every other kind of thread of the server.
 # A sanitizer report fails the run: unit tests die of it (halt_on_error);
 # the servers' reports go to files (log_path) that are checked afterwards.
 # Leaks are found by LeakSanitizer (ASan builds, at each process's exit).
@@ -28,13 +30,18 @@ kinds=("$@")
 # The unit test binaries built under TSan: the components with threads of
 # their own (the SQLite writer and readers, the password hasher pool, the
 # JWK and delivery workers, the inactivity job, the admin worker and event
-# log, the rate limiter's shards). The HTTP layer and the server binary are
-# left out: their TSan build alone would take eight minutes of the test
-# command's thirty on two cores (docs/security.md, "How it is tested").
+# log, the rate limiter's shards). The HTTP layer's own unit tests run one
+# thread; its threads are tested through the server binary (E2E_TSAN).
 TSAN_TESTS=(store_test auth_test admin_test crypto_test custom_token_test delivery_test userpass_test ratelimit_test)
 # End-to-end files run against the ASan server: the client API through
 # realm-web, and hostile HTTP.
 E2E_ASAN=(realm_web.test.mjs http_errors.test.mjs hostile_http.test.mjs)
+# End-to-end files run against the TSan server: every kind of thread at
+# once (HTTP workers, the SQLite writer and readers, the hasher pool, the
+# admin worker and config watcher, the jobs), through realm-web, linking,
+# the Admin API, hostile HTTP and the metrics. Not the lifecycle files: their
+# 100,000-user jobs are too slow under TSan for their time limits.
+E2E_TSAN=(realm_web.test.mjs http_errors.test.mjs hostile_http.test.mjs linking.test.mjs admin_api.test.mjs operations.test.mjs)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/guestpass-sanitize.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -80,12 +87,14 @@ for kind in "${kinds[@]}"; do
       e2e build-asan "${E2E_ASAN[@]}"
       ;;
     tsan)
-      echo "== TSan: build (build-tsan/, GCC): ${TSAN_TESTS[*]}"
-      bash scripts/build-sanitized.sh tsan "${TSAN_TESTS[@]}"
+      echo "== TSan: build (build-tsan/, GCC): ${TSAN_TESTS[*]} guestpass"
+      bash scripts/build-sanitized.sh tsan "${TSAN_TESTS[@]}" guestpass
       echo "== TSan: unit tests of ${TSAN_TESTS[*]}"
       # Tests of the binaries not built here stand in ctest as *_NOT_BUILT.
       TSAN_OPTIONS=$tsan_options \
         ctest --test-dir build-tsan -L unit -E '_NOT_BUILT$' --output-on-failure -j"$jobs" --timeout 300
+      echo "== TSan: end-to-end (${E2E_TSAN[*]}) against build-tsan/guestpass"
+      e2e build-tsan "${E2E_TSAN[@]}"
       ;;
     *)
       echo "sanitize.sh: unknown sanitizer '$kind' (asan or tsan)" >&2
