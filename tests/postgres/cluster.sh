@@ -16,12 +16,27 @@
 #                           nothing running there is fine (idempotent)
 #   cluster.sh down DIR     stops the server (fast shutdown), keeps the cluster (fault tests)
 #   cluster.sh up DIR       starts it again on the same port
+#   cluster.sh standby PRIMARY_DIR DIR
+#                           makes DIR a streaming standby of the cluster
+#                           running in PRIMARY_DIR (pg_basebackup over a
+#                           replication connection, a replication slot so
+#                           the primary keeps the WAL it needs), starts it,
+#                           and makes it the primary's synchronous standby
+#                           (synchronous_standby_names; synchronous_commit
+#                           stays `on`: a commit returns once the standby
+#                           has flushed it); prints DIR then its URL
+#   cluster.sh kill DIR     kills the server at once (immediate shutdown:
+#                           no checkpoint, as a crash), keeps the cluster
+#   cluster.sh promote DIR  promotes the standby in DIR to a primary and
+#                           waits until it accepts writes
 #
 # A caller names the directory and stops it from an EXIT trap set before the
 # start, so a failing test (or start) leaves nothing (scripts/test.sh):
 #   pg_dir=$(mktemp -d /tmp/guestpass-pg-XXXXXX)
 #   trap 'bash tests/postgres/cluster.sh stop "$pg_dir"' EXIT
 #   pg_url=$(bash tests/postgres/cluster.sh start "$pg_dir" | tail -n1)
+# A standby made by `standby` names its primary in DIR/primary; `stop` stops
+# and deletes one cluster: the caller stops each (standby and primary).
 set -euo pipefail
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
@@ -117,11 +132,80 @@ up() {
   launch "$dir" "$(cat "$dir/port")" || die "port $(cat "$dir/port") was taken meanwhile"
 }
 
+psql_in() {  # psql_in DIR ARGS...: psql as the owner on DIR's socket, database postgres
+  local dir=$1
+  shift
+  "${as_owner[@]}" "$pg_bin/psql" -h "$dir/sock" -p "$(cat "$dir/port")" -U postgres -d postgres -Atqc "$@"
+}
+
+standby() {
+  local primary=${1:?usage: cluster.sh standby PRIMARY_DIR DIR} dir=${2:?usage: cluster.sh standby PRIMARY_DIR DIR}
+  local attempt port name
+  running "$primary" || die "no cluster running in $primary"
+  if running "$dir"; then
+    echo "$dir"
+    url_of "$dir"
+    return 0
+  fi
+  [[ ! -e "$dir/data" ]] || die "$dir/data exists and is not running; stop it first"
+  # Its name on the primary: application_name, the slot, synchronous_standby_names.
+  name="standby_$(basename "$dir" | tr -c 'a-zA-Z0-9\n' '_' | tr 'A-Z' 'a-z')"
+  mkdir -p "$dir/sock"
+  chmod 755 "$dir"
+  if ((${#as_owner[@]})); then chown -R postgres: "$dir"; fi
+  # initdb's pg_hba.conf trusts replication connections from loopback.
+  psql_in "$primary" "SELECT 1 FROM pg_replication_slots WHERE slot_name = '$name'" | grep -q 1 ||
+    psql_in "$primary" "SELECT pg_create_physical_replication_slot('$name')" >/dev/null ||
+    die "could not create the replication slot $name"
+  # -R writes standby.signal and primary_conninfo; the application name is
+  # what synchronous_standby_names matches.
+  "${as_owner[@]}" "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$(cat "$primary/port")" -U postgres \
+    -D "$dir/data" -X stream -S "$name" -R -c fast >"$dir/basebackup.log" 2>&1 ||
+    { cat "$dir/basebackup.log" >&2; die "pg_basebackup failed"; }
+  "${as_owner[@]}" sed -i "s/primary_conninfo = '/primary_conninfo = 'application_name=$name /" \
+    "$dir/data/postgresql.auto.conf"
+  grep -q "application_name=$name" "$dir/data/postgresql.auto.conf" || die "no primary_conninfo written by pg_basebackup"
+  rm -f "$dir/data/postmaster.pid" "$dir/data/postmaster.opts"
+  echo "$primary" >"$dir/primary"
+  for ((attempt = 0; attempt < 20; attempt++)); do
+    port=$((20000 + RANDOM % 40000))
+    port_open "$port" && continue
+    if launch "$dir" "$port"; then
+      # Commits on the primary wait for this standby from now on.
+      psql_in "$primary" "ALTER SYSTEM SET synchronous_standby_names = '$name'" >/dev/null &&
+        psql_in "$primary" "SELECT pg_reload_conf()" >/dev/null || die "could not set synchronous_standby_names"
+      for ((attempt = 0; attempt < 300; attempt++)); do
+        [[ $(psql_in "$primary" "SELECT sync_state FROM pg_stat_replication WHERE application_name = '$name'") == sync ]] &&
+          { echo "$dir"; url_of "$dir"; return 0; }
+        sleep 0.1
+      done
+      die "the standby did not become synchronous within 30 s (log: $dir/postgres.log)"
+    fi
+  done
+  die "no free port found"
+}
+
+kill_now() {
+  local dir=${1:?usage: cluster.sh kill DIR}
+  "${as_owner[@]}" "$pg_bin/pg_ctl" -D "$dir/data" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
+}
+
+promote() {
+  local dir=${1:?usage: cluster.sh promote DIR}
+  running "$dir" || die "no cluster running in $dir"
+  # -w waits until the promotion is complete (the server accepts writes).
+  "${as_owner[@]}" "$pg_bin/pg_ctl" -D "$dir/data" -w -t 60 promote >/dev/null || die "pg_ctl promote failed"
+  [[ $(psql_in "$dir" "SELECT pg_is_in_recovery()") == f ]] || die "$dir is still in recovery"
+}
+
 case "${1:-}" in
   start) start "${2:-}" ;;
   url) running "${2:?usage: cluster.sh url DIR}" || die "no cluster running in $2"; url_of "$2" ;;
   stop) stop "${2:-}" ;;
   down) down "${2:-}" ;;
   up) up "${2:-}" ;;
-  *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  standby) standby "${2:-}" "${3:-}" ;;
+  kill) kill_now "${2:-}" ;;
+  promote) promote "${2:-}" ;;
+  *) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
