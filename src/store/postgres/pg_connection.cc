@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace guestpass::store::postgres {
 
@@ -202,6 +203,92 @@ int64_t Rows::Affected() const {
 
 // ---- Connection ----
 
+namespace {
+std::vector<std::string> SplitCommas(const char* list) {
+  std::vector<std::string> out;
+  if (list == nullptr) return out;
+  std::string_view rest = list;
+  for (;;) {
+    const size_t comma = rest.find(',');
+    out.emplace_back(rest.substr(0, comma));
+    if (comma == std::string_view::npos) return out;
+    rest.remove_prefix(comma + 1);
+  }
+}
+
+// One host of a conninfo: libpq keywords that override its lists.
+struct HostOverride {
+  std::vector<std::pair<const char*, std::string>> keywords;  // host, hostaddr, port
+  std::string name;                                           // for messages
+};
+
+// The hosts of `parsed` (host=a,b or postgresql://a,b/...), one override
+// each; empty when there is one host or none, or when the lists do not
+// match (libpq then reports the mismatch itself).
+std::vector<HostOverride> HostsOf(PQconninfoOption* parsed) {
+  std::vector<std::string> hosts, hostaddrs, ports;
+  for (PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || *o->val == '\0') continue;
+    if (std::strcmp(o->keyword, "host") == 0) hosts = SplitCommas(o->val);
+    if (std::strcmp(o->keyword, "hostaddr") == 0) hostaddrs = SplitCommas(o->val);
+    if (std::strcmp(o->keyword, "port") == 0) ports = SplitCommas(o->val);
+  }
+  const size_t n = std::max(hosts.size(), hostaddrs.size());
+  if (n <= 1 || (!hosts.empty() && hosts.size() != n) || (!hostaddrs.empty() && hostaddrs.size() != n) ||
+      (ports.size() > 1 && ports.size() != n))
+    return {};
+  std::vector<HostOverride> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    HostOverride& h = out[i];
+    if (!hosts.empty()) h.keywords.emplace_back("host", hosts[i]);
+    if (!hostaddrs.empty()) h.keywords.emplace_back("hostaddr", hostaddrs[i]);
+    if (!ports.empty()) h.keywords.emplace_back("port", ports.size() == 1 ? ports[0] : ports[i]);
+    h.name = !hosts.empty() && !hosts[i].empty() ? hosts[i] : !hostaddrs.empty() ? hostaddrs[i] : "localhost";
+    if (!ports.empty()) h.name += ":" + (ports.size() == 1 ? ports[0] : ports[i]);
+  }
+  return out;
+}
+
+// Starts a libpq connection to `conninfo` (with `host`'s overrides) and
+// drives it until it is ready or `timeout` has passed. Null and *why on failure.
+PGconn* ConnectOne(const std::string& conninfo, const HostOverride* host, std::chrono::milliseconds timeout,
+                   std::string* why) {
+  const auto deadline = Clock::now() + timeout;
+  std::vector<const char*> keywords = {"fallback_application_name", "dbname"};
+  std::vector<const char*> values = {"guestpass", conninfo.c_str()};
+  if (host != nullptr) {
+    // After dbname (the expanded conninfo): later keywords win.
+    for (const auto& [keyword, value] : host->keywords) {
+      keywords.push_back(keyword);
+      values.push_back(value.c_str());
+    }
+  }
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+  PGconn* conn = PQconnectStartParams(keywords.data(), values.data(), /*expand_dbname=*/1);
+  if (conn == nullptr) {
+    *why = "out of memory";
+    return nullptr;
+  }
+  auto fail = [&](std::string message) -> PGconn* {
+    *why = std::move(message);
+    PQfinish(conn);
+    return nullptr;
+  };
+  if (PQstatus(conn) == CONNECTION_BAD) return fail(TrimmedError(PQerrorMessage(conn)));
+  PostgresPollingStatusType state = PGRES_POLLING_WRITING;
+  while (state != PGRES_POLLING_OK) {
+    if (state == PGRES_POLLING_FAILED) return fail(TrimmedError(PQerrorMessage(conn)));
+    // PQsocket changes when libpq moves on to another address of the host.
+    const int ready = Wait(PQsocket(conn), state == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline);
+    if (ready == 0) return fail("no answer within " + std::to_string(timeout.count()) + " ms");
+    if (ready < 0) return fail(std::strerror(errno));
+    state = PQconnectPoll(conn);
+  }
+  return conn;
+}
+}  // namespace
+
 core::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& options) {
   char* parse_error = nullptr;
   PQconninfoOption* parsed = PQconninfoParse(options.conninfo.c_str(), &parse_error);
@@ -210,40 +297,32 @@ core::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptio
     PQfreemem(parse_error);
     return Status::InvalidArgument(ErrorCode::kInvalidParameter, "invalid database connection string: " + why);
   }
-  // The hosts libpq will try in turn (host=a,b or postgresql://a,b/...).
-  int hosts = 1;
-  for (PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr || (std::strcmp(o->keyword, "host") != 0 && std::strcmp(o->keyword, "hostaddr") != 0))
-      continue;
-    hosts = std::max<int>(hosts, 1 + static_cast<int>(std::count(o->val, o->val + std::strlen(o->val), ',')));
-  }
+  const std::vector<HostOverride> hosts = HostsOf(parsed);
   PQconninfoFree(parsed);
 
-  // libpq's per-host connect_timeout (whole seconds, at least 2) lets a
-  // several-host string move on from a host that does not answer; the
-  // caller's conninfo may set its own (it comes later and wins).
-  const auto seconds = std::max<int64_t>(2, (options.timeout.count() + 999) / 1000);
-  const std::string connect_timeout = std::to_string(seconds);
-  const char* keywords[] = {"fallback_application_name", "connect_timeout", "dbname", nullptr};
-  const char* values[] = {"guestpass", connect_timeout.c_str(), options.conninfo.c_str(), nullptr};
-  PGconn* conn = PQconnectStartParams(keywords, values, /*expand_dbname=*/1);
-  if (conn == nullptr) return Status::Unavailable("cannot connect to the database: out of memory");
+  // DESIGN: the hosts of a several-host string (a primary and its standbys)
+  // are tried here, one libpq connection each, in their order, each within
+  // the timeout. libpq would try them in turn itself, but it moves on only
+  // from a host that fails: driven by PQconnectPoll it ignores
+  // connect_timeout (the caller must time out), so a host that does not
+  // answer at all (powered off, cut off: no reset) would take the whole
+  // deadline and the next host, the promoted standby, would never be tried.
+  // Each host's failure is kept for the message; a host that refuses costs
+  // nothing, one that does not answer costs the timeout.
+  PGconn* conn = nullptr;
+  std::string failures;
+  for (size_t i = 0; i < std::max<size_t>(1, hosts.size()) && conn == nullptr; ++i) {
+    std::string why;
+    conn = ConnectOne(options.conninfo, hosts.empty() ? nullptr : &hosts[i], options.timeout, &why);
+    if (conn != nullptr) break;
+    if (!failures.empty()) failures += "; ";
+    failures += hosts.empty() ? why : hosts[i].name + ": " + why;
+  }
+  if (conn == nullptr) return Status::Unavailable("cannot connect to the database: " + failures);
   auto fail = [&](const std::string& why) -> Status {
     PQfinish(conn);
     return Status::Unavailable("cannot connect to the database: " + why);
   };
-  if (PQstatus(conn) == CONNECTION_BAD) return fail(TrimmedError(PQerrorMessage(conn)));
-  // Within the timeout per host: a host that refuses costs nothing, one
-  // that does not answer costs libpq's connect_timeout, then the next is tried.
-  const auto deadline = Clock::now() + options.timeout * hosts;
-  PostgresPollingStatusType state = PGRES_POLLING_WRITING;
-  while (state != PGRES_POLLING_OK) {
-    if (state == PGRES_POLLING_FAILED) return fail(TrimmedError(PQerrorMessage(conn)));
-    const int ready = Wait(PQsocket(conn), state == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline);
-    if (ready == 0) return fail("no answer within " + std::to_string(options.timeout.count() * hosts) + " ms");
-    if (ready < 0) return fail(std::strerror(errno));
-    state = PQconnectPoll(conn);
-  }
   if (PQsetnonblocking(conn, 1) != 0) return fail(TrimmedError(PQerrorMessage(conn)));
   // Server notices (NOTICE: drop cascades to ...) are not errors; libpq
   // would print them on stderr.

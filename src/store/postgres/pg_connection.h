@@ -101,8 +101,11 @@ struct Statement {
 
 class Connection {
  public:
-  // Connects (trying each host of the conninfo, as libpq does) within the
-  // timeout. Unavailable when no server can be reached or none accepts.
+  // Connects, trying each host of the conninfo in turn (host=a,b or
+  // postgresql://a,b/...; with target_session_attrs=read-write only a
+  // primary accepts), each within the timeout, so a host that does not
+  // answer delays the next by at most the timeout. Unavailable when no
+  // server can be reached or none accepts.
   static core::Result<std::unique_ptr<Connection>> Open(const ConnectionOptions& options);
   ~Connection();
   Connection(const Connection&) = delete;
