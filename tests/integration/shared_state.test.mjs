@@ -15,6 +15,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 
 import { API, GUESTPASS_BIN, TEST_PG_URL, makeAppDir, makeTempDir, request, show, sleep, startServer } from "./lib/server.mjs";
+// The race tests at the end of the file.
+import crypto from "node:crypto";
+import { databaseFor } from "./lib/server.mjs";
 
 const ADMIN = "/api/admin/v3.0";
 const PASSWORD = "admin-password-for-tests";
@@ -170,4 +173,87 @@ test("two servers on one PostgreSQL database share sessions, keys and deployment
     await within(3000, async () => kidOf((await anonLogin(s, appId)).access_token) === kid, "the new key signs");
   const fromTwo = await anonLogin(two, appId);
   assert.equal((await profile(one, fromTwo.access_token)).status, 200);
+});
+
+// ---- Two servers on one PostgreSQL database racing (the issue's test list) ----
+
+/** Two servers on one PostgreSQL database, one master key; `options` for both. */
+async function pair(options = {}) {
+  const env = { GUESTPASS_MASTER_KEY: crypto.randomBytes(32).toString("hex"), ...(options.env || {}) };
+  const one = await start({ ...options, env });
+  const two = await start({ ...options, dataDir: await makeTempDir(), database: one.database, env });
+  return [one, two];
+}
+
+test("50 concurrent link attempts of one email identity spread over both servers: exactly one winner", { ...T, skip: !TEST_PG_URL && "needs GUESTPASS_TEST_PG_URL" }, async () => {
+  const appId = "linkrace-abcde";
+  const appDir = await makeAppDir({
+    appId,
+    name: "linkrace",
+    providers: {
+      "anon-user": { name: "anon-user", type: "anon-user", disabled: false },
+      "local-userpass": { name: "local-userpass", type: "local-userpass", disabled: false, config: { autoConfirm: true } },
+    },
+  });
+  const [one, two] = await pair({ appDirs: [appDir] });
+  const servers2 = [one, two];
+  const email = `race-${crypto.randomUUID().slice(0, 8)}@example.test`;
+  const password = `pw-${crypto.randomUUID().slice(0, 13)}`;
+  const userpass = (s, op) => `${s.url}${API}/app/${appId}/auth/providers/local-userpass/${op}`;
+  const registered = await request(userpass(one, "register"), { method: "POST", json: { email, password } });
+  assert.equal(registered.status, 201, show(registered));
+
+  // 50 anonymous users, each on the server it will link on.
+  const users = await Promise.all(Array.from({ length: 50 }, (_, i) => anonLogin(servers2[i % 2], appId)));
+  const answers = await Promise.all(
+    users.map((u, i) =>
+      request(`${userpass(servers2[i % 2], "login")}?link=true`, {
+        method: "POST",
+        json: { username: email, password },
+        headers: bearer(u.access_token),
+        timeoutMs: 30_000,
+      }),
+    ),
+  );
+  const winners = answers.map((res, i) => [res, i]).filter(([res]) => res.status === 200);
+  assert.equal(winners.length, 1, `exactly one winner: ${answers.map((r) => r.status).join(" ")}`);
+  const [winnerRes, w] = winners[0];
+  assert.equal(winnerRes.json.user_id, users[w].user_id, show(winnerRes));
+  for (const res of answers.filter((r) => r.status !== 200)) {
+    assert.equal(res.status, 409, show(res));
+    assert.equal(res.json?.error_code, "InvalidParameter", show(res));
+    assert.match(res.json?.error ?? "", /another user/, show(res));
+  }
+  console.log(`# winner on server ${w % 2 ? "two" : "one"}; 49 refused with 409`);
+
+  // The email logs in to the winner, on either server; nobody else has it.
+  for (const s of servers2) {
+    const login = await request(userpass(s, "login"), { method: "POST", json: { username: email, password } });
+    assert.equal(login.status, 200, show(login));
+    assert.equal(login.json.user_id, users[w].user_id);
+  }
+  for (const [i, u] of users.entries()) {
+    const p = await profile(servers2[(i + 1) % 2], u.access_token);
+    assert.equal(p.status, 200, show(p));
+    const types = p.json.identities.map((id) => id.provider_type);
+    assert.deepEqual(types, i === w ? ["anon-user", "local-userpass"] : ["anon-user"], `user ${i}`);
+  }
+});
+
+test("the inactivity job runs once across two servers on one PostgreSQL database", { timeout: 120_000, skip: !TEST_PG_URL && "needs GUESTPASS_TEST_PG_URL" }, async () => {
+  const USERS = 20000;
+  const dataDir = await makeTempDir();
+  const database = databaseFor(dataDir);
+  await run(path.join(path.dirname(GUESTPASS_BIN), "guestpass-seed"), ["--data-dir", dataDir, "--database", database, "--users", String(USERS), "--idle-days", "100"]);
+  const [a, b] = await pair({ dataDir, database, env: { GUESTPASS_INACTIVITY_INTERVAL: "1" } });
+  const finished = () => [a, b].some((s) => s.stderr().includes("inactivity job run finished"));
+  await within(60_000, async () => finished(), "a run of the inactivity job");
+  await sleep(2500); // later runs (due every second, on either server) find nobody left
+  const ran = [a, b].filter((s) => s.stderr().includes("deleted inactive anonymous users"));
+  assert.equal(ran.length, 1, "exactly one server deleted users: the job's lease kept the other out");
+  const deleted = [...ran[0].stderr().matchAll(/inactivity job run finished.* deleted=(\d+)/g)].map((m) => Number(m[1]));
+  assert.equal(deleted.reduce((x, y) => x + y, 0), USERS, ran[0].stderr());
+  const count = async (sql) => Number((await run("psql", [database, "-Atqc", sql])).stdout.trim());
+  assert.equal(await count("SELECT count(*) FROM users WHERE anonymous"), 0, "every idle anonymous user deleted");
+  assert.equal(await count("SELECT count(*) FROM audit_events"), USERS, "each deleted once, one audit event each");
 });
