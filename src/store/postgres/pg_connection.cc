@@ -330,7 +330,13 @@ core::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptio
       conn, [](void*, const char*) {}, nullptr);
   std::unique_ptr<Connection> c(new Connection(conn, options.timeout));
   // The server gives up on a statement the client no longer waits for.
-  std::string setup = "SET statement_timeout = " + std::to_string(options.timeout.count());
+  // DESIGN: a second after the client has given up, not at the same time:
+  // a COMMIT cancelled while it waits for a synchronous standby does not
+  // fail, it reports success with a warning (committed locally only), and a
+  // commit so acknowledged would be lost if that standby took over. With
+  // the server's timeout later than ours, we have broken the connection
+  // (503, nothing acknowledged) before such an answer can arrive.
+  std::string setup = "SET statement_timeout = " + std::to_string(options.timeout.count() + 1000);
   if (!options.schema.empty()) {
     char* quoted = PQescapeIdentifier(conn, options.schema.c_str(), options.schema.size());
     if (quoted == nullptr) return Status::InvalidArgument(ErrorCode::kInvalidParameter, "invalid schema name");

@@ -7,7 +7,8 @@
 // server that does not answer in time (down, unreachable, stuck on a lock)
 // makes the call fail with Unavailable and leaves the connection broken();
 // the owner opens a new one. The server also cancels a statement that runs
-// longer than the timeout (statement_timeout), so it stops working too.
+// a second longer than the timeout (statement_timeout), so it stops working
+// too, after the client has given up.
 #pragma once
 
 #include <libpq-fe.h>
