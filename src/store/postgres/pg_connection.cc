@@ -308,7 +308,9 @@ core::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptio
   // answer at all (powered off, cut off: no reset) would take the whole
   // deadline and the next host, the promoted standby, would never be tried.
   // Each host's failure is kept for the message; a host that refuses costs
-  // nothing, one that does not answer costs the timeout.
+  // nothing, one that does not answer costs the timeout. The hosts are
+  // tried in their order (libpq 16's load_balance_hosts=random is not
+  // honoured: a primary is listed first anyway).
   PGconn* conn = nullptr;
   std::string failures;
   for (size_t i = 0; i < std::max<size_t>(1, hosts.size()) && conn == nullptr; ++i) {
