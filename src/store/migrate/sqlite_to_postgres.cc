@@ -40,6 +40,8 @@ struct NotCopied {
 constexpr NotCopied kNotCopied[] = {
     {"schema_migrations",
      "each store's own record of its migrations; the target's was written by its own (PostgreSQL) migrations"},
+    {"limit_buckets", "the abuse limits servers share on PostgreSQL (pg_limits.h); SQLite keeps them in process"},
+    {"limit_guesses", "the abuse limits servers share on PostgreSQL (pg_limits.h); SQLite keeps them in process"},
 };
 
 // Tables whose rows the schema's own migrations write (one row each side,
