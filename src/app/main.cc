@@ -193,6 +193,10 @@ int Serve(const std::vector<std::string>& args) {
   http::RateLimiter signup_limiter;
   // Failed logins make accounts and client addresses wait (issue 13).
   auth::GuessThrottle guesses;
+  // With PostgreSQL the limits live in the database, shared by every server
+  // on it (nullptr with SQLite: the two above, in this process).
+  auto shared_limits = store::OpenSharedLimits(location);
+  if (!shared_limits.ok()) return Fail("abuse limits: " + shared_limits.status().message());
   const auth::GuessPolicy account_guesses{cfg.login_failures_per_account, static_cast<double>(cfg.login_max_wait_seconds)};
   const auth::GuessPolicy address_guesses{cfg.login_failures_per_address, static_cast<double>(cfg.login_max_wait_seconds)};
   auto metrics_readers = http::TrustedProxies::Parse(cfg.metrics_readers);
@@ -222,9 +226,13 @@ int Serve(const std::vector<std::string>& args) {
       m::WriteHistogram(out, "guestpass_store_commit_seconds", "", *writes.commit_seconds);
     }
   };
-  http::Services services{auth_service, registry, &userpass, cfg.public_url, &signup_limiter, &*trusted_proxies,
+  const bool shared = *shared_limits != nullptr;
+  http::Services services{auth_service,     registry,
+                          &userpass,        cfg.public_url,
+                          shared ? nullptr : &signup_limiter, &*trusted_proxies,
                           http::RateLimit{cfg.signups_per_hour, cfg.signup_burst}, &admin_services, events.get(),
-                          cfg.admin_origins, &guesses, account_guesses, address_guesses};
+                          cfg.admin_origins, shared ? nullptr : &guesses, account_guesses, address_guesses};
+  services.shared_limits = shared_limits->get();
   services.store = store->get();
   services.process_metrics = process_metrics;
   services.metrics_readers = &*metrics_readers;
@@ -293,6 +301,7 @@ int Serve(const std::vector<std::string>& args) {
   log::Info("stopped: all requests answered, closing the store");
   admin_worker.reset();  // runs what is queued (nothing, once every request is answered)
   events.reset();        // writes the last log events
+  shared_limits->reset();  // answers what is queued (nothing, once every request is answered)
   store->reset();  // drains queued writes (SQLite: checkpoints the WAL)
   log::Info("store closed");
   return 0;

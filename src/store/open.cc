@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "store/postgres/pg_limits.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -102,6 +103,16 @@ core::Result<std::unique_ptr<Store>> OpenStore(const StoreLocation& location, Op
   auto opened = sqlite::SqliteStore::Open({path});
   if (!opened.ok()) return opened.status();
   return std::unique_ptr<Store>(std::move(*opened));
+}
+
+core::Result<std::unique_ptr<LimitState>> OpenSharedLimits(const StoreLocation& location) {
+  if (location.database.empty()) return std::unique_ptr<LimitState>();
+  postgres::PgLimitsOptions options;
+  options.conninfo = location.database;
+  options.timeout = location.database_timeout;
+  auto limits = postgres::PgLimitState::Open(std::move(options));
+  if (!limits.ok()) return limits.status();
+  return std::unique_ptr<LimitState>(std::move(*limits));
 }
 
 }  // namespace guestpass::store

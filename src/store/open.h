@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "store/limit_state.h"
 #include "store/store.h"
 
 namespace guestpass::store {
@@ -61,5 +62,13 @@ std::string SigningKeysPath(const StoreLocation& location);
 // Any other error of the back end's Open (the database cannot be read,
 // reached (Unavailable) or migrated) passes through.
 core::Result<std::unique_ptr<Store>> OpenStore(const StoreLocation& location, OpenMode mode = OpenMode::kCreate);
+
+// The abuse limits' state that the servers of `location` share: with
+// PostgreSQL, tables in its database (store/postgres/pg_limits.h), so N
+// servers give a client the budget of one; with SQLite nullptr: the one
+// server keeps its limits in process (http::RateLimiter,
+// auth::GuessThrottle). REQUIRES: OpenStore(location) succeeded (the schema
+// is migrated). Unavailable when the database cannot be reached.
+core::Result<std::unique_ptr<LimitState>> OpenSharedLimits(const StoreLocation& location);
 
 }  // namespace guestpass::store

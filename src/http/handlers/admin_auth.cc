@@ -18,26 +18,37 @@ namespace {
 // Login attempts per client address: a burst of 20, then 2 a minute.
 constexpr RateLimit kAdminLoginLimit{120, 20};
 
-std::optional<Response> LimitLogins(const Exchange& ex) {
-  if (ex.services.signup_limiter == nullptr) return std::nullopt;
+// In this process (one server) or shared by every server on the database.
+boost::asio::awaitable<core::Result<std::optional<Response>>> LimitLogins(const Exchange& ex) {
+  if (ex.services.signup_limiter == nullptr && ex.services.shared_limits == nullptr)
+    co_return std::optional<Response>();
   const auto client = ClientAddressOf(ex.request, ex.peer, ex.services.trusted_proxies);
-  const int64_t retry_after = ex.services.signup_limiter->Take("admin-login|" + AddressKey(client), kAdminLoginLimit);
-  if (retry_after == 0) return std::nullopt;
+  int64_t retry_after = 0;
+  if (ex.services.shared_limits != nullptr) {
+    auto taken = co_await TakeSharedToken(ex, "admin-login|" + AddressKey(client), kAdminLoginLimit);
+    if (!taken.ok()) co_return taken.status();
+    retry_after = *taken;
+  } else {
+    retry_after = ex.services.signup_limiter->Take("admin-login|" + AddressKey(client), kAdminLoginLimit);
+  }
+  if (retry_after == 0) co_return std::optional<Response>();
   Response res = ErrorResponse(Status::Make(core::Code::kRateLimited, ErrorCode::kTooManyRequests,
                                             "too many admin logins from this address; retry in " +
                                                 std::to_string(retry_after) + " s"),
                                ex.request.version());
   res.set(bhttp::field::retry_after, std::to_string(retry_after));
-  return res;
+  co_return std::optional<Response>(std::move(res));
 }
 
 // `credentials` is a named local of the caller (see OnAdminWorker).
 HandlerResult Login(const Exchange& ex, std::string_view provider, const json& credentials) {
   auto admin = AdminOf(ex);
   if (!admin.ok()) co_return admin.status();
-  if (auto refused = LimitLogins(ex)) {
+  auto limited = co_await LimitLogins(ex);
+  if (!limited.ok()) co_return limited.status();
+  if (*limited) {
     if (ex.services.metrics != nullptr) ex.services.metrics->Throttled(HttpMetrics::Throttle::kAdminLogin);
-    co_return std::move(*refused);
+    co_return std::move(**limited);
   }
   auth::LoginRequest request;
   request.provider_name = std::string(provider);
@@ -48,13 +59,15 @@ HandlerResult Login(const Exchange& ex, std::string_view provider, const json& c
   if (auto it = credentials.find("username"); it != credentials.end() && it->is_string() && provider == "local-userpass")
     account = admin::NormalizeAdminUsername(it->get<std::string>());
   GuessAttempt attempt(ex, GuessKeys(ex, "admin", account));
-  if (auto refused = attempt.Begin("admin logins")) {
+  auto refused = co_await attempt.Begin("admin logins");
+  if (!refused.ok()) co_return refused.status();
+  if (*refused) {
     if (ex.services.metrics != nullptr) ex.services.metrics->Throttled(HttpMetrics::Throttle::kGuess);
-    co_return std::move(*refused);
+    co_return std::move(**refused);
   }
   auto result = co_await Await<auth::LoginResult>(
       [&](auto done) { (*admin)->auth.Login(domain, std::move(request), std::move(done)); });
-  attempt.Record(result.status());
+  if (Status counted = co_await attempt.Finish(result.status()); !counted.ok()) co_return counted;
   if (!result.ok()) {
     // One answer for every wrong credential: nothing says which part was wrong.
     if (result.status().code() == core::Code::kUnauthenticated)

@@ -1,4 +1,5 @@
 // common.cc: helpers shared by the handlers.
+#include "http/await.h"
 #include "http/client_address.h"
 #include "http/error_response.h"
 #include "http/handlers/handlers.h"
@@ -45,36 +46,83 @@ std::vector<auth::GuessThrottle::Key> GuessKeys(const Exchange& ex, std::string_
   return keys;
 }
 
+namespace {
+std::vector<store::GuessKey> SharedKeys(const std::vector<auth::GuessThrottle::Key>& keys) {
+  std::vector<store::GuessKey> out;
+  out.reserve(keys.size());
+  for (const auto& k : keys) {
+    const store::GuessRule rule{k.policy.free_failures, k.policy.max_wait_seconds, k.policy.forget_after_seconds,
+                                k.policy.max_in_flight};
+    out.push_back({k.name, rule, k.forget_on_success});
+  }
+  return out;
+}
+}  // namespace
+
 GuessAttempt::GuessAttempt(const Exchange& ex, std::vector<auth::GuessThrottle::Key> keys)
     : ex_(ex), keys_(std::move(keys)) {}
 
 GuessAttempt::~GuessAttempt() {
-  if (begun_) ex_.services.guesses->End(keys_, outcome_);
+  if (!begun_) return;
+  if (ex_.services.shared_limits != nullptr)
+    ex_.services.shared_limits->EndGuess(SharedKeys(keys_), store::GuessOutcome::kNeither, [](const Status&) {});
+  else
+    ex_.services.guesses->End(keys_, auth::GuessThrottle::Outcome::kNeither);
 }
 
-std::optional<Response> GuessAttempt::Begin(const char* what) {
-  if (ex_.services.guesses == nullptr || keys_.empty()) return std::nullopt;
-  const int64_t wait = ex_.services.guesses->Begin(keys_);
+boost::asio::awaitable<core::Result<std::optional<Response>>> GuessAttempt::Begin(const char* what) {
+  if (keys_.empty()) co_return std::optional<Response>();
+  int64_t wait = 0;
+  if (store::LimitState* shared = ex_.services.shared_limits) {
+    auto answer = co_await Await<int64_t>([&](auto done) { shared->BeginGuess(SharedKeys(keys_), std::move(done)); });
+    if (!answer.ok()) co_return answer.status();
+    wait = *answer;
+  } else if (ex_.services.guesses != nullptr) {
+    wait = ex_.services.guesses->Begin(keys_);
+  } else {
+    co_return std::optional<Response>();
+  }
   if (wait == 0) {
     begun_ = true;
-    return std::nullopt;
+    co_return std::optional<Response>();
   }
   Response res = ErrorResponse(Status::Make(core::Code::kRateLimited, ErrorCode::kTooManyRequests,
                                             std::string("too many failed ") + what + "; retry in " +
                                                 std::to_string(wait) + " s"),
                                ex_.request.version());
   res.set(bhttp::field::retry_after, std::to_string(wait));
-  return res;
+  co_return std::optional<Response>(std::move(res));
 }
 
-void GuessAttempt::Record(const core::Status& outcome) {
+boost::asio::awaitable<Status> GuessAttempt::Finish(const Status& outcome) {
+  if (!begun_) co_return Status::Ok();
+  begun_ = false;
+  const bool failed = !outcome.ok() && outcome.code() == core::Code::kUnauthenticated;
+  if (store::LimitState* shared = ex_.services.shared_limits) {
+    const store::GuessOutcome how = outcome.ok() ? store::GuessOutcome::kSucceeded
+                                    : failed     ? store::GuessOutcome::kFailed
+                                                 : store::GuessOutcome::kNeither;
+    auto recorded = co_await Await<bool>([&](auto done) {
+      shared->EndGuess(SharedKeys(keys_), how, [done = std::move(done)](const Status& s) mutable {
+        if (!s.ok()) return done(s);
+        done(true);
+      });
+    });
+    // A wrong guess that could not be counted is not answered as one.
+    if (!recorded.ok() && failed) co_return Status::Unavailable("cannot count a failed login: " + recorded.status().message());
+    co_return Status::Ok();
+  }
   using Outcome = auth::GuessThrottle::Outcome;
-  if (outcome.ok())
-    outcome_ = Outcome::kSucceeded;
-  else if (outcome.code() == core::Code::kUnauthenticated)
-    outcome_ = Outcome::kFailed;
-  else
-    outcome_ = Outcome::kNeither;
+  ex_.services.guesses->End(keys_, outcome.ok() ? Outcome::kSucceeded : failed ? Outcome::kFailed : Outcome::kNeither);
+  co_return Status::Ok();
+}
+
+boost::asio::awaitable<core::Result<int64_t>> TakeSharedToken(const Exchange& ex, std::string key,
+                                                              const RateLimit& limit) {
+  store::LimitState* shared = ex.services.shared_limits;
+  co_return co_await Await<int64_t>([&](auto done) {
+    shared->Take(std::move(key), store::BucketLimit{limit.per_hour, limit.burst}, std::move(done));
+  });
 }
 
 }  // namespace guestpass::http

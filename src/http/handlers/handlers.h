@@ -26,6 +26,7 @@
 #include "http/client_address.h"
 #include "http/http_metrics.h"
 #include "http/rate_limiter.h"
+#include "store/limit_state.h"
 #include "http/router.h"
 #include "http/types.h"
 
@@ -77,6 +78,11 @@ struct Services {
   store::Store* store = nullptr;  // GET /readyz pings it
   std::function<void(std::string&)> process_metrics = nullptr;
   const TrustedProxies* metrics_readers = nullptr;
+  // The abuse limits shared by every server on the database (PostgreSQL:
+  // store::OpenSharedLimits). When set, the sign-up and admin-login buckets
+  // and the guessing throttle live there, and signup_limiter and guesses
+  // are nullptr; when nullptr, those two keep the limits in this process.
+  store::LimitState* shared_limits = nullptr;
 };
 
 // What a handler tells the apps' log about its request (Route::log).
@@ -108,8 +114,8 @@ struct Exchange {
 };
 
 // One login attempt counted against guessing (auth/guess_throttle.h):
-// Begin() before the credentials are checked, Record() with the outcome;
-// the attempt ends with the object (without Record: counted neither way).
+// Begin() before the credentials are checked, Finish() with the outcome;
+// an attempt not finished ends with the object, counted neither way.
 // A named local of the handler.
 class GuessAttempt {
  public:
@@ -118,18 +124,28 @@ class GuessAttempt {
   GuessAttempt(const GuessAttempt&) = delete;
   GuessAttempt& operator=(const GuessAttempt&) = delete;
   // A 429 TooManyRequests with Retry-After when a key must wait; nullopt
-  // when the attempt may go on (it is then counted in flight).
-  std::optional<Response> Begin(const char* what);
-  // Records the login's outcome: Unauthenticated is a wrong guess; any
-  // other error (a bad request, a busy server) is not counted either way.
-  void Record(const core::Status& outcome);
+  // when the attempt may go on (it is then counted in flight); an error
+  // (Unavailable) when the shared limits could not be reached.
+  boost::asio::awaitable<core::Result<std::optional<Response>>> Begin(const char* what);
+  // Ends the attempt with the login's outcome: Unauthenticated is a wrong
+  // guess; any other error (a bad request, a busy server) is not counted
+  // either way. With shared limits it waits until the outcome holds on every
+  // server, and gives Unavailable when a wrong guess could not be counted
+  // (the login then answers that, not its verdict); else OK.
+  boost::asio::awaitable<core::Status> Finish(const core::Status& outcome);
 
  private:
   const Exchange& ex_;
   std::vector<auth::GuessThrottle::Key> keys_;
   bool begun_ = false;
-  auth::GuessThrottle::Outcome outcome_ = auth::GuessThrottle::Outcome::kNeither;
 };
+
+// The sign-up and admin-login limits on the shared state: takes one token
+// from `key`'s bucket under `limit` in services.shared_limits (REQUIRES:
+// set). 0: allowed; else the Retry-After seconds; Unavailable when the
+// shared state could not be reached in time.
+boost::asio::awaitable<core::Result<int64_t>> TakeSharedToken(const Exchange& ex, std::string key,
+                                                              const RateLimit& limit);
 
 // The keys of a login attempt from this client: the address (every failed
 // login from it counts) and, with `account` non-empty, that account of

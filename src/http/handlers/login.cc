@@ -25,22 +25,38 @@ bool QueryHasLink(std::string_view query) {
   return false;
 }
 
-// A 429 with Retry-After when this client address used up the app's
-// anonymous sign-ups (issue 4's abuse limit), else nullopt.
-std::optional<Response> LimitAnonymousSignup(const Exchange& ex, const core::App& app) {
+// The anonymous sign-up limit of `app` (its settings, else the server's).
+RateLimit SignupLimit(const Exchange& ex, const core::App& app) {
   const RateLimit& fallback = ex.services.default_signup_limit;
-  const RateLimit limit{app.settings.anonymous_signups_per_hour.value_or(fallback.per_hour),
-                        app.settings.anonymous_signup_burst.value_or(fallback.burst)};
-  if (limit.per_hour <= 0) return std::nullopt;
+  return {app.settings.anonymous_signups_per_hour.value_or(fallback.per_hour),
+          app.settings.anonymous_signup_burst.value_or(fallback.burst)};
+}
+
+// The bucket of this client address's sign-ups to `app`.
+std::string SignupKey(const Exchange& ex, const core::App& app) {
   const auto client = ClientAddressOf(ex.request, ex.peer, ex.services.trusted_proxies);
-  const int64_t retry_after = ex.services.signup_limiter->Take(app.id.ToHex() + "|" + AddressKey(client), limit);
-  if (retry_after == 0) return std::nullopt;
+  return app.id.ToHex() + "|" + AddressKey(client);
+}
+
+// The 429 with Retry-After of a client address that used up its sign-ups.
+Response TooManySignups(const Exchange& ex, int64_t retry_after) {
   Response res = ErrorResponse(
       Status::Make(core::Code::kRateLimited, ErrorCode::kTooManyRequests,
                    "too many anonymous sign-ups from this address; retry in " + std::to_string(retry_after) + " s"),
       ex.request.version());
   res.set(bhttp::field::retry_after, std::to_string(retry_after));
   return res;
+}
+
+// A 429 with Retry-After when this client address used up the app's
+// anonymous sign-ups (issue 4's abuse limit), else nullopt; in-process
+// limits (one server).
+std::optional<Response> LimitAnonymousSignup(const Exchange& ex, const core::App& app) {
+  const RateLimit limit = SignupLimit(ex, app);
+  if (limit.per_hour <= 0) return std::nullopt;
+  const int64_t retry_after = ex.services.signup_limiter->Take(SignupKey(ex, app), limit);
+  if (retry_after == 0) return std::nullopt;
+  return TooManySignups(ex, retry_after);
 }
 }  // namespace
 
@@ -63,10 +79,19 @@ HandlerResult HandleLogin(const Exchange& ex) {
   }
   ex.note->auth_event = request.link_access_token ? "link" : "login";
   request.credentials = std::move(body->credentials);
-  if (ex.services.signup_limiter != nullptr && !request.link_access_token) {
+  if ((ex.services.signup_limiter != nullptr || ex.services.shared_limits != nullptr) && !request.link_access_token) {
     const core::ProviderConfig* provider = (*app)->FindProvider(request.provider_name);
     if (provider != nullptr && provider->type == core::kAnonUser && !provider->disabled) {
-      if (auto refused = LimitAnonymousSignup(ex, **app)) {
+      std::optional<Response> refused;
+      if (ex.services.shared_limits == nullptr) {
+        refused = LimitAnonymousSignup(ex, **app);
+      } else if (const RateLimit limit = SignupLimit(ex, **app); limit.per_hour > 0) {
+        // Shared by every server on the database (store/limit_state.h).
+        auto retry_after = co_await TakeSharedToken(ex, SignupKey(ex, **app), limit);
+        if (!retry_after.ok()) co_return retry_after.status();
+        if (*retry_after > 0) refused = TooManySignups(ex, *retry_after);
+      }
+      if (refused) {
         if (ex.services.metrics != nullptr) {
           ex.services.metrics->Login(core::kAnonUser, HttpMetrics::LoginOutcome::kThrottled);
           ex.services.metrics->Throttled(HttpMetrics::Throttle::kSignup);
@@ -85,16 +110,22 @@ HandlerResult HandleLogin(const Exchange& ex) {
       account = auth::local_userpass::NormalizeEmail(it->get<std::string>());
   GuessAttempt attempt(ex, guessable ? GuessKeys(ex, (*app)->id.ToHex(), account) : std::vector<auth::GuessThrottle::Key>{});
   const std::string_view type = provider != nullptr ? std::string_view(provider->type) : std::string_view();
-  if (auto refused = attempt.Begin("logins")) {
-    if (ex.services.metrics != nullptr) {
-      ex.services.metrics->Login(type, HttpMetrics::LoginOutcome::kThrottled);
-      ex.services.metrics->Throttled(HttpMetrics::Throttle::kGuess);
+  if (guessable) {  // (an anonymous login skips the throttle's coroutines)
+    auto refused = co_await attempt.Begin("logins");
+    if (!refused.ok()) co_return refused.status();
+    if (*refused) {
+      if (ex.services.metrics != nullptr) {
+        ex.services.metrics->Login(type, HttpMetrics::LoginOutcome::kThrottled);
+        ex.services.metrics->Throttled(HttpMetrics::Throttle::kGuess);
+      }
+      co_return std::move(**refused);
     }
-    co_return std::move(*refused);
   }
   auto result = co_await Await<auth::LoginResult>(
       [&](auto done) { ex.services.auth.Login(*app, std::move(request), std::move(done)); });
-  attempt.Record(result.status());
+  if (guessable) {
+    if (Status counted = co_await attempt.Finish(result.status()); !counted.ok()) co_return counted;
+  }
   if (ex.services.metrics != nullptr) {
     using O = HttpMetrics::LoginOutcome;
     const O outcome = result.ok()                                                  ? O::kSuccess
