@@ -3,7 +3,10 @@
 // sealed in the store) and, with GUESTPASS_TEST_PG_URL, two servers on one
 // PostgreSQL database: a token from one verifies on the other, a logout on
 // one is refused by the other at once, a deployment through one applies on
-// the other within a second, and a rotation reaches both.
+// the other within a second, and a rotation reaches both; and the abuse
+// limits are shared: a client address's sign-up budget is spent across both
+// servers, and failed password logins on one make the account wait on the
+// other (store/postgres/pg_limits.h).
 //
 // Run: GUESTPASS_BIN=/path/to/guestpass node --test shared_state.test.mjs
 
@@ -256,4 +259,66 @@ test("the inactivity job runs once across two servers on one PostgreSQL database
   const count = async (sql) => Number((await run("psql", [database, "-Atqc", sql])).stdout.trim());
   assert.equal(await count("SELECT count(*) FROM users WHERE anonymous"), 0, "every idle anonymous user deleted");
   assert.equal(await count("SELECT count(*) FROM audit_events"), USERS, "each deleted once, one audit event each");
+});
+
+test("two servers on one PostgreSQL database share the sign-up budget and the guessing throttle", { ...T, skip: !TEST_PG_URL && "needs GUESTPASS_TEST_PG_URL" }, async () => {
+  const appDir = await makeAppDir({
+    appId: "limits-abcde",
+    name: "limits",
+    providers: {
+      "anon-user": { name: "anon-user", type: "anon-user", disabled: false },
+      "local-userpass": { name: "local-userpass", type: "local-userpass", disabled: false, config: { autoConfirm: true } },
+    },
+  });
+  // A burst of 4 sign-ups, then one every 36 s; 3 free password failures per account.
+  // Client addresses come from X-Forwarded-For.
+  const env = {
+    GUESTPASS_SIGNUPS_PER_HOUR: "100",
+    GUESTPASS_SIGNUP_BURST: "4",
+    GUESTPASS_LOGIN_FAILURES_PER_ACCOUNT: "3",
+    GUESTPASS_TRUSTED_PROXIES: "127.0.0.0/8",
+  };
+  const one = await start({ appDirs: [appDir], env });
+  const two = await start({ dataDir: await makeTempDir(), database: one.database, env,
+                            args: ["--master-key-file", path.join(one.dataDir, "master.key")] });
+  const appId = one.apps[0].id;
+  const signUp = (s, address) =>
+    request(`${s.url}${API}/app/${appId}/auth/providers/anon-user/login`, { method: "POST", json: {}, headers: { "X-Forwarded-For": address } });
+  const assertThrottled = (res, retryAfter) => {
+    assert.equal(res.status, 429, show(res));
+    assert.equal(res.json.error_code, "TooManyRequests", show(res));
+    assert.equal(res.headers.get("retry-after"), retryAfter, show(res));
+  };
+
+  // The burst of 4 is spent across both servers, alternating; then both refuse.
+  for (let i = 0; i < 4; i++) {
+    const res = await signUp(i % 2 ? two : one, "203.0.113.7");
+    assert.equal(res.status, 200, `sign-up ${i + 1}: ${show(res)}`);
+  }
+  assertThrottled(await signUp(one, "203.0.113.7"), "36");
+  assertThrottled(await signUp(two, "203.0.113.7"), "36");
+  assert.equal((await signUp(two, "203.0.113.8")).status, 200, "another address has its own budget");
+
+  // Failed password logins on one server make the account wait on the other.
+  const registered = await request(`${one.url}${API}/app/${appId}/auth/providers/local-userpass/register`, {
+    method: "POST",
+    json: { email: "victim@x.org", password: "right-password" },
+  });
+  assert.equal(registered.status, 201, show(registered));
+  const passwordLogin = (s, password, address) =>
+    request(`${s.url}${API}/app/${appId}/auth/providers/local-userpass/login`, {
+      method: "POST",
+      json: { username: "victim@x.org", password },
+      headers: { "X-Forwarded-For": address },
+    });
+  for (let i = 0; i < 4; i++) {  // three free failures and a fourth, each from its own address, all on one
+    const res = await passwordLogin(one, `guess-${i}`, `198.51.100.${i + 1}`);
+    assert.equal(res.status, 401, show(res));
+  }
+  assertThrottled(await passwordLogin(two, "guess-4", "198.51.100.9"), "1");
+  // After the wait a right password logs in (on either server) and forgets the failures.
+  await sleep(1100);
+  const ok = await passwordLogin(two, "right-password", "198.51.100.10");
+  assert.equal(ok.status, 200, show(ok));
+  assert.equal((await passwordLogin(one, "guess-5", "198.51.100.11")).status, 401, "counting starts again: a free failure");
 });
