@@ -13,6 +13,10 @@
 # period; each figure is the median of R runs. Targets: login-pg >= 3x
 # pgbench; refresh and profile on PostgreSQL >= 0.8x of SQLite.
 # Stops everything it started on exit (servers, the cluster).
+# The servers run without the anonymous sign-up limit unless --signups-per-hour
+# says otherwise: with a limit no login reaches (1e9 an hour, a burst of 1e9),
+# every anonymous login takes a token, from the buckets shared in the database
+# on PostgreSQL (pg_limits.h) and in process on SQLite.
 #
 #   bash bench/postgres.sh                 # 3 runs of 5 s per row (~2 min)
 #   bash bench/postgres.sh --runs 1 --duration 2 --out ''   # a quick look, no file
@@ -31,6 +35,9 @@ connections=64
 pgbench_clients=16
 pool=1000
 do_build=1
+server_bin=""
+signups_per_hour=0
+signup_burst=20
 out="$here/results/postgres.md"
 
 usage() {
@@ -42,6 +49,9 @@ usage: bash bench/postgres.sh [options]
   --pgbench-clients N   pgbench clients (default 16, as issue 14 says)
   --pool N              sessions in the token pool of refresh/profile (default 1000)
   --no-build            use build/guestpass as it is
+  --bin PATH            run this guestpass binary instead (implies --no-build; to compare builds)
+  --signups-per-hour N  the servers' anonymous sign-up limit (default 0: none)
+  --signup-burst N      its burst (default 20)
   --out FILE            markdown report (default bench/results/postgres.md; '' for none)
 EOF
 }
@@ -54,6 +64,9 @@ while (($#)); do
     --pgbench-clients) pgbench_clients=$2; shift 2 ;;
     --pool) pool=$2; shift 2 ;;
     --no-build) do_build=0; shift ;;
+    --bin) server_bin=$2; do_build=0; shift 2 ;;
+    --signups-per-hour) signups_per_hour=$2; shift 2 ;;
+    --signup-burst) signup_burst=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
@@ -86,7 +99,7 @@ if ((do_build)); then
   log "building guestpass (ninja; a no-op when up to date)"
   ninja -C "$build" -j1 guestpass >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; die "build"; }
 fi
-server_bin="$build/guestpass"
+server_bin=${server_bin:-$build/guestpass}
 [[ -x $server_bin ]] || die "$server_bin is missing"
 
 pg_url=$(bash "$root/tests/postgres/cluster.sh" start "$pg_dir" | tail -n1)
@@ -111,7 +124,8 @@ EOF
 start_server() {
   local name=$1 i
   shift
-  "$server_bin" serve --listen 127.0.0.1:0 --data-dir "$work/data-$name" --signups-per-hour 0 "$@" \
+  "$server_bin" serve --listen 127.0.0.1:0 --data-dir "$work/data-$name" \
+    --signups-per-hour "$signups_per_hour" --signup-burst "$signup_burst" "$@" \
     >"$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
   for ((i = 0; i < 300; i++)); do
@@ -225,7 +239,7 @@ if [[ -n $out ]]; then
     echo "$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), load average $load_before before, $load_after after."
     echo "PostgreSQL $(psql "$pg_url" -Atqc 'SHOW server_version') at its defaults (fsync on, synchronous_commit on),"
     echo "server, guestpass, wrk (1 thread, $connections connections) and pgbench on the same cores."
-    echo "$runs runs of $duration s per row, interleaved; each figure is the median."
+    echo "$runs runs of $duration s per row, interleaved; each figure is the median; anonymous sign-up limit $signups_per_hour/h, burst $signup_burst (0: none)."
     echo
     echo "$table"
   } >"$out"
