@@ -30,9 +30,10 @@ kinds=("$@")
 # The unit test binaries built under TSan: the components with threads of
 # their own (the SQLite writer and readers, the password hasher pool, the
 # JWK and delivery workers, the inactivity job, the admin worker and event
-# log, the rate limiter's shards). The HTTP layer's own unit tests run one
-# thread; its threads are tested through the server binary (E2E_TSAN).
-TSAN_TESTS=(store_test auth_test admin_test crypto_test custom_token_test delivery_test userpass_test ratelimit_test)
+# log, the rate limiter's shards, the shared limits' thread). The HTTP
+# layer's own unit tests run one thread; its threads are tested through the
+# server binary (E2E_TSAN).
+TSAN_TESTS=(store_test auth_test admin_test crypto_test custom_token_test delivery_test userpass_test ratelimit_test limits_test)
 # End-to-end files run against the ASan server: the client API through
 # realm-web, and hostile HTTP.
 E2E_ASAN=(realm_web.test.mjs http_errors.test.mjs hostile_http.test.mjs)
