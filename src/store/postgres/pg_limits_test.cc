@@ -42,11 +42,12 @@ class PgLimitsTest : public ::testing::Test {
     ASSERT_NE(limits_, nullptr);
   }
 
-  std::unique_ptr<PgLimitState> OpenLimits(milliseconds timeout = milliseconds(5000)) {
+  std::unique_ptr<PgLimitState> OpenLimits(milliseconds timeout = milliseconds(5000), int64_t purge_min = 1000) {
     PgLimitsOptions o;
     o.conninfo = testing::TestDatabaseUrl();
     o.schema = schema_;
     o.timeout = timeout;
+    o.purge_min = purge_min;
     o.now_seconds = [this] { return now_.load(); };
     auto limits = PgLimitState::Open(std::move(o));
     EXPECT_TRUE(limits.ok()) << limits.status().ToString();
@@ -322,6 +323,33 @@ TEST_F(PgLimitsTest, RowsThatHoldNothingArePurged) {
   EXPECT_EQ(*purged, 2);
   EXPECT_EQ(CountRows("limit_buckets"), 0);
   EXPECT_EQ(CountRows("limit_guesses"), 0);
+}
+
+TEST_F(PgLimitsTest, AFloodOfDistinctAddressesLeavesAboutOneRefillPeriodOfRows) {
+  // The thread's own purge (at most once a second of the clock, up to twice
+  // the rows added since the last one plus purge_min: 1 here) keeps the table
+  // at the keys of about the last refill period plus one purge interval.
+  auto limits = OpenLimits(milliseconds(5000), /*purge_min=*/1);
+  ASSERT_NE(limits, nullptr);
+  const BucketLimit limit{3600, 2};  // a bucket taken from once is full again after 1 s
+  constexpr int kSteps = 100, kPerStep = 20;
+  int64_t most = 0;
+  for (int step = 0; step < kSteps; ++step) {
+    now_ = now_ + 0.5;
+    std::vector<std::future<core::Result<int64_t>>> answers;
+    for (int i = 0; i < kPerStep; ++i) {
+      auto promise = std::make_shared<std::promise<core::Result<int64_t>>>();
+      answers.push_back(promise->get_future());
+      limits->Take("flood|" + std::to_string(step * kPerStep + i), limit,
+                   [promise](core::Result<int64_t> r) { promise->set_value(std::move(r)); });
+    }
+    for (auto& a : answers) ASSERT_EQ(*a.get(), 0);
+    if (step % 10 == 9) most = std::max(most, CountRows("limit_buckets"));
+  }
+  // 20 keys every 0.5 s live 1 s, and a purge comes at most 1 s late: 80 at
+  // most, against the 2000 keys seen.
+  EXPECT_LE(most, 4 * kPerStep);
+  EXPECT_LE(CountRows("limit_buckets"), 4 * kPerStep);
 }
 
 TEST_F(PgLimitsTest, ADatabaseThatDoesNotAnswerFailsCallsWithinTheTimeout) {
