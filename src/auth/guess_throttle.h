@@ -10,8 +10,8 @@
 // DESIGN: one mutex and a hash map of keys, like http::RateLimiter. Memory
 // is bounded: when a new key finds the table full, keys with nothing in
 // flight and no wait ahead are dropped first, then (under a flood of
-// distinct keys) any key with nothing in flight. Shared by all servers only
-// when the PostgreSQL back end makes it so (issue 14); today per process.
+// distinct keys) any key with nothing in flight. One server's: on
+// PostgreSQL the servers share store::LimitState instead (pg_limits.h).
 #pragma once
 
 #include <cstddef>
