@@ -213,6 +213,8 @@ int Serve(const std::vector<std::string>& args) {
     m::WriteSample(out, "guestpass_queue_depth", "queue=\"store_writes\"", static_cast<double>(writes.queued));
     m::WriteSample(out, "guestpass_queue_depth", "queue=\"log_events\"", static_cast<double>(events->queued()));
     m::WriteSample(out, "guestpass_queue_depth", "queue=\"admin_jobs\"", static_cast<double>(admin_worker->queued()));
+    if (*shared_limits != nullptr)
+      m::WriteSample(out, "guestpass_queue_depth", "queue=\"limits\"", static_cast<double>((*shared_limits)->Queued()));
     m::WriteHeader(out, "guestpass_store_commits_total", "counter", "Store transactions committed.");
     m::WriteSample(out, "guestpass_store_commits_total", "", static_cast<double>(writes.batches));
     m::WriteHeader(out, "guestpass_store_writes_total", "counter", "Store writes committed (several share a transaction).");

@@ -13,6 +13,7 @@
 // and no HTTP here: keys are opaque strings the caller builds.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -66,6 +67,9 @@ class LimitState {
   // Unavailable when it could not be recorded. The attempt stops counting
   // in flight either way.
   virtual void EndGuess(std::vector<GuessKey> keys, GuessOutcome outcome, StatusCallback done) = 0;
+
+  // Calls waiting now for the state (a gauge for /metrics). Thread-safe.
+  virtual size_t Queued() const = 0;
 };
 
 }  // namespace guestpass::store

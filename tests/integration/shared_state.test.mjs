@@ -298,6 +298,9 @@ test("two servers on one PostgreSQL database share the sign-up budget and the gu
   assertThrottled(await signUp(one, "203.0.113.7"), "36");
   assertThrottled(await signUp(two, "203.0.113.7"), "36");
   assert.equal((await signUp(two, "203.0.113.8")).status, 200, "another address has its own budget");
+  const metrics = await request(`${one.url}/metrics`);
+  assert.match(metrics.text, /^guestpass_queue_depth\{queue="limits"\} \d+$/m, "the limits' queue is a gauge");
+  assert.match(metrics.text, /^guestpass_throttled_requests_total\{reason="signup"\} 1$/m, "one 429 on this server");
 
   // Failed password logins on one server make the account wait on the other.
   const registered = await request(`${one.url}${API}/app/${appId}/auth/providers/local-userpass/register`, {

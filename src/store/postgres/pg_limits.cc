@@ -204,6 +204,11 @@ void PgLimitState::ReleaseInFlight(const std::vector<GuessKey>& keys) {
   }
 }
 
+size_t PgLimitState::Queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
 size_t PgLimitState::InFlightKeys() const {
   std::lock_guard lock(in_flight_mu_);
   return in_flight_.size();

@@ -80,6 +80,7 @@ class PgLimitState final : public LimitState {
   void Take(std::string key, BucketLimit limit, Callback<int64_t> done) override;
   void BeginGuess(std::vector<GuessKey> keys, Callback<int64_t> done) override;
   void EndGuess(std::vector<GuessKey> keys, GuessOutcome outcome, StatusCallback done) override;
+  size_t Queued() const override;
 
   // Deletes, now, up to `limit` rows of each table that hold nothing at the
   // clock's time; the number deleted. Tests (the thread purges by itself).
@@ -120,7 +121,7 @@ class PgLimitState final : public LimitState {
   mutable std::mutex in_flight_mu_;
   std::unordered_map<std::string, int64_t> in_flight_;  // guarded by in_flight_mu_: attempts by key (> 0)
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Op> queue_;  // guarded by mu_
   bool stopping_ = false;  // guarded by mu_
