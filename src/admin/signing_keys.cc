@@ -1,4 +1,5 @@
-// signing_keys.cc: sealing, loading, rotating and retiring the shared keys.
+// signing_keys.cc: sealing, loading, rotating and retiring the shared keys
+// (HS256 secrets, ES256 and RS256 private keys as PKCS#8 DER).
 #include "admin/signing_keys.h"
 
 #include <cerrno>
@@ -35,13 +36,14 @@ Result<std::shared_ptr<token::KeyRing>> SigningKeys::Load() const {
   if (keys->empty()) return Status::NotFound(ErrorCode::kNone, "the store has no signing key");
   auto ring = std::make_shared<token::KeyRing>();
   for (const auto& k : *keys) {
-    if (k.alg != "HS256") return Status::Internal("signing key " + k.kid + ": unsupported algorithm " + k.alg);
-    auto secret = box_.Open(k.sealed_secret, Context(k.kid));
+    const auto alg = token::ParseSigningAlg(k.alg);
+    if (!alg) return Status::Internal("signing key " + k.kid + ": unsupported algorithm " + k.alg);
+    auto secret = box_.Open(k.sealed_secret, Context(k.kid, k.alg));
     if (!secret.ok())
       return Status::Internal("signing key " + k.kid +
                               " does not open with this master key (is it the master key the other servers use?)");
-    if (secret->size() < 32) return Status::Internal("signing key " + k.kid + " is shorter than 32 bytes");
-    ring->Add(k.kid, std::vector<uint8_t>(secret->begin(), secret->end()), k.active_from);
+    if (Status s = ring->AddStored(k.kid, *alg, *secret, k.active_from); !s.ok())
+      return Status::Internal("signing key " + k.kid + " (" + k.alg + "): " + s.message());
   }
   return ring;
 }
@@ -51,18 +53,19 @@ std::string SigningKeys::NewKid() {
   return ids.Next().ToHex();
 }
 
-Status SigningKeys::Add(const std::string& kid, const std::vector<uint8_t>& secret, int64_t created_at,
+Status SigningKeys::Add(const std::string& kid, token::SigningAlg alg, std::string_view material, int64_t created_at,
                         int64_t active_from) {
   core::StoredSigningKey key;
   key.kid = kid;
-  key.sealed_secret =
-      box_.Seal(std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()), Context(kid), random_);
+  key.alg = std::string(token::SigningAlgName(alg));
+  key.sealed_secret = box_.Seal(material, Context(kid, key.alg), random_);
   key.created_at = created_at;
   key.active_from = active_from;
   return store::AwaitStatus([&](auto done) { store_.AddSigningKey(key, done); });
 }
 
-Result<std::shared_ptr<token::KeyRing>> SigningKeys::LoadOrCreate(const std::string& legacy_file, int* imported) {
+Result<std::shared_ptr<token::KeyRing>> SigningKeys::LoadOrCreate(const std::string& legacy_file, int* imported,
+                                                                  token::SigningAlg first_alg) {
   if (imported != nullptr) *imported = 0;
   auto keys = List();
   if (!keys.ok()) return keys.status();
@@ -71,14 +74,15 @@ Result<std::shared_ptr<token::KeyRing>> SigningKeys::LoadOrCreate(const std::str
     if (entries.ok()) {
       // The file's active key keeps signing: it gets the later time.
       for (const auto& e : *entries) {
-        Status s = Add(e.kid, e.secret, e.created_at, e.active ? 1 : 0);
+        const std::string_view secret(reinterpret_cast<const char*>(e.secret.data()), e.secret.size());
+        Status s = Add(e.kid, token::SigningAlg::kHs256, secret, e.created_at, e.active ? 1 : 0);
         if (!s.ok() && s.code() != core::Code::kAlreadyExists) return s;  // another server imported it
       }
       if (imported != nullptr) *imported = static_cast<int>(entries->size());
     } else if (entries.status().IsNotFound()) {
-      std::vector<uint8_t> secret(32);
-      random_.Fill(secret);
-      if (Status s = Add(NewKid(), secret, clock_.NowSeconds(), 0); !s.ok()) return s;
+      auto material = token::NewKeyMaterial(first_alg, random_);
+      if (!material.ok()) return material.status();
+      if (Status s = Add(NewKid(), first_alg, *material, clock_.NowSeconds(), 0); !s.ok()) return s;
     } else {
       return entries.status();
     }
@@ -94,13 +98,13 @@ Result<std::shared_ptr<token::KeyRing>> SigningKeys::LoadOrCreate(const std::str
   return ring;
 }
 
-Result<core::StoredSigningKey> SigningKeys::Rotate(int64_t delay_seconds) {
+Result<core::StoredSigningKey> SigningKeys::Rotate(int64_t delay_seconds, token::SigningAlg alg) {
   if (delay_seconds < 0) return Status::InvalidArgument(ErrorCode::kInvalidParameter, "the delay must not be negative");
-  std::vector<uint8_t> secret(32);
-  random_.Fill(secret);
+  auto material = token::NewKeyMaterial(alg, random_);
+  if (!material.ok()) return material.status();
   const int64_t now = clock_.NowSeconds();
   const std::string kid = NewKid();
-  if (Status s = Add(kid, secret, now, now + delay_seconds); !s.ok()) return s;
+  if (Status s = Add(kid, alg, *material, now, now + delay_seconds); !s.ok()) return s;
   auto keys = List();
   if (!keys.ok()) return keys.status();
   for (const auto& k : *keys)

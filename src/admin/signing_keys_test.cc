@@ -115,5 +115,70 @@ TEST_F(SigningKeysTest, ARotatedKeySignsFromItsTimeAndTheOldOneVerifiesUntilReti
   EXPECT_EQ(keys_.Rotate(-1).status().code(), core::Code::kInvalidArgument);
 }
 
+TEST_F(SigningKeysTest, TheFirstKeyHasTheChosenAlgorithmAndItsPrivateKeyIsSealed) {
+  auto ring = keys_.LoadOrCreate(LegacyFile(), nullptr, token::SigningAlg::kEs256);
+  ASSERT_TRUE(ring.ok()) << ring.status().ToString();
+  const auto stored = Stored();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].alg, "ES256");
+  const token::SigningKey& key = (*ring)->ActiveAt(clock_.NowSeconds());
+  EXPECT_EQ(key.alg, token::SigningAlg::kEs256);
+  ASSERT_NE(key.private_key, nullptr);
+  const std::string der = key.private_key->Pkcs8Der();
+  EXPECT_EQ(stored[0].sealed_secret.size(), der.size() + 24 + 16) << "nonce, the PKCS#8 DER, tag";
+  EXPECT_EQ(stored[0].sealed_secret.find(der.substr(der.size() - 32)), std::string::npos) << "sealed, not plain";
+  // A later start with another choice keeps the store's key.
+  auto again = keys_.LoadOrCreate(LegacyFile(), nullptr, token::SigningAlg::kRs256);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->kids(), (*ring)->kids());
+  EXPECT_EQ((*again)->keys()[0]->private_key->Pkcs8Der(), der) << "the same key, opened again";
+}
+
+TEST_F(SigningKeysTest, RotationsMayChangeTheAlgorithmAndEveryKeyLoads) {
+  ASSERT_TRUE(keys_.LoadOrCreate(LegacyFile()).ok());
+  auto es = keys_.Rotate(5, token::SigningAlg::kEs256);
+  ASSERT_TRUE(es.ok()) << es.status().ToString();
+  EXPECT_EQ(es->alg, "ES256");
+  clock_.Advance(10);
+  auto rs = keys_.Rotate(5, token::SigningAlg::kRs256);
+  ASSERT_TRUE(rs.ok()) << rs.status().ToString();
+  EXPECT_EQ(rs->alg, "RS256");
+  auto loaded = keys_.Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ASSERT_EQ((*loaded)->size(), 3u);
+  EXPECT_EQ((*loaded)->keys()[0]->alg, token::SigningAlg::kHs256);
+  EXPECT_EQ((*loaded)->keys()[1]->alg, token::SigningAlg::kEs256);
+  EXPECT_EQ((*loaded)->keys()[2]->alg, token::SigningAlg::kRs256);
+  EXPECT_EQ((*loaded)->ActiveAt(clock_.NowSeconds()).kid, es->kid) << "RS256 is pending";
+  EXPECT_EQ((*loaded)->ActiveAt(clock_.NowSeconds() + 5).kid, rs->kid);
+  const std::string jwks = token::JwksJson(**loaded);
+  EXPECT_NE(jwks.find(es->kid), std::string::npos);
+  EXPECT_NE(jwks.find(rs->kid), std::string::npos) << "pending keys are published before they sign";
+  EXPECT_EQ(jwks.find(Stored()[0].kid), std::string::npos) << "never the HS256 key";
+}
+
+TEST_F(SigningKeysTest, ASealedPrivateKeyIsBoundToItsKidAndAlgorithm) {
+  ASSERT_TRUE(keys_.LoadOrCreate(LegacyFile(), nullptr, token::SigningAlg::kEs256).ok());
+  const core::StoredSigningKey original = Stored()[0];
+  // The same sealed bytes under another alg or kid (a database edit) do not open.
+  for (auto change : {+[](core::StoredSigningKey& k) { k.alg = "RS256"; },
+                      +[](core::StoredSigningKey& k) { k.alg = "HS256"; },
+                      +[](core::StoredSigningKey& k) { k.kid = "65536f0a1b2c3d4e5f60ffff"; }}) {
+    core::StoredSigningKey edited = original;
+    change(edited);
+    store::memory::MemoryStore other;
+    ASSERT_TRUE(store::AwaitStatus([&](auto done) { other.AddSigningKey(edited, done); }).ok());
+    SigningKeys keys(other, box_, clock_, random_);
+    auto loaded = keys.Load();
+    EXPECT_EQ(loaded.status().code(), core::Code::kInternal) << edited.alg << " " << edited.kid;
+  }
+  core::StoredSigningKey unknown = original;
+  unknown.alg = "ES384";
+  store::memory::MemoryStore other;
+  ASSERT_TRUE(store::AwaitStatus([&](auto done) { other.AddSigningKey(unknown, done); }).ok());
+  SigningKeys keys(other, box_, clock_, random_);
+  EXPECT_NE(keys.Load().status().message().find("unsupported algorithm ES384"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace guestpass::admin

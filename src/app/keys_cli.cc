@@ -13,6 +13,7 @@
 #include "crypto/os_random.h"
 #include "crypto/secret_box.h"
 #include "store/open.h"
+#include "token/key_ring.h"
 
 namespace guestpass::app {
 
@@ -21,11 +22,14 @@ namespace po = boost::program_options;
 namespace {
 constexpr const char* kUsage =
     "usage: guestpass keys list [STORE OPTIONS]\n"
-    "         the token signing keys: id, created, active from, and state (signing: signs new tokens;\n"
-    "         verifying: an older key whose tokens still verify; pending: signs from its time on)\n"
-    "       guestpass keys rotate [--activate-in SECONDS] [STORE OPTIONS]\n"
+    "         the token signing keys: id, algorithm, created, active from, and state (signing: signs new\n"
+    "         tokens; verifying: an older key whose tokens still verify; pending: signs from its time on)\n"
+    "       guestpass keys rotate [--alg HS256|ES256|RS256] [--activate-in SECONDS] [STORE OPTIONS]\n"
     "         adds a new key that signs new tokens SECONDS from now (default 5: by then every running\n"
-    "         server has loaded it); tokens of the older keys verify until those keys are retired\n"
+    "         server has loaded it, and GET /.well-known/jwks.json lists an ES256 or RS256 key's public\n"
+    "         half); tokens of the older keys verify until those keys are retired. --alg (default HS256):\n"
+    "         HS256 a shared secret; ES256 (P-256) or RS256 (2048 bits) a key pair whose public half\n"
+    "         other services can fetch to verify tokens\n"
     "       guestpass keys retire KID [STORE OPTIONS]\n"
     "         deletes a key: the tokens it signed, refresh tokens too, stop verifying on every server\n"
     "         (their users log in again); not the key that signs now, nor the last key\n"
@@ -57,8 +61,8 @@ int KeysCommand(const std::vector<std::string>& args) {
   if (sub != "list" && sub != "rotate" && sub != "retire") return Fail("unknown command '" + sub + "'\n" + kUsage);
   po::options_description desc;
   desc.add_options()("data-dir", po::value<std::string>())("database", po::value<std::string>())(
-      "master-key-file", po::value<std::string>())("activate-in", po::value<int64_t>())("kid",
-                                                                                        po::value<std::string>());
+      "master-key-file", po::value<std::string>())("activate-in", po::value<int64_t>())(
+      "alg", po::value<std::string>())("kid", po::value<std::string>());
   po::positional_options_description positional;
   positional.add("kid", 1);
   po::variables_map vm;
@@ -73,6 +77,13 @@ int KeysCommand(const std::vector<std::string>& args) {
   if (sub == "retire" && !vm.count("kid")) return Fail(std::string("retire needs the KID of a key\n") + kUsage);
   if (sub != "retire" && vm.count("kid")) return Fail("unexpected argument '" + vm["kid"].as<std::string>() + "'");
   if (sub != "rotate" && vm.count("activate-in")) return Fail("--activate-in is an option of rotate");
+  if (sub != "rotate" && vm.count("alg")) return Fail("--alg is an option of rotate");
+  token::SigningAlg alg = token::SigningAlg::kHs256;
+  if (vm.count("alg")) {
+    const auto parsed = token::ParseSigningAlg(vm["alg"].as<std::string>());
+    if (!parsed) return Fail("--alg: expected HS256, ES256 or RS256, got '" + vm["alg"].as<std::string>() + "'");
+    alg = *parsed;
+  }
 
   const store::StoreLocation location =
       store::ToolStoreLocation(vm.count("data-dir") ? vm["data-dir"].as<std::string>() : "",
@@ -107,20 +118,21 @@ int KeysCommand(const std::vector<std::string>& args) {
     }
     const int64_t now = clock.NowSeconds();
     const core::StoredSigningKey* signing = admin::SigningKeys::ActiveAt(*list, now);
-    std::printf("%-24s  %-20s  %-20s  %s\n", "KID", "CREATED", "ACTIVE FROM", "STATE");
+    std::printf("%-24s  %-5s  %-20s  %-20s  %s\n", "KID", "ALG", "CREATED", "ACTIVE FROM", "STATE");
     for (const auto& k : *list) {
       const char* state = &k == signing ? "signing" : (k.active_from > now ? "pending" : "verifying");
-      std::printf("%-24s  %-20s  %-20s  %s\n", k.kid.c_str(), Time(k.created_at).c_str(), Time(k.active_from).c_str(),
-                  state);
+      std::printf("%-24s  %-5s  %-20s  %-20s  %s\n", k.kid.c_str(), k.alg.c_str(), Time(k.created_at).c_str(),
+                  Time(k.active_from).c_str(), state);
     }
     return 0;
   }
   if (sub == "rotate") {
     const int64_t delay =
         vm.count("activate-in") ? vm["activate-in"].as<int64_t>() : admin::kDefaultActivationDelaySeconds;
-    auto key = keys.Rotate(delay);
+    auto key = keys.Rotate(delay, alg);
     if (!key.ok()) return Fail(key.status().message());
-    std::cout << "added signing key " << key->kid << "; it signs new tokens from " << Time(key->active_from)
+    std::cout << "added signing key " << key->kid << " (" << key->alg << "); it signs new tokens from "
+              << Time(key->active_from)
               << "\nthe older keys still verify their tokens; retire one with: guestpass keys retire KID\n";
     return 0;
   }

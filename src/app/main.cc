@@ -122,8 +122,19 @@ int Serve(const std::vector<std::string>& args) {
   // on it (a plain-text signing_keys.json of an earlier version moves in).
   admin::SigningKeys signing_keys(**store, secret_box, clock, random);
   int imported_keys = 0;
-  auto keys = signing_keys.LoadOrCreate(store::SigningKeysPath(location), &imported_keys);
+  // --signing-alg only chooses the first key's algorithm: a store that has
+  // keys keeps them (guestpass keys rotate --alg changes the algorithm).
+  const auto first_alg = token::ParseSigningAlg(cfg.signing_alg);
+  if (!first_alg) return Fail("--signing-alg: unsupported algorithm " + cfg.signing_alg);
+  auto keys = signing_keys.LoadOrCreate(store::SigningKeysPath(location), &imported_keys, *first_alg);
   if (!keys.ok()) return Fail("signing keys: " + keys.status().message());
+  if (const auto& signing = (*keys)->ActiveAt(clock.NowSeconds());
+      *first_alg != token::SigningAlg::kHs256 && signing.alg != *first_alg)
+    log::Warn("--signing-alg chooses the algorithm of a new store's first key only; this store signs with another "
+              "(guestpass keys rotate --alg changes it)",
+              {{"signing_alg", cfg.signing_alg},
+               {"kid", signing.kid},
+               {"alg", std::string(token::SigningAlgName(signing.alg))}});
   if (imported_keys > 0)
     log::Warn("moved the signing keys into the store, sealed with the master key; removed the plain-text file",
               {{"file", store::SigningKeysPath(location)}, {"keys", std::to_string(imported_keys)}});
@@ -238,6 +249,7 @@ int Serve(const std::vector<std::string>& args) {
   services.store = store->get();
   services.process_metrics = process_metrics;
   services.metrics_readers = &*metrics_readers;
+  services.tokens = &tokens;  // GET /.well-known/jwks.json
   http::Api api(std::move(services));
 
   const uint64_t descriptors = app::RaiseDescriptorLimit();

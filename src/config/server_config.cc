@@ -64,6 +64,10 @@ const std::vector<OptionSpec> kServeOptions = {
      "hold the key itself instead"},
     {"admin-origins", "GUESTPASS_ADMIN_ORIGINS", "(none)",
      "comma-separated origins (https://admin.example.com) whose browser pages may call the Admin API"},
+    {"signing-alg", "GUESTPASS_SIGNING_ALG", "HS256",
+     "algorithm of the token signing key made at the first start of a store: HS256 (a shared secret), ES256 or "
+     "RS256 (a key pair; GET /.well-known/jwks.json publishes its public half); later keys: guestpass keys rotate "
+     "--alg"},
 };
 
 namespace {
@@ -119,7 +123,8 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
       "login-failures-per-address", po::value<std::string>())("login-max-wait", po::value<std::string>())("inactivity-interval", po::value<std::string>())(
       "audit-retention-days", po::value<std::string>())("log-retention-days", po::value<std::string>())(
       "admin-password-file", po::value<std::string>())(
-      "master-key-file", po::value<std::string>())("admin-origins", po::value<std::string>());
+      "master-key-file", po::value<std::string>())("admin-origins", po::value<std::string>())(
+      "signing-alg", po::value<std::string>());
   po::variables_map vm;
   try {
     // No abbreviations: --admin-password must not pass for --admin-password-file.
@@ -251,6 +256,11 @@ core::Result<ServerConfig> ParseServeArgs(const std::vector<std::string>& args,
       }
       i = j + 1;
     }
+  }
+  if (auto v = get("signing-alg", "GUESTPASS_SIGNING_ALG")) {
+    if (*v != "HS256" && *v != "ES256" && *v != "RS256")
+      return Bad("--signing-alg: expected HS256, ES256 or RS256, got '" + *v + "'");
+    c.signing_alg = *v;
   }
   if (const char* v = getenv("GUESTPASS_TEST_CLOCK_OFFSET_SECONDS"); v != nullptr && *v) {
     char* end = nullptr;

@@ -50,6 +50,9 @@ struct ServerConfig {
   // Origins (scheme://host[:port]) whose browser pages may call the Admin
   // API; none by default (the server's own pages are same-origin).
   std::vector<std::string> admin_origins;
+  // The algorithm of the signing key the first start of a store makes:
+  // "HS256", "ES256" or "RS256" (token::ParseSigningAlg's names).
+  std::string signing_alg = "HS256";
   // Testing only (environment GUESTPASS_TEST_CLOCK_OFFSET_SECONDS): added to
   // the wall clock, so end-to-end tests can make days pass across restarts.
   int64_t clock_offset_seconds = 0;

@@ -74,7 +74,7 @@ TEST(ParseServeArgsTest, EveryDocumentedFlagIsAccepted) {
       {"trusted-proxies", "10.0.0.0/8"}, {"metrics-readers", "10.0.0.0/8"}, {"signups-per-hour", "5"}, {"signup-burst", "2"},
       {"inactivity-interval", "60"}, {"audit-retention-days", "365"}, {"log-retention-days", "30"}, {"login-failures-per-account", "3"},
       {"login-failures-per-address", "10"}, {"login-max-wait", "60"}, {"admin-password-file", "/p"}, {"master-key-file", "/k"},
-      {"admin-origins", "https://admin.example.com"}};
+      {"admin-origins", "https://admin.example.com"}, {"signing-alg", "ES256"}};
   for (const auto& o : kServeOptions) {
     auto it = sample.find(o.flag);
     ASSERT_NE(it, sample.end()) << "no sample value for --" << o.flag;
@@ -98,6 +98,16 @@ TEST(ParseServeArgsTest, TheRequestTimeoutIsBoundedWholeSeconds) {
   EXPECT_EQ(Parse({}, FakeEnv(Vars{{"GUESTPASS_REQUEST_TIMEOUT", "3600"}}))->request_timeout_seconds, 3600);
   for (const char* bad : {"0", "3601", "1.5", "x", ""})
     ExpectInvalid(Parse({"--request-timeout", bad}), "--request-timeout");
+}
+
+TEST(ParseServeArgsTest, TheSigningAlgorithmIsOneOfThreeJwsNames) {
+  EXPECT_EQ(Parse({})->signing_alg, "HS256");
+  EXPECT_EQ(Parse({"--signing-alg", "ES256"})->signing_alg, "ES256");
+  EXPECT_EQ(Parse({}, FakeEnv(Vars{{"GUESTPASS_SIGNING_ALG", "RS256"}}))->signing_alg, "RS256");
+  EXPECT_EQ(Parse({"--signing-alg", "HS256"}, FakeEnv(Vars{{"GUESTPASS_SIGNING_ALG", "RS256"}}))->signing_alg, "HS256")
+      << "the flag wins";
+  for (const char* bad : {"es256", "none", "HS512", "PS256", "ES256 "})
+    ExpectInvalid(Parse({"--signing-alg", bad}), "--signing-alg");
 }
 
 TEST(ParseServeArgsTest, MaxConnectionsIsAPositiveCountOrAutomatic) {
@@ -268,7 +278,7 @@ TEST(ParseListenTest, SplitsHostAndPort) {
 
 TEST(ServeHelpTest, ListsEveryOptionWithItsVariable) {
   const std::string help = ServeHelp();
-  ASSERT_EQ(kServeOptions.size(), 24u);
+  ASSERT_EQ(kServeOptions.size(), 25u);
   for (const auto& o : kServeOptions) {
     EXPECT_NE(help.find(std::string("--") + o.flag), std::string::npos) << o.flag;
     EXPECT_NE(help.find(o.env), std::string::npos) << o.env;

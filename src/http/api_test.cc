@@ -15,6 +15,7 @@
 #include "auth/providers/anon_user/anon_user_provider.h"
 #include "core/clock.h"
 #include "core/random.h"
+#include "crypto/asymmetric_key.h"
 #include "store/memory/memory_store.h"
 #include "store/sync.h"
 #include "testutil/shape.h"
@@ -134,6 +135,32 @@ TEST_F(ApiTest, HealthIsOk) {
   Response res = Handle(Make(bhttp::verb::get, "/healthz"));
   EXPECT_EQ(res.result(), bhttp::status::ok);
   EXPECT_EQ(res.body(), R"({"status":"ok"})");
+}
+
+TEST_F(ApiTest, JwksListsThePublicHalvesOfTheAsymmetricKeysWithAShortCacheLifetime) {
+  // Not wired (no TokenService): 404 with the App Services body.
+  ExpectError(Handle(Make(bhttp::verb::get, "/.well-known/jwks.json")), bhttp::status::not_found, "NotFound");
+
+  auto ring = std::make_shared<token::KeyRing>();
+  ring->Add("65536f0a1b2c3d4e5f601234", std::vector<uint8_t>(32, 0x42));
+  auto es = crypto::AsymmetricKey::Generate(crypto::AsymmetricAlg::kEs256);
+  ASSERT_TRUE(es.ok());
+  ring->Add("65536f0a1b2c3d4e5f605678", std::move(*es), clock_.NowSeconds() + 5);  // pending
+  token::TokenService tokens(ring, clock_);
+  Services services{auth_, registry_, nullptr, "", nullptr, nullptr, {}};
+  services.tokens = &tokens;
+  Api api(std::move(services));
+  Response res = Handle(api, Make(bhttp::verb::get, "/.well-known/jwks.json"));
+  EXPECT_EQ(res.result(), bhttp::status::ok) << res.body();
+  EXPECT_EQ(Sv(res[field::cache_control]), "public, max-age=3");
+  const json body = Body(res);
+  ASSERT_EQ(body["keys"].size(), 1u) << res.body();
+  EXPECT_EQ(body["keys"][0]["kid"], "65536f0a1b2c3d4e5f605678");
+  EXPECT_EQ(body["keys"][0]["alg"], "ES256");
+  EXPECT_EQ(body["keys"][0]["use"], "sig");
+  EXPECT_EQ(res.body().find("65536f0a1b2c3d4e5f601234"), std::string::npos) << "nothing of the HS256 key";
+  ExpectError(Handle(api, Make(bhttp::verb::post, "/.well-known/jwks.json")), bhttp::status::method_not_allowed,
+              "MethodNotAllowed");
 }
 
 TEST_F(ApiTest, LocationDescribesTheAppAndTheHostItWasReachedAt) {

@@ -38,6 +38,8 @@ constexpr Route kRootRoutes[] = {
     {V::get, "/healthz", A::kNone, HandleHealth},
     {V::get, "/readyz", A::kNone, HandleReady},
     {V::get, "/metrics", A::kNone, HandleMetrics},
+    // The public keys of the access and refresh tokens' ES256 and RS256 signatures.
+    {V::get, "/.well-known/jwks.json", A::kNone, HandleJwks},
     // The admin web UI (web_assets.h): its page, and its files under the build id.
     // The UI routes in the browser (#/apps/...), so no other path needs the page.
     {V::get, "/", A::kNone, HandleWebIndex},

@@ -152,6 +152,7 @@ TEST_F(ClientRoutesTest, EveryEndpointHasItsHandlerAndAuthentication) {
       {verb::get, "/healthz", HandleHealth, RouteAuth::kNone},
       {verb::get, "/readyz", HandleReady, RouteAuth::kNone},
       {verb::get, "/metrics", HandleMetrics, RouteAuth::kNone},
+      {verb::get, "/.well-known/jwks.json", HandleJwks, RouteAuth::kNone},
       {verb::get, "/", HandleWebIndex, RouteAuth::kNone},
       {verb::get, "/assets/0123456789abcdef/pages/apps.js", HandleWebAsset, RouteAuth::kNone},
       {verb::get, "/api/client/v2.0/app/a1/location", HandleLocation, RouteAuth::kNone},

@@ -1,4 +1,6 @@
-// key_ring.cc: key storage format and file handling.
+// key_ring.cc: the keys' algorithms (HS256 here, ES256 and RS256 through
+// crypto/asymmetric_key.h), their JWK Set, and the key file of earlier
+// versions.
 // File format (JSON): {"active": KID, "keys": [{"kid", "alg": "HS256",
 // "secret": base64url, "created_at": seconds}]}.
 #include "token/key_ring.h"
@@ -23,14 +25,116 @@ namespace guestpass::token {
 using core::Result;
 using core::Status;
 
+namespace {
+std::string HeaderB64(SigningAlg alg, const std::string& kid) {
+  // kid holds only [0-9a-f] and the alg names are plain, so no JSON escaping is needed.
+  return crypto::Base64UrlEncode(R"({"alg":")" + std::string(SigningAlgName(alg)) + R"(","kid":")" + kid +
+                                 R"(","typ":"JWT"})");
+}
+}  // namespace
+
+std::string_view SigningAlgName(SigningAlg alg) {
+  switch (alg) {
+    case SigningAlg::kHs256:
+      return "HS256";
+    case SigningAlg::kEs256:
+      return "ES256";
+    case SigningAlg::kRs256:
+      return "RS256";
+  }
+  return "HS256";
+}
+
+std::optional<SigningAlg> ParseSigningAlg(std::string_view name) {
+  if (name == "HS256") return SigningAlg::kHs256;
+  if (name == "ES256") return SigningAlg::kEs256;
+  if (name == "RS256") return SigningAlg::kRs256;
+  return std::nullopt;
+}
+
+void SigningKey::AppendSignature(std::string_view signing_input, std::string& out) const {
+  if (hmac) {
+    const auto mac = hmac->Compute(signing_input);
+    crypto::Base64UrlAppend(out, mac);
+    return;
+  }
+  const std::string signature = private_key->Sign(signing_input);
+  crypto::Base64UrlAppend(out,
+                          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(signature.data()), signature.size()));
+}
+
+bool SigningKey::Verify(std::string_view signing_input, std::string_view signature) const {
+  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(signature.data()), signature.size());
+  if (hmac) return crypto::ConstantTimeEquals(hmac->Compute(signing_input), bytes);
+  return private_key->Verify(signing_input, signature);
+}
+
 void KeyRing::Add(std::string kid, std::vector<uint8_t> secret, int64_t active_from) {
   auto key = std::make_unique<SigningKey>();
   key->kid = std::move(kid);
+  key->alg = SigningAlg::kHs256;
   key->active_from = active_from;
   key->hmac = std::make_unique<crypto::HmacSha256Key>(std::move(secret));
-  // kid holds only [0-9a-f], so no JSON escaping is needed.
-  key->header_b64 = crypto::Base64UrlEncode(R"({"alg":"HS256","kid":")" + key->kid + R"(","typ":"JWT"})");
+  key->header_b64 = HeaderB64(key->alg, key->kid);
   keys_.push_back(std::move(key));
+}
+
+void KeyRing::Add(std::string kid, std::unique_ptr<crypto::AsymmetricKey> private_key, int64_t active_from) {
+  auto key = std::make_unique<SigningKey>();
+  key->kid = std::move(kid);
+  key->alg = private_key->alg() == crypto::AsymmetricAlg::kEs256 ? SigningAlg::kEs256 : SigningAlg::kRs256;
+  key->active_from = active_from;
+  key->private_key = std::move(private_key);
+  key->header_b64 = HeaderB64(key->alg, key->kid);
+  keys_.push_back(std::move(key));
+}
+
+Status KeyRing::AddStored(std::string kid, SigningAlg alg, std::string_view material, int64_t active_from) {
+  if (alg == SigningAlg::kHs256) {
+    if (material.size() < 32)
+      return Status::InvalidArgument(core::ErrorCode::kInvalidParameter, "an HS256 secret needs at least 32 bytes");
+    Add(std::move(kid), std::vector<uint8_t>(material.begin(), material.end()), active_from);
+    return Status::Ok();
+  }
+  auto key = crypto::AsymmetricKey::FromPkcs8Der(
+      alg == SigningAlg::kEs256 ? crypto::AsymmetricAlg::kEs256 : crypto::AsymmetricAlg::kRs256, material);
+  if (!key.ok()) return key.status();
+  Add(std::move(kid), std::move(*key), active_from);
+  return Status::Ok();
+}
+
+std::string JwksJson(const KeyRing& ring) {
+  nlohmann::ordered_json keys = nlohmann::ordered_json::array();
+  for (const auto& k : ring.keys()) {
+    if (!k->private_key) continue;  // HS256: a secret, never published
+    const crypto::PublicJwk jwk = k->private_key->Jwk();
+    nlohmann::ordered_json entry = {{"kty", jwk.kty}};
+    if (jwk.kty == "EC") {
+      entry["crv"] = jwk.crv;
+      entry["x"] = jwk.x;
+      entry["y"] = jwk.y;
+    } else {
+      entry["n"] = jwk.n;
+      entry["e"] = jwk.e;
+    }
+    entry["kid"] = k->kid;
+    entry["alg"] = std::string(SigningAlgName(k->alg));
+    entry["use"] = "sig";
+    keys.push_back(std::move(entry));
+  }
+  return nlohmann::ordered_json{{"keys", std::move(keys)}}.dump();
+}
+
+Result<std::string> NewKeyMaterial(SigningAlg alg, core::Random& random) {
+  if (alg == SigningAlg::kHs256) {
+    std::vector<uint8_t> secret(32);
+    random.Fill(secret);
+    return std::string(secret.begin(), secret.end());
+  }
+  auto key = crypto::AsymmetricKey::Generate(alg == SigningAlg::kEs256 ? crypto::AsymmetricAlg::kEs256
+                                                                       : crypto::AsymmetricAlg::kRs256);
+  if (!key.ok()) return key.status();
+  return (*key)->Pkcs8Der();
 }
 
 void KeyRing::SetActive(const std::string& kid) {

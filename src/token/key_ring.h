@@ -1,4 +1,7 @@
-// key_ring.h: the HS256 signing keys of this deployment, identified by `kid`.
+// key_ring.h: the token signing keys of this deployment, identified by `kid`:
+// HS256 (a shared secret, the default), ES256 or RS256 (a private key whose
+// public half other services fetch from GET /.well-known/jwks.json, so they
+// verify tokens without holding a secret). A ring may mix algorithms.
 // One key is active at a time (signs new tokens); all keys verify. A key
 // becomes active at its `active_from` time: a rotation names a moment after
 // every server has loaded the new key, so no server signs with a key another
@@ -8,27 +11,55 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/random.h"
 #include "core/status.h"
+#include "crypto/asymmetric_key.h"
 #include "crypto/digest.h"
 
 namespace guestpass::token {
 
+enum class SigningAlg { kHs256, kEs256, kRs256 };
+
+// "HS256", "ES256", "RS256": the JWS `alg` names, as the store keeps them.
+std::string_view SigningAlgName(SigningAlg alg);
+// The algorithm of a JWS name; nullopt for any other (none, HS512, es256...).
+std::optional<SigningAlg> ParseSigningAlg(std::string_view name);
+
 struct SigningKey {
   std::string kid;
+  SigningAlg alg = SigningAlg::kHs256;
   int64_t active_from = 0;  // seconds; signs from then on, until a newer key's time
-  std::unique_ptr<crypto::HmacSha256Key> hmac;
-  std::string header_b64;  // base64url of this key's JWT header
+  std::unique_ptr<crypto::HmacSha256Key> hmac;          // HS256
+  std::unique_ptr<crypto::AsymmetricKey> private_key;  // ES256, RS256
+  // base64url of this key's JWT header, {"alg":ALG,"kid":KID,"typ":"JWT"}.
+  // Verification finds a token's key by this exact segment, so a token's
+  // `alg` is always its key's: no `none`, no HS256 token checked with an
+  // ES256 or RS256 key's public half.
+  std::string header_b64;
+
+  // The JWS signature of `signing_input` (header.payload), base64url-encoded
+  // and appended to `out`. Thread-safe.
+  void AppendSignature(std::string_view signing_input, std::string& out) const;
+  // Whether `signature` (decoded) is this key's signature of `signing_input`.
+  bool Verify(std::string_view signing_input, std::string_view signature) const;
 };
 
 class KeyRing {
  public:
-  // Adds a key. REQUIRES: secret.size() >= 32, kid unique.
+  // Adds an HS256 key. REQUIRES: secret.size() >= 32, kid unique.
   void Add(std::string kid, std::vector<uint8_t> secret, int64_t active_from = 0);
+  // Adds an ES256 or RS256 key. REQUIRES: kid unique.
+  void Add(std::string kid, std::unique_ptr<crypto::AsymmetricKey> key, int64_t active_from = 0);
+  // Adds a key of `alg` from its stored form: HS256's secret (at least 32
+  // bytes), ES256's or RS256's PKCS#8 DER. InvalidArgument when the bytes
+  // are not such a key. REQUIRES: kid unique.
+  core::Status AddStored(std::string kid, SigningAlg alg, std::string_view material, int64_t active_from);
   // Makes the key the latest: its active_from becomes one past every other
   // key's (for keys whose times have all come, it signs from now on).
   // REQUIRES: kid was added.
@@ -56,6 +87,16 @@ class KeyRing {
 
 // Whether both rings hold the same keys with the same activation times.
 bool SameKeys(const KeyRing& a, const KeyRing& b);
+
+// The JWK Set (RFC 7517 section 5) of the ring's ES256 and RS256 keys, in
+// the ring's order, pending ones too: {"keys":[{"kty","crv","x","y" | "n","e",
+// "kid","alg","use":"sig"}...]}. Nothing of an HS256 key.
+std::string JwksJson(const KeyRing& ring);
+
+// The stored form of a new random key of `alg` (see KeyRing::AddStored):
+// HS256: 32 bytes of `random`; ES256, RS256 (2048 bits): a new key pair's
+// PKCS#8 DER (OpenSSL's CSPRNG).
+core::Result<std::string> NewKeyMaterial(SigningAlg alg, core::Random& random);
 
 // A key of the signing key file earlier versions kept beside the database.
 struct KeyFileEntry {

@@ -327,14 +327,16 @@ class ClaimReader final : public nlohmann::json_sax<nlohmann::json> {
 TokenService::TokenService(std::shared_ptr<const KeyRing> keys, const core::Clock& clock,
                            size_t access_cache_slots)
     : clock_(clock), access_cache_(access_cache_slots) {
-  rings_.push_back(std::make_unique<const Ring>(Ring{std::move(keys), 1}));
+  std::string jwks = JwksJson(*keys);
+  rings_.push_back(std::make_unique<const Ring>(Ring{std::move(keys), 1, std::move(jwks)}));
   ring_.store(rings_.back().get(), std::memory_order_release);
 }
 
 void TokenService::ReplaceKeys(std::shared_ptr<const KeyRing> keys) {
   std::lock_guard<std::mutex> lock(rings_mu_);
   const uint64_t generation = rings_.back()->generation + 1;
-  rings_.push_back(std::make_unique<const Ring>(Ring{std::move(keys), generation}));
+  std::string jwks = JwksJson(*keys);
+  rings_.push_back(std::make_unique<const Ring>(Ring{std::move(keys), generation, std::move(jwks)}));
   ring_.store(rings_.back().get(), std::memory_order_release);
 }
 
@@ -347,9 +349,9 @@ std::string TokenService::Sign(const std::string& payload) const {
   token += '.';
   crypto::Base64UrlAppend(token,
                           std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()), payload.size()));
-  const auto mac = key.hmac->Compute(token);
+  const size_t signing_input = token.size();
   token += '.';
-  crypto::Base64UrlAppend(token, mac);
+  key.AppendSignature(std::string_view(token).substr(0, signing_input), token);
   return token;
 }
 
@@ -405,10 +407,7 @@ Result<std::string> TokenService::VerifySignature(const KeyRing& ring, std::stri
   if (key == nullptr) return Invalid("invalid session: unknown token header");
   auto signature = crypto::Base64UrlDecode(token.substr(dot2 + 1));
   if (!signature) return Invalid("invalid session: malformed token signature");
-  const auto expected = key->hmac->Compute(token.substr(0, dot2));
-  if (!crypto::ConstantTimeEquals(
-          expected, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(signature->data()), signature->size())))
-    return Invalid("invalid session: signature is invalid");
+  if (!key->Verify(token.substr(0, dot2), *signature)) return Invalid("invalid session: signature is invalid");
   auto payload = crypto::Base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   if (!payload) return Invalid("invalid session: malformed token payload");
   return std::move(*payload);

@@ -1,8 +1,10 @@
 // token_service.h: issues and verifies the two JWTs of the client API.
 // Access tokens (30 min) authenticate requests; refresh tokens stand for a
 // session and carry its secret, whose hash the store keeps. Claims follow
-// shared/spec/client-api.md section 16. HS256 only; any other header
-// (alg none, RS256, unknown kid) is rejected.
+// shared/spec/client-api.md section 16. Signed by the ring's active key
+// (HS256, ES256 or RS256); a token verifies only when its header is, byte
+// for byte, the header of a key of the ring (alg none, another alg under a
+// known kid, an unknown kid are rejected).
 #pragma once
 
 #include <atomic>
@@ -62,6 +64,9 @@ class TokenService {
   void ReplaceKeys(std::shared_ptr<const KeyRing> keys);
   // The keys in use now.
   std::shared_ptr<const KeyRing> keys() const { return ring_.load(std::memory_order_acquire)->keys; }
+  // The JWK Set of those keys' public halves (JwksJson), made once per ring.
+  // The reference stays valid for the service's life. Thread-safe.
+  const std::string& jwks_json() const { return ring_.load(std::memory_order_acquire)->jwks; }
 
   // Verify signature, type and expiry. Any failure is
   // Unauthenticated(InvalidSession) with a short reason. Thread-safe.
@@ -73,6 +78,7 @@ class TokenService {
   struct Ring {
     std::shared_ptr<const KeyRing> keys;
     uint64_t generation = 0;
+    std::string jwks;  // JwksJson(*keys)
   };
   std::string Sign(const std::string& payload) const;
   // Returns the decoded payload of a token correctly signed by a key of `ring`.

@@ -83,6 +83,9 @@ struct Services {
   // and the guessing throttle live there, and signup_limiter and guesses
   // are nullptr; when nullptr, those two keep the limits in this process.
   store::LimitState* shared_limits = nullptr;
+  // GET /.well-known/jwks.json: the public halves of its ES256 and RS256
+  // signing keys; nullptr: the route answers 404.
+  const token::TokenService* tokens = nullptr;
 };
 
 // What a handler tells the apps' log about its request (Route::log).
@@ -160,6 +163,7 @@ HandlerResult HandleReady(const Exchange& ex);         // operations.cc: GET /re
 HandlerResult HandleMetrics(const Exchange& ex);       // operations.cc: GET /metrics
 HandlerResult HandleWebIndex(const Exchange& ex);      // web.cc: GET /, the admin web UI
 HandlerResult HandleWebAsset(const Exchange& ex);      // web.cc: GET /assets/{build}/{path...}
+HandlerResult HandleJwks(const Exchange& ex);          // jwks.cc: GET /.well-known/jwks.json
 HandlerResult HandleLocation(const Exchange& ex);      // location.cc
 HandlerResult HandleLogin(const Exchange& ex);         // login.cc (and linking)
 HandlerResult HandleProfile(const Exchange& ex);       // profile.cc
