@@ -23,11 +23,18 @@ class VerifiedCache {
   // Tokens longer than this are not kept (ours are about 300-500 bytes).
   static constexpr size_t kMaxTokenBytes = 1024;
 
-  // `slots` is rounded up to a power of two; 0 disables the cache.
+  // `slots` is rounded up to a power of two (at least two); 0 disables the
+  // cache. Two slots make a set (two-way set-associative): two tokens whose
+  // hashes meet both stay, where one slot each would have them evict each
+  // other on every use, a full verification each time (an ECDSA check of
+  // ES256 costs about 60 us).
   explicit VerifiedCache(size_t slots) {
-    size_t n = 1;
+    size_t n = kWays;
     while (n < slots) n <<= 1;
-    if (slots > 0) slots_.resize(n);
+    if (slots > 0) {
+      slots_.resize(n);
+      older_.resize(n / kWays);
+    }
   }
 
   // Copies the claims of `token` into *out when it is cached under
@@ -37,28 +44,37 @@ class VerifiedCache {
   bool Find(std::string_view token, Claims* out, uint64_t generation = 0) const {
     // An empty slot holds an empty token: never a hit.
     if (slots_.empty() || token.empty() || token.size() > kMaxTokenBytes) return false;
-    const size_t i = Index(token);
-    std::lock_guard<std::mutex> lock(locks_[i % kLocks]);
-    const Slot& s = slots_[i];
-    if (s.generation != generation || s.token != token) return false;
-    *out = s.claims;
-    return true;
+    const size_t set = Set(token);
+    std::lock_guard<std::mutex> lock(locks_[set % kLocks]);
+    for (size_t way = 0; way < kWays; ++way) {
+      const Slot& s = slots_[set * kWays + way];
+      if (s.generation == generation && s.token == token) {
+        *out = s.claims;
+        return true;
+      }
+    }
+    return false;
   }
 
-  // Remembers a token verified with the keys of `generation`, replacing
-  // whatever shared its slot.
+  // Remembers a token verified with the keys of `generation`, in its set's
+  // slot that holds it already, else in the one filled less recently.
   void Insert(std::string_view token, const Claims& claims, uint64_t generation = 0) {
     if (slots_.empty() || token.empty() || token.size() > kMaxTokenBytes) return;
-    const size_t i = Index(token);
-    std::lock_guard<std::mutex> lock(locks_[i % kLocks]);
-    Slot& s = slots_[i];
+    const size_t set = Set(token);
+    std::lock_guard<std::mutex> lock(locks_[set % kLocks]);
+    size_t way = older_[set];
+    for (size_t w = 0; w < kWays; ++w)
+      if (slots_[set * kWays + w].token == token) way = w;
+    Slot& s = slots_[set * kWays + way];
     s.token.assign(token);
     s.claims = claims;
     s.generation = generation;
+    older_[set] = static_cast<uint8_t>(1 - way);
   }
 
  private:
   static constexpr size_t kLocks = 64;
+  static constexpr size_t kWays = 2;
   struct Slot {
     std::string token;
     Claims claims;
@@ -67,15 +83,16 @@ class VerifiedCache {
 
   // A JWT ends with its base64url signature, whose characters are as good as
   // random: the last twelve make the hash. (A collision only costs a miss.)
-  size_t Index(std::string_view token) const {
+  size_t Set(std::string_view token) const {
     size_t h = 0;
     const size_t n = token.size() < 12 ? token.size() : 12;
     for (size_t k = token.size() - n; k < token.size(); ++k) h = h * 131 + static_cast<unsigned char>(token[k]);
-    return h & (slots_.size() - 1);
+    return h & (slots_.size() / kWays - 1);
   }
 
   mutable std::array<std::mutex, kLocks> locks_;
-  std::vector<Slot> slots_;
+  std::vector<Slot> slots_;     // set i: slots 2i and 2i+1
+  std::vector<uint8_t> older_;  // per set: the way filled less recently (the next to replace)
 };
 
 }  // namespace guestpass::token
