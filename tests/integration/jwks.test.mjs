@@ -172,5 +172,8 @@ test("an HS256 server publishes no key; an unknown --signing-alg stops the start
   const again = await start({ dataDir: server.dataDir, appDirs: [appDir], args: ["--signing-alg", "ES256"] });
   assert.equal(headerOf((await anonLogin(again, again.apps[0].id)).access_token).alg, "HS256");
   assert.match(again.stderr(), /--signing-alg chooses the algorithm of a new store's first key only/);
+  const bad = await keys(again, ["rotate", "--alg", "es256"]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--alg: expected HS256, ES256 or RS256, got 'es256'/);
   await assert.rejects(start({ args: ["--signing-alg", "none"] }), /--signing-alg: expected HS256, ES256 or RS256/);
 });
