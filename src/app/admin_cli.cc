@@ -111,17 +111,11 @@ int AdminCommand(const std::vector<std::string>& args) {
   auto user = admin::FindAdminUser(*opened->store, opened->domain.app, username);
   if (!user.ok()) return Fail(user.status().message());
   // The key's Digest secret is sealed with the master key, as the server does.
-  bool created_key = false;
-  const char* key_env = std::getenv("GUESTPASS_MASTER_KEY");
-  const char* key_file = std::getenv("GUESTPASS_MASTER_KEY_FILE");
   std::string data_dir = "./guestpass-data";
   if (const char* env = std::getenv("GUESTPASS_DATA_DIR"); env != nullptr && *env) data_dir = env;
   if (vm.count("data-dir")) data_dir = vm["data-dir"].as<std::string>();
-  MasterKeySource source{vm.count("master-key-file") ? vm["master-key-file"].as<std::string>()
-                                                      : (key_file ? key_file : ""),
-                         key_env ? key_env : "", data_dir};
-  source.may_create = false;  // a new key would seal what the servers cannot open
-  auto master_key = LoadMasterKey(source, random, &created_key);
+  auto master_key = LoadToolMasterKey(vm.count("master-key-file") ? vm["master-key-file"].as<std::string>() : "",
+                                      data_dir, random);
   if (!master_key.ok()) return Fail("master key: " + master_key.status().message());
   crypto::SecretBox box(*master_key);
   // The servers' key opens the store's signing keys; another key is refused.

@@ -94,14 +94,8 @@ int KeysCommand(const std::vector<std::string>& args) {
 
   core::SystemClock clock;
   crypto::OsRandom random;
-  const char* key_env = std::getenv("GUESTPASS_MASTER_KEY");
-  const char* key_file = std::getenv("GUESTPASS_MASTER_KEY_FILE");
-  MasterKeySource source{
-      vm.count("master-key-file") ? vm["master-key-file"].as<std::string>() : (key_file ? key_file : ""),
-      key_env ? key_env : "", location.data_dir};
-  source.may_create = false;
-  bool created = false;
-  auto master_key = LoadMasterKey(source, random, &created);
+  auto master_key = LoadToolMasterKey(vm.count("master-key-file") ? vm["master-key-file"].as<std::string>() : "",
+                                      location.data_dir, random);
   if (!master_key.ok()) return Fail("master key: " + master_key.status().message());
   crypto::SecretBox box(*master_key);
   admin::SigningKeys keys(**store, box, clock, random);

@@ -27,4 +27,13 @@ struct MasterKeySource {
 core::Result<std::array<uint8_t, crypto::kMasterKeyBytes>> LoadMasterKey(const MasterKeySource& source,
                                                                         core::Random& random, bool* created);
 
+// The servers' key for an offline tool (`guestpass keys`, `guestpass admin
+// keys create`): `flag_file` (the tool's --master-key-file; empty: none),
+// else GUESTPASS_MASTER_KEY_FILE, else GUESTPASS_MASTER_KEY, else
+// DATA_DIR/master.key. Never created: a new key would seal what the servers
+// cannot open.
+core::Result<std::array<uint8_t, crypto::kMasterKeyBytes>> LoadToolMasterKey(const std::string& flag_file,
+                                                                            const std::string& data_dir,
+                                                                            core::Random& random);
+
 }  // namespace guestpass::app
