@@ -16,14 +16,10 @@ using core::Result;
 using core::Status;
 
 const core::StoredSigningKey* SigningKeys::ActiveAt(const std::vector<core::StoredSigningKey>& keys, int64_t now) {
-  // As token::KeyRing::ActiveAt, over the store's order (active_from, kid).
-  const core::StoredSigningKey* best = nullptr;
-  const core::StoredSigningKey* earliest = nullptr;
-  for (const auto& k : keys) {
-    if (k.active_from <= now && (best == nullptr || k.active_from > best->active_from)) best = &k;
-    if (earliest == nullptr || k.active_from < earliest->active_from) earliest = &k;
-  }
-  return best != nullptr ? best : earliest;
+  // The ring's rule over the store's order (active_from, kid), which is the
+  // order Load adds the keys to a ring in.
+  auto it = token::PickActiveAt(keys.begin(), keys.end(), now, [](const auto& k) { return k.active_from; });
+  return it == keys.end() ? nullptr : &*it;
 }
 
 Result<std::vector<core::StoredSigningKey>> SigningKeys::List() const {
@@ -33,9 +29,13 @@ Result<std::vector<core::StoredSigningKey>> SigningKeys::List() const {
 Result<std::shared_ptr<token::KeyRing>> SigningKeys::Load() const {
   auto keys = List();
   if (!keys.ok()) return keys.status();
-  if (keys->empty()) return Status::NotFound(ErrorCode::kNone, "the store has no signing key");
+  return RingOf(*keys);
+}
+
+Result<std::shared_ptr<token::KeyRing>> SigningKeys::RingOf(const std::vector<core::StoredSigningKey>& keys) const {
+  if (keys.empty()) return Status::NotFound(ErrorCode::kNone, "the store has no signing key");
   auto ring = std::make_shared<token::KeyRing>();
-  for (const auto& k : *keys) {
+  for (const auto& k : keys) {
     const auto alg = token::ParseSigningAlg(k.alg);
     if (!alg) return Status::Internal("signing key " + k.kid + ": unsupported algorithm " + k.alg);
     auto secret = box_.Open(k.sealed_secret, Context(k.kid, k.alg));
@@ -87,9 +87,10 @@ Result<std::shared_ptr<token::KeyRing>> SigningKeys::LoadOrCreate(const std::str
       return entries.status();
     }
   }
-  // Read back what is stored: two servers starting on an empty database may
-  // each have added a key; both verify everywhere and one rule picks the signer.
-  auto ring = Load();
+  // Read back what is stored when a key was added: two servers starting on
+  // an empty database may each have added one; both verify everywhere and
+  // one rule picks the signer (the first in the store's order).
+  auto ring = keys->empty() ? Load() : RingOf(*keys);
   if (!ring.ok()) return ring.status();
   // The plain-text file goes once its keys are sealed in the store.
   if (std::remove(legacy_file.c_str()) != 0 && errno != ENOENT)

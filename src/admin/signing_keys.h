@@ -68,6 +68,8 @@ class SigningKeys {
   core::Status Add(const std::string& kid, token::SigningAlg alg, std::string_view material, int64_t created_at,
                    int64_t active_from);
   std::string NewKid();
+  // The ring of `keys` (opened with the master key); NotFound when empty.
+  core::Result<std::shared_ptr<token::KeyRing>> RingOf(const std::vector<core::StoredSigningKey>& keys) const;
 
   store::Store& store_;
   const crypto::SecretBox& box_;

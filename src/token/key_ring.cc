@@ -146,13 +146,7 @@ void KeyRing::SetActive(const std::string& kid) {
 }
 
 const SigningKey& KeyRing::ActiveAt(int64_t now) const {
-  const SigningKey* best = nullptr;
-  const SigningKey* earliest = nullptr;
-  for (const auto& k : keys_) {
-    if (k->active_from <= now && (best == nullptr || k->active_from > best->active_from)) best = k.get();
-    if (earliest == nullptr || k->active_from < earliest->active_from) earliest = k.get();
-  }
-  return best != nullptr ? *best : *earliest;
+  return **PickActiveAt(keys_.begin(), keys_.end(), now, [](const auto& k) { return k->active_from; });
 }
 
 bool SameKeys(const KeyRing& a, const KeyRing& b) {

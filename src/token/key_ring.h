@@ -50,6 +50,23 @@ struct SigningKey {
   bool Verify(std::string_view signing_input, std::string_view signature) const;
 };
 
+// The one rule for which key signs at `now`, over any keys in the order they
+// were added (the ring's, or the store's rows in its order): of those whose
+// active_from has come, the latest (on a tie, the first); if none has come,
+// the earliest (on a tie, the first). `active_from(item)` reads an item's
+// time. Returns `end` for no keys.
+template <typename It, typename ActiveFrom>
+It PickActiveAt(It begin, It end, int64_t now, ActiveFrom active_from) {
+  It best = end;
+  It earliest = end;
+  for (It it = begin; it != end; ++it) {
+    const int64_t t = active_from(*it);
+    if (t <= now && (best == end || t > active_from(*best))) best = it;
+    if (earliest == end || t < active_from(*earliest)) earliest = it;
+  }
+  return best != end ? best : earliest;
+}
+
 class KeyRing {
  public:
   // Adds an HS256 key. REQUIRES: secret.size() >= 32, kid unique.
