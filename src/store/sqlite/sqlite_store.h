@@ -21,8 +21,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/session_cache.h"
 #include "store/sqlite/connection.h"
-#include "store/sqlite/session_cache.h"
 #include "store/store.h"
 
 namespace guestpass::store::sqlite {

@@ -1,15 +1,17 @@
-// session_cache.h: a write-through cache of session-with-user reads for the
-// SQLite back end, so refresh and profile requests skip the database.
+// session_cache.h: a write-through cache of session-with-user reads, shared
+// by the SQLite and PostgreSQL back ends, so refresh and profile requests
+// skip the database. It knows nothing of either: the back end tells it what
+// changed.
 //
 // DESIGN: correctness first. Every committed write that changes what
 // GetSessionWithUser returns invalidates all cached sessions of that user
 // before the write is acknowledged. A read that raced with such a write may
 // have seen the old rows: it notes the cache generation before reading and
-// its result is only cached if no invalidation happened since. The cache
-// learns of writes by other processes (e.g. `guestpass users expire` run
-// against a live server's file) through Clear(), which the store calls when
-// SQLite's data_version moves; entries also expire after a few seconds.
-// Thread-safe.
+// its result is only cached if no invalidation happened since. Writes by
+// other processes reach it as InvalidateUser (PostgreSQL: a notification
+// from the other server) or Clear() (SQLite: its data_version moved;
+// PostgreSQL: notifications may have been missed); entries also expire
+// after a few seconds. Thread-safe.
 #pragma once
 
 #include <memory>
@@ -19,7 +21,7 @@
 
 #include "store/store.h"
 
-namespace guestpass::store::sqlite {
+namespace guestpass::store {
 
 class SessionCache {
  public:
@@ -53,4 +55,4 @@ class SessionCache {
   std::unordered_map<core::ObjectId, std::vector<core::ObjectId>> sessions_by_user_;
 };
 
-}  // namespace guestpass::store::sqlite
+}  // namespace guestpass::store

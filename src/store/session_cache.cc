@@ -1,9 +1,9 @@
-// session_cache.cc: the session-with-user cache of the SQLite back end.
-#include "store/sqlite/session_cache.h"
+// session_cache.cc: the session-with-user cache of the SQLite and PostgreSQL back ends.
+#include "store/session_cache.h"
 
 #include <chrono>
 
-namespace guestpass::store::sqlite {
+namespace guestpass::store {
 
 int64_t SessionCache::SteadySeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -52,4 +52,4 @@ void SessionCache::Clear() {
   sessions_by_user_.clear();
 }
 
-}  // namespace guestpass::store::sqlite
+}  // namespace guestpass::store
