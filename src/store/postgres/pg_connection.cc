@@ -567,4 +567,25 @@ std::vector<core::Result<Rows>> Connection::Queries(const std::vector<Statement>
   return out;
 }
 
+Status Connection::Sync() {
+  sqlstate_.clear();
+  if (broken()) return Status::Unavailable("the database connection is broken");
+  if (PQenterPipelineMode(conn_) != 1) return Broken(TrimmedError(PQerrorMessage(conn_)));
+  const auto deadline = Clock::now() + timeout_;
+  if (PQpipelineSync(conn_) != 1) return Broken(TrimmedError(PQerrorMessage(conn_)));
+  if (Status s = Flush(deadline); !s.ok()) return s;
+  Status s = ReadOne(deadline, nullptr);  // the sync point
+  if (broken()) return s.ok() ? Broken("lost during a sync") : s;
+  if (PQexitPipelineMode(conn_) != 1) return Broken(TrimmedError(PQerrorMessage(conn_)));
+  return s;
+}
+
+std::optional<Connection::Notification> Connection::TakeNotification() {
+  PGnotify* n = PQnotifies(conn_);
+  if (n == nullptr) return std::nullopt;
+  Notification out{n->relname != nullptr ? n->relname : "", n->extra != nullptr ? n->extra : ""};
+  PQfreemem(n);
+  return out;
+}
+
 }  // namespace guestpass::store::postgres

@@ -145,6 +145,22 @@ class Connection {
   bool in_failed_transaction() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
   bool in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
 
+  // ---- Notifications (LISTEN; store/postgres/session_listener.h) ----
+  // The socket, to wait for input with poll(); read it with CheckIdle().
+  int socket() const { return PQsocket(conn_); }
+  // A round trip that runs no statement: a Sync message and the server's
+  // ReadyForQuery. The server sends a listening session the notifications
+  // pending when it reads a message before answering it, so once this
+  // returns OK every notification of a transaction that committed before the
+  // Sync reached the server is buffered (TakeNotification).
+  core::Status Sync();
+  struct Notification {
+    std::string channel;
+    std::string payload;
+  };
+  // The next notification received and not yet taken, if any.
+  std::optional<Notification> TakeNotification();
+
  private:
   Connection(PGconn* conn, std::chrono::milliseconds timeout) : conn_(conn), timeout_(timeout) {}
   // Prepares `sql` unless done; returns its statement name.

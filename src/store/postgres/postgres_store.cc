@@ -36,6 +36,12 @@ int32_t AppLockKey(const ObjectId& id) {
 }
 
 const Params kNoParams;
+
+// A WriteOp's `touched` for a write that may change one user's sessions.
+std::function<std::vector<ObjectId>()> Touches(const ObjectId& user_id) {
+  return [user_id] { return std::vector<ObjectId>{user_id}; };
+}
+
 constexpr const char* kBegin = "BEGIN";
 constexpr const char* kCommit = "COMMIT";
 constexpr const char* kSavepoint = "SAVEPOINT op";
@@ -513,12 +519,23 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(PostgresOptions optio
   }
   for (size_t i = 0; i < store->options_.readers; ++i)
     store->reader_threads_.emplace_back([s = store.get()] { s->ReaderLoop(); });
+  if (store->options_.session_cache > 0) {
+    const PostgresOptions& o = store->options_;
+    store->listener_ = std::make_unique<SessionListener>(
+        SessionListener::Options{{o.conninfo, o.schema, o.timeout}, store->channel_, kReconnectPause},
+        store->session_cache_);
+  }
   return store;
 }
 
-PostgresStore::PostgresStore(PostgresOptions options) : options_(std::move(options)) {}
+PostgresStore::PostgresStore(PostgresOptions options)
+    : options_(std::move(options)),
+      channel_(SessionListener::ChannelFor(options_.schema)),
+      session_cache_(options_.session_cache, /*ttl_seconds=*/10) {}
 
 PostgresStore::~PostgresStore() {
+  // First: readers it releases from a barrier go to the database.
+  listener_.reset();
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     stopping_ = true;
@@ -597,6 +614,16 @@ void PostgresStore::WriterLoop(std::unique_ptr<Connection> db) {
     batch.clear();
     if (live.empty()) continue;
     Status txn = RunBatch(db, live, results);
+    // Before any acknowledgement: this server's cache forgets what the
+    // batch changed (the NOTIFY reaches the others). After a failed commit
+    // too, for a write that may have changed rows: the commit's fate may be
+    // unknown (the connection broke while it ran).
+    for (size_t i = 0; i < live.size(); ++i) {
+      if (txn.ok() && !results[i].ok()) continue;
+      if (live[i].touches_all_users) session_cache_.Clear();
+      if (live[i].touched)
+        for (const ObjectId& id : live[i].touched()) session_cache_.InvalidateUser(id);
+    }
     for (size_t i = 0; i < live.size(); ++i) {
       // A failed commit loses every write of the batch: none is acknowledged.
       live[i].complete(txn.ok() ? results[i] : Status::Unavailable("commit failed: " + txn.message()));
@@ -681,11 +708,38 @@ Status PostgresStore::CommitBatch(Connection& db, std::vector<WriteOp>& batch, s
     if (db.broken() || db.in_failed_transaction()) return Status::Unavailable(results[i].message());
     ++i;
   }
+  // The other servers' caches learn at commit what the batch changed: the
+  // NOTIFY and the COMMIT in one round trip. The transaction has not failed
+  // (checked after each write), so the COMMIT commits unless it errs.
+  Params notify_params;
+  if (const char* notify = BatchNotify(batch, results, &notify_params))
+    return db.Pipeline({{notify, &notify_params}, {kCommit, &kNoParams}});
   auto commit = db.Query(kCommit);
   if (!commit.ok()) return commit.status();
   // COMMIT of a failed transaction rolls back and says so.
   if (commit->Command() != "COMMIT") return Status::Unavailable("the transaction was rolled back");
   return Status::Ok();
+}
+
+const char* PostgresStore::BatchNotify(const std::vector<WriteOp>& batch, const std::vector<Status>& results,
+                                       Params* params) const {
+  std::vector<ObjectId> users;
+  bool everyone = false;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!results[i].ok()) continue;  // rolled back to its savepoint: changed nothing
+    everyone = everyone || batch[i].touches_all_users;
+    if (batch[i].touched)
+      for (const ObjectId& id : batch[i].touched())
+        if (!id.IsZero()) users.push_back(id);
+  }
+  if (!everyone && users.empty()) return nullptr;
+  std::sort(users.begin(), users.end());
+  users.erase(std::unique(users.begin(), users.end()), users.end());
+  std::vector<std::string> payloads =
+      everyone ? std::vector<std::string>{std::string(SessionListener::kEveryone)} : SessionListener::Payloads(users);
+  std::vector<std::optional<std::string_view>> texts(payloads.begin(), payloads.end());
+  params->Text(channel_).TextArray(texts);
+  return "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload";
 }
 
 Result<int64_t> PostgresStore::CappedAnonymousCount(Connection& db, const ObjectId& app_id) {
@@ -889,7 +943,8 @@ void PostgresStore::DeleteApp(ObjectId app_id, core::Deletion why, StatusCallbac
                  audit.Text(shared_why->actor).Text(shared_why->reason).Text("");
                  return db.Exec(GP_INSERT_AUDIT_EVENT, audit);
                },
-           .complete = std::move(done)});
+           .complete = std::move(done),
+           .touches_all_users = true});
 }
 
 // ============================================================================
@@ -1094,7 +1149,8 @@ void PostgresStore::CreateSession(core::Session session, StatusCallback done) {
                    if (Status s = RequireUser(db, shared->user_id); !s.ok()) return s;
                  return InsertSession(db, *shared);
                },
-           .complete = std::move(done)});
+           .complete = std::move(done),
+           .touched = Touches(shared->user_id)});
 }
 
 void PostgresStore::RecordActivity(ObjectId user_id, int64_t at, StatusCallback done) {
@@ -1104,7 +1160,8 @@ void PostgresStore::RecordActivity(ObjectId user_id, int64_t at, StatusCallback 
                  if (!touched.ok()) return touched.status();
                  return *touched ? Status::Ok() : RequireUser(db, user_id);
                },
-           .complete = std::move(done)});
+           .complete = std::move(done),
+           .touched = Touches(user_id)});
 }
 
 void PostgresStore::FindUserByIdentity(ObjectId app_id, std::string provider_type, std::string identity_id,
@@ -1190,7 +1247,8 @@ void PostgresStore::LinkIdentity(ObjectId user_id, core::Identity identity, std:
              ForgetAnonymousCount(app_id);  // the user may have stopped being anonymous
              return RefreshAnonymousFlag(db, user_id);
            },
-       .complete = std::move(done)});
+       .complete = std::move(done),
+       .touched = Touches(user_id)});
 }
 
 // ============================================================================
@@ -1294,7 +1352,8 @@ void PostgresStore::DeleteApiKey(ObjectId key_id, ObjectId user_id, StatusCallba
                  ForgetAnonymousCount(rows->Id(0, 0));  // the user may be anonymous again
                  return RefreshAnonymousFlag(db, user_id);
                },
-           .complete = std::move(done)});
+           .complete = std::move(done),
+           .touched = Touches(user_id)});
 }
 
 void PostgresStore::CreateUser(core::User user, NewUserLogin login, int64_t now, StatusCallback done) {
@@ -1496,6 +1555,29 @@ void PostgresStore::DeletePendingUserpassAccount(ObjectId account_id, StatusCall
 // ============================================================================
 
 void PostgresStore::GetSessionWithUser(ObjectId user_id, ObjectId session_id, Callback<SessionWithUser> done) {
+  if (!listener_) return ReadSessionWithUser(user_id, session_id, std::move(done));
+  // The cache only after the barrier: it then reflects every write
+  // acknowledged (by any server) before this call (session_listener.h).
+  listener_->AfterBarrier([this, user_id, session_id, done = std::move(done)](bool live) mutable {
+    if (!live) return ReadSessionWithUser(user_id, session_id, std::move(done));
+    // Keyed by session id alone (ids are fresh ObjectIds); an entry of
+    // another user is no hit.
+    if (auto hit = session_cache_.Find(session_id); hit && hit->session.user_id == user_id) return done(*hit);
+    const uint64_t generation = session_cache_.Generation();
+    ReadSessionWithUser(user_id, session_id,
+                        [this, generation, done = std::move(done)](Result<SessionWithUser> read) {
+                          if (read.ok())
+                            session_cache_.Insert(generation, std::make_shared<const SessionWithUser>(*read));
+                          done(std::move(read));
+                        });
+  });
+}
+
+SessionListener::Stats PostgresStore::SessionCacheStats() const {
+  return listener_ ? listener_->stats() : SessionListener::Stats{};
+}
+
+void PostgresStore::ReadSessionWithUser(ObjectId user_id, ObjectId session_id, Callback<SessionWithUser> done) {
   // One statement, so session, user and identities come from one snapshot.
   Params p;
   p.Id(user_id).Id(session_id);
@@ -1579,7 +1661,8 @@ void PostgresStore::DeleteSession(ObjectId user_id, ObjectId session_id, bool de
                [outcome, done = std::move(done)](Status s) {
                  if (!s.ok()) return done(s);
                  done(*outcome);
-               }});
+               },
+           .touched = [outcome] { return std::vector<ObjectId>{outcome->user_id}; }});
 }
 
 void PostgresStore::DeleteUser(ObjectId user_id, core::Deletion why, StatusCallback done) {
@@ -1591,7 +1674,8 @@ void PostgresStore::DeleteUser(ObjectId user_id, core::Deletion why, StatusCallb
                  ForgetAnonymousCount(app_id);
                  return s;
                },
-           .complete = std::move(done)});
+           .complete = std::move(done),
+           .touched = Touches(user_id)});
 }
 
 void PostgresStore::CountUsers(ObjectId app_id, Callback<int64_t> done) {
@@ -1677,15 +1761,18 @@ void PostgresStore::DeleteInactiveAnonymousUsers(ObjectId app_id, int64_t cutoff
                [shared, done = std::move(done)](Status s) {
                  if (!s.ok()) return done(s);
                  done(std::move(shared->deleted));
-               }});
+               },
+           .touched = [shared] { return shared->deleted; }});
 }
 
 void PostgresStore::PurgeExpiredSessions(SessionKey after, size_t scan_limit, int64_t now,
                                          Callback<PurgeProgress> done) {
   auto progress = std::make_shared<PurgeProgress>();
+  auto users = std::make_shared<std::vector<ObjectId>>();  // of the deleted sessions, for the caches
   Enqueue({.apply =
-               [after, scan_limit, now, progress](Connection& db) {
+               [after, scan_limit, now, progress, users](Connection& db) {
                  *progress = PurgeProgress{};
+                 users->clear();
                  progress->next = after;
                  // A range of the primary key: bounded work per write.
                  Params p;
@@ -1705,10 +1792,12 @@ void PostgresStore::PurgeExpiredSessions(SessionKey after, size_t scan_limit, in
                    d.Int(now);
                    auto deleted = db.Query(
                        "DELETE FROM sessions WHERE (user_id, id) > ($1, $2) AND (user_id, id) <= ($3, $4)"
-                       " AND expires_at < $5",
+                       " AND expires_at < $5 RETURNING user_id",
                        d);
                    if (!deleted.ok()) return deleted.status();
                    progress->deleted = deleted->Affected();
+                   for (int r = 0; r < deleted->size(); ++r)  // in key order: a user's run of sessions together
+                     if (users->empty() || users->back() != deleted->Id(r, 0)) users->push_back(deleted->Id(r, 0));
                  }
                  progress->done = static_cast<size_t>(seen) < scan_limit;
                  return Status::Ok();
@@ -1717,7 +1806,8 @@ void PostgresStore::PurgeExpiredSessions(SessionKey after, size_t scan_limit, in
                [progress, done = std::move(done)](Status s) {
                  if (!s.ok()) return done(s);
                  done(*progress);
-               }});
+               },
+           .touched = [users] { return *users; }});
 }
 
 void PostgresStore::ListAuditEvents(ObjectId app_id, int64_t after_seq, size_t limit,
@@ -1929,7 +2019,8 @@ void PostgresStore::SetUserDisabled(ObjectId user_id, bool disabled, StatusCallb
                  if (!rows.ok()) return rows.status();
                  return rows->Affected() == 0 ? UserNotFound() : Status::Ok();
                },
-           .complete = std::move(done)});
+           .complete = std::move(done),
+           .touched = Touches(user_id)});
 }
 
 void PostgresStore::ListUserSessions(ObjectId user_id, int64_t now, size_t limit,
@@ -1979,7 +2070,8 @@ void PostgresStore::DeleteUserSessions(ObjectId user_id, Callback<int64_t> done)
                [deleted, done = std::move(done)](Status s) {
                  if (!s.ok()) return done(s);
                  done(*deleted);
-               }});
+               },
+           .touched = Touches(user_id)});
 }
 
 // ============================================================================

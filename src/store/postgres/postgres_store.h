@@ -11,8 +11,18 @@
 // database itself, are inserted by one multi-row statement per run of them (arrays through unnest), sent with its
 // savepoint in one round trip (libpq pipeline mode); if it fails anyway, the run is rolled back and replayed with a
 // savepoint per sign-up. Reads run on a small pool of reader threads, each with its own connection, so a slow database
-// never blocks the callers' (HTTP) threads. There is no cache: every read asks the database, so what one server writes
-// (a logout, a deletion, a disabled user) holds on every other server at once.
+// never blocks the callers' (HTTP) threads.
+//
+// Sessions are cached (store/session_cache.h, as on SQLite) and the cache is
+// kept true across servers by LISTEN/NOTIFY (session_listener.h): every
+// write that changes what GetSessionWithUser returns names the users it
+// changed in a NOTIFY inside its transaction (delivered at commit to every
+// server), and invalidates them in this server's cache before it is
+// acknowledged; a cached read first waits for a barrier on the LISTEN
+// connection, so it sees every write acknowledged anywhere before it
+// arrived, as a database read would. While the LISTEN connection is down the
+// cache is cleared and bypassed: what one server writes (a logout, a
+// deletion, a disabled user) holds on every other server at once.
 //
 // Faults: every wait for the database is bounded by `timeout` (connecting,
 // each statement; the server's statement_timeout too), and an operation
@@ -44,6 +54,8 @@
 #include <vector>
 
 #include "store/postgres/pg_connection.h"
+#include "store/postgres/session_listener.h"
+#include "store/session_cache.h"
 #include "store/store.h"
 
 namespace guestpass::store::postgres {
@@ -56,6 +68,9 @@ struct PostgresOptions {
   size_t writers = 3;                       // writer threads (one connection each); REQUIRES: >= 1
   size_t max_batch = 1024;                  // most writes per transaction
   bool create = true;                       // false: NotFound unless the database has a guestpass schema already
+  // Sessions the cache holds; 0: no cache and no LISTEN connection (every
+  // read asks the database). Writes notify other servers either way.
+  size_t session_cache = 50'000;
 };
 
 class PostgresStore final : public Store {
@@ -141,6 +156,10 @@ class PostgresStore final : public Store {
   void ClaimJob(std::string name, std::string holder, int64_t now, int64_t lease_seconds, Callback<bool> done) override;
   void FinishJob(std::string name, std::string holder, int64_t next_run_at, StatusCallback done) override;
 
+  // The session cache's LISTEN connection (all zero without a cache): for
+  // tests and operators.
+  SessionListener::Stats SessionCacheStats() const;
+
  private:
   using Clock = std::chrono::steady_clock;
   // The shortest time between two failed attempts to connect: meanwhile
@@ -162,6 +181,13 @@ class PostgresStore final : public Store {
     // reports anew each time.
     std::function<core::Status(Connection&)> apply;
     std::function<void(core::Status)> complete;  // runs after commit
+    // The users whose sessions (as GetSessionWithUser returns them) the
+    // write may have changed: named in the batch's NOTIFY when the write
+    // succeeded, and dropped from this server's cache before `complete`.
+    std::function<std::vector<core::ObjectId>()> touched = nullptr;
+    // The write may change any session (an app's deletion): NOTIFY drops
+    // every server's whole cache.
+    bool touches_all_users = false;
     // Set for an anonymous sign-up: a run of them in a batch is inserted by
     // one multi-row statement under one savepoint (see DESIGN); `apply`
     // inserts this one alone, for a replay.
@@ -219,7 +245,17 @@ class PostgresStore final : public Store {
   // A write that may change an app's anonymous count: recount next time.
   static void ForgetAnonymousCount(const core::ObjectId& app_id) { CapCounts().erase(app_id); }
 
+  // The session and its user from the database (no cache).
+  void ReadSessionWithUser(core::ObjectId user_id, core::ObjectId session_id, Callback<SessionWithUser> done);
+  // The NOTIFY of the batch's successful writes' `touched`, if any, as one
+  // statement whose parameters land in *params; nullptr when none.
+  const char* BatchNotify(const std::vector<WriteOp>& batch, const std::vector<core::Status>& results,
+                          Params* params) const;
+
   const PostgresOptions options_;
+  const std::string channel_;  // of the NOTIFY that invalidates sessions (SessionListener::ChannelFor)
+  SessionCache session_cache_;
+  std::unique_ptr<SessionListener> listener_;  // null without a cache
 
   std::mutex connect_mu_;
   Clock::time_point connect_failed_at_{};  // guarded by connect_mu_
