@@ -45,7 +45,7 @@ npm ci --no-audit --no-fund --loglevel=error
 GUESTPASS_BIN="$root/build/guestpass" REALM_CLI_BIN="$realm_cli" node --test realm_web.test.mjs http_errors.test.mjs hostile_http.test.mjs durability.test.mjs crash_safety.test.mjs linking.test.mjs userpass.test.mjs rate_limit.test.mjs lifecycle.test.mjs limits.test.mjs guessing.test.mjs operations.test.mjs admin_api.test.mjs secrets.test.mjs cli.test.mjs realm_cli.test.mjs ui.test.mjs ui_users.test.mjs shared_state.test.mjs jwks.test.mjs
 
 echo "== end-to-end tests on PostgreSQL (guestpass serve --database)"
-GUESTPASS_TEST_PG_URL=$pg_url GUESTPASS_BIN="$root/build/guestpass" node --test realm_web.test.mjs admin_api.test.mjs linking.test.mjs crash_safety.test.mjs shared_state.test.mjs postgres_faults.test.mjs postgres_failover.test.mjs migrate_store.test.mjs guessing.test.mjs rate_limit.test.mjs
+GUESTPASS_TEST_PG_URL=$pg_url GUESTPASS_BIN="$root/build/guestpass" node --test realm_web.test.mjs admin_api.test.mjs linking.test.mjs crash_safety.test.mjs shared_state.test.mjs session_cache.test.mjs postgres_faults.test.mjs postgres_failover.test.mjs migrate_store.test.mjs guessing.test.mjs rate_limit.test.mjs
 
 echo "== the realm-web suite on PostgreSQL databases migrated from SQLite (guestpass migrate-store)"
 GUESTPASS_TEST_FROM_SQLITE=1 GUESTPASS_TEST_PG_URL=$pg_url GUESTPASS_BIN="$root/build/guestpass" node --test realm_web.test.mjs
