@@ -83,7 +83,9 @@ class PostgresSessionCacheTest : public ::testing::Test {
     s.expires_at = s.created_at + ttl;
     return s;
   }
-  // A new anonymous user with a session, through the writer.
+  // A new anonymous user with a session, through the writer. (Callers name
+  // the two with references, not a structured binding: clang 14 refuses
+  // lambda captures of those.)
   std::pair<core::User, core::Session> SignUp(int64_t ttl = 3600) {
     core::User user = AnonUser();
     core::Session session = MakeSession(user, ttl);
@@ -117,8 +119,11 @@ class PostgresSessionCacheTest : public ::testing::Test {
 };
 
 TEST_F(PostgresSessionCacheTest, ACachedSessionChangesOnlyWhenANotificationNamesItsUser) {
-  auto [user, session] = SignUp();
-  auto [other, other_session] = SignUp();
+  const auto user_signup = SignUp();
+  const core::User& user = user_signup.first;
+  const core::Session& session = user_signup.second;
+  const auto other_signup = SignUp();
+  const core::Session& other_session = other_signup.second;
   ASSERT_TRUE(Read(*cached_, session).ok());
   ASSERT_TRUE(Read(*cached_, other_session).ok());
   // Behind the stores' backs: the cache does not know (hence the NOTIFY
@@ -183,7 +188,9 @@ TEST_F(PostgresSessionCacheTest, EveryWriteThatChangesASessionIsSeenAtOnceByAnot
        }},
   };
   for (const Case& c : cases) {
-    auto [user, session] = SignUp();
+    const auto user_signup = SignUp();
+    const core::User& user = user_signup.first;
+    const core::Session& session = user_signup.second;
     ASSERT_TRUE(Read(*cached_, session).ok()) << c.name;
     ASSERT_TRUE(Read(*cached_, session).ok()) << c.name;  // now a hit
     c.write(user, session);
@@ -191,7 +198,9 @@ TEST_F(PostgresSessionCacheTest, EveryWriteThatChangesASessionIsSeenAtOnceByAnot
   }
 
   // An API key's identity goes with the key.
-  auto [user, session] = SignUp();
+  const auto user_signup = SignUp();
+  const core::User& user = user_signup.first;
+  const core::Session& session = user_signup.second;
   core::ApiKey key{ids_.Next(), app_.id, user.id, "key", {}, false, clock_.NowSeconds()};
   ASSERT_TRUE(AwaitStatus([&](auto done) { writer_->CreateApiKey(key, done); }).ok());
   core::Identity key_identity{key.id.ToHex(), "api-key", ids_.Next()};
@@ -201,7 +210,8 @@ TEST_F(PostgresSessionCacheTest, EveryWriteThatChangesASessionIsSeenAtOnceByAnot
   ExpectCachedReadIsTheDatabases(session, "delete API key");
 
   // Expired sessions purged.
-  auto [old_user, old_session] = SignUp(/*ttl=*/-10);
+  const auto old_user_signup = SignUp(/*ttl=*/-10);
+  const core::Session& old_session = old_user_signup.second;
   ASSERT_TRUE(Read(*cached_, old_session).ok());
   auto purged = Await<Store::PurgeProgress>([&](auto done) {
     writer_->PurgeExpiredSessions(Store::SessionKey{}, 1000, clock_.NowSeconds(), done);
@@ -215,7 +225,9 @@ TEST_F(PostgresSessionCacheTest, ALogoutThroughOneServerIsRefusedByAnotherEveryT
   // The e2e test's race, many times: the NOTIFY arrives a little after the
   // commit, and the read right after must still not be served stale.
   for (int i = 0; i < 200; ++i) {
-    auto [user, session] = SignUp();
+    const auto user_signup = SignUp();
+    const core::User& user = user_signup.first;
+    const core::Session& session = user_signup.second;
     ASSERT_TRUE(Read(*cached_, session).ok());
     ASSERT_TRUE(Await<DeleteSessionOutcome>([&](auto done) {
                   writer_->DeleteSession(user.id, session.id, true, core::Deletion{1, "user", "logout"}, done);
@@ -228,7 +240,9 @@ TEST_F(PostgresSessionCacheTest, ALogoutThroughOneServerIsRefusedByAnotherEveryT
 }
 
 TEST_F(PostgresSessionCacheTest, ItsOwnWritesAreDroppedBeforeTheyAreAcknowledged) {
-  auto [user, session] = SignUp();
+  const auto user_signup = SignUp();
+  const core::User& user = user_signup.first;
+  const core::Session& session = user_signup.second;
   ASSERT_TRUE(Read(*writer_, session).ok());
   ASSERT_TRUE(AwaitStatus([&](auto done) { writer_->SetUserDisabled(user.id, true, done); }).ok());
   auto read = Read(*writer_, session);
@@ -237,7 +251,9 @@ TEST_F(PostgresSessionCacheTest, ItsOwnWritesAreDroppedBeforeTheyAreAcknowledged
 }
 
 TEST_F(PostgresSessionCacheTest, LosingTheListenConnectionClearsAndBypassesTheCacheUntilItListensAgain) {
-  auto [user, session] = SignUp();
+  const auto user_signup = SignUp();
+  const core::User& user = user_signup.first;
+  const core::Session& session = user_signup.second;
   ASSERT_TRUE(Read(*cached_, session).ok());
   // A write whose notification the cache will never get...
   Sql("UPDATE users SET disabled = true");
@@ -269,7 +285,8 @@ TEST_F(PostgresSessionCacheTest, WithoutACacheThereIsNoListenConnection) {
   const auto stats = truth_->SessionCacheStats();
   EXPECT_FALSE(stats.listening);
   EXPECT_EQ(stats.connects, 0u);
-  auto [user, session] = SignUp();
+  const auto user_signup = SignUp();
+  const core::Session& session = user_signup.second;
   ASSERT_TRUE(Read(*truth_, session).ok());
   Sql("DELETE FROM sessions");
   EXPECT_TRUE(Read(*truth_, session).status().IsNotFound());
