@@ -16,6 +16,7 @@
 
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/postgres_store.h"
+#include "store/postgres/session_listener.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/migrations.h"
 
@@ -742,6 +743,7 @@ Result<MigrateReport> CopySqliteToPostgres(const MigrateOptions& options) {
     pg_options.timeout = options.timeout;
     pg_options.readers = 1;
     pg_options.writers = 1;
+    pg_options.session_cache = 0;  // opened to migrate the schema only: no LISTEN connection
     auto opened = postgres::PostgresStore::Open(std::move(pg_options));
     if (!opened.ok()) return opened.status();
   }
@@ -763,6 +765,10 @@ Result<MigrateReport> CopySqliteToPostgres(const MigrateOptions& options) {
     return report;
   }
   if (Status s = copier.Finish(); !s.ok()) return s;
+  // Rows written behind the stores' backs: servers already running on this
+  // database drop every cached session (postgres/session_listener.h).
+  (void)(*target)->ExecScript("NOTIFY " + postgres::SessionListener::ChannelFor(options.schema) + ", '" +
+                              std::string(postgres::SessionListener::kEveryone) + "'");
   if (Status s = copier.Count(report); !s.ok()) return s;
   (void)(*source)->Exec("COMMIT");
   return report;

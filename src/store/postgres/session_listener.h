@@ -21,7 +21,10 @@
 // the Sync. A write acknowledged anywhere before a read arrived is thus
 // seen by the read, cached or not. One Sync serves every reader that asked
 // meanwhile (the next one goes as soon as the last returns), and costs the
-// database next to nothing.
+// database next to nothing. The readers' continuations run on the
+// listener's thread, one after another (for a hit, the rest of the request's
+// checks and a refresh's new token): that thread bounds the rate of hits,
+// far above what two cores serve, but a limit on a many-core machine.
 //
 // While the connection is down, and until LISTEN is back after a reconnect,
 // notifications may be lost: the cache is cleared when the connection goes
