@@ -23,7 +23,11 @@ uint64_t SessionCache::Generation() {
 
 void SessionCache::Insert(uint64_t generation, std::shared_ptr<const SessionWithUser> entry) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (generation != generation_) return;  // a write may have changed what was read
+  if (generation != generation_) {
+    // A write may have changed what was read: its user's, or anyone's.
+    if (cleared_at_ > generation || forgotten_upto_ > generation) return;
+    if (auto it = recent_by_user_.find(entry->user.id); it != recent_by_user_.end() && it->second > generation) return;
+  }
   if (by_session_.size() >= capacity_) {
     // Full: start over. Rare, and keeps the bookkeeping trivial.
     by_session_.clear();
@@ -39,6 +43,14 @@ void SessionCache::Insert(uint64_t generation, std::shared_ptr<const SessionWith
 void SessionCache::InvalidateUser(const core::ObjectId& user_id) {
   std::lock_guard<std::mutex> lock(mu_);
   ++generation_;
+  recent_.emplace_back(generation_, user_id);
+  recent_by_user_[user_id] = generation_;
+  if (recent_.size() > kRecentInvalidations) {
+    const auto [oldest, user] = recent_.front();
+    recent_.pop_front();
+    forgotten_upto_ = oldest;
+    if (auto r = recent_by_user_.find(user); r != recent_by_user_.end() && r->second == oldest) recent_by_user_.erase(r);
+  }
   auto it = sessions_by_user_.find(user_id);
   if (it == sessions_by_user_.end()) return;
   for (const auto& session_id : it->second) by_session_.erase(session_id);
@@ -48,6 +60,9 @@ void SessionCache::InvalidateUser(const core::ObjectId& user_id) {
 void SessionCache::Clear() {
   std::lock_guard<std::mutex> lock(mu_);
   ++generation_;
+  cleared_at_ = generation_;
+  recent_.clear();  // cleared_at_ covers them
+  recent_by_user_.clear();
   by_session_.clear();
   sessions_by_user_.clear();
 }

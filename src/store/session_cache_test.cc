@@ -1,6 +1,7 @@
 // session_cache_test.cc: the session cache both SQL back ends share: hits,
-// per-user invalidation, Clear, and reads that raced with an invalidation
-// are not cached.
+// per-user invalidation, Clear, and reads that raced with an invalidation of
+// their user (or a Clear) are not cached, other users' invalidations
+// notwithstanding.
 #include "store/session_cache.h"
 
 #include <gtest/gtest.h>
@@ -39,19 +40,40 @@ TEST_F(SessionCacheTest, InvalidatingAUserDropsAllItsSessionsAndNoOtherUsers) {
   EXPECT_EQ(cache_.Find(b1->session.id), nullptr);
 }
 
-TEST_F(SessionCacheTest, AReadThatRacedWithAnInvalidationIsNotCached) {
-  const core::ObjectId alice = ids_.Next(), bob = ids_.Next();
+TEST_F(SessionCacheTest, AReadThatRacedWithItsUsersInvalidationIsNotCached) {
+  const core::ObjectId alice = ids_.Next();
   auto stale = Entry(alice);
   uint64_t before = cache_.Generation();
-  cache_.InvalidateUser(bob);  // any user: the read may have seen rows of before
+  cache_.InvalidateUser(alice);  // the read may have seen alice's rows of before
   cache_.Insert(before, stale);
   EXPECT_EQ(cache_.Find(stale->session.id), nullptr);
   before = cache_.Generation();
-  cache_.Clear();
+  cache_.Clear();  // anyone's
   cache_.Insert(before, stale);
   EXPECT_EQ(cache_.Find(stale->session.id), nullptr);
   cache_.Insert(cache_.Generation(), stale);
   EXPECT_EQ(cache_.Find(stale->session.id), stale);
+}
+
+TEST_F(SessionCacheTest, OtherUsersInvalidationsDoNotKeepAReadOut) {
+  const core::ObjectId alice = ids_.Next(), bob = ids_.Next();
+  auto fresh = Entry(alice);
+  const uint64_t before = cache_.Generation();
+  for (int i = 0; i < 100; ++i) cache_.InvalidateUser(bob);
+  cache_.InvalidateUser(ids_.Next());
+  cache_.Insert(before, fresh);
+  EXPECT_EQ(cache_.Find(fresh->session.id), fresh);
+}
+
+TEST_F(SessionCacheTest, AReadOlderThanTheRememberedInvalidationsIsNotCached) {
+  const core::ObjectId alice = ids_.Next();
+  auto entry = Entry(alice);
+  const uint64_t before = cache_.Generation();
+  cache_.InvalidateUser(alice);
+  // So many other invalidations since that alice's has been forgotten.
+  for (int i = 0; i < 5000; ++i) cache_.InvalidateUser(ids_.Next());
+  cache_.Insert(before, entry);
+  EXPECT_EQ(cache_.Find(entry->session.id), nullptr);
 }
 
 }  // namespace
