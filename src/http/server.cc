@@ -115,6 +115,29 @@ constexpr size_t kReadChunk = 4096;
 // A connection keeps its response buffer between requests up to this size.
 constexpr size_t kMaxKeptWire = 64 * 1024;
 
+// After answering a request it could not read whole (413, a head too large,
+// malformed HTTP), the server half-closes and reads and drops what the
+// client still sends, for up to kLinger or kMaxDrained bytes, before it
+// closes: closing with input unread makes the kernel reset the connection,
+// and the reset can discard the answer before the client has read it
+// (RFC 9112 section 9.6; nginx's lingering close).
+asio::awaitable<void> DrainBeforeClose(Server::Connection& conn) {
+  constexpr std::chrono::seconds kLinger{2};
+  constexpr size_t kMaxDrained = 8 * 1024 * 1024;
+  boost::system::error_code ec;
+  conn.socket.shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  conn.deadline = Clock::now() + kLinger;  // the sweep closes the socket then, ending the read
+  std::array<char, 16 * 1024> sink;
+  size_t drained = 0;
+  while (drained < kMaxDrained) {
+    const size_t n =
+        co_await conn.socket.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;  // the client closed (EOF), reset, or the sweep closed it
+    drained += n;
+  }
+}
+
 asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned, Server::Worker& worker, Api& api,
                                       const ServerOptions& options) {
   Server::Connection* conn = owned.get();
@@ -163,6 +186,7 @@ asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned,
     }
     Response res;
     bool keep_alive = false;
+    const bool read_whole = !ec;
     if (ec) {
       auto failure = ReadFailureStatus(ec, body_limit);
       if (!failure) break;  // closed, reset or timed out
@@ -184,6 +208,7 @@ asio::awaitable<void> ServeConnection(std::unique_ptr<Server::Connection> owned,
     AppendWire(res, wire);
     co_await asio::async_write(conn->socket, asio::buffer(wire), asio::redirect_error(asio::use_awaitable, ec));
     if (wire.capacity() > kMaxKeptWire) std::string().swap(wire);
+    if (!ec && !read_whole) co_await DrainBeforeClose(*conn);
     if (ec || !keep_alive) break;
   }
   CloseQuietly(conn->socket);
