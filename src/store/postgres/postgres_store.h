@@ -25,7 +25,9 @@
 // deletion, a disabled user) holds on every other server at once.
 //
 // Faults: every wait for the database is bounded by `timeout` (connecting,
-// each statement; the server's statement_timeout too), and an operation
+// each statement; the server's statement_timeout a second later, so that
+// guestpass always gives up first: a COMMIT cancelled while it waits for a
+// synchronous standby is reported as success), and an operation
 // that waited longer than that in the queue fails without running: the
 // caller gets Unavailable (HTTP 503) within about twice the timeout, never a
 // hang. Broken connections are replaced on next use (a failed connect is
