@@ -9,16 +9,12 @@
 
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import crypto from "node:crypto";
-import path from "node:path";
-import { promisify } from "node:util";
 import * as Realm from "realm-web";
 
-import { API, GUESTPASS_BIN, makeAppDir, request, show, sleep, startServer } from "./lib/server.mjs";
+import { API, keysCommand, makeAppDir, request, show, sleep, startServer } from "./lib/server.mjs";
 
 const T = { timeout: 60_000 };
-const run = promisify(execFile);
 const servers = [];
 const MemoryStorage = Realm.getEnvironment().defaultStorage.constructor;
 
@@ -34,18 +30,6 @@ async function start(options) {
 
 const bearer = (token) => ({ Authorization: `Bearer ${token}` });
 const headerOf = (jwt) => JSON.parse(Buffer.from(jwt.split(".")[0], "base64url").toString());
-
-/** `guestpass keys ARGS` on the server's store; resolves with {code, stdout, stderr}. */
-async function keys(server, args) {
-  const store = ["--data-dir", server.dataDir, "--master-key-file", path.join(server.dataDir, "master.key")];
-  if (server.database) store.push("--database", server.database);
-  try {
-    const { stdout, stderr } = await run(GUESTPASS_BIN, ["keys", ...args, ...store]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 async function jwks(server) {
   const res = await request(`${server.url}/.well-known/jwks.json`);
@@ -125,11 +109,11 @@ test("ES256 tokens verify against the JWK Set; a rotation to RS256 and the ES256
   assert.equal(await profileStatus(server, forged), 401);
 
   // Rotate to RS256 while the server runs: listed at once (pending), signing 2 s later.
-  const rotated = await keys(server, ["rotate", "--alg", "RS256", "--activate-in", "2"]);
+  const rotated = await keysCommand(server, ["rotate", "--alg", "RS256", "--activate-in", "2"]);
   assert.equal(rotated.code, 0, rotated.stderr);
   const rsKid = /added signing key ([0-9a-f]{24}) \(RS256\)/.exec(rotated.stdout)?.[1];
   assert.ok(rsKid, rotated.stdout);
-  const list = await keys(server, ["list"]);
+  const list = await keysCommand(server, ["list"]);
   assert.match(list.stdout, new RegExp(`^${esKid}\\s+ES256\\s`, "m"), list.stdout);
   assert.match(list.stdout, new RegExp(`^${rsKid}\\s+RS256\\s`, "m"), list.stdout);
   await within(2000, async () => (await jwks(server)).json.keys.length === 2, "the RS256 key is published");
@@ -150,7 +134,7 @@ test("ES256 tokens verify against the JWK Set; a rotation to RS256 and the ES256
   assert.equal(await profileStatus(server, esAccess), 200, "the ES256 key still verifies its tokens");
 
   // Retire the ES256 key: it leaves the JWK Set and its tokens stop working.
-  const retired = await keys(server, ["retire", esKid]);
+  const retired = await keysCommand(server, ["retire", esKid]);
   assert.equal(retired.code, 0, retired.stderr);
   await within(2000, async () => (await jwks(server)).json.keys.length === 1, "the ES256 key leaves the JWK Set");
   set = (await jwks(server)).json;
@@ -172,7 +156,7 @@ test("an HS256 server publishes no key; an unknown --signing-alg stops the start
   const again = await start({ dataDir: server.dataDir, appDirs: [appDir], args: ["--signing-alg", "ES256"] });
   assert.equal(headerOf((await anonLogin(again, again.apps[0].id)).access_token).alg, "HS256");
   assert.match(again.stderr(), /--signing-alg chooses the algorithm of a new store's first key only/);
-  const bad = await keys(again, ["rotate", "--alg", "es256"]);
+  const bad = await keysCommand(again, ["rotate", "--alg", "es256"]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--alg: expected HS256, ES256 or RS256, got 'es256'/);
   await assert.rejects(start({ args: ["--signing-alg", "none"] }), /--signing-alg: expected HS256, ES256 or RS256/);

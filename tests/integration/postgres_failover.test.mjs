@@ -18,7 +18,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { REPO_ROOT, TEST_PG_URL, rawAnonLogin, request, routes, show, sleep, startServer } from "./lib/server.mjs";
+import { REPO_ROOT, TEST_PG_URL, loginLoad, request, routes, show, sleep, startServer } from "./lib/server.mjs";
 import { findAtRest } from "./lib/leaks.mjs";
 
 const CLUSTER = path.join(REPO_ROOT, "tests", "postgres", "cluster.sh");
@@ -43,36 +43,6 @@ after(stopClusters);
 
 const hostPort = (url) => new URL(url).host;
 
-/** Anonymous logins from `workers` clients until stop(); every answer recorded. */
-function load(server, workers = 4) {
-  const appId = server.apps[0].id;
-  const answers = []; // {status, json, ms, at}
-  let stopped = false;
-  const worker = async () => {
-    while (!stopped) {
-      const t0 = Date.now();
-      let res;
-      try {
-        res = await rawAnonLogin(server.url, appId, undefined, {});
-      } catch (err) {
-        answers.push({ status: 0, error: String(err), ms: Date.now() - t0, at: t0 });
-        continue;
-      }
-      answers.push({ status: res.status, json: res.json, ms: Date.now() - t0, at: t0 });
-      if (res.status !== 200) await sleep(20);
-    }
-  };
-  const running = Promise.all(Array.from({ length: workers }, worker));
-  return {
-    answers,
-    async stop() {
-      stopped = true;
-      await running;
-      return answers;
-    },
-  };
-}
-
 test("primary killed, synchronous standby promoted under load: guestpass follows by itself, no acknowledged login lost", T, async () => {
   const primaryDir = fs.mkdtempSync(path.join(os.tmpdir(), "guestpass-pg-"));
   const standbyDir = fs.mkdtempSync(path.join(os.tmpdir(), "guestpass-pg-"));
@@ -95,7 +65,7 @@ test("primary killed, synchronous standby promoted under load: guestpass follows
     },
   });
   try {
-    const running = load(server);
+    const running = loginLoad(server);
     await sleep(1500);
     const killedAt = Date.now();
     cluster("kill", primaryDir);

@@ -17,7 +17,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { REPO_ROOT, TEST_PG_URL, makeTempDir, rawAnonLogin, request, routes, show, sleep, startServer } from "./lib/server.mjs";
+import { REPO_ROOT, TEST_PG_URL, loginLoad, makeTempDir, request, routes, show, sleep, startServer } from "./lib/server.mjs";
 
 const CLUSTER = path.join(REPO_ROOT, "tests", "postgres", "cluster.sh");
 const TIMEOUT_S = 1; // --database-timeout
@@ -49,36 +49,6 @@ function startCluster() {
   clusterUrl = cluster("start").trim().split("\n").pop();
 }
 
-/** Anonymous logins from `workers` clients until stop() is called; every answer recorded. */
-function load(server, workers = 4) {
-  const appId = server.apps[0].id;
-  const answers = []; // {status, json, ms, at}
-  let stopped = false;
-  const worker = async () => {
-    while (!stopped) {
-      const t0 = Date.now();
-      let res;
-      try {
-        res = await rawAnonLogin(server.url, appId, undefined, {});
-      } catch (err) {
-        answers.push({ status: 0, error: String(err), ms: Date.now() - t0, at: t0 });
-        continue;
-      }
-      answers.push({ status: res.status, json: res.json, ms: Date.now() - t0, at: t0 });
-      if (res.status !== 200) await sleep(20);
-    }
-  };
-  const running = Promise.all(Array.from({ length: workers }, worker));
-  return {
-    answers,
-    async stop() {
-      stopped = true;
-      await running;
-      return answers;
-    },
-  };
-}
-
 async function assertAllRefreshable(server, acknowledged) {
   for (const login of acknowledged) {
     const res = await request(routes.session(server.url), { method: "POST", headers: bearer(login.refresh_token) });
@@ -101,7 +71,7 @@ test("PostgreSQL stopped under load: 503s in bounded time, no crash, recovery, n
     },
   });
   try {
-    const running = load(server);
+    const running = loginLoad(server);
     await sleep(1000);
     const downAt = Date.now();
     cluster("down");
@@ -144,7 +114,7 @@ test("guestpass killed (SIGKILL) under load: every acknowledged login is still t
   const database = clusterUrl;
   const env = { GUESTPASS_MASTER_KEY: MASTER_KEY };
   const server = await startServer({ dataDir, database, env });
-  const running = load(server, 8);
+  const running = loginLoad(server, 8);
   await sleep(1500);
   await server.crash();
   const answers = await running.stop();

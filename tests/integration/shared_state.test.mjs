@@ -13,14 +13,12 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 
-import { API, GUESTPASS_BIN, TEST_PG_URL, makeAppDir, makeTempDir, request, show, sleep, startServer } from "./lib/server.mjs";
-// The race tests at the end of the file.
-import crypto from "node:crypto";
-import { databaseFor } from "./lib/server.mjs";
+import { API, GUESTPASS_BIN, TEST_PG_URL, databaseFor, keysCommand, makeAppDir, makeTempDir, request, show, sleep, startServer } from "./lib/server.mjs";
 
 const ADMIN = "/api/admin/v3.0";
 const PASSWORD = "admin-password-for-tests";
@@ -39,18 +37,6 @@ async function start(options) {
   const s = await startServer({ ...options, env: { GUESTPASS_ADMIN_PASSWORD: PASSWORD, ...(options.env || {}) } });
   servers.push(s);
   return s;
-}
-
-/** `guestpass keys ARGS` on the server's store; resolves with {code, stdout, stderr}. */
-async function keys(server, args, masterKeyFile = path.join(server.dataDir, "master.key")) {
-  const store = ["--data-dir", server.dataDir, "--master-key-file", masterKeyFile];
-  if (server.database) store.push("--database", server.database);
-  try {
-    const { stdout, stderr } = await run(GUESTPASS_BIN, ["keys", ...args, ...store]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
 }
 
 async function anonLogin(server, appId) {
@@ -82,17 +68,17 @@ test("keys rotate and retire reach a running server; the key lives sealed in the
 
   const before = await anonLogin(server, appId);
   const first = kidOf(before.access_token);
-  let list = await keys(server, ["list"]);
+  let list = await keysCommand(server, ["list"]);
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, new RegExp(`^${first}\\s.*\\ssigning$`, "m"));
 
   // The new key signs 4 s after the rotation; until then it is pending and the first key signs.
   // A slow machine (the key tool opens the store, on PostgreSQL too) may need a good part of that.
   const rotatedAt = Date.now();
-  const rotated = await keys(server, ["rotate", "--activate-in", "4"]);
+  const rotated = await keysCommand(server, ["rotate", "--activate-in", "4"]);
   assert.equal(rotated.code, 0, rotated.stderr);
   const second = /added signing key ([0-9a-f]{24})/.exec(rotated.stdout)[1];
-  list = await keys(server, ["list"]);
+  list = await keysCommand(server, ["list"]);
   const kidNow = kidOf((await anonLogin(server, appId)).access_token);
   if (Date.now() - rotatedAt < 3500) {
     assert.match(list.stdout, new RegExp(`^${second}\\s.*\\spending$`, "m"), list.stdout);
@@ -105,10 +91,10 @@ test("keys rotate and retire reach a running server; the key lives sealed in the
   assert.equal((await profile(server, before.access_token)).status, 200);
   assert.equal((await refresh(server, before.refresh_token)).status, 201);
 
-  const refused = await keys(server, ["retire", second]);
+  const refused = await keysCommand(server, ["retire", second]);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /signs new tokens now/);
-  const retired = await keys(server, ["retire", first]);
+  const retired = await keysCommand(server, ["retire", first]);
   assert.equal(retired.code, 0, retired.stderr);
   await within(1000, async () => (await profile(server, before.access_token)).status === 401, "the retired key's access token refused");
   assert.equal((await refresh(server, before.refresh_token)).status, 401, "and its refresh token");
@@ -118,10 +104,10 @@ test("keys rotate and retire reach a running server; the key lives sealed in the
   // A tool with another master key changes nothing.
   const otherKey = path.join(await makeTempDir(), "other.key");
   fs.writeFileSync(otherKey, "ab".repeat(32) + "\n", { mode: 0o600 });
-  const wrong = await keys(server, ["rotate"], otherKey);
+  const wrong = await keysCommand(server, ["rotate"], otherKey);
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /does not open with this master key/);
-  assert.equal((await keys(server, ["list"])).stdout.trim().split("\n").length, 2, "header and one key");
+  assert.equal((await keysCommand(server, ["list"])).stdout.trim().split("\n").length, 2, "header and one key");
 });
 
 test("two servers on one PostgreSQL database share sessions, keys and deployments", { ...T, skip: !TEST_PG_URL && "needs GUESTPASS_TEST_PG_URL" }, async () => {
@@ -169,7 +155,7 @@ test("two servers on one PostgreSQL database share sessions, keys and deployment
   await within(1000, async () => (await loginOn(two)).status === 200, "and the reverse");
 
   // A rotation reaches both; a token of either verifies on the other.
-  const rotated = await keys(one, ["rotate", "--activate-in", "1"]);
+  const rotated = await keysCommand(one, ["rotate", "--activate-in", "1"]);
   assert.equal(rotated.code, 0, rotated.stderr);
   const kid = /added signing key ([0-9a-f]{24})/.exec(rotated.stdout)[1];
   for (const s of [one, two])

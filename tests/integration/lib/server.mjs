@@ -19,7 +19,7 @@
 // GUESTPASS_TEST_FROM_SQLITE=1 as well, each database is migrated from a
 // SQLite store a first server made (see FROM_SQLITE below).
 
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
@@ -400,4 +400,54 @@ export const routes = {
 /** Raw anonymous login; returns the response. */
 export function rawAnonLogin(base, appId, body = { options: { device: { sdkVersion: "2.0.1", platform: "node", platformVersion: "20" } } }, headers = {}) {
   return request(routes.login(base, appId), { method: "POST", json: body, headers });
+}
+
+/**
+ * Anonymous logins from `workers` clients at once until stop(), which
+ * resolves with every answer: {status, json, ms, at} (status 0 and `error`
+ * when the request failed; a non-200 waits 20 ms before the next). For the
+ * fault tests: load while a database goes away.
+ */
+export function loginLoad(server, workers = 4) {
+  const appId = server.apps[0].id;
+  const answers = []; // {status, json, ms, at}
+  let stopped = false;
+  const worker = async () => {
+    while (!stopped) {
+      const t0 = Date.now();
+      let res;
+      try {
+        res = await rawAnonLogin(server.url, appId, undefined, {});
+      } catch (err) {
+        answers.push({ status: 0, error: String(err), ms: Date.now() - t0, at: t0 });
+        continue;
+      }
+      answers.push({ status: res.status, json: res.json, ms: Date.now() - t0, at: t0 });
+      if (res.status !== 200) await sleep(20);
+    }
+  };
+  const running = Promise.all(Array.from({ length: workers }, worker));
+  return {
+    answers,
+    async stop() {
+      stopped = true;
+      await running;
+      return answers;
+    },
+  };
+}
+
+/**
+ * `guestpass keys ARGS` (list, rotate, retire) on a server's store, with the
+ * master key file given (default: the server's own); resolves with
+ * {code, stdout, stderr}.
+ */
+export async function keysCommand(server, args, masterKeyFile = path.join(server.dataDir, "master.key")) {
+  const store = ["--data-dir", server.dataDir, "--master-key-file", masterKeyFile];
+  if (server.database) store.push("--database", server.database);
+  return new Promise((resolve) => {
+    execFile(GUESTPASS_BIN, ["keys", ...args, ...store], (err, stdout, stderr) =>
+      resolve({ code: err ? err.code : 0, stdout, stderr }),
+    );
+  });
 }
